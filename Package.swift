@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, dependencies pointing one way:
+//   CPJSIP, CSQLite (C shims)
+//   HotlineCore (domain rules, no I/O)   IVR (dialplans in, call actions out)
+//   HotlineStore (SQLite, the only importer of CSQLite)
+//   Gateway (PJSIP, the only importer of CPJSIP)
+//   hotline1022 (the executable: parses, wires, runs)
+let package = Package(
+    name: "Hotline1022",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hotline1022", targets: ["hotline1022"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CPJSIP", pkgConfig: "libpjproject",
+                       providers: [.apt(["libpjproject-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+
+        .target(name: "HotlineCore"),
+        .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"]),
+        .target(name: "IVR"),
+        .target(name: "Gateway", dependencies: ["IVR", "CPJSIP"]),
+        .executableTarget(name: "hotline1022",
+                          dependencies: ["HotlineCore", "HotlineStore", "IVR", "Gateway"]),
+
+        .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
+        .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
+        .testTarget(name: "IVRTests", dependencies: ["IVR"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),
+    ]
+)
