@@ -6,6 +6,7 @@ import PackageDescription
 //   HotlineCore (domain rules, no I/O)   IVR (dialplans in, call actions out)
 //   HotlineStore (SQLite, the only importer of CSQLite)
 //   Gateway (PJSIP, the only importer of CPJSIP)
+//   PromptTools (regenerates prompt WAVs; admin tooling)
 //   hotline1022 (the executable: parses, wires, runs)
 let package = Package(
     name: "Hotline1022",
@@ -22,13 +23,15 @@ let package = Package(
         .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"]),
         .target(name: "IVR"),
         .target(name: "Gateway", dependencies: ["IVR", "CPJSIP"]),
+        .target(name: "PromptTools"),
         .executableTarget(name: "hotline1022",
-                          dependencies: ["HotlineCore", "HotlineStore", "IVR", "Gateway"]),
+                          dependencies: ["HotlineCore", "HotlineStore", "IVR", "Gateway", "PromptTools"]),
 
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
         .testTarget(name: "IVRTests", dependencies: ["IVR"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),
     ]
 )

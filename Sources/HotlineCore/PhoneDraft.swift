@@ -1,0 +1,70 @@
+import Foundation
+
+/// The four legal categories of a report (Regulation Art. 5).
+public enum Category: String, CaseIterable, Codable, Sendable {
+    case infrastructure, socioeconomic, suggestion, directive
+}
+
+/// The channel a ticket came through (Art. 3).
+public enum Channel: String, CaseIterable, Codable, Sendable {
+    case phone, portal, app
+}
+
+/// What the telephony gateway hands to the core when a caller has left a voice report.
+public struct PhoneDraft: Sendable, Equatable {
+    /// The SIP Call-ID, for correlating logs.
+    public var callID: String
+    /// The caller's number from the From header ("" when withheld).
+    public var callerNumber: String
+    /// nil when the caller never chose a category (the IVR's fallback): an agent classifies it.
+    public var category: Category?
+    public var confidential: Bool?
+    public var receivedAt: Date
+    /// The WAV file of the voice report, nil if the caller left none.
+    public var recordingPath: String?
+    public var recordingDurationMs: Int
+    /// Lower-case hex SHA-256 of the WAV file.
+    public var recordingSHA256: String?
+    /// The version of the dialplan the call went through.
+    public var dialplanVersion: String
+    /// True when the call ended abnormally (hang-up mid-report, gateway crash recovered on restart).
+    public var interrupted: Bool
+
+    public init(callID: String, callerNumber: String, category: Category?, confidential: Bool?,
+                receivedAt: Date, recordingPath: String?, recordingDurationMs: Int,
+                recordingSHA256: String?, dialplanVersion: String, interrupted: Bool) {
+        self.callID = callID
+        self.callerNumber = callerNumber
+        self.category = category
+        self.confidential = confidential
+        self.receivedAt = receivedAt
+        self.recordingPath = recordingPath
+        self.recordingDurationMs = recordingDurationMs
+        self.recordingSHA256 = recordingSHA256
+        self.dialplanVersion = dialplanVersion
+        self.interrupted = interrupted
+    }
+}
+
+/// A draft waiting for an agent, as the agent queue lists it.
+public struct QueuedDraft: Codable, Sendable, Equatable {
+    public var trackingCode: String
+    public var callerNumber: String
+    public var category: Category?
+    public var confidential: Bool
+    public var receivedAt: Date
+    public var recordingPath: String?
+    public var recordingDurationMs: Int
+    public var interrupted: Bool
+    public init(trackingCode: String, callerNumber: String, category: Category?, confidential: Bool,
+                receivedAt: Date, recordingPath: String?, recordingDurationMs: Int, interrupted: Bool) {
+        self.trackingCode = trackingCode
+        self.callerNumber = callerNumber
+        self.category = category
+        self.confidential = confidential
+        self.receivedAt = receivedAt
+        self.recordingPath = recordingPath
+        self.recordingDurationMs = recordingDurationMs
+        self.interrupted = interrupted
+    }
+}

@@ -1,0 +1,1 @@
+let agentCommands = Command.group("agent", "Agents' work on recorded cases", [])

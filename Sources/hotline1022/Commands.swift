@@ -1,0 +1,5 @@
+/// Every command of `hotline1022`, in one place. Each command is defined in its own file.
+let rootCommands: [Command] = [
+    serveCommand,
+    agentCommands,
+]
