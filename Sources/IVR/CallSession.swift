@@ -1,0 +1,366 @@
+/// One call's walk through a dialplan: a value-type state machine. Events go in, actions come out; time
+/// comes only as `timerFired`, audio only as `playbackFinished`/`recordingFinished`. Nothing here sleeps,
+/// touches SIP, files or SQLite, so tests drive it on virtual time.
+public struct CallSession: Sendable {
+    private let plan: Dialplan
+    private var state: State = .notStarted
+    private var context = CallContext(callerNumber: "", isOfficeHours: false)
+    /// Where `@back` returns to, innermost last (sub-menus are an explicit stack, never recursion).
+    private var returnStack: [Target] = []
+    private var category: String?
+    private var confidential: Bool?
+    /// The recording that will go with the draft (the last one kept).
+    private var keptRecording: RecordingID?
+    /// The digits of the last `collect` node.
+    private var collected = ""
+    public private(set) var trackingCode: String?
+    private var draftRequested = false
+    private var lastID = 0
+    /// Automatic steps taken for the current event; bounded so a plan can never spin (the validator already
+    /// refuses loops without input).
+    private var steps = 0
+    static let maxAutomaticSteps = 64
+
+    private enum State: Sendable, Equatable {
+        case notStarted
+        case playing(PlaybackID, bargeIn: Bool, then: After)
+        case menu(NodeID, TimerID, Counts)
+        case collecting(NodeID, TimerID, digits: String)
+        case recording(NodeID, RecordingID)
+        case review(NodeID, TimerID, Counts)
+        case submitting(NodeID)
+        case lookingUp(NodeID)
+        case transferring(NodeID)
+        case bridged
+        case ended
+    }
+
+    /// What follows the playback in progress.
+    private enum After: Sendable, Equatable {
+        case go(Target)
+        case menuInput(NodeID, Counts)
+        case collectInput(NodeID, digits: String)
+        case record(NodeID)
+        case reviewInput(NodeID, Counts)
+        case hangup
+    }
+
+    private struct Counts: Sendable, Equatable {
+        var failures = 0
+        var timeouts = 0
+    }
+
+    public init(plan: Dialplan) { self.plan = plan }
+
+    /// The fields the caller has set so far (for logs and the simulator).
+    public var draftFields: (category: String?, confidential: Bool?) { (category, confidential) }
+
+    public mutating func handle(_ event: CallEvent) -> [CallAction] {
+        steps = 0
+        if case .hangup = event { return hangUp() }
+        switch (state, event) {
+        case (.notStarted, .started(let ctx)):
+            context = ctx
+            return enter(.node(plan.start))
+
+        case (.playing(let id, _, let then), .playbackFinished(let finished)) where id == finished:
+            return after(then)
+
+        case (.playing(_, true, let then), .digit(let d)):
+            return [.stopPlayback] + input(d, during: then)
+
+        case (.menu(let node, let timer, let counts), .digit(let d)):
+            return [.cancelTimer(timer)] + menuKey(node, counts, d)
+        case (.menu(let node, let timer, var counts), .timerFired(let fired)) where fired == timer:
+            counts.timeouts += 1
+            guard let m = menu(node), counts.timeouts < m.maxTimeouts else { return enter(fallback(node)) }
+            return play(m.timeoutPrompt + shortGreeting(m), bargeIn: true, then: .menuInput(node, counts))
+
+        case (.collecting(let node, let timer, let digits), .digit(let d)):
+            return [.cancelTimer(timer)] + collectKey(node, digits, d)
+        case (.collecting(let node, let timer, let digits), .timerFired(let fired)) where fired == timer:
+            guard case .collect(let c) = plan.nodes[node]?.kind else { return hangupNow() }
+            if digits.isEmpty { return enter(c.timeout) }
+            collected = digits
+            return enter(c.next)
+
+        case (.recording(_, let id), .digit(let d)):
+            guard case .recording(let node, _) = state, case .record(let r) = plan.nodes[node]?.kind,
+                  d == r.terminator else { return [] }
+            _ = id
+            return [.stopRecording]
+        case (.recording(let node, let id), .recordingFinished(let result)) where result.id == id:
+            return recorded(node, result)
+
+        case (.review(let node, let timer, let counts), .digit(let d)):
+            return [.cancelTimer(timer)] + reviewKey(node, counts, d)
+        case (.review(let node, let timer, var counts), .timerFired(let fired)) where fired == timer:
+            counts.timeouts += 1
+            guard case .review(let r) = plan.nodes[node]?.kind else { return hangupNow() }
+            // Silence never loses the report: after the last try it is sent as it is.
+            if counts.timeouts >= r.maxTimeouts { return enter(r.next) }
+            return play(r.prompts, bargeIn: true, then: .reviewInput(node, counts))
+
+        case (.submitting(let node), .draftSubmitted(let code)):
+            trackingCode = code
+            guard case .submit(let next, _) = plan.nodes[node]?.kind else { return hangupNow() }
+            return enter(next)
+        case (.submitting(let node), .draftFailed):
+            guard case .submit(_, let failed) = plan.nodes[node]?.kind else { return hangupNow() }
+            return enter(failed)
+
+        case (.lookingUp(let node), .statusFound(let status)):
+            guard case .status(_, let next) = plan.nodes[node]?.kind else { return hangupNow() }
+            return play(Readback.status(status), bargeIn: false, then: .go(next))
+
+        case (.transferring(let node), .transferFinished(let success)):
+            if success {
+                state = .bridged
+                return [.stopPlayback]
+            }
+            guard case .transfer(_, _, let failed) = plan.nodes[node]?.kind else { return hangupNow() }
+            return [.stopPlayback] + enter(failed)
+        case (.transferring, .playbackFinished):
+            return []
+
+        default:
+            // Late or stale events (a timer already cancelled, a playback replaced) change nothing.
+            return []
+        }
+    }
+
+    // MARK: Moving between nodes
+
+    private mutating func enter(_ target: Target) -> [CallAction] {
+        steps += 1
+        guard steps <= CallSession.maxAutomaticSteps else { return hangupNow() }
+        let id: NodeID
+        switch target {
+        case .node(let n): id = n
+        case .top:
+            returnStack.removeAll()
+            id = plan.top
+        case .back:
+            guard let back = returnStack.popLast() else { return enter(.top) }
+            return enter(back)
+        case .repeat:
+            return enter(.top)
+        }
+        guard let node = plan.nodes[id] else { return hangupNow() }
+        switch node.kind {
+        case .play(let prompts, let bargeIn, let next):
+            return play(prompts, bargeIn: bargeIn, then: .go(next))
+        case .menu(let m):
+            return play(m.greetLong, bargeIn: true, then: .menuInput(id, Counts()))
+        case .collect(let c):
+            collected = ""
+            if c.prompts.isEmpty { return waitForDigits(id, digits: "") }
+            return play(c.prompts, bargeIn: true, then: .collectInput(id, digits: ""))
+        case .record(let r):
+            let intro = r.prompts + (r.beep ? [Readback.beep] : [])
+            if intro.isEmpty { return startRecording(id) }
+            return play(intro, bargeIn: false, then: .record(id))
+        case .review(let r):
+            return play(r.prompts, bargeIn: true, then: .reviewInput(id, Counts()))
+        case .set(let value, let next):
+            switch value {
+            case .category(let c): category = c
+            case .confidential(let c): confidential = c
+            }
+            return enter(next)
+        case .submit:
+            draftRequested = true
+            state = .submitting(id)
+            return [.submitDraft(DraftRequest(category: category, confidential: confidential,
+                                              recording: keptRecording, callerHungUp: false))]
+        case .sayCode(let before, let after, let next):
+            guard let code = trackingCode else { return enter(next) }
+            return play(before + Readback.code(code) + after, bargeIn: false, then: .go(next))
+        case .status(let mode, let next):
+            switch mode {
+            case .latest:
+                state = .lookingUp(id)
+                return [.lookupStatus(.latestForCaller)]
+            case .typed:
+                guard collected.count == 15, collected.allSatisfy(\.isNumber) else {
+                    return play(["code-invalid"], bargeIn: false, then: .go(next))
+                }
+                state = .lookingUp(id)
+                return [.lookupStatus(.code(String(collected.prefix(8)) + "-" + String(collected.suffix(7))))]
+            }
+        case .officeHours(let open, let closed):
+            return enter(context.isOfficeHours ? open : closed)
+        case .transfer(let uri, let prompts, _):
+            state = .transferring(id)
+            let hold: [CallAction] = prompts.isEmpty ? [] : [.play(nextPlayback(), prompts, bargeIn: false)]
+            return hold + [.transfer(uri: uri)]
+        case .goto(let target):
+            return enter(target)
+        case .submenu(let target, let returnTo):
+            returnStack.append(returnTo)
+            return enter(target)
+        case .hangup(let prompts):
+            if prompts.isEmpty { return hangupNow() }
+            return play(prompts, bargeIn: false, then: .hangup)
+        }
+    }
+
+    private mutating func after(_ then: After) -> [CallAction] {
+        switch then {
+        case .go(let target): return enter(target)
+        case .menuInput(let node, let counts):
+            guard let m = menu(node) else { return hangupNow() }
+            let timer = nextTimer()
+            state = .menu(node, timer, counts)
+            return [.startTimer(timer, after: .seconds(m.timeoutSeconds))]
+        case .collectInput(let node, let digits): return waitForDigits(node, digits: digits)
+        case .record(let node): return startRecording(node)
+        case .reviewInput(let node, let counts):
+            guard case .review(let r) = plan.nodes[node]?.kind else { return hangupNow() }
+            let timer = nextTimer()
+            state = .review(node, timer, counts)
+            return [.startTimer(timer, after: .seconds(r.timeoutSeconds))]
+        case .hangup: return hangupNow()
+        }
+    }
+
+    /// A key pressed while a barge-in playback was playing.
+    private mutating func input(_ d: Character, during then: After) -> [CallAction] {
+        switch then {
+        case .menuInput(let node, let counts): return menuKey(node, counts, d)
+        case .collectInput(let node, let digits): return collectKey(node, digits, d)
+        case .reviewInput(let node, let counts): return reviewKey(node, counts, d)
+        case .go(let target):
+            // A key during an announcement skips it; a menu right after takes the key as its choice.
+            if case .node(let id) = target, case .menu = plan.nodes[id]?.kind {
+                return menuKey(id, Counts(), d)
+            }
+            return enter(target)
+        case .record, .hangup:
+            return []
+        }
+    }
+
+    // MARK: Menus, digits, recordings
+
+    private func menu(_ node: NodeID) -> Node.Menu? {
+        if case .menu(let m) = plan.nodes[node]?.kind { return m }
+        return nil
+    }
+
+    private func fallback(_ node: NodeID) -> Target { menu(node)?.fallback ?? .top }
+
+    private func shortGreeting(_ m: Node.Menu) -> [PromptName] { m.greetShort.isEmpty ? m.greetLong : m.greetShort }
+
+    private mutating func menuKey(_ node: NodeID, _ counts: Counts, _ d: Character) -> [CallAction] {
+        guard let m = menu(node) else { return hangupNow() }
+        if let target = m.options[d] {
+            if target == .repeat { return play(m.greetLong, bargeIn: true, then: .menuInput(node, counts)) }
+            return enter(target)
+        }
+        var counts = counts
+        counts.failures += 1
+        // Three wrong keys never drop the caller: the fallback (a plain recording) takes over.
+        if counts.failures >= m.maxFailures { return enter(m.fallback) }
+        return play(m.invalid + shortGreeting(m), bargeIn: true, then: .menuInput(node, counts))
+    }
+
+    private mutating func waitForDigits(_ node: NodeID, digits: String) -> [CallAction] {
+        guard case .collect(let c) = plan.nodes[node]?.kind else { return hangupNow() }
+        let timer = nextTimer()
+        state = .collecting(node, timer, digits: digits)
+        return [.startTimer(timer, after: .seconds(digits.isEmpty ? c.timeoutSeconds : c.interDigitSeconds))]
+    }
+
+    private mutating func collectKey(_ node: NodeID, _ digits: String, _ d: Character) -> [CallAction] {
+        guard case .collect(let c) = plan.nodes[node]?.kind else { return hangupNow() }
+        if d == c.terminator {
+            collected = digits
+            return enter(c.next)
+        }
+        let more = digits + String(d)
+        if more.count >= c.maxDigits {
+            collected = more
+            return enter(c.next)
+        }
+        return waitForDigits(node, digits: more)
+    }
+
+    private mutating func startRecording(_ node: NodeID) -> [CallAction] {
+        guard case .record(let r) = plan.nodes[node]?.kind else { return hangupNow() }
+        let id = RecordingID(nextNumber())
+        state = .recording(node, id)
+        return [.startRecording(id, RecordingLimits(maxSeconds: r.maxSeconds, silenceSeconds: r.silenceSeconds))]
+    }
+
+    private mutating func recorded(_ node: NodeID, _ result: RecordingResult) -> [CallAction] {
+        guard case .record(let r) = plan.nodes[node]?.kind else { return hangupNow() }
+        if result.end == .hangup {
+            // The caller is gone; `hangup` follows and files the draft with this recording.
+            keptRecording = result.id
+            state = .ended
+            return []
+        }
+        if let tooShort = r.tooShort, result.durationMs < r.minSeconds * 1000 {
+            return [.discardRecording(result.id)] + enter(tooShort)
+        }
+        keptRecording = result.id
+        return enter(r.next)
+    }
+
+    private mutating func reviewKey(_ node: NodeID, _ counts: Counts, _ d: Character) -> [CallAction] {
+        guard case .review(let r) = plan.nodes[node]?.kind else { return hangupNow() }
+        switch d {
+        case "1":
+            guard let recording = keptRecording else { return enter(r.next) }
+            let id = nextPlayback()
+            state = .playing(id, bargeIn: true, then: .reviewInput(node, counts))
+            return [.playRecording(id, recording, bargeIn: true)]
+        case "2":
+            var actions: [CallAction] = []
+            if let recording = keptRecording { actions.append(.discardRecording(recording)) }
+            keptRecording = nil
+            return actions + enter(.node(r.record))
+        case "3":
+            return enter(r.next)
+        default:
+            var counts = counts
+            counts.failures += 1
+            if counts.failures >= r.maxTimeouts + 1 { return enter(r.next) }
+            return play(r.invalid + r.prompts, bargeIn: true, then: .reviewInput(node, counts))
+        }
+    }
+
+    // MARK: Ending
+
+    private mutating func hangUp() -> [CallAction] {
+        let pending = !draftRequested && keptRecording != nil
+        state = .ended
+        guard pending else { return [] }
+        draftRequested = true
+        return [.submitDraft(DraftRequest(category: category, confidential: confidential,
+                                          recording: keptRecording, callerHungUp: true))]
+    }
+
+    private mutating func hangupNow() -> [CallAction] {
+        state = .ended
+        return [.hangup]
+    }
+
+    // MARK: Helpers
+
+    private mutating func play(_ prompts: [PromptName], bargeIn: Bool, then: After) -> [CallAction] {
+        if prompts.isEmpty { return after(then) }
+        let id = nextPlayback()
+        state = .playing(id, bargeIn: bargeIn, then: then)
+        return [.play(id, prompts, bargeIn: bargeIn)]
+    }
+
+    private mutating func nextNumber() -> Int {
+        lastID += 1
+        return lastID
+    }
+
+    private mutating func nextPlayback() -> PlaybackID { PlaybackID(nextNumber()) }
+    private mutating func nextTimer() -> TimerID { TimerID(nextNumber()) }
+}

@@ -1,0 +1,224 @@
+import Foundation
+
+/// An IVR menu tree as administrators write it (`Dialplans/*.json`), checked when loaded, never during a call.
+public struct Dialplan: Sendable, Equatable {
+    /// Recorded on every ticket that came through this plan.
+    public let version: String
+    /// The first node of every call.
+    public let start: NodeID
+    /// Where `@top` goes (the main menu).
+    public let top: NodeID
+    public let nodes: [NodeID: Node]
+
+    public init(version: String, start: NodeID, top: NodeID, nodes: [NodeID: Node]) {
+        self.version = version
+        self.start = start
+        self.top = top
+        self.nodes = nodes
+    }
+
+    /// Every prompt a call on this plan may ask for: the nodes' prompts and the read-back vocabulary.
+    public var allPromptNames: Set<PromptName> {
+        var names = Set(Readback.vocabulary)
+        for node in nodes.values { names.formUnion(node.prompts) }
+        return names
+    }
+}
+
+public typealias NodeID = String
+
+/// Where a node leads: another node, or one of the navigation words.
+public enum Target: Sendable, Equatable, Hashable, CustomStringConvertible {
+    case node(NodeID)
+    /// Back to where the last `submenu` was entered from (or the top if none).
+    case back
+    /// The main menu, forgetting the sub-menu stack.
+    case top
+    /// The menu this option belongs to, from its long greeting (menus only).
+    case `repeat`
+
+    init(_ text: String) {
+        switch text {
+        case "@back": self = .back
+        case "@top": self = .top
+        case "@repeat": self = .repeat
+        default: self = .node(text)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .node(let id): id
+        case .back: "@back"
+        case .top: "@top"
+        case .repeat: "@repeat"
+        }
+    }
+}
+
+/// A ticket field the caller sets by phone.
+public enum FieldValue: Sendable, Equatable {
+    case category(String)
+    case confidential(Bool)
+}
+
+public enum StatusMode: String, Sendable, Equatable {
+    /// The code the caller typed in the last `collect` node.
+    case typed
+    /// The newest ticket filed from the caller's number.
+    case latest
+}
+
+/// One node of a dialplan. The vocabulary is closed: a type not listed here is a load error.
+public struct Node: Sendable, Equatable {
+    public let id: NodeID
+    public let kind: Kind
+
+    public enum Kind: Sendable, Equatable {
+        /// Plays prompts, then goes on.
+        case play(prompts: [PromptName], bargeIn: Bool, next: Target)
+        /// Offers options by key; invalid keys and silence are counted, and too many lead to `fallback`.
+        case menu(Menu)
+        /// Collects up to `maxDigits` keys ended by `terminator` (a tracking code for a status lookup).
+        case collect(Collect)
+        /// Instructions, a beep, then the caller's voice until the terminator, silence or the length limit.
+        case record(Record)
+        /// Listen (1), record again (2) or send (3).
+        case review(Review)
+        case set(FieldValue, next: Target)
+        /// Files the draft ticket; `next` once stored, `failed` if the store refused it.
+        case submit(next: Target, failed: Target)
+        /// Reads the tracking code of the submitted draft back digit by digit.
+        case sayCode(before: [PromptName], after: [PromptName], next: Target)
+        /// Looks a ticket up and speaks its status (no personal data).
+        case status(mode: StatusMode, next: Target)
+        case officeHours(open: Target, closed: Target)
+        case transfer(uri: String, prompts: [PromptName], failed: Target)
+        case goto(Target)
+        /// Enters `target`; a later `@back` returns to `returnTo`.
+        case submenu(target: Target, returnTo: Target)
+        case hangup(prompts: [PromptName])
+    }
+
+    public struct Menu: Sendable, Equatable {
+        public let greetLong: [PromptName]
+        public let greetShort: [PromptName]
+        public let options: [Character: Target]
+        public let invalid: [PromptName]
+        public let timeoutPrompt: [PromptName]
+        public let timeoutSeconds: Int
+        public let maxFailures: Int
+        public let maxTimeouts: Int
+        public let fallback: Target
+    }
+
+    public struct Collect: Sendable, Equatable {
+        public let prompts: [PromptName]
+        public let maxDigits: Int
+        public let terminator: Character
+        public let timeoutSeconds: Int
+        public let interDigitSeconds: Int
+        public let next: Target
+        public let timeout: Target
+    }
+
+    public struct Record: Sendable, Equatable {
+        public let prompts: [PromptName]
+        public let beep: Bool
+        public let maxSeconds: Int
+        public let silenceSeconds: Int
+        public let minSeconds: Int
+        public let terminator: Character
+        public let next: Target
+        /// Where a recording shorter than `minSeconds` leads (it is discarded); nil keeps it.
+        public let tooShort: Target?
+    }
+
+    public struct Review: Sendable, Equatable {
+        public let prompts: [PromptName]
+        public let invalid: [PromptName]
+        public let timeoutSeconds: Int
+        public let maxTimeouts: Int
+        /// The record node a re-record goes back to.
+        public let record: NodeID
+        public let next: Target
+    }
+
+    /// Every prompt this node can play.
+    public var prompts: [PromptName] {
+        switch kind {
+        case .play(let p, _, _): p
+        case .menu(let m): m.greetLong + m.greetShort + m.invalid + m.timeoutPrompt
+        case .collect(let c): c.prompts
+        case .record(let r): r.prompts + (r.beep ? [Readback.beep] : [])
+        case .review(let r): r.prompts + r.invalid
+        case .sayCode(let b, let a, _): b + a
+        case .transfer(_, let p, _): p
+        case .hangup(let p): p
+        case .set, .submit, .status, .officeHours, .goto, .submenu: []
+        }
+    }
+
+    /// Every target this node can lead to.
+    public var targets: [Target] {
+        switch kind {
+        case .play(_, _, let next): [next]
+        case .menu(let m): Array(m.options.values) + [m.fallback]
+        case .collect(let c): [c.next, c.timeout]
+        case .record(let r): [r.next] + (r.tooShort.map { [$0] } ?? [])
+        case .review(let r): [.node(r.record), r.next]
+        case .set(_, let next): [next]
+        case .submit(let next, let failed): [next, failed]
+        case .sayCode(_, _, let next): [next]
+        case .status(_, let next): [next]
+        case .officeHours(let open, let closed): [open, closed]
+        case .transfer(_, _, let failed): [failed]
+        case .goto(let t): [t]
+        case .submenu(let t, let r): [t, r]
+        case .hangup: []
+        }
+    }
+
+    /// True for nodes that wait for the caller (a loop through one of them is the caller's choice).
+    var waitsForCaller: Bool {
+        switch kind {
+        case .menu, .collect, .record, .review: true
+        default: false
+        }
+    }
+}
+
+/// The fixed words the engine uses to read codes, dates and statuses back.
+public enum Readback {
+    public static let beep: PromptName = "beep"
+    public static func digit(_ d: Character) -> PromptName { PromptName("digit-\(d)") }
+    public static func number(_ n: Int) -> PromptName { PromptName("number-\(n)") }
+    public static let statusPrompts: [PromptName] = [
+        "status-not-found", "status-waiting", "status-forwarded", "status-in-progress", "status-completed",
+        "status-refused", "status-withdrawn", "status-overdue", "word-day", "word-month", "word-year",
+        "code-invalid",
+    ]
+    public static let vocabulary: [PromptName] =
+        [beep] + (0...9).map { digit(Character(String($0))) } + (1...31).map(number) + statusPrompts
+
+    /// A tracking code as prompts: each digit, the dash skipped.
+    public static func code(_ code: String) -> [PromptName] {
+        code.filter(\.isNumber).map(digit)
+    }
+
+    public static func status(_ status: SpokenStatus) -> [PromptName] {
+        func unit(_ p: PromptName?) -> [PromptName] { p.map { [$0] } ?? [] }
+        switch status {
+        case .notFound: return ["status-not-found"]
+        case .waiting: return ["status-waiting"]
+        case .forwarded(let u): return ["status-forwarded"] + unit(u)
+        case .inProgress(let u): return ["status-in-progress"] + unit(u)
+        case .completed(let y, let m, let d):
+            return ["status-completed", "word-day", number(d), "word-month", number(m), "word-year"]
+                + String(y).map(digit)
+        case .refused: return ["status-refused"]
+        case .withdrawn: return ["status-withdrawn"]
+        case .overdue(let u): return ["status-overdue"] + unit(u)
+        }
+    }
+}
