@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"]),
         .target(name: "IVR"),
         .target(name: "Gateway", dependencies: ["IVR", "CPJSIP"]),
-        .target(name: "PromptTools"),
+        .target(name: "PromptTools", dependencies: ["HotlineCore"]),
         .executableTarget(name: "hotline1022",
                           dependencies: ["HotlineCore", "HotlineStore", "IVR", "Gateway", "PromptTools"]),
 
