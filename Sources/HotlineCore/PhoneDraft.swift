@@ -55,9 +55,11 @@ public struct QueuedDraft: Codable, Sendable, Equatable {
     public var receivedAt: Date
     public var recordingPath: String?
     public var recordingDurationMs: Int
+    public var recordingSHA256: String?
     public var interrupted: Bool
     public init(trackingCode: String, callerNumber: String, category: Category?, confidential: Bool,
-                receivedAt: Date, recordingPath: String?, recordingDurationMs: Int, interrupted: Bool) {
+                receivedAt: Date, recordingPath: String?, recordingDurationMs: Int, recordingSHA256: String?,
+                interrupted: Bool) {
         self.trackingCode = trackingCode
         self.callerNumber = callerNumber
         self.category = category
@@ -65,6 +67,7 @@ public struct QueuedDraft: Codable, Sendable, Equatable {
         self.receivedAt = receivedAt
         self.recordingPath = recordingPath
         self.recordingDurationMs = recordingDurationMs
+        self.recordingSHA256 = recordingSHA256
         self.interrupted = interrupted
     }
 }

@@ -2,12 +2,187 @@ import CSQLite
 import Foundation
 import HotlineCore
 
-// PLACEHOLDER API, to be replaced by the real SQLite store (issue 3). Keep these signatures.
+/// The ticket store: one SQLite database in WAL mode. Each public method is one transaction at most.
+///
+/// Durability: `synchronous=FULL`. A draft is one small transaction per call, so an fsync per commit costs
+/// nothing a hotline would notice, and in exchange a draft acknowledged to the gateway (and its tracking code
+/// read to the caller) survives a power cut. WAL keeps readers (agents' queries) off the writer's way.
+/// Not thread-safe: one store per thread or queue (the gateway's desk owns one; each command opens its own).
 public final class TicketStore: @unchecked Sendable {
-    public init(path: String) throws { fatalError("TicketStore not implemented yet") }
-    public func close() throws {}
+    private let db: Connection
+    public let path: String
+
+    /// The agent's deadline for a new report: receive, classify and forward within 60 minutes (Art. 7.1).
+    public static let agentDeadline: TimeInterval = 60 * 60
+
+    public init(path: String) throws {
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        db = try Connection(path: path)
+        try db.execute("PRAGMA busy_timeout = 5000")
+        try db.execute("PRAGMA journal_mode = WAL")
+        try db.execute("PRAGMA synchronous = FULL")
+        try db.execute("PRAGMA foreign_keys = ON")
+        try Migrations.apply(db)
+    }
+
+    public func close() throws { try db.close() }
+
+    /// The schema version (PRAGMA user_version).
+    public func schemaVersion() throws -> Int {
+        try db.prepare("PRAGMA user_version").query { Int($0.int(0)) }.first ?? 0
+    }
+
     /// Stores a phone draft in one transaction and returns its tracking code `YYYYMMDD-NNNNNNN`.
-    public func createPhoneDraft(_ draft: PhoneDraft) throws -> String { fatalError() }
+    /// Idempotent per recording: filing the same recording twice (a recovery after a crash that came
+    /// right after the first commit) returns the first code.
+    public func createPhoneDraft(_ draft: PhoneDraft) throws -> String {
+        try db.transaction {
+            if let path = draft.recordingPath,
+               let existing = try db.prepare("""
+                   SELECT t.tracking_code FROM attachments a JOIN tickets t ON t.id = a.ticket_id WHERE a.path = ?
+                   """).query([.text(path)], { $0.text(0) }).first, let code = existing
+            {
+                return code
+            }
+            try db.prepare("UPDATE sequences SET last = last + 1 WHERE name = 'tracking'").run()
+            let number = try db.prepare("SELECT last FROM sequences WHERE name = 'tracking'").query { Int($0.int(0)) }[0]
+            let code = TrackingCode.make(receivedAt: draft.receivedAt, number: number)
+            let now = Date().timeIntervalSince1970
+            let received = draft.receivedAt.timeIntervalSince1970
+            try db.prepare("""
+                INSERT INTO tickets (tracking_code, channel, status, category, caller_number, confidential,
+                    received_at, due_at, sip_call_id, dialplan_version, interrupted, created_at, updated_at)
+                VALUES (?, 'phone', 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).run([
+                    .text(code), .optional(draft.category?.rawValue), .text(draft.callerNumber),
+                    .int(draft.confidential == true ? 1 : 0), .double(received),
+                    .double(received + TicketStore.agentDeadline), .text(draft.callID), .text(draft.dialplanVersion),
+                    .int(draft.interrupted ? 1 : 0), .double(now), .double(now),
+                ])
+            let ticket = db.lastInsertRowID
+            if let path = draft.recordingPath {
+                try db.prepare("""
+                    INSERT INTO attachments (ticket_id, kind, path, duration_ms, sha256, added_at)
+                    VALUES (?, 'recording', ?, ?, ?, ?)
+                    """).run([.int(ticket), .text(path), .int(Int64(draft.recordingDurationMs)),
+                              .optional(draft.recordingSHA256), .double(now)])
+            }
+            // The audit log records the change, not the caller's number (personal data stays in the ticket).
+            let after = "{\"status\":\"draft\",\"channel\":\"phone\",\"category\":\(draft.category.map { "\"\($0.rawValue)\"" } ?? "null"),\"interrupted\":\(draft.interrupted)}"
+            try db.prepare("""
+                INSERT INTO audit_log (ticket_id, at, actor, action, before, after) VALUES (?, ?, 'gateway', 'create', NULL, ?)
+                """).run([.int(ticket), .double(now), .text(after)])
+            return code
+        }
+    }
+
     /// Drafts waiting for an agent, oldest first.
-    public func draftQueue() throws -> [QueuedDraft] { fatalError() }
+    public func draftQueue() throws -> [QueuedDraft] {
+        try db.prepare("""
+            SELECT t.tracking_code, t.caller_number, t.category, t.confidential, t.received_at,
+                   a.path, COALESCE(a.duration_ms, 0), a.sha256, t.interrupted
+            FROM tickets t LEFT JOIN attachments a ON a.ticket_id = t.id AND a.kind = 'recording'
+            WHERE t.status = 'draft'
+            ORDER BY t.due_at, t.received_at, t.id
+            """).query { r in
+                QueuedDraft(
+                    trackingCode: r.text(0) ?? "", callerNumber: r.text(1) ?? "",
+                    category: r.text(2).flatMap(HotlineCore.Category.init(rawValue:)), confidential: r.int(3) != 0,
+                    receivedAt: Date(timeIntervalSince1970: r.double(4)), recordingPath: r.text(5),
+                    recordingDurationMs: Int(r.int(6)), recordingSHA256: r.text(7), interrupted: r.int(8) != 0)
+            }
+    }
+
+    /// A ticket's status as a caller may hear it; nil if there is no such ticket.
+    public func phoneStatus(trackingCode: String, now: Date) throws -> PhoneStatusSummary? {
+        try db.prepare("""
+            SELECT status, unit_code, completed_at, due_at FROM tickets WHERE tracking_code = ?
+            """).query([.text(trackingCode)]) { r in
+                let status = TicketStatus(rawValue: r.text(0) ?? "") ?? .draft
+                let due = r.isNull(3) ? nil : r.double(3)
+                return PhoneStatusSummary(
+                    status: status, unitCode: r.text(1),
+                    completedAt: r.isNull(2) ? nil : Date(timeIntervalSince1970: r.double(2)),
+                    overdue: status.isOpen && due.map { $0 < now.timeIntervalSince1970 } == true)
+            }.first
+    }
+
+    /// The newest ticket filed from this phone number.
+    public func latestTrackingCode(callerNumber: String) throws -> String? {
+        try db.prepare("""
+            SELECT tracking_code FROM tickets WHERE caller_number = ? ORDER BY received_at DESC, id DESC LIMIT 1
+            """).query([.text(callerNumber)]) { $0.text(0) }.first ?? nil
+    }
+}
+
+/// The schema, one step per version; each step runs in its own transaction.
+enum Migrations {
+    static let steps: [String] = [
+        // 1: tickets, attachments, the append-only audit log, the tracking-code sequence.
+        """
+        CREATE TABLE sequences (name TEXT PRIMARY KEY, last INTEGER NOT NULL);
+        INSERT INTO sequences (name, last) VALUES ('tracking', 0);
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY,
+            tracking_code TEXT NOT NULL UNIQUE,
+            channel TEXT NOT NULL CHECK (channel IN ('phone', 'portal', 'app')),
+            status TEXT NOT NULL,
+            category TEXT CHECK (category IS NULL OR category IN ('infrastructure', 'socioeconomic', 'suggestion', 'directive')),
+            caller_number TEXT NOT NULL DEFAULT '',
+            confidential INTEGER NOT NULL DEFAULT 0,
+            received_at REAL NOT NULL,
+            due_at REAL,
+            completed_at REAL,
+            unit_code TEXT,
+            sip_call_id TEXT,
+            dialplan_version TEXT,
+            interrupted INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX tickets_queue ON tickets (status, due_at, received_at);
+        CREATE INDEX tickets_caller ON tickets (caller_number, received_at);
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+            kind TEXT NOT NULL CHECK (kind IN ('recording', 'photo', 'document')),
+            path TEXT NOT NULL,
+            duration_ms INTEGER,
+            sha256 TEXT,
+            added_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX attachments_path ON attachments (path);
+        CREATE INDEX attachments_ticket ON attachments (ticket_id);
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER REFERENCES tickets (id),
+            at REAL NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX audit_log_ticket ON audit_log (ticket_id, id);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        """,
+    ]
+
+    static func apply(_ db: Connection) throws {
+        let current = try db.prepare("PRAGMA user_version").query { Int($0.int(0)) }.first ?? 0
+        guard current <= steps.count else {
+            throw SQLiteError(code: 0, message: "the database has schema version \(current), newer than this program (\(steps.count))",
+                              context: "opening the store")
+        }
+        for version in current..<steps.count {
+            try db.transaction {
+                try db.execute(steps[version])
+                try db.execute("PRAGMA user_version = \(version + 1)")
+            }
+        }
+    }
 }
