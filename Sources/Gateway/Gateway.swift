@@ -1,1 +1,500 @@
 import CPJSIP
+import Foundation
+import IVR
+
+/// The telephony gateway: answers SIP calls, runs each through the IVR engine and performs what it asks.
+///
+/// Threads: PJSIP's worker and media-clock threads only post events; one owner thread (registered with
+/// PJSIP) holds every call's state, runs the IVR sessions, keeps the timers and makes every pjsua call after
+/// start-up; recordings are written by `RecordingWriter`'s queue; drafts are stored by the `ReportDesk` on its
+/// own queue. No thread per call, no disk or database work on PJSIP's threads.
+public final class Gateway: @unchecked Sendable {
+    private let configuration: GatewayConfiguration
+    private let desk: ReportDesk
+    private let logger: GatewayLogger
+    private let events = EventQueue()
+    private var endpoint: SIPEndpoint?
+    private var writer: RecordingWriter!
+    private var ownerThread: Thread?
+    private let stopped = DispatchSemaphore(value: 0)
+
+    // Owner-thread state.
+    private var plan: CallPlan
+    private var calls: [Int32: ActiveCall] = [:]
+    private var bySerial: [UInt64: ActiveCall] = [:]
+    /// Outgoing legs to agents (key 0), by their pjsua call id.
+    private var agentLegs: [Int32: ActiveCall] = [:]
+    private var timers = TimerTable()
+    private var nextSerial: UInt64 = 1
+    private var draining = false
+    private var drainDeadline: Date?
+    private var pendingStores = 0
+    private var hungUpForShutdown = false
+    private let recordingsDirectory: String
+
+    public init(configuration: GatewayConfiguration, plan: CallPlan, desk: ReportDesk, logger: GatewayLogger) {
+        self.configuration = configuration
+        self.plan = plan
+        self.desk = desk
+        self.logger = logger
+        self.recordingsDirectory = URL(fileURLWithPath: configuration.recordingsDirectory).standardizedFileURL.path
+    }
+
+    /// Starts PJSIP on the calling thread and the owner thread. Throws if the SIP port cannot be bound.
+    public func start() throws {
+        try FileManager.default.createDirectory(atPath: recordingsDirectory, withIntermediateDirectories: true)
+        let events = self.events
+        writer = RecordingWriter { serial, id, reason in
+            events.post(.recordingFailed(serial: serial, id, reason: reason))
+        }
+        endpoint = try SIPEndpoint(configuration: configuration, events: events)
+        let thread = Thread { [self] in runOwner() }
+        thread.name = "hotline1022-owner"
+        thread.stackSize = 1 << 20
+        ownerThread = thread
+        thread.start()
+        logger.log(.info, "ready", [
+            ("sip", "udp:\(configuration.sipAddress):\(configuration.sipPort)"),
+            ("dialplan", plan.dialplan.version), ("prompts", "\(plan.prompts.count)"),
+            ("max-calls", "\(configuration.maxCalls)"),
+        ])
+    }
+
+    /// New calls use `plan` from now on; calls in progress finish on theirs.
+    public func replacePlan(_ plan: CallPlan) { events.post(.replacePlan(plan)) }
+
+    /// Stops taking calls (503), lets calls in progress finish for up to `drainSeconds`, then hangs up the rest,
+    /// stores their drafts and stops PJSIP.
+    public func shutdown(drainSeconds: Int) { events.post(.shutdown(drainSeconds: drainSeconds)) }
+
+    /// Blocks until the owner thread has finished and PJSIP is destroyed.
+    public func waitUntilStopped() { stopped.wait() }
+
+    // MARK: The owner loop
+
+    private func runOwner() {
+        registerThreadWithPJSIP("owner")
+        while true {
+            let deadline = [timers.nextDeadline, drainDeadline].compactMap { $0 }.min()
+                ?? Date(timeIntervalSinceNow: 1)
+            for event in events.take(waitingUntil: deadline) { handle(event) }
+            let now = Date()
+            for (serial, id) in timers.due(at: now) {
+                guard let call = bySerial[serial] else { continue }
+                if id == Gateway.transferTimer { transferTimedOut(call) } else { deliver(.timerFired(id), to: call) }
+            }
+            if draining {
+                if let limit = drainDeadline, now >= limit, !hungUpForShutdown {
+                    hungUpForShutdown = true
+                    for call in calls.values where !call.disconnected {
+                        log(.warning, "hangup-on-shutdown", call)
+                        pjsua_call_hangup(call.pjCall, 503, nil, nil)
+                    }
+                }
+                if calls.isEmpty, bySerial.isEmpty, agentLegs.isEmpty, pendingStores == 0 { break }
+            }
+        }
+        writer.shutdown()
+        do {
+            try endpoint?.close()
+        } catch {
+            logger.log(.error, "pjsip-destroy-failed", [("error", "\(error)")])
+        }
+        endpoint = nil
+        logger.log(.info, "stopped", [])
+        stopped.signal()
+    }
+
+    private func handle(_ event: GatewayEvent) {
+        switch event {
+        case .incoming(let pjCall, let incoming):
+            accept(pjCall, incoming)
+        case .mediaActive(let pjCall):
+            if let call = calls[pjCall] { connectMedia(call) } else if let call = agentLegs[pjCall] { agentAnswered(call) }
+        case .confirmed(let pjCall):
+            if let call = calls[pjCall] { log(.debug, "confirmed", call) }
+        case .digit(let pjCall, let digit, let viaInfo):
+            guard let call = calls[pjCall], call.started, !call.disconnected else { return }
+            log(.info, "digit", call, [("key", String(digit)), ("via", viaInfo ? "sip-info" : "rfc4733")])
+            deliver(.digit(digit), to: call)
+        case .disconnected(let pjCall, let status):
+            if let call = calls.removeValue(forKey: pjCall) {
+                disconnected(call, status: status)
+            } else if let call = agentLegs.removeValue(forKey: pjCall) {
+                agentLegEnded(call, status: status)
+            }
+        case .playbackFinished(let serial, let id):
+            if let call = bySerial[serial], !call.disconnected { deliver(.playbackFinished(id), to: call) }
+        case .recordingLimit(let serial, let id, let end):
+            if let call = bySerial[serial], call.activeRecording == id { finishRecording(call, end: end) }
+        case .recordingFailed(let serial, let id, let reason):
+            logger.log(.error, "recording-write-failed", [("serial", "\(serial)"), ("reason", reason)])
+            if let call = bySerial[serial], call.activeRecording == id { finishRecording(call, end: .failed) }
+        case .recordingLoaded(let serial, let id, let pcm):
+            guard let call = bySerial[serial], !call.disconnected else { return }
+            if let pcm {
+                call.channel.play(id, [pcm])
+            } else {
+                log(.error, "recording-unreadable", call)
+                deliver(.playbackFinished(id), to: call)
+            }
+        case .draftStored(let serial, let result):
+            pendingStores -= 1
+            guard let call = bySerial[serial] else { return }
+            call.submitting = false
+            switch result {
+            case .success(let code):
+                call.trackingCode = code
+                log(.info, "draft-submitted", call, [("recording-ms", "\(call.submittedDurationMs)")])
+                if let path = call.submittedRecordingPath { writer.forgetSidecar(of: path) }
+                if !call.disconnected { deliver(.draftSubmitted(trackingCode: code), to: call) }
+            case .failure(let error):
+                log(.error, "draft-failed", call, [("error", error.message)])
+                if !call.disconnected { deliver(.draftFailed, to: call) }
+            }
+            retireIfDone(call)
+        case .statusFound(let serial, let status):
+            if let call = bySerial[serial], !call.disconnected { deliver(.statusFound(status), to: call) }
+        case .replacePlan(let newPlan):
+            plan = newPlan
+            logger.log(.info, "dialplan-reloaded", [("version", newPlan.dialplan.version)])
+        case .shutdown(let seconds):
+            guard !draining else { return }
+            draining = true
+            drainDeadline = Date(timeIntervalSinceNow: TimeInterval(max(0, seconds)))
+            logger.log(.info, "draining", [("calls", "\(calls.count)"), ("seconds", "\(seconds)")])
+        }
+    }
+
+    // MARK: Call set-up and tear-down
+
+    private func accept(_ pjCall: Int32, _ incoming: IncomingCall) {
+        if draining {
+            pjsua_call_answer(pjCall, 503, nil, nil)
+            logger.log(.info, "rejected-draining", [("call", incoming.sipCallID)])
+            return
+        }
+        let serial = nextSerial
+        nextSerial += 1
+        let events = self.events
+        let channel = MediaChannel(serial: serial) { events.post($0) }
+        let call = ActiveCall(pjCall: pjCall, serial: serial, incoming: incoming, plan: plan, channel: channel)
+        do {
+            try attachPort(call)
+        } catch {
+            logger.log(.error, "media-port-failed", [("call", incoming.sipCallID), ("error", "\(error)")])
+            pjsua_call_answer(pjCall, 500, nil, nil)
+            return
+        }
+        calls[pjCall] = call
+        bySerial[serial] = call
+        log(.info, "incoming", call, [("source", incoming.source)])
+        let status = pjsua_call_answer(pjCall, 200, nil, nil)
+        if status != pjSuccess {
+            log(.error, "answer-failed", call, [("error", PJError("pjsua_call_answer", status: status).message)])
+        }
+    }
+
+    /// One media port per call: a pool of its own, a group lock so the bridge can hold it while in use,
+    /// and the channel retained until the port is destroyed.
+    private func attachPort(_ call: ActiveCall) throws {
+        guard let pool = pjsua_pool_create("ivr", 512, 512) else { throw PJError("pjsua_pool_create", status: 1) }
+        let raw = pj_pool_zalloc(pool, MemoryLayout<pjmedia_port>.size)!
+        let port = raw.bindMemory(to: pjmedia_port.self, capacity: 1)
+        var name = pj_str_t(ptr: ivrPortName, slen: 3)
+        pjmedia_port_info_init(&port.pointee.info, &name, 0x4956_5250, 8000, 1, 16,
+                               UInt32(MediaChannel.samplesPerFrame))
+        port.pointee.get_frame = ivrPortGetFrame
+        port.pointee.put_frame = ivrPortPutFrame
+        port.pointee.on_destroy = ivrPortDestroy
+        port.pointee.port_data.pdata = Unmanaged.passRetained(call.channel).toOpaque()
+        port.pointee.port_data.ldata = Int(bitPattern: UnsafeMutableRawPointer(pool))
+        var status = pjmedia_port_init_grp_lock(port, pool, nil)
+        if status != pjSuccess {
+            _ = ivrPortDestroy(port)
+            throw PJError("pjmedia_port_init_grp_lock", status: status)
+        }
+        var slot: pjsua_conf_port_id = -1
+        status = pjsua_conf_add_port(pool, port, &slot)
+        if status != pjSuccess {
+            pjmedia_port_destroy(port)
+            throw PJError("pjsua_conf_add_port", status: status)
+        }
+        call.port = port
+        call.portSlot = slot
+    }
+
+    private func connectMedia(_ call: ActiveCall) {
+        let slot = pjsua_call_get_conf_port(call.pjCall)
+        guard slot != PJSUA_INVALID_ID.rawValue, !call.disconnected else { return }
+        if call.callSlot != slot {
+            call.callSlot = slot
+            pjsua_conf_connect(slot, call.portSlot)
+            pjsua_conf_connect(call.portSlot, slot)
+        }
+        if !call.started {
+            call.started = true
+            log(.info, "answered", call)
+            let context = CallContext(callerNumber: call.incoming.callerNumber,
+                                      isOfficeHours: desk.isOfficeHours(Date()))
+            deliver(.started(context), to: call)
+        }
+    }
+
+    private func disconnected(_ call: ActiveCall, status: Int) {
+        call.disconnected = true
+        log(.info, "hangup", call, [("status", "\(status)")])
+        call.channel.stopPlayback()
+        timers.cancelAll(serial: call.serial)
+        if let agent = call.agentLeg { pjsua_call_hangup(agent, 0, nil, nil) }
+        if call.started {
+            if call.activeRecording != nil { finishRecording(call, end: .hangup) }
+            deliver(.hangup, to: call)
+        }
+        releasePort(call)
+        retireIfDone(call)
+    }
+
+    // MARK: Transfer to an agent (key 0)
+
+    /// How long an agent may ring before the caller is offered the fallback.
+    static let transferRingSeconds: TimeInterval = 30
+    static let transferTimer = TimerID(-1)
+
+    /// Calls the agent and, once they answer, bridges the caller to them (the gateway stays in the media
+    /// path, so it works with callers that do not support REFER).
+    private func transfer(_ call: ActiveCall, to uri: String) {
+        guard !call.disconnected, call.agentLeg == nil, let account = endpoint?.accountID else {
+            call.inbox.append(.transferFinished(success: false))
+            return
+        }
+        var agentCall: pjsua_call_id = -1
+        let status = withPJString(uri) { pjsua_call_make_call(account, $0, nil, nil, nil, &agentCall) }
+        guard status == pjSuccess else {
+            log(.error, "transfer-failed", call, [("uri", uri), ("error", PJError("make_call", status: status).message)])
+            call.inbox.append(.transferFinished(success: false))
+            return
+        }
+        call.agentLeg = agentCall
+        agentLegs[agentCall] = call
+        timers.add(serial: call.serial, Gateway.transferTimer, at: Date(timeIntervalSinceNow: Gateway.transferRingSeconds))
+        log(.info, "transfer-started", call, [("uri", uri)])
+    }
+
+    private func agentAnswered(_ call: ActiveCall) {
+        guard let agent = call.agentLeg, !call.bridged, !call.disconnected else { return }
+        let agentSlot = pjsua_call_get_conf_port(agent)
+        guard agentSlot != PJSUA_INVALID_ID.rawValue, call.callSlot >= 0 else { return }
+        timers.cancel(serial: call.serial, Gateway.transferTimer)
+        call.bridged = true
+        call.channel.stopPlayback()
+        pjsua_conf_disconnect(call.callSlot, call.portSlot)
+        pjsua_conf_disconnect(call.portSlot, call.callSlot)
+        pjsua_conf_connect(call.callSlot, agentSlot)
+        pjsua_conf_connect(agentSlot, call.callSlot)
+        log(.info, "transfer-answered", call)
+        deliver(.transferFinished(success: true), to: call)
+    }
+
+    private func agentLegEnded(_ call: ActiveCall, status: Int) {
+        call.agentLeg = nil
+        timers.cancel(serial: call.serial, Gateway.transferTimer)
+        if call.bridged {
+            // The agent finished the conversation: the caller's call ends with it.
+            log(.info, "agent-hangup", call, [("status", "\(status)")])
+            if !call.disconnected { pjsua_call_hangup(call.pjCall, 0, nil, nil) }
+        } else if !call.disconnected {
+            log(.warning, "transfer-unanswered", call, [("status", "\(status)")])
+            deliver(.transferFinished(success: false), to: call)
+        }
+    }
+
+    private func transferTimedOut(_ call: ActiveCall) {
+        guard let agent = call.agentLeg, !call.bridged else { return }
+        log(.warning, "transfer-timeout", call)
+        pjsua_call_hangup(agent, 408, nil, nil)  // agentLegEnded tells the session
+    }
+
+    private func releasePort(_ call: ActiveCall) {
+        guard let port = call.port else { return }
+        call.port = nil
+        pjsua_conf_remove_port(call.portSlot)
+        // Drops the owner's reference; the bridge drops its own once the removal is applied, then the
+        // port's on_destroy frees the channel and the pool.
+        pjmedia_port_destroy(port)
+    }
+
+    private func retireIfDone(_ call: ActiveCall) {
+        guard call.disconnected, !call.submitting else { return }
+        bySerial.removeValue(forKey: call.serial)
+        log(.info, "call-ended", call)
+    }
+
+    // MARK: Running the IVR
+
+    /// Feeds an event to the call's session and performs the actions; events the actions produce
+    /// synchronously are queued and fed in order, never recursively.
+    private func deliver(_ event: CallEvent, to call: ActiveCall) {
+        call.inbox.append(event)
+        guard !call.delivering else { return }
+        call.delivering = true
+        while !call.inbox.isEmpty {
+            let next = call.inbox.removeFirst()
+            for action in call.session.handle(next) { perform(action, call) }
+        }
+        call.delivering = false
+    }
+
+    private func perform(_ action: CallAction, _ call: ActiveCall) {
+        switch action {
+        case .play(let id, let names, _):
+            guard !call.disconnected else { return }
+            var audio: [PCM] = []
+            for name in names {
+                if let pcm = call.plan.prompts[name] { audio.append(pcm) } else {
+                    log(.error, "prompt-missing", call, [("prompt", name.rawValue)])
+                }
+            }
+            if audio.isEmpty {
+                call.inbox.append(.playbackFinished(id))
+            } else {
+                call.channel.play(id, audio)
+            }
+        case .stopPlayback:
+            call.channel.stopPlayback()
+        case .startTimer(let id, let after):
+            guard !call.disconnected else { return }
+            let seconds = Double(after.components.seconds) + Double(after.components.attoseconds) / 1e18
+            timers.add(serial: call.serial, id, at: Date(timeIntervalSinceNow: seconds))
+        case .cancelTimer(let id):
+            timers.cancel(serial: call.serial, id)
+        case .startRecording(let id, let limits):
+            guard !call.disconnected else { return }
+            let path = recordingPath(call, id)
+            call.recordingPaths[id] = path
+            call.activeRecording = id
+            call.channel.startRecording(id, limits)
+            writer.begin(serial: call.serial, id: id, path: path, channel: call.channel, sidecar: .init(
+                callID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
+                startedAt: call.startedAt, dialplanVersion: call.plan.dialplan.version))
+            log(.info, "recording-started", call, [("recording", "\(id.rawValue)")])
+        case .stopRecording:
+            if call.activeRecording != nil { finishRecording(call, end: .stopped) }
+        case .discardRecording(let id):
+            if let path = call.recordingPaths.removeValue(forKey: id) {
+                call.recordingDurations.removeValue(forKey: id)
+                writer.discard(path: path)
+                log(.info, "recording-discarded", call, [("recording", "\(id.rawValue)")])
+            }
+        case .playRecording(let playback, let id, _):
+            guard let path = call.recordingPaths[id], !call.disconnected else {
+                call.inbox.append(.playbackFinished(playback))
+                return
+            }
+            let serial = call.serial
+            let events = self.events
+            writer.load(path: path) { pcm in events.post(.recordingLoaded(serial: serial, playback, pcm)) }
+        case .submitDraft(let request):
+            submit(request, call)
+        case .lookupStatus(let query):
+            let serial = call.serial
+            let events = self.events
+            desk.lookup(query, callerNumber: call.incoming.callerNumber) { status in
+                events.post(.statusFound(serial: serial, status))
+            }
+        case .transfer(let uri):
+            transfer(call, to: uri)
+        case .hangup:
+            if !call.disconnected { pjsua_call_hangup(call.pjCall, 0, nil, nil) }
+        }
+    }
+
+    private func finishRecording(_ call: ActiveCall, end: RecordingEnd) {
+        guard let stopped = call.channel.stopRecording() else { return }
+        call.activeRecording = nil
+        call.recordingDurations[stopped.id] = stopped.durationMs
+        writer.finish(serial: call.serial, id: stopped.id, remaining: stopped.remaining)
+        log(.info, "recording-finished", call, [
+            ("recording", "\(stopped.id.rawValue)"), ("end", end.rawValue), ("ms", "\(stopped.durationMs)"),
+        ])
+        deliver(.recordingFinished(RecordingResult(id: stopped.id, end: end, durationMs: stopped.durationMs)), to: call)
+    }
+
+    private func submit(_ request: DraftRequest, _ call: ActiveCall) {
+        let path = request.recording.flatMap { call.recordingPaths[$0] }
+        let duration = request.recording.flatMap { call.recordingDurations[$0] } ?? 0
+        let report = CallReport(
+            sipCallID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
+            category: request.category, confidential: request.confidential, receivedAt: call.startedAt,
+            recordingPath: path, recordingDurationMs: duration, dialplanVersion: call.plan.dialplan.version,
+            interrupted: request.callerHungUp)
+        call.submitting = true
+        call.submittedRecordingPath = path
+        call.submittedDurationMs = duration
+        pendingStores += 1
+        let serial = call.serial
+        let events = self.events
+        let desk = self.desk
+        // After the writer has closed the file, so the desk hashes the complete recording.
+        writer.afterPendingWrites {
+            desk.submit(report) { result in events.post(.draftStored(serial: serial, result)) }
+        }
+    }
+
+    private func recordingPath(_ call: ActiveCall, _ id: RecordingID) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
+        f.dateFormat = "yyyy/MM/dd/HHmmss"
+        let stamp = f.string(from: call.startedAt)
+        return "\(recordingsDirectory)/\(stamp)-c\(call.serial)-\(call.token)-r\(id.rawValue).wav"
+    }
+
+    private func log(_ level: LogLevel, _ event: String, _ call: ActiveCall, _ extra: [(String, String)] = []) {
+        var metadata: [(String, String)] = [("call", call.incoming.sipCallID)]
+        if let code = call.trackingCode { metadata.append(("code", code)) }
+        logger.log(level, event, metadata + extra)
+    }
+}
+
+/// The name every IVR port carries in PJSIP's logs; static, because the port info keeps the pointer.
+nonisolated(unsafe) let ivrPortName: UnsafeMutablePointer<CChar> = strdup("ivr")!
+
+/// One call as the owner sees it. Owner-thread only.
+final class ActiveCall {
+    let pjCall: Int32
+    let serial: UInt64
+    let incoming: IncomingCall
+    let plan: CallPlan
+    let channel: MediaChannel
+    let startedAt = Date()
+    /// Random, so recording file names cannot be guessed from the time and the call count.
+    let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+    var session: CallSession
+    var port: UnsafeMutablePointer<pjmedia_port>?
+    var portSlot: pjsua_conf_port_id = -1
+    var callSlot: pjsua_conf_port_id = -1
+    var started = false
+    var disconnected = false
+    var delivering = false
+    var inbox: [CallEvent] = []
+    var activeRecording: RecordingID?
+    var recordingPaths: [RecordingID: String] = [:]
+    var recordingDurations: [RecordingID: Int] = [:]
+    var submitting = false
+    var submittedRecordingPath: String?
+    var submittedDurationMs = 0
+    var trackingCode: String?
+    /// The outgoing call to an agent, while one is ringing or bridged.
+    var agentLeg: pjsua_call_id?
+    var bridged = false
+
+    init(pjCall: Int32, serial: UInt64, incoming: IncomingCall, plan: CallPlan, channel: MediaChannel) {
+        self.pjCall = pjCall
+        self.serial = serial
+        self.incoming = incoming
+        self.plan = plan
+        self.channel = channel
+        self.session = CallSession(plan: plan.dialplan)
+    }
+}

@@ -2,4 +2,5 @@
 let rootCommands: [Command] = [
     serveCommand,
     agentCommands,
+    promptCommands,
 ]

@@ -1,3 +1,154 @@
-let serveCommand = Command.leaf("serve", "Run the SIP gateway", help: "[options]") { args in
+import Foundation
+import Gateway
+import HotlineStore
+import IVR
+
+let serveCommand = Command.leaf(
+    "serve", "Run the telephony gateway: answer calls, record voice reports, file draft tickets.",
+    help: ServeSettings.help
+) { args in
+    var settings = ServeSettings()
+    try settings.apply(&args)
     try args.finish()
+    try Server(settings).run()
+}
+
+/// Wires the store, the dialplan and the gateway together and runs until a signal stops it.
+struct Server {
+    let settings: ServeSettings
+    let logger: StderrLogger
+
+    init(_ settings: ServeSettings) {
+        self.settings = settings
+        self.logger = StderrLogger(minimum: LogLevel(rawValue: settings.logLevel) ?? .info)
+    }
+
+    func run() throws {
+        let plan: CallPlan
+        do {
+            plan = try loadPlan()
+        } catch {
+            throw CommandFailure("cannot start: \(error)")
+        }
+        let store: TicketStore
+        do {
+            store = try TicketStore(path: settings.database)
+        } catch {
+            throw CommandFailure("cannot open the database \(settings.database): \(error)")
+        }
+        let desk = PhoneDesk(store: store, logger: logger)
+        recoverInterruptedRecordings(desk)
+
+        var configuration = GatewayConfiguration()
+        configuration.sipAddress = settings.sipAddress
+        configuration.sipPort = settings.sipPort
+        configuration.rtpPort = settings.rtpPort
+        configuration.maxCalls = settings.maxCalls
+        configuration.recordingsDirectory = settings.recordings
+        configuration.pjsipLogLevel = settings.pjsipLogLevel
+        configuration.sourcePolicy = SourcePolicy(networks: try settings.sourceNetworks())
+        configuration.srtp = SRTPPolicy(rawValue: settings.srtp) ?? .off
+        if settings.tlsPort > 0 {
+            configuration.tls = TLSConfiguration(port: settings.tlsPort, certificateFile: settings.tlsCertificate,
+                                                 privateKeyFile: settings.tlsPrivateKey)
+        }
+        let gateway = Gateway(configuration: configuration, plan: plan, desk: desk, logger: logger)
+
+        // Signals are turned into events for the gateway's owner thread; nothing else runs in them.
+        for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_IGN) }
+        let signalQueue = DispatchQueue(label: "hotline1022.signals")
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: signalQueue)
+            source.setEventHandler { [logger, settings] in
+                logger.log(.info, "signal", [("signal", sig == SIGINT ? "SIGINT" : "SIGTERM")])
+                gateway.shutdown(drainSeconds: settings.drainSeconds)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: signalQueue)
+        reload.setEventHandler { [self] in reloadPlan(into: gateway, reason: "SIGHUP") }
+        reload.resume()
+        sources.append(reload)
+        let watcher = DialplanWatcher(paths: [settings.dialplan], queue: signalQueue) { [self] in
+            reloadPlan(into: gateway, reason: "file-changed")
+        }
+
+        do {
+            try gateway.start()
+        } catch {
+            throw CommandFailure("cannot start the SIP gateway: \(error)")
+        }
+        gateway.waitUntilStopped()
+        watcher.stop()
+        sources.forEach { $0.cancel() }
+        try store.close()
+    }
+
+    func loadPlan() throws -> CallPlan {
+        let dialplan = try DialplanLoader.load(
+            path: settings.dialplan, promptDirectory: settings.prompts,
+            variables: ["agentsURI": settings.agentsURI])
+        let prompts = try PromptLibrary.load(directory: settings.prompts, names: dialplan.allPromptNames)
+        return CallPlan(dialplan: dialplan, prompts: prompts)
+    }
+
+    /// A valid new plan serves new calls; an invalid one is refused with its errors and the old one kept.
+    func reloadPlan(into gateway: Gateway, reason: String) {
+        do {
+            gateway.replacePlan(try loadPlan())
+        } catch {
+            logger.log(.error, "dialplan-reload-refused", [("reason", reason), ("error", "\(error)")])
+        }
+    }
+
+    /// Files a draft for each recording a previous run could not finish (killed, power cut): zero voice
+    /// reports lost. Runs before the SIP port opens.
+    func recoverInterruptedRecordings(_ desk: PhoneDesk) {
+        let found = RecordingRecovery.scan(directory: settings.recordings) { problem in
+            logger.log(.error, "recovery-problem", [("problem", problem)])
+        }
+        for recording in found {
+            let exists = FileManager.default.fileExists(atPath: recording.wavPath)
+            let report = CallReport(
+                sipCallID: recording.sipCallID, callerNumber: recording.callerNumber, category: nil,
+                confidential: nil, receivedAt: recording.startedAt, recordingPath: exists ? recording.wavPath : nil,
+                recordingDurationMs: recording.durationMs, dialplanVersion: recording.dialplanVersion,
+                interrupted: true)
+            switch desk.store(report) {
+            case .success(let code):
+                try? RecordingRecovery.markRecovered(recording)
+                logger.log(.warning, "recovered-interrupted-recording", [
+                    ("call", recording.sipCallID), ("code", code), ("ms", "\(recording.durationMs)"),
+                ])
+            case .failure(let error):
+                logger.log(.error, "recovery-failed", [("call", recording.sipCallID), ("error", error.message)])
+            }
+        }
+    }
+}
+
+/// Watches files for changes (polling their modification time once a second: cheap, and it survives editors
+/// that replace the file).
+final class DialplanWatcher: @unchecked Sendable {
+    private let timer: DispatchSourceTimer
+    init(paths: [String], queue: DispatchQueue, changed: @escaping @Sendable () -> Void) {
+        func stamp() -> [Date?] {
+            paths.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate]) as? Date }
+        }
+        var last = stamp()
+        timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.setEventHandler {
+            let now = stamp()
+            if now != last {
+                last = now
+                changed()
+            }
+        }
+        timer.resume()
+    }
+
+    func stop() { timer.cancel() }
 }

@@ -1,0 +1,166 @@
+import CPJSIP
+import Foundation
+
+// Every @convention(c) function PJSIP calls, and the single reference they use. Each one copies what it
+// needs out of PJSIP into a Swift value, posts it to the owner thread and returns: no SQLite, no file I/O,
+// no waiting.
+
+/// The owner's queue, set once before `pjsua_init` and cleared after `pjsua_destroy`.
+nonisolated(unsafe) var callbackEvents: EventQueue?
+
+/// Reads a call's info into Swift values; the info's strings point into the struct, so read them in place.
+func withCallInfo<R>(_ callID: pjsua_call_id, _ body: (UnsafePointer<pjsua_call_info>) -> R) -> R? {
+    let info = UnsafeMutablePointer<pjsua_call_info>.allocate(capacity: 1)
+    defer { info.deallocate() }
+    guard pjsua_call_get_info(callID, info) == pjSuccess else { return nil }
+    return body(UnsafePointer(info))
+}
+
+func onIncomingCall(_ accID: pjsua_acc_id, _ callID: pjsua_call_id, _ rdata: UnsafeMutablePointer<pjsip_rx_data>?) {
+    let copied = withCallInfo(callID) { info in
+        (String(pjString: info.pointee.call_id), String(pjString: info.pointee.remote_info))
+    }
+    var source = ""
+    if let rdata {
+        source = withUnsafeBytes(of: rdata.pointee.pkt_info.src_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        } + ":\(rdata.pointee.pkt_info.src_port)"
+    }
+    let (sipCallID, remote) = copied ?? ("", "")
+    callbackEvents?.post(.incoming(pjCall: callID, IncomingCall(
+        sipCallID: sipCallID, callerNumber: CallerNumber.parse(remote), source: source)))
+}
+
+func onCallState(_ callID: pjsua_call_id, _ event: UnsafeMutablePointer<pjsip_event>?) {
+    guard let (state, status) = withCallInfo(callID, { ($0.pointee.state, Int($0.pointee.last_status.rawValue)) })
+    else { return }
+    switch state {
+    case PJSIP_INV_STATE_DISCONNECTED:
+        callbackEvents?.post(.disconnected(pjCall: callID, statusCode: status))
+    case PJSIP_INV_STATE_CONFIRMED:
+        callbackEvents?.post(.confirmed(pjCall: callID))
+    default:
+        break
+    }
+}
+
+func onCallMediaState(_ callID: pjsua_call_id) {
+    callbackEvents?.post(.mediaActive(pjCall: callID))
+}
+
+func onDTMFDigit2(_ callID: pjsua_call_id, _ info: UnsafePointer<pjsua_dtmf_info>?) {
+    guard let info, let scalar = Unicode.Scalar(info.pointee.digit) else { return }
+    let digit = Character(scalar)
+    guard "0123456789*#".contains(digit) else { return }
+    callbackEvents?.post(.digit(pjCall: callID, digit, viaInfo: info.pointee.method == PJSUA_DTMF_METHOD_SIP_INFO))
+}
+
+// The IVR media port: one per call, registered in the conference bridge. Called on the bridge's clock thread.
+
+func ivrPortGetFrame(_ port: UnsafeMutablePointer<pjmedia_port>?, _ frame: UnsafeMutablePointer<pjmedia_frame>?)
+    -> pj_status_t
+{
+    guard let port, let frame, let pdata = port.pointee.port_data.pdata else { return pjSuccess }
+    let channel = Unmanaged<MediaChannel>.fromOpaque(pdata).takeUnretainedValue()
+    let samples = MediaChannel.samplesPerFrame
+    if let buf = frame.pointee.buf, channel.fill(buf.assumingMemoryBound(to: Int16.self), count: samples) {
+        frame.pointee.type = PJMEDIA_FRAME_TYPE_AUDIO
+        frame.pointee.size = pj_size_t(samples * 2)
+    } else {
+        frame.pointee.type = PJMEDIA_FRAME_TYPE_NONE
+        frame.pointee.size = 0
+    }
+    return pjSuccess
+}
+
+func ivrPortPutFrame(_ port: UnsafeMutablePointer<pjmedia_port>?, _ frame: UnsafeMutablePointer<pjmedia_frame>?)
+    -> pj_status_t
+{
+    guard let port, let frame, let pdata = port.pointee.port_data.pdata else { return pjSuccess }
+    let channel = Unmanaged<MediaChannel>.fromOpaque(pdata).takeUnretainedValue()
+    if frame.pointee.type == PJMEDIA_FRAME_TYPE_AUDIO, let buf = frame.pointee.buf, frame.pointee.size > 0 {
+        channel.take(UnsafeBufferPointer(start: buf.assumingMemoryBound(to: Int16.self),
+                                         count: Int(frame.pointee.size) / 2))
+    } else {
+        channel.take(nil)
+    }
+    return pjSuccess
+}
+
+/// Called once the bridge and the owner have both let go of the port: frees the channel and the port's pool.
+func ivrPortDestroy(_ port: UnsafeMutablePointer<pjmedia_port>?) -> pj_status_t {
+    guard let port else { return pjSuccess }
+    if let pdata = port.pointee.port_data.pdata {
+        port.pointee.port_data.pdata = nil
+        Unmanaged<MediaChannel>.fromOpaque(pdata).release()
+    }
+    if let pool = UnsafeMutableRawPointer(bitPattern: port.pointee.port_data.ldata) {
+        port.pointee.port_data.ldata = 0
+        pj_pool_release(pool.assumingMemoryBound(to: pj_pool_t.self))
+    }
+    return pjSuccess
+}
+
+func onPJSIPLog(_ level: Int32, _ data: UnsafePointer<CChar>?, _ len: Int32) {
+    guard let data else { return }
+    // Only the first line: PJSIP appends whole SIP packets to some errors, and those carry phone numbers.
+    let text = UnsafeRawBufferPointer(start: data, count: Int(len))
+    let firstLine = text.prefix { $0 != 0x0A && $0 != 0x0D }
+    FileHandle.standardError.write(Data("pjsip: ".utf8) + Data(firstLine) + Data("\n".utf8))
+}
+
+/// The caller's number from the From header's URI: digits and a leading '+', or "" when withheld.
+public enum CallerNumber {
+    public static func parse(_ remoteInfo: String) -> String {
+        var text = Substring(remoteInfo)
+        if let lt = text.firstIndex(of: "<"), let gt = text[lt...].firstIndex(of: ">") {
+            text = text[text.index(after: lt)..<gt]
+        }
+        for scheme in ["sips:", "sip:", "tel:"] where text.lowercased().hasPrefix(scheme) {
+            text = text.dropFirst(scheme.count)
+            break
+        }
+        let user = text.prefix { $0 != "@" && $0 != ";" && $0 != ">" && $0 != ":" }
+        let cleaned = user.filter { $0 != "-" && $0 != "." && $0 != " " }
+        guard !cleaned.isEmpty else { return "" }
+        let body = cleaned.hasPrefix("+") ? cleaned.dropFirst() : Substring(cleaned)
+        guard !body.isEmpty, body.count <= 20, body.allSatisfy({ $0.isASCII && $0.isNumber }) else { return "" }
+        return String(cleaned)
+    }
+}
+
+// The source guard: a PJSIP module just above the transport layer that sees every request before a
+// transaction or a call is created for it.
+
+/// Methods outside pjsip_method_e that pjsua still handles.
+let supportedOtherMethods: Set<String> = ["INFO", "UPDATE", "PRACK", "REFER", "NOTIFY", "SUBSCRIBE", "MESSAGE", "PUBLISH"]
+
+/// Set once before the module is registered.
+nonisolated(unsafe) var sourceGuardPolicy: SourcePolicy?
+nonisolated(unsafe) let sourceGuardName: UnsafeMutablePointer<CChar> = strdup("mod-hotline-source-guard")!
+
+func sourceGuardOnRxRequest(_ rdata: UnsafeMutablePointer<pjsip_rx_data>?) -> pj_bool_t {
+    guard let rdata, let policy = sourceGuardPolicy, let msg = rdata.pointee.msg_info.msg else { return 0 }
+    // In-dialog requests (a To tag) belong to calls that passed this check when they began.
+    if let to = rdata.pointee.msg_info.to, to.pointee.tag.slen > 0 { return 0 }
+    let method = msg.pointee.line.req.method.id
+    let source = withUnsafeBytes(of: rdata.pointee.pkt_info.src_name) { raw in
+        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+    }
+    switch policy.verdict(source: source) {
+    case .allow:
+        // A method nobody here implements gets 501 at once instead of silence.
+        if method == PJSIP_OTHER_METHOD, !supportedOtherMethods.contains(String(pjString: msg.pointee.line.req.method.name)) {
+            pjsip_endpt_respond_stateless(pjsua_get_pjsip_endpt(), rdata, 501, nil, nil, nil)
+            return 1
+        }
+        return 0
+    case .forbid:
+        if method != PJSIP_ACK_METHOD {
+            pjsip_endpt_respond_stateless(pjsua_get_pjsip_endpt(), rdata, 403, nil, nil, nil)
+        }
+        return 1
+    case .drop:
+        return 1
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import IVR
+
+/// Where and how the gateway listens and keeps its recordings.
+public struct GatewayConfiguration: Sendable {
+    /// The address the SIP UDP transport binds to.
+    public var sipAddress: String = "127.0.0.1"
+    public var sipPort: Int = 5060
+    /// The first local RTP port; each call takes two (RTP and RTCP).
+    public var rtpPort: Int = 20000
+    /// Concurrent calls; the next caller gets 486 Busy Here (pjsua's own limit, at most PJSUA_MAX_CALLS).
+    public var maxCalls: Int = 1000
+    /// Where recordings go: `<dir>/YYYY/MM/DD/<time>-<call>-r<N>.wav`.
+    public var recordingsDirectory: String = "./var/recordings"
+    /// PJSIP's own log verbosity on stderr (0–5). Levels above 3 print SIP messages, which carry phone numbers.
+    public var pjsipLogLevel: Int = 1
+    /// PJSIP worker threads polling the SIP socket.
+    public var sipThreads: Int = 1
+    /// SIP over TLS, when a port, certificate and key are given (PEM files).
+    public var tls: TLSConfiguration?
+    /// SRTP for the media: off, offered (optional) or demanded (required: a plain RTP offer gets 488).
+    public var srtp: SRTPPolicy = .off
+
+    /// The trunk networks allowed to start calls; everyone else gets 403 (then silence if they insist).
+    public var sourcePolicy = SourcePolicy(networks: [try! .init("127.0.0.0/8"), try! .init("::1/128")])
+
+    public init() {}
+}
+
+public struct TLSConfiguration: Sendable {
+    public var port: Int
+    public var certificateFile: String
+    public var privateKeyFile: String
+    public init(port: Int, certificateFile: String, privateKeyFile: String) {
+        self.port = port
+        self.certificateFile = certificateFile
+        self.privateKeyFile = privateKeyFile
+    }
+}
+
+public enum SRTPPolicy: String, Sendable, CaseIterable {
+    case off, optional, required
+}
+
+/// A dialplan with the audio of every prompt it can ask for, ready for new calls. Swapped whole on reload;
+/// calls in progress keep the plan they started with.
+public struct CallPlan: Sendable {
+    public let dialplan: Dialplan
+    public let prompts: PromptLibrary
+
+    public init(dialplan: Dialplan, prompts: PromptLibrary) {
+        self.dialplan = dialplan
+        self.prompts = prompts
+    }
+}
+
+/// Every prompt's PCM, loaded once and shared by all calls.
+public final class PromptLibrary: Sendable {
+    private let audio: [PromptName: PCM]
+
+    public init(audio: [PromptName: PCM]) { self.audio = audio }
+
+    /// Loads `<directory>/<name>.wav` for each name; every missing or malformed file is reported at once.
+    public static func load(directory: String, names: Set<PromptName>) throws -> PromptLibrary {
+        var audio: [PromptName: PCM] = [:]
+        var problems: [String] = []
+        for name in names.sorted(by: { $0.rawValue < $1.rawValue }) {
+            let path = (directory as NSString).appendingPathComponent(name.rawValue + ".wav")
+            do {
+                audio[name] = try WAV.load(path: path)
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        if !problems.isEmpty { throw PromptLibraryError(problems: problems) }
+        return PromptLibrary(audio: audio)
+    }
+
+    public subscript(name: PromptName) -> PCM? { audio[name] }
+    public var count: Int { audio.count }
+}
+
+public struct PromptLibraryError: Error, CustomStringConvertible {
+    public let problems: [String]
+    public var description: String {
+        "\(problems.count) prompt(s) cannot be used (run `hotline1022 prompts build`):\n  "
+            + problems.joined(separator: "\n  ")
+    }
+}
+
+/// What a finished call hands to the domain core: a draft ticket's raw material.
+public struct CallReport: Sendable {
+    public var sipCallID: String
+    public var callerNumber: String
+    public var category: String?
+    public var confidential: Bool?
+    public var receivedAt: Date
+    /// Absolute path of the WAV, nil if the caller left no recording.
+    public var recordingPath: String?
+    public var recordingDurationMs: Int
+    public var dialplanVersion: String
+    /// The caller hung up before the end, or the gateway stopped (crash recovered at start-up).
+    public var interrupted: Bool
+
+    public init(sipCallID: String, callerNumber: String, category: String?, confidential: Bool?, receivedAt: Date,
+                recordingPath: String?, recordingDurationMs: Int, dialplanVersion: String, interrupted: Bool) {
+        self.sipCallID = sipCallID
+        self.callerNumber = callerNumber
+        self.category = category
+        self.confidential = confidential
+        self.receivedAt = receivedAt
+        self.recordingPath = recordingPath
+        self.recordingDurationMs = recordingDurationMs
+        self.dialplanVersion = dialplanVersion
+        self.interrupted = interrupted
+    }
+}
+
+public struct ReportDeskError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The domain side of the gateway, wired by the executable to the ticket store and calendar. Its methods are
+/// called from the owner thread and must not block it: they do their work elsewhere and call back.
+public protocol ReportDesk: Sendable {
+    func submit(_ report: CallReport, completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void)
+    func lookup(_ query: StatusQuery, callerNumber: String,
+                completion: @escaping @Sendable (SpokenStatus) -> Void)
+    /// Inside the hotline's office hours on a working day, by the domain core's calendar.
+    func isOfficeHours(_ date: Date) -> Bool
+}
+
+/// One line per call event. The gateway passes metadata (call id, tracking code), never personal data.
+public protocol GatewayLogger: Sendable {
+    func log(_ level: LogLevel, _ event: String, _ metadata: [(String, String)])
+}
+
+public enum LogLevel: String, Sendable, Comparable {
+    case debug, info, warning, error
+    private var rank: Int {
+        switch self {
+        case .debug: 0
+        case .info: 1
+        case .warning: 2
+        case .error: 3
+        }
+    }
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rank < b.rank }
+}

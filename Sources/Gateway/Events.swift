@@ -1,0 +1,93 @@
+import Foundation
+import IVR
+
+/// What reaches the owner thread: from PJSIP's callbacks (keyed by pjsua call id), from the media clock,
+/// the recording writer and the report desk (keyed by the channel serial), and from the process.
+enum GatewayEvent: Sendable {
+    case incoming(pjCall: Int32, IncomingCall)
+    case disconnected(pjCall: Int32, statusCode: Int)
+    case confirmed(pjCall: Int32)
+    case mediaActive(pjCall: Int32)
+    case digit(pjCall: Int32, Character, viaInfo: Bool)
+    case playbackFinished(serial: UInt64, PlaybackID)
+    case recordingLimit(serial: UInt64, RecordingID, RecordingEnd)
+    case recordingFailed(serial: UInt64, RecordingID, reason: String)
+    case recordingLoaded(serial: UInt64, PlaybackID, PCM?)
+    case draftStored(serial: UInt64, Result<String, ReportDeskError>)
+    case statusFound(serial: UInt64, SpokenStatus)
+    case replacePlan(CallPlan)
+    case shutdown(drainSeconds: Int)
+}
+
+/// What the INVITE callback copies out of PJSIP before handing the call to the owner.
+struct IncomingCall: Sendable {
+    let sipCallID: String
+    let callerNumber: String
+    let source: String
+}
+
+/// A FIFO of events with one consumer (the owner thread) and many producers. Producers never block for
+/// longer than an append.
+final class EventQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [GatewayEvent] = []
+
+    func post(_ event: GatewayEvent) {
+        condition.lock()
+        items.append(event)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Everything queued, waiting until `deadline` if nothing is.
+    func take(waitingUntil deadline: Date) -> [GatewayEvent] {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty {
+            if !condition.wait(until: deadline) { break }
+        }
+        let taken = items
+        items.removeAll(keepingCapacity: true)
+        return taken
+    }
+}
+
+/// The owner's timers, ordered by deadline. Owner-thread only.
+struct TimerTable {
+    private struct Entry {
+        let deadline: Date
+        let serial: UInt64
+        let id: TimerID
+    }
+    private var entries: [Entry] = []
+
+    var nextDeadline: Date? { entries.first?.deadline }
+
+    mutating func add(serial: UInt64, _ id: TimerID, at deadline: Date) {
+        let entry = Entry(deadline: deadline, serial: serial, id: id)
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].deadline <= deadline { low = mid + 1 } else { high = mid }
+        }
+        entries.insert(entry, at: low)
+    }
+
+    mutating func cancel(serial: UInt64, _ id: TimerID) {
+        entries.removeAll { $0.serial == serial && $0.id == id }
+    }
+
+    mutating func cancelAll(serial: UInt64) {
+        entries.removeAll { $0.serial == serial }
+    }
+
+    /// Removes and returns the timers due at `now`, earliest first.
+    mutating func due(at now: Date) -> [(serial: UInt64, id: TimerID)] {
+        var fired: [(UInt64, TimerID)] = []
+        while let first = entries.first, first.deadline <= now {
+            fired.append((first.serial, first.id))
+            entries.removeFirst()
+        }
+        return fired
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import IVR
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes every call's recording to disk from one serial queue, never from PJSIP's threads.
+///
+/// Crash safety: the WAV header is rewritten after every flush, so a file cut off by `kill -9` or a power
+/// cut is a valid WAV of what was flushed (at most `flushInterval` lost, plus what the OS had not synced:
+/// `fdatasync` runs every `syncInterval` and at close). Beside each WAV, a sidecar `<file>.call.json`
+/// names the call; it is deleted once the draft is stored, so a sidecar found at start-up is a voice report
+/// whose draft was never written (see `RecordingRecovery`).
+final class RecordingWriter: @unchecked Sendable {
+    static let flushInterval: DispatchTimeInterval = .milliseconds(200)
+    static let syncEvery = 10  // flushes, i.e. about 2 s
+
+    private let queue = DispatchQueue(label: "hotline1022.recordings", qos: .userInitiated)
+    private var timer: DispatchSourceTimer?
+    /// Touched only on `queue`.
+    private var open: [Key: OpenFile] = [:]
+    private let onFailure: @Sendable (_ serial: UInt64, _ id: RecordingID, _ reason: String) -> Void
+
+    struct Key: Hashable {
+        let serial: UInt64
+        let id: RecordingID
+    }
+
+    private struct OpenFile {
+        let fd: Int32
+        let path: String
+        let channel: MediaChannel
+        var dataBytes = 0
+        var flushes = 0
+        var failed = false
+    }
+
+    /// What the sidecar says about the call a recording belongs to.
+    struct Sidecar: Codable {
+        var callID: String
+        var callerNumber: String
+        var startedAt: Date
+        var dialplanVersion: String
+    }
+
+    init(onFailure: @escaping @Sendable (_ serial: UInt64, _ id: RecordingID, _ reason: String) -> Void) {
+        self.onFailure = onFailure
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + Self.flushInterval, repeating: Self.flushInterval)
+        timer.setEventHandler { [unowned self] in self.flushAll() }
+        timer.resume()
+        self.timer = timer
+    }
+
+    func shutdown() {
+        queue.sync {
+            timer?.cancel()
+            timer = nil
+        }
+    }
+
+    static func sidecarPath(_ wavPath: String) -> String { wavPath + ".call.json" }
+
+    /// Opens the file for a recording the channel has just started.
+    func begin(serial: UInt64, id: RecordingID, path: String, channel: MediaChannel, sidecar: Sidecar) {
+        queue.async { [self] in
+            let dir = (path as NSString).deletingLastPathComponent
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                let encoder = JSONEncoder()
+                encoder.dateEncodingStrategy = .iso8601
+                try encoder.encode(sidecar).write(to: URL(fileURLWithPath: Self.sidecarPath(path)))
+            } catch {
+                onFailure(serial, id, "cannot create \(path): \(error.localizedDescription)")
+                return
+            }
+            let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+            guard fd >= 0 else {
+                onFailure(serial, id, "cannot create \(path): \(String(cString: strerror(errno)))")
+                return
+            }
+            var file = OpenFile(fd: fd, path: path, channel: channel)
+            if !writeHeader(&file) {
+                file.failed = true
+                onFailure(serial, id, "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            open[Key(serial: serial, id: id)] = file
+        }
+    }
+
+    /// Writes the last samples, fixes the header, syncs and closes; then runs `then` on the writer's queue.
+    func finish(serial: UInt64, id: RecordingID, remaining: [Int16], then: (@Sendable () -> Void)? = nil) {
+        queue.async { [self] in
+            let key = Key(serial: serial, id: id)
+            if var file = open.removeValue(forKey: key) {
+                append(&file, file.channel.drainRecorded(id) + remaining, key: key)
+                _ = writeHeader(&file)
+                fdatasync(file.fd)
+                Glibc.close(file.fd)
+            }
+            then?()
+        }
+    }
+
+    /// Deletes a recording the caller chose to record again.
+    func discard(path: String) {
+        queue.async {
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: Self.sidecarPath(path))
+        }
+    }
+
+    /// Runs `body` on the writer's queue after everything asked before it (e.g. after a `finish`).
+    func afterPendingWrites(_ body: @escaping @Sendable () -> Void) {
+        queue.async(execute: body)
+    }
+
+    /// Reads a finished recording for playback to the caller (review → listen).
+    func load(path: String, then: @escaping @Sendable (PCM?) -> Void) {
+        queue.async { then(try? WAV.load(path: path)) }
+    }
+
+    /// The draft is stored: the recording no longer needs recovering.
+    func forgetSidecar(of path: String) {
+        queue.async { try? FileManager.default.removeItem(atPath: Self.sidecarPath(path)) }
+    }
+
+    // MARK: On the queue
+
+    private func flushAll() {
+        for key in Array(open.keys) {
+            guard var file = open[key] else { continue }
+            let samples = file.channel.drainRecorded(key.id)
+            if !samples.isEmpty { append(&file, samples, key: key) }
+            file.flushes += 1
+            if file.flushes % Self.syncEvery == 0 { fdatasync(file.fd) }
+            open[key] = file
+        }
+    }
+
+    private func append(_ file: inout OpenFile, _ samples: [Int16], key: Key) {
+        guard !file.failed, !samples.isEmpty else { return }
+        let ok = samples.withUnsafeBytes { raw in
+            writeAll(file.fd, raw.baseAddress!, raw.count, at: WAV.headerSize + file.dataBytes)
+        }
+        if ok {
+            file.dataBytes += samples.count * 2
+            if !writeHeader(&file) { fail(&file, key: key) }
+        } else {
+            fail(&file, key: key)
+        }
+    }
+
+    private func fail(_ file: inout OpenFile, key: Key) {
+        file.failed = true
+        let reason = String(cString: strerror(errno))
+        // Keep what was written readable: the header matches the data that made it to disk.
+        _ = writeHeader(&file)
+        onFailure(key.serial, key.id, "cannot write \(file.path): \(reason)")
+    }
+
+    private func writeHeader(_ file: inout OpenFile) -> Bool {
+        WAV.header(dataBytes: file.dataBytes).withUnsafeBytes { raw in
+            writeAll(file.fd, raw.baseAddress!, raw.count, at: 0)
+        }
+    }
+
+    private func writeAll(_ fd: Int32, _ base: UnsafeRawPointer, _ count: Int, at offset: Int) -> Bool {
+        var done = 0
+        while done < count {
+            let n = pwrite(fd, base + done, count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            if n == 0 { return false }
+            done += n
+        }
+        return true
+    }
+}

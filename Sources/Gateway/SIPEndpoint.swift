@@ -1,0 +1,165 @@
+import CPJSIP
+import Foundation
+
+/// The one pjsua instance of the process: created, configured and started here, destroyed by `close()`.
+/// Only the thread that started it and threads registered with `pj_thread_register` may call into it.
+final class SIPEndpoint {
+    private(set) var accountID: pjsua_acc_id = -1
+    private var closed = false
+
+    init(configuration: GatewayConfiguration, events: EventQueue) throws {
+        try check(pjsua_create(), "pjsua_create")
+        callbackEvents = events
+        do {
+            try configure(configuration)
+        } catch {
+            pjsua_destroy()
+            callbackEvents = nil
+            throw error
+        }
+    }
+
+    private func configure(_ c: GatewayConfiguration) throws {
+        var ua = pjsua_config()
+        pjsua_config_default(&ua)
+        ua.max_calls = UInt32(max(1, min(c.maxCalls, Int(PJSUA_MAX_CALLS))))
+        ua.thread_cnt = UInt32(max(1, c.sipThreads))
+        ua.cb.on_incoming_call = onIncomingCall
+        ua.cb.on_call_state = onCallState
+        ua.cb.on_call_media_state = onCallMediaState
+        ua.cb.on_dtmf_digit2 = onDTMFDigit2
+        switch c.srtp {
+        case .off: ua.use_srtp = PJMEDIA_SRTP_DISABLED
+        case .optional: ua.use_srtp = PJMEDIA_SRTP_OPTIONAL
+        case .required: ua.use_srtp = PJMEDIA_SRTP_MANDATORY
+        }
+        // SDES keys travel in the SDP; trunks on a private network may send them over UDP, so SRTP does not
+        // demand SIPS/TLS signalling (0). Use the TLS transport to protect the keys on open networks.
+        ua.srtp_secure_signaling = 0
+
+        var log = pjsua_logging_config()
+        pjsua_logging_config_default(&log)
+        log.level = UInt32(max(0, min(5, c.pjsipLogLevel)))
+        log.console_level = log.level
+        log.cb = onPJSIPLog
+
+        var media = pjsua_media_config()
+        pjsua_media_config_default(&media)
+        // The whole media path runs at 8 kHz mono, 20 ms: G.711 in, G.711 out, no resampling anywhere.
+        media.clock_rate = 8000
+        media.snd_clock_rate = 8000
+        media.channel_count = 1
+        media.audio_frame_ptime = 20
+        media.ptime = 20
+        media.no_vad = 1
+        media.ec_tail_len = 0
+        media.quality = 1
+        media.max_media_ports = UInt32(PJSUA_MAX_CONF_PORTS)
+
+        try withPJString("Hotline1022") { agent in
+            ua.user_agent = agent.pointee
+            try check(pjsua_init(&ua, &log, &media), "pjsua_init")
+        }
+
+        var transport = pjsua_transport_config()
+        pjsua_transport_config_default(&transport)
+        transport.port = UInt32(c.sipPort)
+        var transportID: pjsua_transport_id = -1
+        try withPJString(c.sipAddress) { address in
+            transport.bound_addr = address.pointee
+            transport.public_addr = address.pointee
+            try check(pjsua_transport_create(PJSIP_TRANSPORT_UDP, &transport, &transportID),
+                      "binding SIP UDP \(c.sipAddress):\(c.sipPort)")
+        }
+        try check(pjsua_acc_add_local(transportID, 1, &accountID), "pjsua_acc_add_local")
+        if let tls = c.tls { try addTLS(tls, address: c.sipAddress) }
+        try configureRTP(c)
+
+        try registerSourceGuard(c)
+        try check(pjsua_set_null_snd_dev(), "pjsua_set_null_snd_dev")
+        try restrictCodecsToG711()
+        try check(pjsua_start(), "pjsua_start")
+    }
+
+    private func addTLS(_ tls: TLSConfiguration, address: String) throws {
+        for file in [tls.certificateFile, tls.privateKeyFile] where !FileManager.default.isReadableFile(atPath: file) {
+            throw PJError("TLS: cannot read \(file)", status: 2)
+        }
+        var transport = pjsua_transport_config()
+        pjsua_transport_config_default(&transport)
+        transport.port = UInt32(tls.port)
+        var id: pjsua_transport_id = -1
+        try withPJString(address) { addr in
+            try withPJString(tls.certificateFile) { cert in
+                try withPJString(tls.privateKeyFile) { key in
+                    transport.bound_addr = addr.pointee
+                    transport.public_addr = addr.pointee
+                    transport.tls_setting.cert_file = cert.pointee
+                    transport.tls_setting.privkey_file = key.pointee
+                    try check(pjsua_transport_create(PJSIP_TRANSPORT_TLS, &transport, &id),
+                              "binding SIP TLS \(address):\(tls.port)")
+                }
+            }
+        }
+    }
+
+    private func configureRTP(_ c: GatewayConfiguration) throws {
+        let pool = pjsua_pool_create("acc", 1024, 1024)
+        defer { pj_pool_release(pool) }
+        var acc = pjsua_acc_config()
+        try check(pjsua_acc_get_config(accountID, pool, &acc), "pjsua_acc_get_config")
+        acc.rtp_cfg.port = UInt32(c.rtpPort)
+        acc.rtp_cfg.port_range = UInt32(min(65535 - c.rtpPort, max(200, c.maxCalls * 4)))
+        try withPJString(c.sipAddress) { address in
+            acc.rtp_cfg.bound_addr = address.pointee
+            try check(pjsua_acc_modify(accountID, &acc), "pjsua_acc_modify (RTP ports)")
+        }
+    }
+
+    private func registerSourceGuard(_ c: GatewayConfiguration) throws {
+        sourceGuardPolicy = c.sourcePolicy
+        let module = UnsafeMutablePointer<pjsip_module>.allocate(capacity: 1)  // lives as long as pjsua
+        module.initialize(to: pjsip_module())
+        module.pointee.name = pj_str_t(ptr: sourceGuardName, slen: pj_ssize_t(strlen(sourceGuardName)))
+        module.pointee.id = -1
+        module.pointee.priority = Int32(PJSIP_MOD_PRIORITY_TRANSPORT_LAYER.rawValue) + 1
+        module.pointee.on_rx_request = sourceGuardOnRxRequest
+        try check(pjsip_endpt_register_module(pjsua_get_pjsip_endpt(), module), "registering the source guard")
+    }
+
+    /// PCMU and PCMA only: both are 8 kHz, so no call ever needs the resampler.
+    private func restrictCodecsToG711() throws {
+        var infos = [pjsua_codec_info](repeating: pjsua_codec_info(), count: 64)
+        var count: UInt32 = UInt32(infos.count)
+        try check(pjsua_enum_codecs(&infos, &count), "pjsua_enum_codecs")
+        for i in 0..<Int(count) {
+            let id = String(pjString: infos[i].codec_id)
+            let priority: UInt8 = id.hasPrefix("PCMU/") ? 255 : id.hasPrefix("PCMA/") ? 254 : 0
+            var codecID = infos[i].codec_id
+            _ = pjsua_codec_set_priority(&codecID, priority)
+        }
+    }
+
+    func close() throws {
+        guard !closed else { return }
+        closed = true
+        let status = pjsua_destroy()
+        callbackEvents = nil
+        try check(status, "pjsua_destroy")
+    }
+}
+
+/// Registers the calling thread with PJSIP (once per thread) before it calls pjsua.
+func registerThreadWithPJSIP(_ name: String) {
+    guard pj_thread_is_registered() == 0 else { return }
+    // The descriptor must outlive the thread: it is never freed.
+    let size = MemoryLayout<pj_thread_desc>.size
+    let desc = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    desc.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+    var thread: OpaquePointer?
+    let words = desc.assumingMemoryBound(to: CLong.self)
+    let status: pj_status_t = name.withCString { cname in pj_thread_register(cname, words, &thread) }
+    if status != pjSuccess {
+        FileHandle.standardError.write(Data("pj_thread_register(\(name)) failed: \(status)\n".utf8))
+    }
+}

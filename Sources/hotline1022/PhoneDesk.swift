@@ -1,0 +1,111 @@
+import Foundation
+import Gateway
+import HotlineCore
+import HotlineStore
+import IVR
+
+/// The gateway's way into the domain core: files a finished call as a draft ticket and answers status
+/// questions, all on one serial queue that owns the store connection, so neither SQLite nor hashing ever
+/// runs on the gateway's or PJSIP's threads.
+final class PhoneDesk: ReportDesk, @unchecked Sendable {
+    private let store: TicketStore
+    private let queue = DispatchQueue(label: "hotline1022.desk")
+    private let logger: GatewayLogger
+
+    init(store: TicketStore, logger: GatewayLogger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Pauses between attempts when the store fails (a locked or full database): about 7 s in all, then
+    /// the call hears the apology and the recording's sidecar makes the next start-up file the draft.
+    static let retryDelays: [Double] = [0.5, 2, 4.5]
+
+    func submit(_ report: CallReport, completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void) {
+        queue.async { [self] in attempt(report, retriesLeft: PhoneDesk.retryDelays[...], completion: completion) }
+    }
+
+    private func attempt(_ report: CallReport, retriesLeft: ArraySlice<Double>,
+                         completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void) {
+        let result = store(report)
+        guard case .failure(let error) = result, let delay = retriesLeft.first else {
+            completion(result)
+            return
+        }
+        logger.log(.warning, "draft-store-retry", [("call", report.sipCallID), ("error", error.message)])
+        queue.asyncAfter(deadline: .now() + delay) { [self] in
+            attempt(report, retriesLeft: retriesLeft.dropFirst(), completion: completion)
+        }
+    }
+
+    /// Stores synchronously (on the desk's queue, or at start-up before calls are taken).
+    func store(_ report: CallReport) -> Result<String, ReportDeskError> {
+        var path = report.recordingPath
+        var sha: String?
+        if let p = path {
+            do {
+                sha = try SHA256.hexOfFile(atPath: p)
+            } catch {
+                logger.log(.error, "recording-unreadable", [("call", report.sipCallID), ("error", "\(error)")])
+                path = FileManager.default.fileExists(atPath: p) ? p : nil
+            }
+        }
+        let draft = PhoneDraft(
+            callID: report.sipCallID, callerNumber: report.callerNumber,
+            category: report.category.flatMap(HotlineCore.Category.init(rawValue:)),
+            confidential: report.confidential, receivedAt: report.receivedAt, recordingPath: path,
+            recordingDurationMs: report.recordingDurationMs, recordingSHA256: sha,
+            dialplanVersion: report.dialplanVersion, interrupted: report.interrupted)
+        do {
+            return .success(try store.createPhoneDraft(draft))
+        } catch {
+            return .failure(ReportDeskError("\(error)"))
+        }
+    }
+
+    func lookup(_ query: StatusQuery, callerNumber: String, completion: @escaping @Sendable (SpokenStatus) -> Void) {
+        queue.async { [self] in
+            do {
+                completion(try spokenStatus(query, callerNumber: callerNumber))
+            } catch {
+                logger.log(.error, "status-lookup-failed", [("error", "\(error)")])
+                completion(.notFound)
+            }
+        }
+    }
+
+    private func spokenStatus(_ query: StatusQuery, callerNumber: String) throws -> SpokenStatus {
+        let code: String?
+        switch query {
+        case .code(let c): code = c
+        case .latestForCaller: code = callerNumber.isEmpty ? nil : try store.latestTrackingCode(callerNumber: callerNumber)
+        }
+        guard let code, let summary = try store.phoneStatus(trackingCode: code, now: Date()) else { return .notFound }
+        return PhoneDesk.spoken(summary)
+    }
+
+    private let officeHours = OfficeHours()
+
+    func isOfficeHours(_ date: Date) -> Bool {
+        officeHours.isOpen(date)
+    }
+
+    /// The words a caller hears for a ticket's status: status, unit, date; never a person's data.
+    static func spoken(_ s: PhoneStatusSummary) -> SpokenStatus {
+        let unit = s.unitCode.map { PromptName("unit-" + $0.lowercased()) }
+        if s.overdue { return .overdue(unitPrompt: unit) }
+        switch s.status {
+        case .draft: return .waiting
+        case .forwarded, .accepted, .transferred, .returned: return .forwarded(unitPrompt: unit)
+        case .inProgress, .resolved: return .inProgress(unitPrompt: unit)
+        case .completed:
+            guard let at = s.completedAt else { return .inProgress(unitPrompt: unit) }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TrackingCode.timeZone
+            let c = calendar.dateComponents([.year, .month, .day], from: at)
+            return .completed(year: c.year!, month: c.month!, day: c.day!)
+        case .refused: return .refused
+        case .withdrawn: return .withdrawn
+        }
+    }
+}

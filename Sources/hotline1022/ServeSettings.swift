@@ -1,0 +1,127 @@
+import Foundation
+import Gateway
+
+/// Everything `serve` needs, from built-in defaults, then a JSON config file, then flags (last wins).
+struct ServeSettings: Codable, Equatable {
+    var sipAddress = "127.0.0.1"
+    var sipPort = 5060
+    var rtpPort = 20000
+    var maxCalls = 1000
+    var database = "./var/hotline.sqlite"
+    var recordings = "./var/recordings"
+    var dialplan = "Dialplans/hotline-1022.json"
+    var prompts = "Prompts/vi"
+    /// Where key 0 sends a caller in office hours (an agents' queue or phone).
+    var agentsURI = "sip:agents@127.0.0.1:5070"
+    /// On SIGTERM/SIGINT: how long calls in progress may continue before they are hung up.
+    var drainSeconds = 30
+    var pjsipLogLevel = 1
+    var logLevel = "info"
+    /// Networks (CIDR) of the SIP trunks allowed to place calls; others get 403.
+    var allowedSources = ["127.0.0.0/8", "::1/128"]
+    /// SIP over TLS: on when tlsPort > 0 (with a PEM certificate and key).
+    var tlsPort = 0
+    var tlsCertificate = ""
+    var tlsPrivateKey = ""
+    /// SRTP: off, optional or required.
+    var srtp = "off"
+
+    static let help = """
+        [--config FILE] [--sip-address ADDR] [--sip-port N] [--rtp-port N] [--max-calls N]
+                  [--db PATH] [--recordings DIR] [--dialplan FILE] [--prompts DIR] [--agents-uri URI]
+                  [--drain-seconds N] [--pjsip-log-level 0-5] [--log-level debug|info|warning|error]
+                  [--allow CIDR]... [--tls-port N --tls-certificate PEM --tls-private-key PEM]
+                  [--srtp off|optional|required]
+
+        Answers citizens' calls on SIP/UDP, plays the dialplan's Vietnamese menus, records voice reports and
+        files each one as a draft ticket for the agents (see `hotline1022 agent queue`).
+
+        Defaults (no configuration needed): SIP on 127.0.0.1:5060, database ./var/hotline.sqlite (WAL),
+        recordings under ./var/recordings/, dialplan Dialplans/hotline-1022.json, prompts Prompts/vi/.
+        A config file is JSON with any of the keys: sipAddress, sipPort, rtpPort, maxCalls, database,
+        recordings, dialplan, prompts, agentsURI, drainSeconds, pjsipLogLevel, logLevel, allowedSources (a list of
+        CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp. Flags override it. Only the allowed networks (default: loopback) may place calls: give
+        each trunk's network with --allow (repeatable); anyone else is answered 403 Forbidden.
+
+        Signals: SIGHUP reloads the dialplan and prompts (an invalid plan is refused and the old one kept;
+        the file is also watched); SIGTERM or SIGINT stops taking calls (503), lets calls in progress finish
+        for --drain-seconds, files their drafts and exits 0.
+        Log lines go to stderr, one per call event, with the SIP Call-ID and tracking code; no personal data.
+        """
+
+    mutating func apply(_ args: inout Arguments) throws {
+        if let path = try args.option("--config") {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CommandFailure("cannot read config file \(path)")
+            }
+            do {
+                self = try ServeSettings.decode(data, over: self)
+            } catch {
+                throw CommandFailure("config file \(path): \(error)")
+            }
+        }
+        if let v = try args.option("--sip-address") { sipAddress = v }
+        if let v = try args.intOption("--sip-port") { sipPort = v }
+        if let v = try args.intOption("--rtp-port") { rtpPort = v }
+        if let v = try args.intOption("--max-calls") { maxCalls = v }
+        if let v = try args.option("--db") { database = v }
+        if let v = try args.option("--recordings") { recordings = v }
+        if let v = try args.option("--dialplan") { dialplan = v }
+        if let v = try args.option("--prompts") { prompts = v }
+        if let v = try args.option("--agents-uri") { agentsURI = v }
+        if let v = try args.intOption("--drain-seconds") { drainSeconds = v }
+        if let v = try args.intOption("--pjsip-log-level") { pjsipLogLevel = v }
+        if let v = try args.option("--log-level") { logLevel = v }
+        if let v = try args.intOption("--tls-port") { tlsPort = v }
+        if let v = try args.option("--tls-certificate") { tlsCertificate = v }
+        if let v = try args.option("--tls-private-key") { tlsPrivateKey = v }
+        if let v = try args.option("--srtp") { srtp = v }
+        let allow = try args.options("--allow")
+        if !allow.isEmpty { allowedSources = allow }
+        try validate()
+    }
+
+    func validate() throws {
+        guard (1...65535).contains(sipPort) else { throw UsageError("--sip-port must be 1–65535, got \(sipPort)") }
+        guard (1024...65000).contains(rtpPort) else { throw UsageError("--rtp-port must be 1024–65000, got \(rtpPort)") }
+        guard (1...2048).contains(maxCalls) else { throw UsageError("--max-calls must be 1–2048, got \(maxCalls)") }
+        guard (0...3600).contains(drainSeconds) else { throw UsageError("--drain-seconds must be 0–3600") }
+        guard (0...5).contains(pjsipLogLevel) else { throw UsageError("--pjsip-log-level must be 0–5") }
+        guard ["debug", "info", "warning", "error"].contains(logLevel) else {
+            throw UsageError("--log-level must be debug, info, warning or error")
+        }
+        _ = try sourceNetworks()
+        guard SRTPPolicy(rawValue: srtp) != nil else { throw UsageError("--srtp must be off, optional or required") }
+        if tlsPort != 0 {
+            guard (1...65535).contains(tlsPort), tlsPort != sipPort else {
+                throw UsageError("--tls-port must be 1–65535 and differ from --sip-port")
+            }
+            guard !tlsCertificate.isEmpty, !tlsPrivateKey.isEmpty else {
+                throw UsageError("--tls-port needs --tls-certificate and --tls-private-key (PEM files)")
+            }
+        }
+    }
+
+    func sourceNetworks() throws -> [SourcePolicy.Network] {
+        guard !allowedSources.isEmpty else { throw UsageError("at least one --allow network is needed") }
+        do {
+            return try allowedSources.map(SourcePolicy.Network.init)
+        } catch {
+            throw UsageError("--allow: \(error)")
+        }
+    }
+
+    /// Decodes a config file strictly: an unknown key is an error (a typo must not fall back to a default).
+    static func decode(_ data: Data, over base: ServeSettings) throws -> ServeSettings {
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw CommandFailure("the top level must be a JSON object")
+        }
+        let known = Set(Mirror(reflecting: base).children.compactMap(\.label))
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw CommandFailure("unknown key '\(unknown)'; known keys: \(known.sorted().joined(separator: ", "))")
+        }
+        var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as! [String: Any]
+        merged.merge(object) { _, new in new }
+        return try JSONDecoder().decode(ServeSettings.self, from: JSONSerialization.data(withJSONObject: merged))
+    }
+}
