@@ -154,7 +154,9 @@ public final class Gateway: @unchecked Sendable {
             }
             retireIfDone(call)
         case .statusFound(let serial, let status):
-            if let call = bySerial[serial], !call.disconnected { deliver(.statusFound(status), to: call) }
+            guard let call = bySerial[serial], !call.disconnected else { return }
+            log(.info, "status-spoken", call, [("status", GatewayLogFormat.status(status))])
+            deliver(.statusFound(status), to: call)
         case .replacePlan(let newPlan):
             plan = newPlan
             logger.log(.info, "dialplan-reloaded", [("version", newPlan.dialplan.version)])
@@ -454,6 +456,22 @@ public final class Gateway: @unchecked Sendable {
         var metadata: [(String, String)] = [("call", call.incoming.sipCallID)]
         if let code = call.trackingCode { metadata.append(("code", code)) }
         logger.log(level, event, metadata + extra)
+    }
+}
+
+enum GatewayLogFormat {
+    /// A status as a log word (no personal data: the status only).
+    static func status(_ s: SpokenStatus) -> String {
+        switch s {
+        case .notFound: "not-found"
+        case .waiting: "waiting"
+        case .forwarded: "forwarded"
+        case .inProgress: "in-progress"
+        case .completed: "completed"
+        case .refused: "refused"
+        case .withdrawn: "withdrawn"
+        case .overdue: "overdue"
+        }
     }
 }
 

@@ -36,7 +36,7 @@ struct Server {
         } catch {
             throw CommandFailure("cannot open the database \(settings.database): \(error)")
         }
-        let desk = PhoneDesk(store: store, logger: logger)
+        let desk = PhoneDesk(store: store, logger: logger, officeHoursMode: settings.officeHours)
         recoverInterruptedRecordings(desk)
 
         var configuration = GatewayConfiguration()

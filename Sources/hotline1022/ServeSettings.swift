@@ -25,13 +25,15 @@ struct ServeSettings: Codable, Equatable {
     var tlsPrivateKey = ""
     /// SRTP: off, optional or required.
     var srtp = "off"
+    /// When key 0 reaches an agent: "calendar" (working days 07:30–17:00), "always" or "never".
+    var officeHours = "calendar"
 
     static let help = """
         [--config FILE] [--sip-address ADDR] [--sip-port N] [--rtp-port N] [--max-calls N]
                   [--db PATH] [--recordings DIR] [--dialplan FILE] [--prompts DIR] [--agents-uri URI]
                   [--drain-seconds N] [--pjsip-log-level 0-5] [--log-level debug|info|warning|error]
                   [--allow CIDR]... [--tls-port N --tls-certificate PEM --tls-private-key PEM]
-                  [--srtp off|optional|required]
+                  [--srtp off|optional|required] [--office-hours calendar|always|never]
 
         Answers citizens' calls on SIP/UDP, plays the dialplan's Vietnamese menus, records voice reports and
         files each one as a draft ticket for the agents (see `hotline1022 agent queue`).
@@ -40,7 +42,7 @@ struct ServeSettings: Codable, Equatable {
         recordings under ./var/recordings/, dialplan Dialplans/hotline-1022.json, prompts Prompts/vi/.
         A config file is JSON with any of the keys: sipAddress, sipPort, rtpPort, maxCalls, database,
         recordings, dialplan, prompts, agentsURI, drainSeconds, pjsipLogLevel, logLevel, allowedSources (a list of
-        CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp. Flags override it. Only the allowed networks (default: loopback) may place calls: give
+        CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp, officeHours. Flags override it. Only the allowed networks (default: loopback) may place calls: give
         each trunk's network with --allow (repeatable); anyone else is answered 403 Forbidden.
 
         Signals: SIGHUP reloads the dialplan and prompts (an invalid plan is refused and the old one kept;
@@ -76,6 +78,7 @@ struct ServeSettings: Codable, Equatable {
         if let v = try args.option("--tls-certificate") { tlsCertificate = v }
         if let v = try args.option("--tls-private-key") { tlsPrivateKey = v }
         if let v = try args.option("--srtp") { srtp = v }
+        if let v = try args.option("--office-hours") { officeHours = v }
         let allow = try args.options("--allow")
         if !allow.isEmpty { allowedSources = allow }
         try validate()
@@ -91,6 +94,9 @@ struct ServeSettings: Codable, Equatable {
             throw UsageError("--log-level must be debug, info, warning or error")
         }
         _ = try sourceNetworks()
+        guard ["calendar", "always", "never"].contains(officeHours) else {
+            throw UsageError("--office-hours must be calendar, always or never")
+        }
         guard SRTPPolicy(rawValue: srtp) != nil else { throw UsageError("--srtp must be off, optional or required") }
         if tlsPort != 0 {
             guard (1...65535).contains(tlsPort), tlsPort != sipPort else {

@@ -1,0 +1,61 @@
+import Foundation
+import XCTest
+
+/// Issue 4's end-to-end cases on the shipped dialplan: the invalid-key fallback, a status lookup of an
+/// existing ticket, and a transfer answered by a SIPp UAS playing the agent.
+final class IVRCallTests: XCTestCase {
+    override func setUpWithError() throws {
+        continueAfterFailure = false
+        try E2E.requireTools()
+    }
+
+    func testThreeInvalidKeysFallBackToAnUnclassifiedRecording() throws {
+        let gateway = try GatewayProcess.start(name: "invalid")
+        defer { gateway.stop() }
+        try SIPp.call("invalid-keys.xml", gateway: gateway, caller: "0911000111")
+        gateway.stop()
+        let drafts = try gateway.drafts()
+        XCTAssertEqual(drafts.count, 1, gateway.log)
+        XCTAssertNil(drafts.first?.category, "no category chosen: an agent classifies it")
+        let wav = try WAVInfo(path: try XCTUnwrap(drafts.first?.recordingPath))
+        XCTAssertGreaterThan(wav.rms, 500)
+    }
+
+    func testStatusLookupOfAnExistingTicket() throws {
+        let gateway = try GatewayProcess.start(name: "status")
+        defer { gateway.stop() }
+        try SIPp.voiceReport(gateway: gateway, caller: "0922000222")
+        let code = try XCTUnwrap(gateway.drafts().first?.trackingCode)
+        var keys: [String: String] = [:]
+        for (i, digit) in code.filter(\.isNumber).enumerated() { keys["code\(i)"] = String(digit) }
+        try SIPp.call("status-lookup.xml", gateway: gateway, caller: "0933000333", keys: keys)
+        XCTAssertTrue(gateway.log.contains("event=status-spoken status=waiting"), gateway.log)
+        // An unknown code is answered too, without leaking anything.
+        var unknown: [String: String] = [:]
+        for (i, digit) in "209901010000001".enumerated() { unknown["code\(i)"] = String(digit) }
+        try SIPp.call("status-lookup.xml", gateway: gateway, caller: "0933000333", keys: unknown)
+        XCTAssertTrue(gateway.log.contains("event=status-spoken status=not-found"), gateway.log)
+    }
+
+    func testKeyZeroInOfficeHoursReachesTheAgent() throws {
+        let agentPort = try E2E.freePort()
+        let gateway = try GatewayProcess.start(name: "transfer", extra: ["--agents-uri", "sip:agent@127.0.0.1:\(agentPort)"])
+        defer { gateway.stop() }
+        let agent = Process()
+        agent.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
+        agent.currentDirectoryURL = URL(fileURLWithPath: gateway.dir)
+        agent.arguments = ["-sf", E2E.repo + "/Tests/sipp/agent-uas.xml", "-i", "127.0.0.1", "-p", "\(agentPort)",
+                           "-mp", "\(try E2E.freePort())", "-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin"]
+        agent.standardOutput = FileHandle.nullDevice
+        agent.standardError = FileHandle.nullDevice
+        try agent.run()
+        defer { agent.kill() }
+        try SIPp.call("agent-transfer.xml", gateway: gateway, caller: "0944000444")
+        let deadline = Date(timeIntervalSinceNow: 15)
+        while agent.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertFalse(agent.isRunning, "the agent's call ended with the caller's")
+        XCTAssertEqual(agent.terminationStatus, 0, "the agent UAS saw INVITE, ACK and BYE\n\(gateway.log)")
+        XCTAssertTrue(gateway.log.contains("event=transfer-answered"), gateway.log)
+        XCTAssertTrue(try gateway.drafts().isEmpty, "a call handed to an agent files no draft by itself")
+    }
+}
