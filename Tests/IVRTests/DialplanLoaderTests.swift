@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+
+@testable import IVR
+
+final class DialplanLoaderTests: XCTestCase {
+    func problems(_ json: String, prompts: String? = nil) -> [DialplanProblem] {
+        DialplanLoader.check(Data(json.utf8), promptDirectory: prompts, variables: ["agentsURI": "sip:a@h"]).1
+    }
+
+    func testTheShippedPlanHasNoProblemsWithItsPrompts() throws {
+        let path = Plans.repo + "/Dialplans/hotline-1022.json"
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let (plan, found) = DialplanLoader.check(data, promptDirectory: Plans.repo + "/Prompts/vi",
+                                                 variables: ["agentsURI": "sip:agents@127.0.0.1:5070"])
+        XCTAssertEqual(found, [])
+        XCTAssertFalse(plan!.version.isEmpty)
+        XCTAssertTrue(plan!.allPromptNames.contains("digit-7"))
+        XCTAssertTrue(plan!.allPromptNames.contains("welcome"))
+    }
+
+    func testUnknownKeysAndNodeTypesAreLoadErrorsWithTheirPaths() {
+        let found = problems("""
+            {"version": "t", "start": "a", "colour": "red", "nodes": {
+              "a": {"type": "play", "prompts": ["x"], "next": "b", "volume": 11},
+              "b": {"type": "dance"}
+            }}
+            """)
+        XCTAssertTrue(found.contains(DialplanProblem("$.colour", "unknown key (allowed: description, nodes, start, top, version)")))
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.a.volume" && $0.message.contains("unknown key") })
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.b.type" && $0.message.contains("unknown node type 'dance'") })
+    }
+
+    func testUnknownTargetsUnreachableNodesAndDeadEnds() {
+        let found = problems("""
+            {"version": "t", "start": "a", "nodes": {
+              "a": {"type": "menu", "greetLong": ["m"], "options": {"1": "nowhere", "2": "c"}, "fallback": "end"},
+              "orphan": {"type": "hangup"},
+              "c": {"type": "collect", "next": "c2", "timeout": "c2"},
+              "c2": {"type": "status", "mode": "typed", "next": "c"},
+              "end": {"type": "hangup", "prompts": ["bye"]}
+            }}
+            """)
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.a" && $0.message.contains("'nowhere'") }, "\(found)")
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.orphan" && $0.message.contains("unreachable") }, "\(found)")
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.c" && $0.message.contains("dead end") }, "\(found)")
+    }
+
+    func testLoopsWithoutCallerInputAreRefused() {
+        let found = problems("""
+            {"version": "t", "start": "a", "nodes": {
+              "a": {"type": "play", "prompts": ["x"], "next": "b"},
+              "b": {"type": "set", "category": "suggestion", "next": "a"},
+              "m": {"type": "menu", "greetLong": ["m"], "options": {"1": "end"}, "fallback": "m"},
+              "end": {"type": "hangup"}
+            }}
+            """)
+        XCTAssertTrue(found.contains { $0.message.contains("loop with no caller input") }, "\(found)")
+        XCTAssertFalse(found.contains { $0.path == "$.nodes.m" && $0.message.contains("loop") },
+                       "a menu that falls back to itself waits for the caller each time")
+    }
+
+    func testLimitsOutOfRangeAndBadValues() {
+        let found = problems("""
+            {"version": "t", "start": "r", "nodes": {
+              "r": {"type": "record", "maxSeconds": 9000, "silenceSeconds": -1, "terminator": "x", "next": "s"},
+              "s": {"type": "set", "category": "weather", "next": "t"},
+              "t": {"type": "transfer", "uri": "tel:113", "failed": "e"},
+              "e": {"type": "hangup", "prompts": ["Bad Name!"]}
+            }}
+            """)
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.r.maxSeconds" && $0.message.contains("out of range 5–600") }, "\(found)")
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.r.silenceSeconds" }, "\(found)")
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.r.terminator" }, "\(found)")
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.s.category" }, "\(found)")
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.t.uri" }, "\(found)")
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.e.prompts[0]" }, "\(found)")
+    }
+
+    func testMissingPromptFilesAndVariables() throws {
+        let dir = NSTemporaryDirectory() + "prompts-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let found = problems("""
+            {"version": "t", "start": "a", "nodes": {
+              "a": {"type": "transfer", "uri": "${nobody}", "prompts": ["hold"], "failed": "e"},
+              "e": {"type": "hangup", "prompts": ["bye"]}
+            }}
+            """, prompts: dir)
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.a.uri" && $0.message.contains("${nobody}") }, "\(found)")
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.e" && $0.message.contains("'bye' has no file") }, "\(found)")
+        XCTAssertTrue(found.contains { $0.message.contains("'digit-0' has no file") }, "the read-back words are checked too")
+    }
+
+    func testLoadThrowsAllProblemsAtOnce() throws {
+        let path = NSTemporaryDirectory() + "plan-\(UUID().uuidString).json"
+        try Data(#"{"version": "", "start": "x", "nodes": {}}"#.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertThrowsError(try DialplanLoader.load(path: path, promptDirectory: nil)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("$.nodes: a plan needs at least one node"), text)
+            XCTAssertTrue(text.contains("$.version"), text)
+        }
+        XCTAssertThrowsError(try DialplanLoader.load(path: "/nonexistent.json", promptDirectory: nil))
+    }
+}
