@@ -3,4 +3,5 @@ let rootCommands: [Command] = [
     serveCommand,
     agentCommands,
     promptCommands,
+    dialplanCommands,
 ]
