@@ -1,0 +1,119 @@
+import Foundation
+import HotlineCore
+import XCTest
+
+@testable import HotlineStore
+
+final class TicketStoreTests: XCTestCase {
+    var dir: String!
+
+    override func setUpWithError() throws {
+        dir = NSTemporaryDirectory() + "store-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+    func draft(_ caller: String, at: Date, recording: String? = nil, category: HotlineCore.Category? = .infrastructure)
+        -> PhoneDraft
+    {
+        PhoneDraft(callID: UUID().uuidString, callerNumber: caller, category: category, confidential: nil,
+                   receivedAt: at, recordingPath: recording, recordingDurationMs: 4200,
+                   recordingSHA256: recording.map { _ in String(repeating: "a", count: 64) },
+                   dialplanVersion: "t1", interrupted: false)
+    }
+
+    func testCodesAreSequentialAndCarryTheVietnamDate() throws {
+        let store = try TicketStore(path: dir + "/h.sqlite")
+        defer { try? store.close() }
+        // 2026-11-22 18:30 UTC is already the 23rd in Hải Phòng (UTC+7).
+        let evening = ISO8601DateFormatter().date(from: "2026-11-22T18:30:00Z")!
+        let a = try store.createPhoneDraft(draft("0912000001", at: evening))
+        let b = try store.createPhoneDraft(draft("0912000002", at: evening.addingTimeInterval(60)))
+        XCTAssertEqual(a, "20261123-0000001")
+        XCTAssertEqual(b, "20261123-0000002")
+        XCTAssertTrue(TrackingCode.isValid(a))
+        XCTAssertEqual(try store.schemaVersion(), 1)
+    }
+
+    func testTheSequenceSurvivesReopeningAndTwoConnectionsNeverShareACode() throws {
+        let path = dir + "/h.sqlite"
+        let now = Date()
+        var codes: Set<String> = []
+        do {
+            let first = try TicketStore(path: path)
+            codes.insert(try first.createPhoneDraft(draft("1", at: now)))
+            try first.close()
+        }
+        let one = try TicketStore(path: path)
+        let two = try TicketStore(path: path)
+        final class Codes: @unchecked Sendable {
+            let lock = NSLock()
+            var all: Set<String> = []
+            func add(_ c: String) { lock.lock(); all.insert(c); lock.unlock() }
+        }
+        let collected = Codes()
+        let drafts = (0..<2).map { i in (0..<50).map { n in draft("\(i)-\(n)", at: now) } }
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let store = i == 0 ? one : two
+            for d in drafts[i] { collected.add(try! store.createPhoneDraft(d)) }
+        }
+        codes.formUnion(collected.all)
+        XCTAssertEqual(codes.count, 101, "every draft got its own code")
+        XCTAssertEqual(try one.draftQueue().count, 101)
+        try one.close()
+        try two.close()
+    }
+
+    func testQueueIsOldestFirstWithTheRecording() throws {
+        let store = try TicketStore(path: dir + "/h.sqlite")
+        defer { try? store.close() }
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        _ = try store.createPhoneDraft(draft("0900000002", at: t0.addingTimeInterval(120), recording: dir + "/b.wav"))
+        _ = try store.createPhoneDraft(draft("0900000001", at: t0, recording: dir + "/a.wav", category: nil))
+        let queue = try store.draftQueue()
+        XCTAssertEqual(queue.map(\.callerNumber), ["0900000001", "0900000002"])
+        XCTAssertNil(queue[0].category)
+        XCTAssertEqual(queue[0].recordingPath, dir + "/a.wav")
+        XCTAssertEqual(queue[0].recordingDurationMs, 4200)
+        XCTAssertEqual(queue[1].recordingSHA256?.count, 64)
+    }
+
+    func testFilingTheSameRecordingTwiceReturnsTheFirstCode() throws {
+        let store = try TicketStore(path: dir + "/h.sqlite")
+        defer { try? store.close() }
+        let d = draft("0900000009", at: Date(), recording: dir + "/x.wav")
+        let first = try store.createPhoneDraft(d)
+        XCTAssertEqual(try store.createPhoneDraft(d), first)
+        XCTAssertEqual(try store.draftQueue().count, 1)
+    }
+
+    func testPhoneStatusAndLatestForCaller() throws {
+        let store = try TicketStore(path: dir + "/h.sqlite")
+        defer { try? store.close() }
+        let t0 = Date()
+        let old = try store.createPhoneDraft(draft("0912345678", at: t0.addingTimeInterval(-7200)))
+        let new = try store.createPhoneDraft(draft("0912345678", at: t0))
+        XCTAssertEqual(try store.latestTrackingCode(callerNumber: "0912345678"), new)
+        XCTAssertNil(try store.latestTrackingCode(callerNumber: "0999999999"))
+        XCTAssertEqual(try store.phoneStatus(trackingCode: new, now: t0)?.status, .draft)
+        XCTAssertEqual(try store.phoneStatus(trackingCode: new, now: t0)?.overdue, false)
+        XCTAssertEqual(try store.phoneStatus(trackingCode: old, now: t0)?.overdue, true, "60 minutes for an agent (Art. 7.1)")
+        XCTAssertNil(try store.phoneStatus(trackingCode: "20990101-0000001", now: t0))
+    }
+
+    func testTheAuditLogIsAppendOnly() throws {
+        let path = dir + "/h.sqlite"
+        let store = try TicketStore(path: path)
+        _ = try store.createPhoneDraft(draft("0911", at: Date()))
+        try store.close()
+        let db = try Connection(path: path)
+        XCTAssertEqual(try db.prepare("SELECT count(*) FROM audit_log").query { $0.int(0) }, [1])
+        XCTAssertThrowsError(try db.execute("UPDATE audit_log SET actor = 'someone else'")) { error in
+            XCTAssertTrue("\(error)".contains("append-only"), "\(error)")
+        }
+        XCTAssertThrowsError(try db.execute("DELETE FROM audit_log"))
+        XCTAssertEqual(try db.prepare("PRAGMA journal_mode").query { $0.text(0) }, ["wal"])
+        try db.close()
+    }
+}
