@@ -55,6 +55,12 @@ func onDTMFDigit2(_ callID: pjsua_call_id, _ info: UnsafePointer<pjsua_dtmf_info
     callbackEvents?.post(.digit(pjCall: callID, digit, viaInfo: info.pointee.method == PJSUA_DTMF_METHOD_SIP_INFO))
 }
 
+func onRegState2(_ accID: pjsua_acc_id, _ info: UnsafeMutablePointer<pjsua_reg_info>?) {
+    guard let param = info?.pointee.cbparam else { return }
+    callbackEvents?.post(.registration(code: Int(param.pointee.code), expires: Int(param.pointee.expiration),
+                                       reason: String(pjString: param.pointee.reason)))
+}
+
 // The IVR media port: one per call, registered in the conference bridge. Called on the bridge's clock thread.
 
 func ivrPortGetFrame(_ port: UnsafeMutablePointer<pjmedia_port>?, _ frame: UnsafeMutablePointer<pjmedia_frame>?)

@@ -21,6 +21,10 @@ public struct GatewayConfiguration: Sendable {
     /// SRTP for the media: off, offered (optional) or demanded (required: a plain RTP offer gets 488).
     public var srtp: SRTPPolicy = .off
 
+    /// Register with the SIP trunk's registrar (an authenticated trunk); pjsua re-registers on its own and
+    /// retries every `retrySeconds` after a failure, so the trunk recovers when the registrar comes back.
+    public var registration: TrunkRegistration?
+
     /// The trunk networks allowed to start calls; everyone else gets 403 (then silence if they insist).
     public var sourcePolicy = SourcePolicy(networks: [try! .init("127.0.0.0/8"), try! .init("::1/128")])
 
@@ -35,6 +39,19 @@ public struct TLSConfiguration: Sendable {
         self.port = port
         self.certificateFile = certificateFile
         self.privateKeyFile = privateKeyFile
+    }
+}
+
+public struct TrunkRegistration: Sendable {
+    public var registrarURI: String
+    public var user: String
+    public var password: String
+    public var expiresSeconds: Int = 300
+    public var retrySeconds: Int = 30
+    public init(registrarURI: String, user: String, password: String) {
+        self.registrarURI = registrarURI
+        self.user = user
+        self.password = password
     }
 }
 

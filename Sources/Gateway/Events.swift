@@ -16,6 +16,8 @@ enum GatewayEvent: Sendable {
     case draftStored(serial: UInt64, Result<String, ReportDeskError>)
     case statusFound(serial: UInt64, SpokenStatus)
     case replacePlan(CallPlan)
+    /// The trunk registration answered (or failed: code 0 or ≥ 300).
+    case registration(code: Int, expires: Int, reason: String)
     case shutdown(drainSeconds: Int)
 }
 

@@ -157,6 +157,14 @@ public final class Gateway: @unchecked Sendable {
             guard let call = bySerial[serial], !call.disconnected else { return }
             log(.info, "status-spoken", call, [("status", GatewayLogFormat.status(status))])
             deliver(.statusFound(status), to: call)
+        case .registration(let code, let expires, let reason):
+            if (200..<300).contains(code), expires > 0 {
+                logger.log(.info, "trunk-registered", [("code", "\(code)"), ("expires", "\(expires)")])
+            } else if (200..<300).contains(code) {
+                logger.log(.info, "trunk-unregistered", [])
+            } else {
+                logger.log(.warning, "trunk-registration-failed", [("code", "\(code)"), ("reason", reason)])
+            }
         case .replacePlan(let newPlan):
             plan = newPlan
             logger.log(.info, "dialplan-reloaded", [("version", newPlan.dialplan.version)])

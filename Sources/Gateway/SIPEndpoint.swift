@@ -28,6 +28,7 @@ final class SIPEndpoint {
         ua.cb.on_call_state = onCallState
         ua.cb.on_call_media_state = onCallMediaState
         ua.cb.on_dtmf_digit2 = onDTMFDigit2
+        ua.cb.on_reg_state2 = onRegState2
         switch c.srtp {
         case .off: ua.use_srtp = PJMEDIA_SRTP_DISABLED
         case .optional: ua.use_srtp = PJMEDIA_SRTP_OPTIONAL
@@ -79,6 +80,42 @@ final class SIPEndpoint {
         try check(pjsua_set_null_snd_dev(), "pjsua_set_null_snd_dev")
         try restrictCodecsToG711()
         try check(pjsua_start(), "pjsua_start")
+        if let registration = c.registration { try register(registration) }
+    }
+
+    /// An account that registers with the trunk's registrar; pjsua refreshes and retries it by itself.
+    private func register(_ r: TrunkRegistration) throws {
+        var acc = pjsua_acc_config()
+        pjsua_acc_config_default(&acc)
+        let host = r.registrarURI.split(separator: ":", maxSplits: 1).last.map(String.init) ?? r.registrarURI
+        let id = "sip:\(r.user)@\(host.split(separator: ";").first ?? Substring(host))"
+        acc.reg_timeout = UInt32(r.expiresSeconds)
+        acc.reg_retry_interval = UInt32(r.retrySeconds)
+        acc.reg_first_retry_interval = UInt32(r.retrySeconds)
+        // A little jitter, so a fleet restarted together does not hit the registrar at once.
+        acc.reg_retry_random_interval = UInt32(r.retrySeconds / 4)
+        acc.cred_count = 1
+        var trunkAccount: pjsua_acc_id = -1
+        try withPJString(id) { idStr in
+            try withPJString(r.registrarURI) { uri in
+                try withPJString("*") { realm in
+                    try withPJString("digest") { scheme in
+                        try withPJString(r.user) { user in
+                            try withPJString(r.password) { password in
+                                acc.id = idStr.pointee
+                                acc.reg_uri = uri.pointee
+                                acc.cred_info.0.realm = realm.pointee
+                                acc.cred_info.0.scheme = scheme.pointee
+                                acc.cred_info.0.username = user.pointee
+                                acc.cred_info.0.data_type = 0  // plain-text password
+                                acc.cred_info.0.data = password.pointee
+                                try check(pjsua_acc_add(&acc, 0, &trunkAccount), "adding the trunk registration \(r.registrarURI)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private func addTLS(_ tls: TLSConfiguration, address: String) throws {

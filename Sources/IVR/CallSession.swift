@@ -301,6 +301,11 @@ public struct CallSession: Sendable {
             state = .ended
             return []
         }
+        if result.end == .failed {
+            // The disk refused the audio: apologise, and file what was written.
+            keptRecording = result.id
+            return play([Readback.recordingFailed], bargeIn: false, then: .go(r.next))
+        }
         if let tooShort = r.tooShort, result.durationMs < r.minSeconds * 1000 {
             return [.discardRecording(result.id)] + enter(tooShort)
         }

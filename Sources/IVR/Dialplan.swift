@@ -198,8 +198,10 @@ public enum Readback {
         "status-refused", "status-withdrawn", "status-overdue", "word-day", "word-month", "word-year",
         "code-invalid",
     ]
+    /// Said when the gateway could not write the recording (a full disk): what was saved goes on.
+    public static let recordingFailed: PromptName = "recording-failed"
     public static let vocabulary: [PromptName] =
-        [beep] + (0...9).map { digit(Character(String($0))) } + (1...31).map(number) + statusPrompts
+        [beep, recordingFailed] + (0...9).map { digit(Character(String($0))) } + (1...31).map(number) + statusPrompts
 
     /// A tracking code as prompts: each digit, the dash skipped.
     public static func code(_ code: String) -> [PromptName] {

@@ -48,6 +48,12 @@ struct Server {
         configuration.pjsipLogLevel = settings.pjsipLogLevel
         configuration.sourcePolicy = SourcePolicy(networks: try settings.sourceNetworks())
         configuration.srtp = SRTPPolicy(rawValue: settings.srtp) ?? .off
+        if !settings.registrar.isEmpty {
+            var registration = TrunkRegistration(registrarURI: settings.registrar, user: settings.registerUser,
+                                                 password: settings.registerPassword)
+            registration.retrySeconds = settings.registerRetrySeconds
+            configuration.registration = registration
+        }
         if settings.tlsPort > 0 {
             configuration.tls = TLSConfiguration(port: settings.tlsPort, certificateFile: settings.tlsCertificate,
                                                  privateKeyFile: settings.tlsPrivateKey)

@@ -25,6 +25,11 @@ struct ServeSettings: Codable, Equatable {
     var tlsPrivateKey = ""
     /// SRTP: off, optional or required.
     var srtp = "off"
+    /// Register with a SIP trunk's registrar ("" = none); its address is allowed to place calls.
+    var registrar = ""
+    var registerUser = "hotline1022"
+    var registerPassword = ""
+    var registerRetrySeconds = 30
     /// When key 0 reaches an agent: "calendar" (working days 07:30–17:00), "always" or "never".
     var officeHours = "calendar"
 
@@ -34,6 +39,7 @@ struct ServeSettings: Codable, Equatable {
                   [--drain-seconds N] [--pjsip-log-level 0-5] [--log-level debug|info|warning|error]
                   [--allow CIDR]... [--tls-port N --tls-certificate PEM --tls-private-key PEM]
                   [--srtp off|optional|required] [--office-hours calendar|always|never]
+                  [--registrar sip:HOST[:PORT] --register-user U --register-password P --register-retry-seconds N]
 
         Answers citizens' calls on SIP/UDP, plays the dialplan's Vietnamese menus, records voice reports and
         files each one as a draft ticket for the agents (see `hotline1022 agent queue`).
@@ -42,7 +48,8 @@ struct ServeSettings: Codable, Equatable {
         recordings under ./var/recordings/, dialplan Dialplans/hotline-1022.json, prompts Prompts/vi/.
         A config file is JSON with any of the keys: sipAddress, sipPort, rtpPort, maxCalls, database,
         recordings, dialplan, prompts, agentsURI, drainSeconds, pjsipLogLevel, logLevel, allowedSources (a list of
-        CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp, officeHours. Flags override it. Only the allowed networks (default: loopback) may place calls: give
+        CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp, officeHours, registrar, registerUser,
+        registerPassword, registerRetrySeconds (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
         each trunk's network with --allow (repeatable); anyone else is answered 403 Forbidden.
 
         Signals: SIGHUP reloads the dialplan and prompts (an invalid plan is refused and the old one kept;
@@ -79,6 +86,10 @@ struct ServeSettings: Codable, Equatable {
         if let v = try args.option("--tls-private-key") { tlsPrivateKey = v }
         if let v = try args.option("--srtp") { srtp = v }
         if let v = try args.option("--office-hours") { officeHours = v }
+        if let v = try args.option("--registrar") { registrar = v }
+        if let v = try args.option("--register-user") { registerUser = v }
+        if let v = try args.option("--register-password") { registerPassword = v }
+        if let v = try args.intOption("--register-retry-seconds") { registerRetrySeconds = v }
         let allow = try args.options("--allow")
         if !allow.isEmpty { allowedSources = allow }
         try validate()
@@ -94,6 +105,12 @@ struct ServeSettings: Codable, Equatable {
             throw UsageError("--log-level must be debug, info, warning or error")
         }
         _ = try sourceNetworks()
+        if !registrar.isEmpty {
+            guard registrar.hasPrefix("sip:") || registrar.hasPrefix("sips:") else {
+                throw UsageError("--registrar must be a sip: URI, got '\(registrar)'")
+            }
+            guard (1...3600).contains(registerRetrySeconds) else { throw UsageError("--register-retry-seconds must be 1–3600") }
+        }
         guard ["calendar", "always", "never"].contains(officeHours) else {
             throw UsageError("--office-hours must be calendar, always or never")
         }
@@ -111,10 +128,20 @@ struct ServeSettings: Codable, Equatable {
     func sourceNetworks() throws -> [SourcePolicy.Network] {
         guard !allowedSources.isEmpty else { throw UsageError("at least one --allow network is needed") }
         do {
-            return try allowedSources.map(SourcePolicy.Network.init)
+            var networks = try allowedSources.map(SourcePolicy.Network.init)
+            // The registrar's own address may place calls (an authenticated trunk).
+            if let host = registrarHost, let network = try? SourcePolicy.Network(host) { networks.append(network) }
+            return networks
         } catch {
             throw UsageError("--allow: \(error)")
         }
+    }
+
+    /// The registrar's host when it is an IP address (`sip:192.0.2.10:5060` → `192.0.2.10`).
+    var registrarHost: String? {
+        guard !registrar.isEmpty else { return nil }
+        let rest = registrar.drop { $0 != ":" }.dropFirst()
+        return String(rest.prefix { $0 != ":" && $0 != ";" && $0 != ">" })
     }
 
     /// Decodes a config file strictly: an unknown key is an error (a typo must not fall back to a default).

@@ -170,4 +170,34 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(drafts.map(\.callerNumber), ["0903000001"])
         XCTAssertEqual(drafts.first?.interrupted, true)
     }
+
+    /// The trunk registration fails while the registrar is down and succeeds on its own once it is back.
+    func testTrunkRegistrationRecoversWhenTheRegistrarComesBack() throws {
+        let registrarPort = try E2E.freePort()
+        let dir = try E2E.tempDir("registrar")
+        func registrar(_ scenario: String) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
+            p.arguments = ["-sf", E2E.repo + "/Tests/sipp/" + scenario, "-i", "127.0.0.1", "-p", "\(registrarPort)",
+                           "-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin"]
+            p.currentDirectoryURL = URL(fileURLWithPath: dir)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        let down = try registrar("registrar-unavailable.xml")
+        defer { down.kill() }
+        Thread.sleep(forTimeInterval: 1)
+        let gateway = try GatewayProcess.start(name: "register", extra: [
+            "--registrar", "sip:127.0.0.1:\(registrarPort)", "--register-user", "hotline", "--register-retry-seconds", "3",
+        ])
+        defer { gateway.stop() }
+        XCTAssertTrue(gateway.waitForLog("event=trunk-registration-failed code=503", count: 1, timeout: 15), gateway.log)
+        down.waitUntilExit()
+        // The registrar comes back on the same address before the gateway's next try.
+        let up = try registrar("registrar.xml")
+        defer { up.kill() }
+        XCTAssertTrue(gateway.waitForLog("event=trunk-registered", count: 1, timeout: 20), gateway.log)
+    }
 }

@@ -319,3 +319,19 @@ final class CallSessionTests: XCTestCase {
         XCTAssertTrue(d.send(.playbackFinished(PlaybackID(9999))).isEmpty)
     }
 }
+
+final class RecordingFailureTests: XCTestCase {
+    func testAFailedRecordingIsApologisedForAndStillFiled() {
+        var d = Driver(Plans.shipped)
+        d.start()
+        d.press("1")
+        d.press("2")
+        d.finishPlayback()
+        d.finishRecording(.failed, ms: 3100)
+        XCTAssertEqual(d.playing?.prompts, ["recording-failed"])
+        d.finishPlayback()
+        XCTAssertEqual(d.playing?.prompts, ["review-menu"])
+        d.press("3")
+        XCTAssertNotNil(d.submitted?.recording, "what was written goes to the agent")
+    }
+}
