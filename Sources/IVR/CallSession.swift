@@ -84,10 +84,8 @@ public struct CallSession: Sendable {
             collected = digits
             return enter(c.next)
 
-        case (.recording(_, let id), .digit(let d)):
-            guard case .recording(let node, _) = state, case .record(let r) = plan.nodes[node]?.kind,
-                  d == r.terminator else { return [] }
-            _ = id
+        case (.recording(let node, _), .digit(let d)):
+            guard case .record(let r) = plan.nodes[node]?.kind, d == r.terminator else { return [] }
             return [.stopRecording]
         case (.recording(let node, let id), .recordingFinished(let result)) where result.id == id:
             return recorded(node, result)

@@ -15,9 +15,12 @@ final class PhoneDesk: ReportDesk, @unchecked Sendable {
     /// "calendar", "always" or "never" (see `serve --office-hours`).
     private let officeHoursMode: String
 
-    init(store: TicketStore, logger: GatewayLogger, officeHoursMode: String = "calendar") {
+    private let calendar: WorkingCalendar
+
+    init(store: TicketStore, logger: GatewayLogger, calendar: WorkingCalendar, officeHoursMode: String = "calendar") {
         self.store = store
         self.logger = logger
+        self.calendar = calendar
         self.officeHoursMode = officeHoursMode
     }
 
@@ -88,13 +91,11 @@ final class PhoneDesk: ReportDesk, @unchecked Sendable {
         return PhoneDesk.spoken(summary)
     }
 
-    private let officeHours = OfficeHours()
-
     func isOfficeHours(_ date: Date) -> Bool {
         switch officeHoursMode {
         case "always": true
         case "never": false
-        default: officeHours.isOpen(date)
+        default: calendar.isOfficeHours(date)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import HotlineCore
 import HotlineStore
 import IVR
 
@@ -36,7 +37,17 @@ struct Server {
         } catch {
             throw CommandFailure("cannot open the database \(settings.database): \(error)")
         }
-        let desk = PhoneDesk(store: store, logger: logger, officeHoursMode: settings.officeHours)
+        let calendar: WorkingCalendar
+        if !FileManager.default.fileExists(atPath: settings.calendar) {
+            logger.log(.warning, "calendar-file-missing", [("path", settings.calendar),
+                ("effect", "built-in holidays only; announced days off are not known")])
+        }
+        do {
+            calendar = try WorkingCalendar.load(path: settings.calendar)
+        } catch {
+            throw CommandFailure("cannot start: \(error)")
+        }
+        let desk = PhoneDesk(store: store, logger: logger, calendar: calendar, officeHoursMode: settings.officeHours)
         recoverInterruptedRecordings(desk)
 
         var configuration = GatewayConfiguration()

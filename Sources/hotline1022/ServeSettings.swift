@@ -32,13 +32,15 @@ struct ServeSettings: Codable, Equatable {
     var registerRetrySeconds = 30
     /// When key 0 reaches an agent: "calendar" (working days 07:30–17:00), "always" or "never".
     var officeHours = "calendar"
+    /// The administrators' calendar file: announced days off and make-up Saturdays.
+    var calendar = "Config/calendar.json"
 
     static let help = """
         [--config FILE] [--sip-address ADDR] [--sip-port N] [--rtp-port N] [--max-calls N]
                   [--db PATH] [--recordings DIR] [--dialplan FILE] [--prompts DIR] [--agents-uri URI]
                   [--drain-seconds N] [--pjsip-log-level 0-5] [--log-level debug|info|warning|error]
                   [--allow CIDR]... [--tls-port N --tls-certificate PEM --tls-private-key PEM]
-                  [--srtp off|optional|required] [--office-hours calendar|always|never]
+                  [--srtp off|optional|required] [--office-hours calendar|always|never] [--calendar FILE]
                   [--registrar sip:HOST[:PORT] --register-user U --register-password P --register-retry-seconds N]
 
         Answers citizens' calls on SIP/UDP, plays the dialplan's Vietnamese menus, records voice reports and
@@ -48,7 +50,7 @@ struct ServeSettings: Codable, Equatable {
         recordings under ./var/recordings/, dialplan Dialplans/hotline-1022.json, prompts Prompts/vi/.
         A config file is JSON with any of the keys: sipAddress, sipPort, rtpPort, maxCalls, database,
         recordings, dialplan, prompts, agentsURI, drainSeconds, pjsipLogLevel, logLevel, allowedSources (a list of
-        CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp, officeHours, registrar, registerUser,
+        CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp, officeHours, calendar, registrar, registerUser,
         registerPassword, registerRetrySeconds (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
         each trunk's network with --allow (repeatable); anyone else is answered 403 Forbidden.
 
@@ -86,6 +88,7 @@ struct ServeSettings: Codable, Equatable {
         if let v = try args.option("--tls-private-key") { tlsPrivateKey = v }
         if let v = try args.option("--srtp") { srtp = v }
         if let v = try args.option("--office-hours") { officeHours = v }
+        if let v = try args.option("--calendar") { calendar = v }
         if let v = try args.option("--registrar") { registrar = v }
         if let v = try args.option("--register-user") { registerUser = v }
         if let v = try args.option("--register-password") { registerPassword = v }
