@@ -101,6 +101,22 @@ final class HardeningTests: XCTestCase {
         let answers = try probe.exchange(E2E.invite(port: gateway.sipPort, local: probe.port, callID: "plain-rtp",
                                                     sdp: true), port: gateway.sipPort, wait: 1)
         XCTAssertTrue(answers.compactMap(E2E.statusCode).contains(488), "\(answers)")
+        // An SRTP offer (SDES keys) is answered with keys of the gateway's own.
+        let srtp = try UDPProbe()
+        let full = try srtp.exchangeFull(E2E.invite(port: gateway.sipPort, local: srtp.port, callID: "srtp-offer",
+                                                    sdp: true, srtp: true), port: gateway.sipPort, wait: 1.5)
+        XCTAssertTrue(full.contains { $0.hasPrefix("SIP/2.0 200") && $0.contains("RTP/SAVP") && $0.contains("a=crypto:") },
+                      "\(full)")
+    }
+
+    /// With SRTP optional, a plain RTP caller is still answered.
+    func testSRTPOptionalStillAnswersPlainRTP() throws {
+        let gateway = try GatewayProcess.start(name: "srtp-optional", extra: ["--srtp", "optional"])
+        defer { gateway.stop() }
+        let probe = try UDPProbe()
+        let answers = try probe.exchange(E2E.invite(port: gateway.sipPort, local: probe.port, callID: "plain-ok",
+                                                    sdp: true), port: gateway.sipPort, wait: 1.5)
+        XCTAssertTrue(answers.compactMap(E2E.statusCode).contains(200), "\(answers)")
     }
 
     /// kill -9 while three callers are recording; on restart each partial WAV is valid, has audio, and

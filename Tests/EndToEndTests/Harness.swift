@@ -122,9 +122,12 @@ enum E2E {
         return Int(parts[1])
     }
 
-    static func invite(port: Int, local: Int, callID: String, sdp: Bool = false, via: String = "127.0.0.1") -> Data {
+    static func invite(port: Int, local: Int, callID: String, sdp: Bool = false, srtp: Bool = false,
+                       via: String = "127.0.0.1") -> Data {
+        let crypto = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
         let body = sdp ? "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-            + "m=audio 4000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n" : ""
+            + "m=audio 4000 RTP/\(srtp ? "SAVP" : "AVP") 8 101\r\na=rtpmap:8 PCMA/8000\r\n"
+            + "a=rtpmap:101 telephone-event/8000\r\n" + (srtp ? crypto : "") : ""
         return Data(("INVITE sip:1022@127.0.0.1:\(port) SIP/2.0\r\nVia: SIP/2.0/UDP \(via):\(local);branch=z9hG4bK-\(callID)\r\n"
             + "From: <sip:0900000000@\(via)>;tag=\(callID)\r\nTo: <sip:1022@127.0.0.1:\(port)>\r\n"
             + "Call-ID: \(callID)@test\r\nCSeq: 1 INVITE\r\nContact: <sip:0900000000@\(via):\(local)>\r\nMax-Forwards: 70\r\n"
@@ -178,6 +181,11 @@ final class UDPProbe {
 
     /// Sends `data` and returns the first line of every datagram received within `wait` seconds.
     func exchange(_ data: Data, port: Int, wait: TimeInterval, to host: String = "127.0.0.1") throws -> [String] {
+        try exchangeFull(data, port: port, wait: wait, to: host).map { String($0.unicodeScalars.prefix { $0 != "\r" && $0 != "\n" }) }
+    }
+
+    /// Sends `data` and returns every datagram received within `wait` seconds, whole.
+    func exchangeFull(_ data: Data, port: Int, wait: TimeInterval, to host: String = "127.0.0.1") throws -> [String] {
         try send(data, port: port, to: host)
         var answers: [String] = []
         let deadline = Date(timeIntervalSinceNow: wait)
@@ -189,8 +197,7 @@ final class UDPProbe {
             guard poll(&pfd, 1, Int32(left * 1000)) > 0 else { break }
             let n = recv(fd, &buffer, buffer.count, 0)
             if n > 0 {
-                let text = String(decoding: buffer[0..<n], as: UTF8.self)
-                answers.append(String(text.unicodeScalars.prefix { $0 != "\r" && $0 != "\n" }))
+                answers.append(String(decoding: buffer[0..<n], as: UTF8.self))
             }
         }
         return answers

@@ -1,0 +1,149 @@
+import Foundation
+
+/// Who acts on a ticket; the lifecycle checks that each step is taken by the role the Regulation names.
+public enum Role: String, Codable, Sendable, CaseIterable {
+    /// A hotline agent (tổng đài viên) or supervisor.
+    case hotline
+    /// A member of the handling unit.
+    case unit
+    /// The citizen who reported.
+    case citizen
+}
+
+/// A step in a ticket's life (Regulation Art. 7–9).
+public enum TicketAction: Sendable, Equatable {
+    /// The agent classified the report and forwarded it to a unit (Art. 7.1, 7.3).
+    case forward(unit: String)
+    /// The unit accepts the ticket.
+    case accept
+    /// The unit reports progress.
+    case progress(note: String)
+    /// The unit needs longer: a progress report, evidence and the committed date (Art. 8.2e).
+    case extend(until: Date, note: String, evidenceCount: Int)
+    /// The unit says it is done, with evidence attached (Art. 8.1c; seed 000, 6b).
+    case resolve(evidenceCount: Int)
+    /// The hotline confirms the result (Art. 8.5): only the hotline completes a ticket.
+    case confirm
+    /// The hotline does not accept the result: back to the unit.
+    case reject(reason: String)
+    /// The unit sends the ticket back to the hotline (not its jurisdiction, Art. 8.1a, 8.2f).
+    case giveBack(reason: String)
+    /// The unit hands it to the competent unit (Art. 8.2f).
+    case transfer(to: String, reason: String)
+    /// The hotline refuses the content, with the reason the citizen receives (Art. 4.7).
+    case refuse(reason: String)
+    /// The citizen withdraws the report.
+    case withdraw
+
+    public var name: String {
+        switch self {
+        case .forward: "forward"
+        case .accept: "accept"
+        case .progress: "progress"
+        case .extend: "extend"
+        case .resolve: "resolve"
+        case .confirm: "confirm"
+        case .reject: "reject"
+        case .giveBack: "return"
+        case .transfer: "transfer"
+        case .refuse: "refuse"
+        case .withdraw: "withdraw"
+        }
+    }
+}
+
+/// An illegal step: which, from where, why, and the article that forbids it.
+public struct LifecycleError: Error, Equatable, CustomStringConvertible {
+    public let action: String
+    public let from: TicketStatus
+    public let reason: String
+    public let article: String
+    public var description: String { "cannot \(action) a ticket that is \(from.rawValue): \(reason) (\(article))" }
+}
+
+/// The ticket lifecycle as a pure function: a status, a step and who takes it in; the next status out, or an
+/// error naming the rule. Callers record each accepted step in the audit log.
+public enum TicketLifecycle {
+    /// The longest a unit may commit to for a socioeconomic ticket: 15 days from receipt (Art. 8.2e).
+    public static let maxCommitment: TimeInterval = 15 * 24 * 3600
+
+    public static func next(_ status: TicketStatus, _ action: TicketAction, by role: Role, receivedAt: Date)
+        throws -> TicketStatus
+    {
+        func fail(_ reason: String, _ article: String) -> LifecycleError {
+            LifecycleError(action: action.name, from: status, reason: reason, article: article)
+        }
+        func require(_ r: Role, _ article: String) throws {
+            guard role == r else { throw fail("only \(r == .hotline ? "the hotline" : r == .unit ? "the handling unit" : "the citizen") may do this", article) }
+        }
+        guard status.isOpen else { throw fail("the ticket is closed", "Art. 8.5") }
+
+        switch action {
+        case .forward(let unit):
+            try require(.hotline, "Art. 7.1")
+            guard status == .draft || status == .returned else {
+                throw fail("only a draft or a returned ticket is forwarded", "Art. 7.1")
+            }
+            guard !unit.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("no handling unit named", "Art. 7.3") }
+            return .forwarded
+        case .accept:
+            try require(.unit, "Art. 8")
+            guard status == .forwarded || status == .transferred else { throw fail("nothing to accept", "Art. 8") }
+            return .accepted
+        case .progress(let note):
+            try require(.unit, "Art. 8.2e")
+            guard status == .accepted || status == .inProgress else { throw fail("accept the ticket first", "Art. 8") }
+            guard !note.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("a progress report needs its content", "Art. 8.2e") }
+            return .inProgress
+        case .extend(let until, let note, let evidence):
+            try require(.unit, "Art. 8.2e")
+            guard status == .accepted || status == .inProgress else { throw fail("accept the ticket first", "Art. 8") }
+            guard !note.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw fail("an extension needs a progress report", "Art. 8.2e")
+            }
+            guard evidence > 0 else { throw fail("an extension needs evidence (a photo or document)", "Art. 8.2e") }
+            guard until.timeIntervalSince(receivedAt) <= maxCommitment else {
+                throw fail("the committed date is more than 15 days after receipt", "Art. 8.2e")
+            }
+            return .inProgress
+        case .resolve(let evidence):
+            try require(.unit, "Art. 8.1c")
+            guard status == .accepted || status == .inProgress else { throw fail("accept the ticket first", "Art. 8") }
+            guard evidence > 0 else {
+                throw fail("a result needs at least one evidence attachment (photo, document, minutes)", "Art. 8.1c")
+            }
+            return .resolved
+        case .confirm:
+            try require(.hotline, "Art. 8.5")
+            guard status == .resolved else { throw fail("only a resolved ticket is confirmed", "Art. 8.5") }
+            return .completed
+        case .reject(let reason):
+            try require(.hotline, "Art. 8.5")
+            guard status == .resolved else { throw fail("only a resolved ticket can be sent back", "Art. 8.5") }
+            guard !reason.isEmpty else { throw fail("say why the result is not accepted", "Art. 8.5") }
+            return .inProgress
+        case .giveBack(let reason):
+            try require(.unit, "Art. 8.1a")
+            guard [.forwarded, .accepted, .transferred].contains(status) else {
+                throw fail("only a ticket not yet worked on goes back", "Art. 8.1a")
+            }
+            guard !reason.isEmpty else { throw fail("a return needs its reason and verification", "Art. 8.1a") }
+            return .returned
+        case .transfer(let to, let reason):
+            try require(.unit, "Art. 8.2f")
+            guard [.forwarded, .accepted].contains(status) else { throw fail("only before work starts", "Art. 8.2f") }
+            guard !to.isEmpty, !reason.isEmpty else { throw fail("name the competent unit and the reason", "Art. 8.2f") }
+            return .transferred
+        case .refuse(let reason):
+            try require(.hotline, "Art. 4.7")
+            guard status == .draft else { throw fail("only a draft is refused; later, the unit returns it", "Art. 4.7") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw fail("a refusal needs the reason the citizen will receive", "Art. 4.7")
+            }
+            return .refused
+        case .withdraw:
+            try require(.citizen, "Art. 6")
+            return .withdrawn
+        }
+    }
+}
