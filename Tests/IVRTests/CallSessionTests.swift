@@ -67,6 +67,15 @@ struct Driver {
         return all
     }
 
+    /// Calls in, presses a category key and a confidentiality key, and lets the instructions and beep play:
+    /// the recording is running.
+    mutating func reachRecording(category: String = "1", confidential: String = "2") {
+        start()
+        press(category)
+        press(confidential)
+        finishPlayback()
+    }
+
     /// The recording ends (the performer answers `stopRecording` or hits a limit).
     @discardableResult
     mutating func finishRecording(_ end: RecordingEnd, ms: Int = 8000) -> [CallAction] {
@@ -193,10 +202,7 @@ final class CallSessionTests: XCTestCase {
 
     func testHangUpDuringReviewSubmitsAndHangUpBeforeRecordingDoesNot() {
         var d = Driver(Plans.shipped)
-        d.start()
-        d.press("1")
-        d.press("2")
-        d.finishPlayback()
+        d.reachRecording()
         d.press("#")
         d.finishRecording(.stopped)
         d.send(.hangup)
@@ -210,10 +216,7 @@ final class CallSessionTests: XCTestCase {
 
     func testReviewListenRerecordAndSilentReviewSends() {
         var d = Driver(Plans.shipped)
-        d.start()
-        d.press("1")
-        d.press("2")
-        d.finishPlayback()
+        d.reachRecording()
         let first = d.recording!.id
         d.press("#")
         d.finishRecording(.stopped)
@@ -236,10 +239,7 @@ final class CallSessionTests: XCTestCase {
 
     func testStoreFailureApologisesAndHangsUp() {
         var d = Driver(Plans.shipped)
-        d.start()
-        d.press("4")
-        d.press("2")
-        d.finishPlayback()
+        d.reachRecording(category: "4")
         d.press("#")
         d.finishRecording(.stopped)
         d.press("3")
@@ -323,10 +323,7 @@ final class CallSessionTests: XCTestCase {
 final class RecordingFailureTests: XCTestCase {
     func testAFailedRecordingIsApologisedForAndStillFiled() {
         var d = Driver(Plans.shipped)
-        d.start()
-        d.press("1")
-        d.press("2")
-        d.finishPlayback()
+        d.reachRecording()
         d.finishRecording(.failed, ms: 3100)
         XCTAssertEqual(d.playing?.prompts, ["recording-failed"])
         d.finishPlayback()
