@@ -8,6 +8,8 @@ final class SIPEndpoint {
     private var closed = false
 
     init(configuration: GatewayConfiguration, events: EventQueue) throws {
+        // Quiet from the start: pjsua_create logs before pjsua_init installs the log configuration.
+        pj_log_set_level(Int32(max(0, min(5, configuration.pjsipLogLevel))))
         try check(pjsua_create(), "pjsua_create")
         callbackEvents = events
         do {
