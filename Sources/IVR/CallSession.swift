@@ -9,17 +9,19 @@ public struct CallSession: Sendable {
     private var returnStack: [Target] = []
     private var category: String?
     private var confidential: Bool?
-    /// The recording that will go with the draft (the last one kept).
+    /// The recording that will go with the draft (the last one kept); nil once it was submitted. While the caller
+    /// re-records, the earlier take stays here until the new one is safely written, so no hang-up loses it.
     private var keptRecording: RecordingID?
     /// The digits of the last `collect` node.
     private var collected = ""
     public private(set) var trackingCode: String?
-    private var draftRequested = false
     private var lastID = 0
     /// Automatic steps taken for the current event; bounded so a plan can never spin (the validator already
     /// refuses loops without input).
     private var steps = 0
     static let maxAutomaticSteps = 64
+    /// A re-recording shorter than this (a hang-up right after the beep) does not replace the earlier take.
+    static let usableRecordingMs = 1000
 
     private enum State: Sendable, Equatable {
         case notStarted
@@ -109,7 +111,7 @@ public struct CallSession: Sendable {
 
         case (.lookingUp(let node), .statusFound(let status)):
             guard case .status(_, let next) = plan.nodes[node]?.kind else { return hangupNow() }
-            return play(Readback.status(status), bargeIn: false, then: .go(next))
+            return play(Readback.status(speakable(status)), bargeIn: false, then: .go(next))
 
         case (.transferring(let node), .transferFinished(let success)):
             if success {
@@ -167,13 +169,19 @@ public struct CallSession: Sendable {
             }
             return enter(next)
         case .submit:
-            draftRequested = true
             state = .submitting(id)
-            return [.submitDraft(DraftRequest(category: category, confidential: confidential,
-                                              recording: keptRecording, callerHungUp: false))]
+            let draft = DraftRequest(category: category, confidential: confidential, recording: keptRecording,
+                                     callerHungUp: false)
+            // Handed over: a hang-up from now on must not file it a second time.
+            keptRecording = nil
+            return [.submitDraft(draft)]
         case .sayCode(let before, let after, let next):
             guard let code = trackingCode else { return enter(next) }
             return play(before + Readback.code(code) + after, bargeIn: false, then: .go(next))
+        case .sayDigits(let before, let after, let next):
+            let digits = Readback.code(collected)
+            guard !digits.isEmpty else { return enter(next) }
+            return play(before + digits + after, bargeIn: false, then: .go(next))
         case .status(let mode, let next):
             switch mode {
             case .latest:
@@ -294,21 +302,36 @@ public struct CallSession: Sendable {
     private mutating func recorded(_ node: NodeID, _ result: RecordingResult) -> [CallAction] {
         guard case .record(let r) = plan.nodes[node]?.kind else { return hangupNow() }
         if result.end == .hangup {
-            // The caller is gone; `hangup` follows and files the draft with this recording.
-            keptRecording = result.id
+            // The caller is gone; `hangup` follows and files the draft with the take kept here.
+            let discard = keep(result)
             state = .ended
-            return []
+            return discard
         }
         if result.end == .failed {
             // The disk refused the audio: apologise, and file what was written.
-            keptRecording = result.id
-            return play([Readback.recordingFailed], bargeIn: false, then: .go(r.next))
+            let discard = keep(result)
+            return discard + play([Readback.recordingFailed], bargeIn: false, then: .go(r.next))
         }
         if let tooShort = r.tooShort, result.durationMs < r.minSeconds * 1000 {
+            // An earlier take, if any, stays kept.
             return [.discardRecording(result.id)] + enter(tooShort)
         }
+        var discard: [CallAction] = []
+        if let earlier = keptRecording, earlier != result.id { discard = [.discardRecording(earlier)] }
         keptRecording = result.id
-        return enter(r.next)
+        return discard + enter(r.next)
+    }
+
+    /// Keeps a take that ended by hang-up or failure, unless it is a near-empty re-recording of an earlier take
+    /// (the earlier one is the better report then). Returns the discard of the take not kept.
+    private mutating func keep(_ result: RecordingResult) -> [CallAction] {
+        guard let earlier = keptRecording, earlier != result.id else {
+            keptRecording = result.id
+            return []
+        }
+        if result.durationMs < CallSession.usableRecordingMs { return [.discardRecording(result.id)] }
+        keptRecording = result.id
+        return [.discardRecording(earlier)]
     }
 
     private mutating func reviewKey(_ node: NodeID, _ counts: Counts, _ d: Character) -> [CallAction] {
@@ -320,10 +343,9 @@ public struct CallSession: Sendable {
             state = .playing(id, bargeIn: true, then: .reviewInput(node, counts))
             return [.playRecording(id, recording, bargeIn: true)]
         case "2":
-            var actions: [CallAction] = []
-            if let recording = keptRecording { actions.append(.discardRecording(recording)) }
-            keptRecording = nil
-            return actions + enter(.node(r.record))
+            // The first take is discarded only once the new one is written (see `recorded`): a caller who
+            // hangs up during the instructions still has a report filed.
+            return enter(.node(r.record))
         case "3":
             return enter(r.next)
         default:
@@ -337,12 +359,25 @@ public struct CallSession: Sendable {
     // MARK: Ending
 
     private mutating func hangUp() -> [CallAction] {
-        let pending = !draftRequested && keptRecording != nil
+        // The contract delivers `recordingFinished(.hangup)` first; should it be missing, the running
+        // recording is still the caller's report.
+        if case .recording(_, let running) = state { keptRecording = running }
         state = .ended
-        guard pending else { return [] }
-        draftRequested = true
+        guard let recording = keptRecording else { return [] }
+        keptRecording = nil
         return [.submitDraft(DraftRequest(category: category, confidential: confidential,
-                                          recording: keptRecording, callerHungUp: true))]
+                                          recording: recording, callerHungUp: true))]
+    }
+
+    /// A status with any unit the plan has no prompt for left out (the gateway preloads `allPromptNames` only).
+    private func speakable(_ status: SpokenStatus) -> SpokenStatus {
+        func known(_ unit: PromptName?) -> PromptName? { unit.flatMap { plan.unitPrompts.contains($0) ? $0 : nil } }
+        switch status {
+        case .forwarded(let u): return .forwarded(unitPrompt: known(u))
+        case .inProgress(let u): return .inProgress(unitPrompt: known(u))
+        case .overdue(let u): return .overdue(unitPrompt: known(u))
+        case .notFound, .waiting, .completed, .refused, .withdrawn: return status
+        }
     }
 
     private mutating func hangupNow() -> [CallAction] {

@@ -9,17 +9,22 @@ public struct Dialplan: Sendable, Equatable {
     /// Where `@top` goes (the main menu).
     public let top: NodeID
     public let nodes: [NodeID: Node]
+    /// The unit names a status read-back may speak (`unit-<code>`, see `SpokenStatus.forwarded`). A unit
+    /// prompt not listed here is left out of the read-back, so a call never asks for audio that was not preloaded.
+    public let unitPrompts: [PromptName]
 
-    public init(version: String, start: NodeID, top: NodeID, nodes: [NodeID: Node]) {
+    public init(version: String, start: NodeID, top: NodeID, nodes: [NodeID: Node], unitPrompts: [PromptName] = []) {
         self.version = version
         self.start = start
         self.top = top
         self.nodes = nodes
+        self.unitPrompts = unitPrompts
     }
 
-    /// Every prompt a call on this plan may ask for: the nodes' prompts and the read-back vocabulary.
+    /// Every prompt a call on this plan may ask for: the nodes' prompts, the unit names and the read-back
+    /// vocabulary (digits, numbers, date and status words). The gateway preloads exactly these.
     public var allPromptNames: Set<PromptName> {
-        var names = Set(Readback.vocabulary)
+        var names = Set(Readback.vocabulary).union(unitPrompts)
         for node in nodes.values { names.formUnion(node.prompts) }
         return names
     }
@@ -90,6 +95,8 @@ public struct Node: Sendable, Equatable {
         case submit(next: Target, failed: Target)
         /// Reads the tracking code of the submitted draft back digit by digit.
         case sayCode(before: [PromptName], after: [PromptName], next: Target)
+        /// Reads back, digit by digit, the keys the caller typed in the last `collect` node.
+        case sayDigits(before: [PromptName], after: [PromptName], next: Target)
         /// Looks a ticket up and speaks its status (no personal data).
         case status(mode: StatusMode, next: Target)
         case officeHours(open: Target, closed: Target)
@@ -152,7 +159,7 @@ public struct Node: Sendable, Equatable {
         case .collect(let c): c.prompts
         case .record(let r): r.prompts + (r.beep ? [Readback.beep] : [])
         case .review(let r): r.prompts + r.invalid
-        case .sayCode(let b, let a, _): b + a
+        case .sayCode(let b, let a, _), .sayDigits(let b, let a, _): b + a
         case .transfer(_, let p, _): p
         case .hangup(let p): p
         case .set, .submit, .status, .officeHours, .goto, .submenu: []
@@ -169,7 +176,7 @@ public struct Node: Sendable, Equatable {
         case .review(let r): [.node(r.record), r.next]
         case .set(_, let next): [next]
         case .submit(let next, let failed): [next, failed]
-        case .sayCode(_, _, let next): [next]
+        case .sayCode(_, _, let next), .sayDigits(_, _, let next): [next]
         case .status(_, let next): [next]
         case .officeHours(let open, let closed): [open, closed]
         case .transfer(_, _, let failed): [failed]
@@ -203,9 +210,9 @@ public enum Readback {
     public static let vocabulary: [PromptName] =
         [beep, recordingFailed] + (0...9).map { digit(Character(String($0))) } + (1...31).map(number) + statusPrompts
 
-    /// A tracking code as prompts: each digit, the dash skipped.
+    /// A tracking code (or any typed keys) as prompts: each digit 0–9; the dash, `*` and `#` skipped.
     public static func code(_ code: String) -> [PromptName] {
-        code.filter(\.isNumber).map(digit)
+        code.filter { $0.isASCII && $0.isNumber }.map(digit)
     }
 
     public static func status(_ status: SpokenStatus) -> [PromptName] {

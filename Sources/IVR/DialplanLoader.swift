@@ -62,19 +62,24 @@ private struct Reader {
     mutating func fail(_ path: String, _ message: String) { problems.append(DialplanProblem(path, message)) }
 
     mutating func plan(_ json: Any) -> Dialplan? {
-        guard let root = object(json, "$", allowed: ["version", "description", "start", "top", "nodes"]) else {
+        guard let root = object(json, "$", allowed: ["version", "description", "start", "top", "unitPrompts", "nodes"]) else {
             return nil
         }
         let version = string(root, "version", "$") ?? ""
         let start = string(root, "start", "$") ?? ""
-        let top = string(root, "top", "$") ?? start
+        // `top` is optional (the schema says so): without it, `@top` goes to the start node.
+        let top = root["top"] == nil ? start : (string(root, "top", "$") ?? start)
         guard let rawNodes = object(root["nodes"] as Any, "$.nodes", allowed: nil) else { return nil }
         var nodes: [NodeID: Node] = [:]
         for (id, raw) in rawNodes.sorted(by: { $0.key < $1.key }) {
             if let node = node(id, raw, "$.nodes.\(id)") { nodes[id] = node }
         }
         if rawNodes.isEmpty { fail("$.nodes", "a plan needs at least one node") }
-        return Dialplan(version: version, start: start, top: top, nodes: nodes)
+        let units = prompts(root, "unitPrompts", "$", required: false)
+        for (i, unit) in units.enumerated() where !unit.rawValue.hasPrefix("unit-") {
+            fail("$.unitPrompts[\(i)]", "a unit prompt is named unit-<code> (the unit's code in the directory), got '\(unit)'")
+        }
+        return Dialplan(version: version, start: start, top: top, nodes: nodes, unitPrompts: units)
     }
 
     static let keys: [String: Set<String>] = [
@@ -87,6 +92,7 @@ private struct Reader {
         "set": ["category", "confidential", "next"],
         "submit": ["next", "failed"],
         "sayCode": ["before", "after", "next"],
+        "sayDigits": ["before", "after", "next"],
         "status": ["mode", "next"],
         "officeHours": ["open", "closed"],
         "transfer": ["uri", "prompts", "failed"],
@@ -187,6 +193,9 @@ private struct Reader {
         case "sayCode":
             kind = .sayCode(before: prompts(o, "before", path, required: false),
                             after: prompts(o, "after", path, required: false), next: target(o, "next", path))
+        case "sayDigits":
+            kind = .sayDigits(before: prompts(o, "before", path, required: false),
+                              after: prompts(o, "after", path, required: false), next: target(o, "next", path))
         case "status":
             let raw = string(o, "mode", path) ?? ""
             guard let mode = StatusMode(rawValue: raw) else {

@@ -112,6 +112,11 @@ public enum DialplanValidator {
                     }
                 }
             }
+            for (i, name) in plan.unitPrompts.enumerated() where missing[name] == nil {
+                if !FileManager.default.fileExists(atPath: "\(dir)/\(name.rawValue).wav") {
+                    missing[name] = "$.unitPrompts[\(i)]"
+                }
+            }
             for name in Readback.vocabulary where missing[name] == nil {
                 if !FileManager.default.fileExists(atPath: "\(dir)/\(name.rawValue).wav") {
                     missing[name] = "$ (read-back vocabulary)"

@@ -53,17 +53,21 @@ let dialplanGraphCommand = Command.leaf(
 let dialplanSimulateCommand = Command.leaf(
     "simulate", "Run a call through a dialplan in the terminal: prompts shown as text, keys typed.",
     help: """
-        FILE [--keys 1,2,#,3] [--caller NUMBER] [--after-hours] [--prompts Prompts/vi] [--agents-uri URI]
+        FILE [--keys 1,2,,#,3] [--caller NUMBER] [--office-hours | --after-hours] [--prompts Prompts/vi]
+             [--agents-uri URI]
 
         Shows the words of each prompt (from <prompts>/<name>.txt). Type keys (0-9 * #) and Enter; an empty
         line lets the prompt or the wait run out; 'h' hangs up. With --keys the keys are taken from the list
-        (an empty item waits). Recording, storing and status lookups are simulated.
+        (an empty item lets the prompt, the wait or the recording run out: `1,2,,#,3` files a report). The call
+        is in office hours unless --after-hours. Recording, storing and status lookups are simulated.
         """
 ) { args in
     let prompts = try args.option("--prompts") ?? ServeSettings().prompts
     let keys = try args.option("--keys")
     let caller = try args.option("--caller") ?? "0912345678"
+    let officeHours = args.flag("--office-hours")
     let afterHours = args.flag("--after-hours")
+    if officeHours && afterHours { throw CommandFailure("give --office-hours or --after-hours, not both") }
     let agents = try args.option("--agents-uri") ?? ServeSettings().agentsURI
     let path = try args.requiredPositional("the dialplan FILE")
     try args.finish()
@@ -220,7 +224,7 @@ enum DialplanGraph {
             case .review(let r): shape = "diamond"; edges = [(.node(r.record), "2 re-record"), (r.next, "3 send")]
             case .set(_, let next): shape = "note"; edges = [(next, "")]
             case .submit(let next, let failed): shape = "cylinder"; edges = [(next, "stored"), (failed, "failed")]
-            case .sayCode(_, _, let next): shape = "box"; edges = [(next, "")]
+            case .sayCode(_, _, let next), .sayDigits(_, _, let next): shape = "box"; edges = [(next, "")]
             case .status(_, let next): shape = "cylinder"; edges = [(next, "")]
             case .officeHours(let open, let closed): shape = "hexagon"; edges = [(open, "open"), (closed, "closed")]
             case .transfer(_, _, let failed): shape = "house"; edges = [(failed, "no answer")]

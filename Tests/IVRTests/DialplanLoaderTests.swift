@@ -26,7 +26,7 @@ final class DialplanLoaderTests: XCTestCase {
               "b": {"type": "dance"}
             }}
             """)
-        XCTAssertTrue(found.contains(DialplanProblem("$.colour", "unknown key (allowed: description, nodes, start, top, version)")))
+        XCTAssertTrue(found.contains(DialplanProblem("$.colour", "unknown key (allowed: description, nodes, start, top, unitPrompts, version)")))
         XCTAssertTrue(found.contains { $0.path == "$.nodes.a.volume" && $0.message.contains("unknown key") })
         XCTAssertTrue(found.contains { $0.path == "$.nodes.b.type" && $0.message.contains("unknown node type 'dance'") })
     }
@@ -102,5 +102,76 @@ final class DialplanLoaderTests: XCTestCase {
             XCTAssertTrue(text.contains("$.version"), text)
         }
         XCTAssertThrowsError(try DialplanLoader.load(path: "/nonexistent.json", promptDirectory: nil))
+    }
+}
+
+final class DialplanValidatorTests: XCTestCase {
+    func problems(_ json: String, prompts: String? = nil) -> [DialplanProblem] {
+        DialplanLoader.check(Data(json.utf8), promptDirectory: prompts, variables: ["agentsURI": "sip:a@h"]).1
+    }
+
+    func testMisplacedRepeatAReviewWithoutARecordNodeAndAMissingStart() {
+        let found = problems("""
+            {"version": "t", "start": "nope", "top": "p", "nodes": {
+              "p": {"type": "play", "prompts": ["x"], "next": "@repeat"},
+              "v": {"type": "review", "prompts": ["r"], "record": "p", "next": "e"},
+              "e": {"type": "hangup"}
+            }}
+            """)
+        XCTAssertTrue(found.contains(DialplanProblem("$.start", "no node 'nope'")), "\(found)")
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.p" && $0.message.contains("@repeat") }, "\(found)")
+        XCTAssertTrue(found.contains(DialplanProblem("$.nodes.v.record", "'p' is not a record node")), "\(found)")
+    }
+
+    func testNewNodeAndPlanKeysAreDecodedStrictly() {
+        let found = problems("""
+            {"version": "t", "start": "c", "unitPrompts": ["so-xay-dung", "unit-ok"], "nodes": {
+              "c": {"type": "collect", "next": "s", "timeout": "s", "digitLen": 4},
+              "s": {"type": "sayDigits", "before": ["x"], "next": "e", "voice": "male"},
+              "e": {"type": "hangup"}
+            }}
+            """)
+        XCTAssertTrue(found.contains { $0.path == "$.unitPrompts[0]" && $0.message.contains("unit-<code>") }, "\(found)")
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.c.digitLen" && $0.message.contains("maxDigits") }, "\(found)")
+        XCTAssertTrue(found.contains { $0.path == "$.nodes.s.voice" && $0.message.contains("unknown key") }, "\(found)")
+        XCTAssertEqual(found.count, 3, "\(found)")
+    }
+
+    func testVariablesAreSubstitutedAtLoadTime() throws {
+        let (plan, found) = DialplanLoader.check(Data("""
+            {"version": "t", "start": "t", "nodes": {
+              "t": {"type": "transfer", "uri": "${agentsURI}", "failed": "e"},
+              "e": {"type": "hangup"}
+            }}
+            """.utf8), promptDirectory: nil, variables: ["agentsURI": "sip:agents@10.1.2.3:5070"])
+        XCTAssertEqual(found, [])
+        guard case .transfer(let uri, _, _) = plan?.nodes["t"]?.kind else { return XCTFail("no transfer node") }
+        XCTAssertEqual(uri, "sip:agents@10.1.2.3:5070")
+    }
+
+    func testAMissingUnitPromptFileIsReportedAtItsPath() throws {
+        let dir = NSTemporaryDirectory() + "prompts-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let found = problems("""
+            {"version": "t", "start": "e", "unitPrompts": ["unit-so-noi-vu"], "nodes": {"e": {"type": "hangup"}}}
+            """, prompts: dir)
+        XCTAssertTrue(found.contains { $0.path == "$.unitPrompts[0]" && $0.message.contains("'unit-so-noi-vu' has no file") },
+                      "\(found)")
+    }
+
+    func testTheShippedPlanHasAVersionATextForEveryPromptAndMatchesItsSchemaKeys() throws {
+        let plan = Plans.shipped
+        XCTAssertTrue(plan.version.hasPrefix("hotline-1022/"))
+        for name in plan.allPromptNames {
+            let text = Plans.repo + "/Prompts/vi/\(name.rawValue).txt"
+            XCTAssertTrue(FileManager.default.fileExists(atPath: text), "\(name) has no Vietnamese text")
+        }
+        // The schema beside the plans names every node type the loader knows.
+        let schema = try String(contentsOfFile: Plans.repo + "/Dialplans/dialplan.schema.json", encoding: .utf8)
+        for type in ["play", "menu", "collect", "record", "review", "set", "submit", "sayCode", "sayDigits", "status",
+                     "officeHours", "transfer", "goto", "submenu", "hangup"] {
+            XCTAssertTrue(schema.contains("\"const\": \"\(type)\""), "the schema lacks \(type)")
+        }
     }
 }
