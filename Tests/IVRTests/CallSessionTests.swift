@@ -292,14 +292,17 @@ final class CallSessionTests: XCTestCase {
         d.send(.transferFinished(success: false))
         XCTAssertEqual(d.playing?.prompts, ["agent-busy"], "no agent answered: the caller may leave a report")
         d.finishPlayback()
-        XCTAssertEqual(d.playing?.prompts, ["record-instructions", "beep"])
+        XCTAssertEqual(d.playing?.prompts, ["confidential-question"])
 
         var night = Driver(Plans.shipped)
         night.start(officeHours: false)
         night.press("0")
         XCTAssertEqual(night.playing?.prompts, ["after-hours"])
         night.press("1")
+        XCTAssertEqual(night.playing?.prompts, ["confidential-question"])
+        night.press("1")
         XCTAssertEqual(night.playing?.prompts, ["record-instructions", "beep"])
+        XCTAssertFalse(night.log.contains { if case .transfer = $0 { true } else { false } }, "no transfer after hours")
 
         var bridged = Driver(Plans.shipped)
         bridged.start()
