@@ -88,7 +88,15 @@ public enum DialplanValidator {
         func visit(_ id: NodeID, _ stack: [NodeID]) {
             state[id] = 1
             for target in automatic[id]?.targets ?? [] {
-                guard case .node(let t) = target, automatic[t] != nil else { continue }
+                // `@top` is a plain edge to the top node; `@back` depends on the call, so it is left out.
+                let next: NodeID
+                switch target {
+                case .node(let n): next = n
+                case .top: next = plan.top
+                case .back, .repeat: continue
+                }
+                let t = next
+                guard automatic[t] != nil else { continue }
                 if state[t] == 1 {
                     let cycle = Array(stack.drop { $0 != t }) + [id]
                     if reported.insert(t).inserted {

@@ -174,4 +174,16 @@ final class DialplanValidatorTests: XCTestCase {
             XCTAssertTrue(schema.contains("\"const\": \"\(type)\""), "the schema lacks \(type)")
         }
     }
+
+    func testALoopThroughTopWithoutCallerInputIsRefused() {
+        let found = problems("""
+            {"version": "t", "start": "a", "top": "a", "nodes": {
+              "a": {"type": "play", "prompts": ["x"], "next": "b"},
+              "b": {"type": "goto", "target": "@top"},
+              "m": {"type": "menu", "greetLong": ["m"], "options": {"1": "e"}, "fallback": "e"},
+              "e": {"type": "hangup"}
+            }}
+            """)
+        XCTAssertTrue(found.contains { $0.message.contains("loop with no caller input: a → b → a") }, "\(found)")
+    }
 }
