@@ -54,12 +54,15 @@ let dialplanSimulateCommand = Command.leaf(
     "simulate", "Run a call through a dialplan in the terminal: prompts shown as text, keys typed.",
     help: """
         FILE [--keys 1,2,,#,3] [--caller NUMBER] [--office-hours | --after-hours] [--prompts Prompts/vi]
-             [--agents-uri URI]
+             [--status waiting|forwarded|in-progress|completed|overdue|refused|withdrawn|not-found]
+             [--unit unit-<code>] [--agent-answers] [--agents-uri URI]
 
         Shows the words of each prompt (from <prompts>/<name>.txt). Type keys (0-9 * #) and Enter; an empty
         line lets the prompt or the wait run out; 'h' hangs up. With --keys the keys are taken from the list
         (an empty item lets the prompt, the wait or the recording run out: `1,2,,#,3` files a report). The call
-        is in office hours unless --after-hours. Recording, storing and status lookups are simulated.
+        is in office hours unless --after-hours. Recording, storing and status lookups are simulated: a lookup
+        finds the --status given (default waiting, handled by --unit if given); a transfer is unanswered unless
+        --agent-answers.
         """
 ) { args in
     let prompts = try args.option("--prompts") ?? ServeSettings().prompts
@@ -69,11 +72,20 @@ let dialplanSimulateCommand = Command.leaf(
     let afterHours = args.flag("--after-hours")
     if officeHours && afterHours { throw CommandFailure("give --office-hours or --after-hours, not both") }
     let agents = try args.option("--agents-uri") ?? ServeSettings().agentsURI
+    let statusName = try args.option("--status") ?? "waiting"
+    let unit = try args.option("--unit").map(PromptName.init(rawValue:))
+    let agentAnswers = args.flag("--agent-answers")
     let path = try args.requiredPositional("the dialplan FILE")
     try args.finish()
+    guard let status = Simulator.status(statusName, unit: unit) else {
+        throw CommandFailure("--status \(statusName): use waiting, forwarded, in-progress, completed, overdue, refused, "
+                             + "withdrawn or not-found")
+    }
     let plan = try DialplanLoader.load(path: path, promptDirectory: nil, variables: ["agentsURI": agents])
     var simulator = Simulator(plan: plan, promptDirectory: prompts,
                               script: keys.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) })
+    simulator.status = status
+    simulator.agentAnswers = agentAnswers
     simulator.run(CallContext(callerNumber: caller, isOfficeHours: !afterHours))
 }
 
@@ -88,6 +100,25 @@ struct Simulator {
     var recording: RecordingID?
     var ended = false
     var recordings = 0
+    /// What a status lookup finds, and whether an agent answers a transfer.
+    var status: SpokenStatus = .waiting
+    var agentAnswers = false
+
+    static func status(_ name: String, unit: PromptName?) -> SpokenStatus? {
+        switch name {
+        case "waiting": return .waiting
+        case "forwarded": return .forwarded(unitPrompt: unit)
+        case "in-progress": return .inProgress(unitPrompt: unit)
+        case "overdue": return .overdue(unitPrompt: unit)
+        case "completed":
+            let c = Calendar(identifier: .gregorian).dateComponents([.year, .month, .day], from: Date())
+            return .completed(year: c.year!, month: c.month!, day: c.day!)
+        case "refused": return .refused
+        case "withdrawn": return .withdrawn
+        case "not-found": return .notFound
+        default: return nil
+        }
+    }
 
     init(plan: Dialplan, promptDirectory: String, script: [String]?) {
         self.plan = plan
@@ -184,11 +215,15 @@ struct Simulator {
                 print("  ✓ draft filed: category \(draft.category ?? "none"), confidential \(draft.confidential.map(String.init) ?? "not asked"), code \(code)")
                 if !ended { perform(session.handle(.draftSubmitted(trackingCode: code))) }
             case .lookupStatus(let query):
-                print("  (status lookup: \(query); simulated as waiting for an agent)")
-                perform(session.handle(.statusFound(.waiting)))
+                print("  (status lookup: \(query); simulated as \(status))")
+                perform(session.handle(.statusFound(status)))
             case .transfer(let uri):
-                print("  ☎ transfer to \(uri): simulated as unanswered")
-                perform(session.handle(.transferFinished(success: false)))
+                print("  ☎ transfer to \(uri): simulated as \(agentAnswers ? "answered" : "unanswered")")
+                perform(session.handle(.transferFinished(success: agentAnswers)))
+                if agentAnswers {
+                    print("— the caller talks with the agent; the IVR is done")
+                    ended = true
+                }
             case .hangup:
                 print("— the hotline hangs up")
                 ended = true
