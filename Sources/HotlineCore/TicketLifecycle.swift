@@ -34,6 +34,12 @@ public enum TicketAction: Sendable, Equatable {
     case refuse(reason: String)
     /// The citizen withdraws the report.
     case withdraw
+    /// No unit can be named, or several are involved: to the City Office for guidance (Art. 7.4).
+    case seekGuidance(reason: String)
+    /// A repeat of a ticket still open: linked to it, the reporter told it is being handled (Art. 7.5).
+    case markDuplicate(of: String)
+    /// The citizen is not satisfied with a completed result and the hotline reopens it (Art. 8.5b).
+    case reopen(reason: String)
 
     public var name: String {
         switch self {
@@ -48,6 +54,9 @@ public enum TicketAction: Sendable, Equatable {
         case .transfer: "transfer"
         case .refuse: "refuse"
         case .withdraw: "withdraw"
+        case .seekGuidance: "seek-guidance"
+        case .markDuplicate: "mark-duplicate"
+        case .reopen: "reopen"
         }
     }
 }
@@ -75,6 +84,14 @@ public enum TicketLifecycle {
         }
         func require(_ r: Role, _ article: String) throws {
             guard role == r else { throw fail("only \(r == .hotline ? "the hotline" : r == .unit ? "the handling unit" : "the citizen") may do this", article) }
+        }
+        if case .reopen(let reason) = action {
+            try require(.hotline, "Art. 8.5b")
+            guard status == .completed else { throw fail("only a completed ticket is reopened", "Art. 8.5b") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw fail("say what the citizen found wrong with the result", "Art. 8.5b")
+            }
+            return .inProgress
         }
         guard status.isOpen else { throw fail("the ticket is closed", "Art. 8.5") }
 
@@ -144,6 +161,22 @@ public enum TicketLifecycle {
         case .withdraw:
             try require(.citizen, "Art. 6")
             return .withdrawn
+        case .seekGuidance(let reason):
+            try require(.hotline, "Art. 7.4")
+            guard status == .draft || status == .returned else {
+                throw fail("only a draft or a returned ticket goes to the City Office for guidance", "Art. 7.4")
+            }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw fail("say why no single unit can be named", "Art. 7.4")
+            }
+            return .forwarded
+        case .markDuplicate(let original):
+            try require(.hotline, "Art. 7.5")
+            guard status == .draft else { throw fail("only a new report is linked as a duplicate", "Art. 7.5") }
+            guard !original.isEmpty else { throw fail("name the first report", "Art. 7.5") }
+            return .merged
+        case .reopen:
+            preconditionFailure("handled above")
         }
     }
 }

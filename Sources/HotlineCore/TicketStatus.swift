@@ -16,12 +16,31 @@ public enum TicketStatus: String, CaseIterable, Codable, Sendable {
     case transferred
     case refused
     case withdrawn
+    /// A repeat of a ticket still open: linked to the first one, which is the one handled (Art. 7.5).
+    case merged
 
     /// Still needs someone to act.
     public var isOpen: Bool {
         switch self {
-        case .completed, .refused, .withdrawn: false
+        case .completed, .refused, .withdrawn, .merged: false
         default: true
+        }
+    }
+
+    /// The status as agents and citizens read it.
+    public var label: String {
+        switch self {
+        case .draft: "Chờ tiếp nhận"
+        case .forwarded: "Đã tiếp nhận và chuyển xử lý"
+        case .accepted: "Đơn vị đã tiếp nhận"
+        case .inProgress: "Đang xử lý"
+        case .resolved: "Đơn vị đã xử lý, chờ Tổng đài xác nhận"
+        case .completed: "Đã hoàn thành"
+        case .returned: "Đơn vị chuyển trả Tổng đài"
+        case .transferred: "Đã chuyển cơ quan có thẩm quyền"
+        case .refused: "Từ chối tiếp nhận"
+        case .withdrawn: "Người dân rút phản ánh"
+        case .merged: "Trùng phản ánh trước, đã gộp"
         }
     }
 }

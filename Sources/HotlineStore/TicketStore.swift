@@ -9,7 +9,7 @@ import HotlineCore
 /// read to the caller) survives a power cut. WAL keeps readers (agents' queries) off the writer's way.
 /// Not thread-safe: one store per thread or queue (the gateway's desk owns one; each command opens its own).
 public final class TicketStore: @unchecked Sendable {
-    private let db: Connection
+    let db: Connection
     public let path: String
 
     /// The agent's deadline for a new report: receive, classify and forward within 60 minutes (Art. 7.1).
@@ -53,13 +53,13 @@ public final class TicketStore: @unchecked Sendable {
             let received = draft.receivedAt.timeIntervalSince1970
             try db.prepare("""
                 INSERT INTO tickets (tracking_code, channel, status, category, caller_number, confidential,
-                    received_at, due_at, sip_call_id, dialplan_version, interrupted, created_at, updated_at)
-                VALUES (?, 'phone', 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    received_at, due_at, sip_call_id, dialplan_version, interrupted, created_at, updated_at, step_started_at)
+                VALUES (?, 'phone', 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).run([
                     .text(code), .optional(draft.category?.rawValue), .text(draft.callerNumber),
                     .int(draft.confidential == true ? 1 : 0), .double(received),
                     .double(received + TicketStore.agentDeadline), .text(draft.callID), .text(draft.dialplanVersion),
-                    .int(draft.interrupted ? 1 : 0), .double(now), .double(now),
+                    .int(draft.interrupted ? 1 : 0), .double(now), .double(now), .double(received),
                 ])
             let ticket = db.lastInsertRowID
             if let path = draft.recordingPath {
@@ -96,9 +96,13 @@ public final class TicketStore: @unchecked Sendable {
     }
 
     /// A ticket's status as a caller may hear it; nil if there is no such ticket.
+    /// A duplicate merged into an earlier report answers with that report's status (Art. 7.5).
     public func phoneStatus(trackingCode: String, now: Date) throws -> PhoneStatusSummary? {
         try db.prepare("""
-            SELECT status, unit_code, completed_at, due_at FROM tickets WHERE tracking_code = ?
+            SELECT COALESCE(o.status, t.status), COALESCE(o.unit_code, t.unit_code),
+                   CASE WHEN o.id IS NULL THEN t.completed_at ELSE o.completed_at END,
+                   CASE WHEN o.id IS NULL THEN t.due_at ELSE o.due_at END
+            FROM tickets t LEFT JOIN tickets o ON o.id = t.duplicate_of WHERE t.tracking_code = ?
             """).query([.text(trackingCode)]) { r in
                 let status = TicketStatus(rawValue: r.text(0) ?? "") ?? .draft
                 let due = r.isNull(3) ? nil : r.double(3)
@@ -117,72 +121,3 @@ public final class TicketStore: @unchecked Sendable {
     }
 }
 
-/// The schema, one step per version; each step runs in its own transaction.
-enum Migrations {
-    static let steps: [String] = [
-        // 1: tickets, attachments, the append-only audit log, the tracking-code sequence.
-        """
-        CREATE TABLE sequences (name TEXT PRIMARY KEY, last INTEGER NOT NULL);
-        INSERT INTO sequences (name, last) VALUES ('tracking', 0);
-        CREATE TABLE tickets (
-            id INTEGER PRIMARY KEY,
-            tracking_code TEXT NOT NULL UNIQUE,
-            channel TEXT NOT NULL CHECK (channel IN ('phone', 'portal', 'app')),
-            status TEXT NOT NULL,
-            category TEXT CHECK (category IS NULL OR category IN ('infrastructure', 'socioeconomic', 'suggestion', 'directive')),
-            caller_number TEXT NOT NULL DEFAULT '',
-            confidential INTEGER NOT NULL DEFAULT 0,
-            received_at REAL NOT NULL,
-            due_at REAL,
-            completed_at REAL,
-            unit_code TEXT,
-            sip_call_id TEXT,
-            dialplan_version TEXT,
-            interrupted INTEGER NOT NULL DEFAULT 0,
-            created_at REAL NOT NULL,
-            updated_at REAL NOT NULL
-        );
-        CREATE INDEX tickets_queue ON tickets (status, due_at, received_at);
-        CREATE INDEX tickets_caller ON tickets (caller_number, received_at);
-        CREATE TABLE attachments (
-            id INTEGER PRIMARY KEY,
-            ticket_id INTEGER NOT NULL REFERENCES tickets (id),
-            kind TEXT NOT NULL CHECK (kind IN ('recording', 'photo', 'document')),
-            path TEXT NOT NULL,
-            duration_ms INTEGER,
-            sha256 TEXT,
-            added_at REAL NOT NULL
-        );
-        CREATE UNIQUE INDEX attachments_path ON attachments (path);
-        CREATE INDEX attachments_ticket ON attachments (ticket_id);
-        CREATE TABLE audit_log (
-            id INTEGER PRIMARY KEY,
-            ticket_id INTEGER REFERENCES tickets (id),
-            at REAL NOT NULL,
-            actor TEXT NOT NULL,
-            action TEXT NOT NULL,
-            before TEXT,
-            after TEXT
-        );
-        CREATE INDEX audit_log_ticket ON audit_log (ticket_id, id);
-        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-        """,
-    ]
-
-    static func apply(_ db: Connection) throws {
-        let current = try db.prepare("PRAGMA user_version").query { Int($0.int(0)) }.first ?? 0
-        guard current <= steps.count else {
-            throw SQLiteError(code: 0, message: "the database has schema version \(current), newer than this program (\(steps.count))",
-                              context: "opening the store")
-        }
-        for version in current..<steps.count {
-            try db.transaction {
-                try db.execute(steps[version])
-                try db.execute("PRAGMA user_version = \(version + 1)")
-            }
-        }
-    }
-}

@@ -114,6 +114,7 @@ final class PhoneDesk: ReportDesk, @unchecked Sendable {
             let c = calendar.dateComponents([.year, .month, .day], from: at)
             return .completed(year: c.year!, month: c.month!, day: c.day!)
         case .refused: return .refused
+        case .merged: return .forwarded(unitPrompt: unit)
         case .withdrawn: return .withdrawn
         }
     }

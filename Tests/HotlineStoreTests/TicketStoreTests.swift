@@ -33,7 +33,7 @@ final class TicketStoreTests: XCTestCase {
         XCTAssertEqual(a, "20261123-0000001")
         XCTAssertEqual(b, "20261123-0000002")
         XCTAssertTrue(TrackingCode.isValid(a))
-        XCTAssertEqual(try store.schemaVersion(), 1)
+        XCTAssertEqual(try store.schemaVersion(), Migrations.steps.count)
     }
 
     func testTheSequenceSurvivesReopeningAndTwoConnectionsNeverShareACode() throws {

@@ -1,0 +1,220 @@
+import Foundation
+
+/// The finer topics the city's reports count by (seed 000, table 2). Each belongs to one legal category.
+public enum Topic: String, CaseIterable, Codable, Sendable {
+    case economySocietyDefence = "economy_society_defence"
+    case administrativeProcedure = "administrative_procedure"
+    case fieldReport = "field_report"
+    case publicOrder = "public_order"
+    case infrastructureIncident = "infrastructure_incident"
+    case citySuggestion = "city_suggestion"
+
+    /// The label the weekly report prints.
+    public var label: String {
+        switch self {
+        case .economySocietyDefence: "Kinh tế văn hóa xã hội - quốc phòng an ninh"
+        case .administrativeProcedure: "Thủ tục hành chính"
+        case .fieldReport: "Phản ánh hiện trường"
+        case .publicOrder: "An ninh trật tự xã hội"
+        case .infrastructureIncident: "Sự cố hạ tầng kỹ thuật"
+        case .citySuggestion: "Hiến kế xây dựng thành phố"
+        }
+    }
+}
+
+extension Category {
+    /// The Vietnamese name of the category (Art. 5).
+    public var label: String {
+        switch self {
+        case .infrastructure: "Sự cố hạ tầng kỹ thuật"
+        case .socioeconomic: "Kinh tế - văn hóa - xã hội, quốc phòng - an ninh trật tự"
+        case .suggestion: "Góp ý, hiến kế xây dựng thành phố"
+        case .directive: "Nội dung đã có chỉ đạo của Lãnh đạo thành phố nhưng chậm thực hiện"
+        }
+    }
+}
+
+extension Channel {
+    /// The channel's name as seed 000, table 3 prints it.
+    public var label: String {
+        switch self {
+        case .phone: "Tổng đài thoại 1022"
+        case .portal: "Trang tin 1022"
+        case .app: "Smart Hải Phòng"
+        }
+    }
+}
+
+/// Who reported (Art. 6). Personal data: never logged, never published.
+public struct Reporter: Codable, Sendable, Equatable {
+    public var name: String
+    public var phone: String
+    public var address: String
+    public var email: String
+    public init(name: String = "", phone: String = "", address: String = "", email: String = "") {
+        self.name = name
+        self.phone = phone
+        self.address = address
+        self.email = email
+    }
+}
+
+public enum AttachmentKind: String, Codable, Sendable, CaseIterable {
+    /// The caller's voice report.
+    case recording
+    /// A photo or video of the site; evidence.
+    case photo
+    /// A document, report or minutes (biên bản); evidence.
+    case document
+
+    /// Counts as evidence of a result (Art. 8.1c, 8.2c).
+    public var isEvidence: Bool { self != .recording }
+}
+
+public struct Attachment: Codable, Sendable, Equatable {
+    public var kind: AttachmentKind
+    public var path: String
+    public var sha256: String?
+    public var durationMs: Int?
+    public var addedAt: Date
+    public init(kind: AttachmentKind, path: String, sha256: String?, durationMs: Int? = nil, addedAt: Date) {
+        self.kind = kind
+        self.path = path
+        self.sha256 = sha256
+        self.durationMs = durationMs
+        self.addedAt = addedAt
+    }
+}
+
+/// Who acts: a role and the person's or system's name, as the audit log records it.
+public struct Actor: Codable, Sendable, Equatable {
+    public var role: Role
+    public var name: String
+    public init(_ role: Role, _ name: String) {
+        self.role = role
+        self.name = name
+    }
+}
+
+/// A ticket (PAKN) with everything the Regulation asks for.
+public struct Ticket: Codable, Sendable, Equatable {
+    public var trackingCode: String
+    public var channel: Channel
+    public var status: TicketStatus
+    public var category: Category?
+    public var topic: Topic?
+    public var reporter: Reporter
+    /// The reporter asked for confidentiality (Art. 6.2).
+    public var confidential: Bool
+    public var content: String
+    public var summary: String
+    public var ward: String
+    public var unitCode: String?
+    public var receivedAt: Date
+    /// The deadline of the current step (computed from the Regulation's table, never typed in).
+    public var dueAt: Date?
+    /// The unit's deadline to answer (from receipt), or the committed date of an extension.
+    public var responseDueAt: Date?
+    public var resolvedAt: Date?
+    public var completedAt: Date?
+    /// Forwarded to the City Office for guidance (Art. 7.4).
+    public var awaitingGuidance: Bool
+    public var duplicateOf: String?
+    public var recurrenceOf: String?
+    public var refusalReason: String?
+    public var rating: Int?
+    public var ratingComment: String?
+    public var attachments: [Attachment]
+
+    public init(trackingCode: String, channel: Channel, status: TicketStatus, category: Category? = nil,
+                topic: Topic? = nil, reporter: Reporter = Reporter(), confidential: Bool = false, content: String = "",
+                summary: String = "", ward: String = "", unitCode: String? = nil, receivedAt: Date, dueAt: Date? = nil,
+                responseDueAt: Date? = nil, resolvedAt: Date? = nil, completedAt: Date? = nil,
+                awaitingGuidance: Bool = false, duplicateOf: String? = nil, recurrenceOf: String? = nil,
+                refusalReason: String? = nil, rating: Int? = nil, ratingComment: String? = nil,
+                attachments: [Attachment] = []) {
+        self.trackingCode = trackingCode
+        self.channel = channel
+        self.status = status
+        self.category = category
+        self.topic = topic
+        self.reporter = reporter
+        self.confidential = confidential
+        self.content = content
+        self.summary = summary
+        self.ward = ward
+        self.unitCode = unitCode
+        self.receivedAt = receivedAt
+        self.dueAt = dueAt
+        self.responseDueAt = responseDueAt
+        self.resolvedAt = resolvedAt
+        self.completedAt = completedAt
+        self.awaitingGuidance = awaitingGuidance
+        self.duplicateOf = duplicateOf
+        self.recurrenceOf = recurrenceOf
+        self.refusalReason = refusalReason
+        self.rating = rating
+        self.ratingComment = ratingComment
+        self.attachments = attachments
+    }
+
+    public var evidenceCount: Int { attachments.filter(\.kind.isEvidence).count }
+
+    /// Overdue is computed: an open ticket past the deadline of its step.
+    public func isOverdue(at now: Date) -> Bool {
+        guard status.isOpen, let dueAt else { return false }
+        return dueAt < now
+    }
+
+    /// Completed within the unit's deadline (or the committed date of an extension).
+    public var completedOnTime: Bool? {
+        guard status == .completed, let resolved = resolvedAt ?? completedAt else { return nil }
+        guard let due = responseDueAt else { return true }
+        return resolved <= due
+    }
+
+    /// What the public may read (Art. 9.2): never the reporter; with a confidentiality request, not the place
+    /// or the wording either, since a street and a story can name a person (Art. 10.2).
+    public func publicView(at now: Date) -> PublicTicket {
+        PublicTicket(
+            trackingCode: trackingCode, channel: channel, status: status, statusLabel: status.label,
+            category: category, topic: topic, ward: confidential ? nil : (ward.isEmpty ? nil : ward),
+            summary: confidential ? nil : (summary.isEmpty ? nil : summary), unitCode: unitCode,
+            receivedAt: receivedAt, completedAt: completedAt, overdue: isOverdue(at: now),
+            refusalReason: refusalReason, rating: rating)
+    }
+}
+
+/// A ticket as published: no personal data.
+public struct PublicTicket: Codable, Sendable, Equatable {
+    public var trackingCode: String
+    public var channel: Channel
+    public var status: TicketStatus
+    public var statusLabel: String
+    public var category: Category?
+    public var topic: Topic?
+    public var ward: String?
+    public var summary: String?
+    public var unitCode: String?
+    public var receivedAt: Date
+    public var completedAt: Date?
+    public var overdue: Bool
+    public var refusalReason: String?
+    public var rating: Int?
+}
+
+/// One line of the append-only audit log: who, when, what, before and after.
+public struct AuditEntry: Codable, Sendable, Equatable {
+    public var at: Date
+    public var actor: String
+    public var action: String
+    public var before: String?
+    public var after: String?
+    public init(at: Date, actor: String, action: String, before: String?, after: String?) {
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.before = before
+        self.after = after
+    }
+}

@@ -1,0 +1,128 @@
+import CSQLite
+import Foundation
+
+/// The schema, one step per version; each step runs in its own transaction.
+enum Migrations {
+    static let steps: [String] = [
+        // 1: tickets, attachments, the append-only audit log, the tracking-code sequence.
+        """
+        CREATE TABLE sequences (name TEXT PRIMARY KEY, last INTEGER NOT NULL);
+        INSERT INTO sequences (name, last) VALUES ('tracking', 0);
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY,
+            tracking_code TEXT NOT NULL UNIQUE,
+            channel TEXT NOT NULL CHECK (channel IN ('phone', 'portal', 'app')),
+            status TEXT NOT NULL,
+            category TEXT CHECK (category IS NULL OR category IN ('infrastructure', 'socioeconomic', 'suggestion', 'directive')),
+            caller_number TEXT NOT NULL DEFAULT '',
+            confidential INTEGER NOT NULL DEFAULT 0,
+            received_at REAL NOT NULL,
+            due_at REAL,
+            completed_at REAL,
+            unit_code TEXT,
+            sip_call_id TEXT,
+            dialplan_version TEXT,
+            interrupted INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX tickets_queue ON tickets (status, due_at, received_at);
+        CREATE INDEX tickets_caller ON tickets (caller_number, received_at);
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+            kind TEXT NOT NULL CHECK (kind IN ('recording', 'photo', 'document')),
+            path TEXT NOT NULL,
+            duration_ms INTEGER,
+            sha256 TEXT,
+            added_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX attachments_path ON attachments (path);
+        CREATE INDEX attachments_ticket ON attachments (ticket_id);
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER REFERENCES tickets (id),
+            at REAL NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX audit_log_ticket ON audit_log (ticket_id, id);
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        """,
+        // 2: the full ticket (Art. 6), links, deadlines, rating; units and routing rules; the notification outbox.
+        """
+        ALTER TABLE tickets ADD COLUMN topic TEXT;
+        ALTER TABLE tickets ADD COLUMN reporter_name TEXT NOT NULL DEFAULT '';
+        ALTER TABLE tickets ADD COLUMN reporter_address TEXT NOT NULL DEFAULT '';
+        ALTER TABLE tickets ADD COLUMN reporter_email TEXT NOT NULL DEFAULT '';
+        ALTER TABLE tickets ADD COLUMN content TEXT NOT NULL DEFAULT '';
+        ALTER TABLE tickets ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+        ALTER TABLE tickets ADD COLUMN ward TEXT NOT NULL DEFAULT '';
+        ALTER TABLE tickets ADD COLUMN duplicate_of INTEGER REFERENCES tickets (id);
+        ALTER TABLE tickets ADD COLUMN recurrence_of INTEGER REFERENCES tickets (id);
+        ALTER TABLE tickets ADD COLUMN refusal_reason TEXT;
+        ALTER TABLE tickets ADD COLUMN response_due_at REAL;
+        ALTER TABLE tickets ADD COLUMN resolved_at REAL;
+        ALTER TABLE tickets ADD COLUMN step_started_at REAL;
+        ALTER TABLE tickets ADD COLUMN guidance INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE tickets ADD COLUMN rating INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5);
+        ALTER TABLE tickets ADD COLUMN rating_comment TEXT;
+        ALTER TABLE tickets ADD COLUMN rated_at REAL;
+        UPDATE tickets SET step_started_at = received_at;
+        -- Reports aggregate by receipt time; the covering columns let SQLite count without visiting the table.
+        CREATE INDEX tickets_report ON tickets (received_at, channel, category, topic, unit_code, status,
+            due_at, resolved_at, completed_at, response_due_at);
+        CREATE INDEX tickets_open_due ON tickets (due_at)
+            WHERE status NOT IN ('completed', 'refused', 'withdrawn', 'merged');
+        CREATE INDEX tickets_unit_status ON tickets (unit_code, status, due_at);
+        CREATE INDEX tickets_ward_topic ON tickets (ward, topic, received_at);
+        CREATE TABLE units (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            wards TEXT NOT NULL DEFAULT '[]',
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE routing_rules (
+            position INTEGER PRIMARY KEY,
+            category TEXT,
+            topic TEXT,
+            ward TEXT,
+            units TEXT NOT NULL
+        );
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+            kind TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL,
+            sent_at REAL,
+            failed_at REAL,
+            last_error TEXT
+        );
+        CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
+        """,
+    ]
+
+    static func apply(_ db: Connection) throws {
+        let current = try db.prepare("PRAGMA user_version").query { Int($0.int(0)) }.first ?? 0
+        guard current <= steps.count else {
+            throw SQLiteError(code: 0, message: "the database has schema version \(current), newer than this program (\(steps.count))",
+                              context: "opening the store")
+        }
+        for version in current..<steps.count {
+            try db.transaction {
+                try db.execute(steps[version])
+                try db.execute("PRAGMA user_version = \(version + 1)")
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import HotlineCore
+
+extension TicketStore {
+    /// Tickets received in [from, to), counted by channel, category, topic, unit, status and lateness at `asOf`.
+    /// One GROUP BY over the covering index `tickets_report`.
+    public func reportCells(from: Date, to: Date, asOf: Date) throws -> [ReportCell] {
+        try db.prepare("""
+            SELECT channel, category, topic, unit_code, status,
+                CASE WHEN status = 'completed' THEN COALESCE(resolved_at, completed_at) > COALESCE(response_due_at, 1e18)
+                     WHEN status IN \(Self.openStatuses) THEN COALESCE(due_at, 1e18) < ?
+                     ELSE 0 END AS late,
+                count(*)
+            FROM tickets WHERE received_at >= ? AND received_at < ?
+            GROUP BY 1, 2, 3, 4, 5, 6
+            """).query([.double(asOf.timeIntervalSince1970), .double(from.timeIntervalSince1970),
+                        .double(to.timeIntervalSince1970)]) { r in
+                ReportCell(channel: Channel(rawValue: r.text(0) ?? "") ?? .phone,
+                           category: r.text(1).flatMap(HotlineCore.Category.init(rawValue:)),
+                           topic: r.text(2).flatMap(Topic.init(rawValue:)), unitCode: r.text(3),
+                           status: TicketStatus(rawValue: r.text(4) ?? "") ?? .draft, late: r.int(5) != 0,
+                           count: Int(r.int(6)))
+            }
+    }
+
+    public func receivedCount(from: Date, to: Date) throws -> Int {
+        try db.prepare("SELECT count(*) FROM tickets WHERE received_at >= ? AND received_at < ?")
+            .query([.double(from.timeIntervalSince1970), .double(to.timeIntervalSince1970)]) { Int($0.int(0)) }[0]
+    }
+
+    /// Open tickets past their step's deadline at `asOf`, most overdue first (the list letter 6180 asks to name).
+    public func overdueTickets(asOf: Date, limit: Int = 200) throws -> [OverdueItem] {
+        let names = try unitNames()
+        return try db.prepare("""
+            SELECT tracking_code, unit_code, due_at FROM tickets
+            WHERE status IN \(Self.openStatuses) AND due_at < ? ORDER BY due_at LIMIT ?
+            """).query([.double(asOf.timeIntervalSince1970), .int(Int64(limit))]) { r in
+                let unit = r.text(1)
+                return OverdueItem(trackingCode: r.text(0) ?? "", unit: unit.map { names[$0] ?? $0 } ?? "Tổng đài 1022 HP",
+                                   dueAt: Date(timeIntervalSince1970: r.double(2)))
+            }
+    }
+
+    /// The first ticket's receipt: where cumulative figures start by default (the hotline's first day).
+    public func firstReceipt() throws -> Date? {
+        try db.prepare("SELECT min(received_at) FROM tickets").query { Self.date($0, 0) }.first ?? nil
+    }
+
+    func unitNames() throws -> [String: String] {
+        Dictionary(try db.prepare("SELECT code, name FROM units").query { ($0.text(0) ?? "", $0.text(1) ?? "") },
+                   uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The weekly report for [from, to) (seed 000: Thursday 10:00 to Thursday 10:00), compared with the
+    /// previous 7 days; cumulative figures from `since` (default: the first ticket).
+    public func weeklyReport(from: Date, to: Date, since: Date? = nil, asOf: Date) throws -> WeeklyReport {
+        let start = try since ?? firstReceipt() ?? from
+        let length = to.timeIntervalSince(from)
+        return WeeklyReport.build(
+            from: from, to: to, cumulativeSince: start, week: try reportCells(from: from, to: to, asOf: asOf),
+            previousWeekReceived: try receivedCount(from: from.addingTimeInterval(-length), to: from),
+            cumulative: try reportCells(from: start, to: to, asOf: asOf), overdue: try overdueTickets(asOf: asOf),
+            units: try unitNames())
+    }
+
+    /// Monthly Form 01 for [from, to), cumulative from `since` (default: the first ticket).
+    public func monthlyReport(from: Date, to: Date, since: Date? = nil, asOf: Date) throws -> MonthlyReport {
+        let start = try since ?? firstReceipt() ?? from
+        return MonthlyReport.build(from: from, to: to, cumulativeSince: start,
+                                   month: try reportCells(from: from, to: to, asOf: asOf),
+                                   cumulative: try reportCells(from: start, to: to, asOf: asOf), units: try unitNames())
+    }
+
+    /// The quarter's suggestions (Art. 11.2). A confidential report's summary is not printed.
+    public func quarterlyReport(from: Date, to: Date, asOf: Date) throws -> QuarterlyReport {
+        let cells = try reportCells(from: from, to: to, asOf: asOf)
+        let names = try unitNames()
+        let items = try db.prepare("""
+            SELECT tracking_code, summary, confidential, unit_code, status, rating FROM tickets
+            WHERE category = 'suggestion' AND received_at >= ? AND received_at < ? AND status NOT IN ('refused', 'merged')
+            ORDER BY (status = 'completed') DESC, rating DESC, received_at
+            """).query([.double(from.timeIntervalSince1970), .double(to.timeIntervalSince1970)]) { r in
+                SuggestionItem(trackingCode: r.text(0) ?? "", summary: r.int(2) != 0 ? "(bảo mật)" : r.text(1) ?? "",
+                               unit: r.text(3).map { names[$0] ?? $0 } ?? "Tổng đài 1022 HP",
+                               status: TicketStatus(rawValue: r.text(4) ?? "") ?? .draft,
+                               rating: r.isNull(5) ? nil : Int(r.int(5)))
+            }
+        return QuarterlyReport(from: from, to: to, quarter: Tally(cells),
+                               suggestions: Tally(cells.filter { $0.category == .suggestion }), items: items)
+    }
+}

@@ -1,0 +1,441 @@
+import Foundation
+import HotlineCore
+
+/// What the workflow needs besides the database: the working-day calendar and the message templates, both
+/// read by the caller from the administrators' data files.
+public struct WorkflowContext: Sendable {
+    public var calendar: WorkingCalendar
+    public var templates: NotificationTemplates
+    /// Where citizens look a ticket up, quoted in messages (Art. 8.5a).
+    public var lookupAddress: String
+    public init(calendar: WorkingCalendar, templates: NotificationTemplates,
+                lookupAddress: String = "1022.haiphong.gov.vn") {
+        self.calendar = calendar
+        self.templates = templates
+        self.lookupAddress = lookupAddress
+    }
+}
+
+/// A report that arrives already typed (portal, app), or one an agent types in from a call.
+public struct NewTicket: Sendable {
+    public var channel: Channel
+    public var receivedAt: Date
+    public var category: Category?
+    public var topic: Topic?
+    public var reporter: Reporter
+    public var confidential: Bool
+    public var content: String
+    public var summary: String
+    public var ward: String
+    public init(channel: Channel, receivedAt: Date, category: Category?, topic: Topic?, reporter: Reporter,
+                confidential: Bool = false, content: String, summary: String = "", ward: String = "") {
+        self.channel = channel
+        self.receivedAt = receivedAt
+        self.category = category
+        self.topic = topic
+        self.reporter = reporter
+        self.confidential = confidential
+        self.content = content
+        self.summary = summary
+        self.ward = ward
+    }
+}
+
+/// The details an agent fills in on a draft (Art. 6); nil leaves a field as it is.
+public struct TicketDetails: Sendable {
+    public var category: Category?
+    public var topic: Topic?
+    public var reporterName: String?
+    public var reporterAddress: String?
+    public var reporterEmail: String?
+    public var confidential: Bool?
+    public var content: String?
+    public var summary: String?
+    public var ward: String?
+    public init(category: Category? = nil, topic: Topic? = nil, reporterName: String? = nil,
+                reporterAddress: String? = nil, reporterEmail: String? = nil, confidential: Bool? = nil,
+                content: String? = nil, summary: String? = nil, ward: String? = nil) {
+        self.category = category
+        self.topic = topic
+        self.reporterName = reporterName
+        self.reporterAddress = reporterAddress
+        self.reporterEmail = reporterEmail
+        self.confidential = confidential
+        self.content = content
+        self.summary = summary
+        self.ward = ward
+    }
+}
+
+/// A store operation refused: what, on which ticket, and what to do.
+public struct StoreError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+    static func noTicket(_ code: String) -> StoreError {
+        StoreError("no ticket \(code) (a tracking code looks like 20260610-0134036)")
+    }
+}
+
+extension TicketStore {
+    static let openStatuses = "('draft', 'forwarded', 'accepted', 'in_progress', 'resolved', 'returned', 'transferred')"
+
+    // MARK: Creating
+
+    /// Files a typed report (portal, app, or an agent's entry) as a draft; one transaction, like a phone draft.
+    public func createTicket(_ t: NewTicket, by actor: Actor, context: WorkflowContext) throws -> String {
+        try db.transaction {
+            let number = try nextNumber()
+            let code = TrackingCode.make(receivedAt: t.receivedAt, number: number)
+            let received = t.receivedAt.timeIntervalSince1970
+            let due = DeadlinePolicy.due(status: .draft, category: t.category, receivedAt: t.receivedAt,
+                                         stepStartedAt: t.receivedAt, awaitingGuidance: false, responseDueAt: nil,
+                                         calendar: context.calendar)
+            let now = Date().timeIntervalSince1970
+            try db.prepare("""
+                INSERT INTO tickets (tracking_code, channel, status, category, topic, caller_number, reporter_name,
+                    reporter_address, reporter_email, confidential, content, summary, ward, received_at, due_at,
+                    step_started_at, created_at, updated_at)
+                VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).run([
+                    .text(code), .text(t.channel.rawValue), .optional(t.category?.rawValue), .optional(t.topic?.rawValue),
+                    .text(t.reporter.phone), .text(t.reporter.name), .text(t.reporter.address), .text(t.reporter.email),
+                    .int(t.confidential ? 1 : 0), .text(t.content), .text(t.summary), .text(t.ward), .double(received),
+                    due.map { .double($0.timeIntervalSince1970) } ?? .null, .double(received), .double(now), .double(now),
+                ])
+            try audit(db.lastInsertRowID, at: t.receivedAt, actor: actor, action: "create", before: nil,
+                      after: ["status": "draft", "channel": t.channel.rawValue, "category": t.category?.rawValue,
+                              "topic": t.topic?.rawValue])
+            return code
+        }
+    }
+
+    func nextNumber() throws -> Int {
+        try db.prepare("UPDATE sequences SET last = last + 1 WHERE name = 'tracking'").run()
+        return try db.prepare("SELECT last FROM sequences WHERE name = 'tracking'").query { Int($0.int(0)) }[0]
+    }
+
+    // MARK: Reading
+
+    static let ticketColumns = """
+        t.id, t.tracking_code, t.channel, t.status, t.category, t.topic, t.caller_number, t.reporter_name,
+        t.reporter_address, t.reporter_email, t.confidential, t.content, t.summary, t.ward, t.unit_code,
+        t.received_at, t.due_at, t.response_due_at, t.resolved_at, t.completed_at, t.guidance,
+        (SELECT d.tracking_code FROM tickets d WHERE d.id = t.duplicate_of),
+        (SELECT r.tracking_code FROM tickets r WHERE r.id = t.recurrence_of),
+        t.refusal_reason, t.rating, t.rating_comment, t.step_started_at
+        """
+
+    static func date(_ r: Row, _ i: Int32) -> Date? { r.isNull(i) ? nil : Date(timeIntervalSince1970: r.double(i)) }
+
+    /// A whole ticket with its attachments; nil when there is no such code.
+    public func ticket(_ code: String) throws -> Ticket? {
+        guard let (id, ticket, _) = try loadTicket(code) else { return nil }
+        var t = ticket
+        t.attachments = try attachments(id)
+        return t
+    }
+
+    func loadTicket(_ code: String) throws -> (Int64, Ticket, Date)? {
+        try db.prepare("SELECT \(Self.ticketColumns) FROM tickets t WHERE t.tracking_code = ?").query([.text(code)]) { r in
+            let t = Ticket(
+                trackingCode: r.text(1) ?? "", channel: Channel(rawValue: r.text(2) ?? "") ?? .phone,
+                status: TicketStatus(rawValue: r.text(3) ?? "") ?? .draft,
+                category: r.text(4).flatMap(HotlineCore.Category.init(rawValue:)), topic: r.text(5).flatMap(Topic.init(rawValue:)),
+                reporter: Reporter(name: r.text(7) ?? "", phone: r.text(6) ?? "", address: r.text(8) ?? "", email: r.text(9) ?? ""),
+                confidential: r.int(10) != 0, content: r.text(11) ?? "", summary: r.text(12) ?? "", ward: r.text(13) ?? "",
+                unitCode: r.text(14), receivedAt: Date(timeIntervalSince1970: r.double(15)), dueAt: Self.date(r, 16),
+                responseDueAt: Self.date(r, 17), resolvedAt: Self.date(r, 18), completedAt: Self.date(r, 19),
+                awaitingGuidance: r.int(20) != 0, duplicateOf: r.text(21), recurrenceOf: r.text(22),
+                refusalReason: r.text(23), rating: r.isNull(24) ? nil : Int(r.int(24)), ratingComment: r.text(25))
+            return (r.int(0), t, Self.date(r, 26) ?? t.receivedAt)
+        }.first
+    }
+
+    func attachments(_ ticketID: Int64) throws -> [Attachment] {
+        try db.prepare("""
+            SELECT kind, path, sha256, duration_ms, added_at FROM attachments WHERE ticket_id = ? ORDER BY id
+            """).query([.int(ticketID)]) { r in
+                Attachment(kind: AttachmentKind(rawValue: r.text(0) ?? "") ?? .document, path: r.text(1) ?? "",
+                           sha256: r.text(2), durationMs: r.isNull(3) ? nil : Int(r.int(3)),
+                           addedAt: Date(timeIntervalSince1970: r.double(4)))
+            }
+    }
+
+    /// The audit log of a ticket, oldest first.
+    public func history(_ code: String) throws -> [AuditEntry] {
+        guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
+        return try db.prepare("""
+            SELECT at, actor, action, before, after FROM audit_log WHERE ticket_id = ? ORDER BY id
+            """).query([.int(id)]) { r in
+                AuditEntry(at: Date(timeIntervalSince1970: r.double(0)), actor: r.text(1) ?? "", action: r.text(2) ?? "",
+                           before: r.text(3), after: r.text(4))
+            }
+    }
+
+    /// The public view (Art. 9.2); nil when there is no such code.
+    public func publicView(_ code: String, now: Date) throws -> PublicTicket? {
+        try loadTicket(code).map { $0.1.publicView(at: now) }
+    }
+
+    func ticketID(_ code: String) throws -> Int64? {
+        try db.prepare("SELECT id FROM tickets WHERE tracking_code = ?").query([.text(code)]) { $0.int(0) }.first
+    }
+
+    // MARK: Changing
+
+    /// Fills in or corrects what the reporter said (an agent typing in a recorded call). Only while the hotline
+    /// holds the ticket. Personal fields are audited as changed, without their values.
+    public func updateDetails(_ code: String, _ d: TicketDetails, by actor: Actor, at: Date) throws {
+        try db.transaction {
+            guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
+            guard actor.role == .hotline else { throw StoreError("only the hotline edits a report's details (Art. 7.1)") }
+            guard t.status == .draft || t.status == .returned else {
+                throw StoreError("\(code) is \(t.status.rawValue); details are edited while the hotline holds it (draft or returned)")
+            }
+            var before: [String: String?] = [:]
+            var after: [String: String?] = [:]
+            func change(_ column: String, _ old: String?, _ new: String?, personal: Bool = false) throws {
+                guard let new, new != old else { return }
+                try db.prepare("UPDATE tickets SET \(column) = ? WHERE id = ?").run([.text(new), .int(id)])
+                before[column] = personal ? (old?.isEmpty == false ? "…" : "") : old
+                after[column] = personal ? "…" : new
+            }
+            try change("category", t.category?.rawValue, d.category?.rawValue)
+            try change("topic", t.topic?.rawValue, d.topic?.rawValue)
+            try change("reporter_name", t.reporter.name, d.reporterName, personal: true)
+            try change("reporter_address", t.reporter.address, d.reporterAddress, personal: true)
+            try change("reporter_email", t.reporter.email, d.reporterEmail, personal: true)
+            try change("content", t.content, d.content, personal: true)
+            try change("summary", t.summary, d.summary)
+            try change("ward", t.ward, d.ward)
+            if let c = d.confidential, c != t.confidential {
+                try db.prepare("UPDATE tickets SET confidential = ? WHERE id = ?").run([.int(c ? 1 : 0), .int(id)])
+                before["confidential"] = "\(t.confidential)"
+                after["confidential"] = "\(c)"
+            }
+            guard !after.isEmpty else { return }
+            try db.prepare("UPDATE tickets SET updated_at = ? WHERE id = ?").run([.double(at.timeIntervalSince1970), .int(id)])
+            try audit(id, at: at, actor: actor, action: "edit", before: before, after: after)
+        }
+    }
+
+    /// Attaches a file (photo, document, minutes) with its SHA-256; the file stays where it is.
+    public func addAttachment(_ code: String, kind: AttachmentKind, path: String, by actor: Actor, at: Date) throws {
+        let sha = try SHA256.hexOfFile(atPath: path)
+        try db.transaction {
+            guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
+            try db.prepare("INSERT INTO attachments (ticket_id, kind, path, sha256, added_at) VALUES (?, ?, ?, ?, ?)")
+                .run([.int(id), .text(kind.rawValue), .text(path), .text(sha), .double(at.timeIntervalSince1970)])
+            try audit(id, at: at, actor: actor, action: "attach", before: nil,
+                      after: ["kind": kind.rawValue, "file": (path as NSString).lastPathComponent, "sha256": sha])
+        }
+    }
+
+    /// Takes one step of the lifecycle in one transaction: the rule check (an illegal step throws the core's
+    /// `LifecycleError` naming the article), the new status and deadline, the audit row, and the citizen's message
+    /// in the outbox. Evidence counts come from the attachments stored, not from the caller.
+    @discardableResult
+    public func perform(_ action: TicketAction, on code: String, by actor: Actor, at: Date,
+                        context: WorkflowContext) throws -> Ticket {
+        try db.transaction {
+            guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
+            let evidence = try db.prepare("SELECT count(*) FROM attachments WHERE ticket_id = ? AND kind != 'recording'")
+                .query([.int(id)]) { Int($0.int(0)) }[0]
+            var checked = action
+            switch action {
+            case .resolve: checked = .resolve(evidenceCount: evidence)
+            case .extend(let until, let note, _): checked = .extend(until: until, note: note, evidenceCount: evidence)
+            case .markDuplicate:
+                throw StoreError("link a duplicate with link(_:to:), which checks the first report (Art. 7.5)")
+            default: break
+            }
+            let next = try TicketLifecycle.next(t.status, checked, by: actor.role, receivedAt: t.receivedAt)
+
+            var set: [String: SQLValue] = [:]
+            var after: [String: String?] = ["status": next.rawValue]
+            var unit = t.unitCode
+            var guidance = t.awaitingGuidance
+            var responseDue = t.responseDueAt
+            var message: (NotificationKind, [String: String])?
+            let directory = try unitDirectory()
+            func knownUnit(_ code: String) throws -> String {
+                let c = code.trimmingCharacters(in: .whitespaces)
+                guard directory.units.isEmpty || directory.unit(c) != nil else {
+                    throw StoreError("unknown unit \(c): see `hotline1022 units list`")
+                }
+                return c
+            }
+            func unitName(_ code: String?) -> String { code.flatMap { directory.unit($0)?.name } ?? code ?? "" }
+
+            switch checked {
+            case .forward(let to):
+                unit = try knownUnit(to)
+                guidance = false
+                if responseDue == nil {
+                    responseDue = DeadlinePolicy.responseStep(category: t.category, receivedAt: t.receivedAt).due(context.calendar)
+                }
+                message = (t.recurrenceOf == nil ? .acknowledgement : .recurrence,
+                           ["unit": unitName(unit), "original": t.recurrenceOf ?? ""])
+            case .seekGuidance(let reason):
+                guard let office = directory.cityOffice?.code ?? (directory.units.isEmpty ? "VPUBND" : nil) else {
+                    throw StoreError("the unit directory has no City Office (kind city_office)")
+                }
+                unit = office
+                guidance = true
+                after["reason"] = reason
+                message = (t.recurrenceOf == nil ? .acknowledgement : .recurrence,
+                           ["unit": unitName(office), "original": t.recurrenceOf ?? ""])
+            case .extend(let until, let note, _):
+                responseDue = until
+                after["note"] = note
+                after["until"] = ISO8601DateFormatter().string(from: until)
+            case .progress(let note): after["note"] = note
+            case .resolve: set["resolved_at"] = .double(at.timeIntervalSince1970)
+            case .confirm:
+                set["completed_at"] = .double(at.timeIntervalSince1970)
+                message = (.result, [:])
+            case .reject(let reason):
+                set["resolved_at"] = .null
+                after["reason"] = reason
+            case .reopen(let reason):
+                set["resolved_at"] = .null
+                set["completed_at"] = .null
+                after["reason"] = reason
+            case .giveBack(let reason):
+                after["reason"] = reason
+                after["from_unit"] = unit
+                unit = nil
+                guidance = false
+            case .transfer(let to, let reason):
+                unit = try knownUnit(to)
+                after["reason"] = reason
+            case .refuse(let reason):
+                set["refusal_reason"] = .text(reason)
+                message = (.refusal, ["reason": reason])
+            case .accept, .withdraw, .markDuplicate: break
+            }
+            if unit != t.unitCode { after["unit"] = unit }
+            let due = DeadlinePolicy.due(status: next, category: t.category, receivedAt: t.receivedAt, stepStartedAt: at,
+                                         awaitingGuidance: guidance, responseDueAt: responseDue, calendar: context.calendar)
+            set["status"] = .text(next.rawValue)
+            set["unit_code"] = unit.map(SQLValue.text) ?? .null
+            set["guidance"] = .int(guidance ? 1 : 0)
+            set["response_due_at"] = responseDue.map { .double($0.timeIntervalSince1970) } ?? .null
+            set["due_at"] = due.map { .double($0.timeIntervalSince1970) } ?? .null
+            set["step_started_at"] = .double(at.timeIntervalSince1970)
+            set["updated_at"] = .double(at.timeIntervalSince1970)
+            let columns = set.keys.sorted()
+            try db.prepare("UPDATE tickets SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?")
+                .run(columns.map { set[$0]! } + [.int(id)])
+            try audit(id, at: at, actor: actor, action: action.name, before: ["status": t.status.rawValue, "unit": t.unitCode],
+                      after: after)
+            if let (kind, values) = message {
+                try enqueue(kind, ticketID: id, code: code, recipient: t.reporter.phone, values: values, at: at, context: context)
+            }
+            guard var updated = try loadTicket(code)?.1 else { throw StoreError.noTicket(code) }
+            updated.attachments = try attachments(id)
+            return updated
+        }
+    }
+
+    /// Links a new report to an earlier one (Art. 7.5; seed 000, 6a). A repeat of an open ticket is merged into it
+    /// and the reporter told; a repeat of a completed ticket is a recurrence: it stays a new ticket, linked, for
+    /// the agent to forward. Nothing links to a refused or withdrawn report.
+    @discardableResult
+    public func link(_ code: String, to originalCode: String, by actor: Actor, at: Date,
+                     context: WorkflowContext) throws -> LinkKind {
+        try db.transaction {
+            guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
+            guard var (originalID, original, _) = try loadTicket(originalCode) else { throw StoreError.noTicket(originalCode) }
+            // A merged report stands for the one it was merged into.
+            if original.status == .merged, let first = original.duplicateOf, let o = try loadTicket(first) {
+                (originalID, original, _) = o
+            }
+            guard originalID != id else { throw StoreError("\(code) cannot be linked to itself") }
+            guard original.receivedAt <= t.receivedAt else {
+                throw StoreError("\(originalCode) came after \(code): link the later report to the earlier one")
+            }
+            guard let kind = DuplicatePolicy.linkKind(originalStatus: original.status) else {
+                throw StoreError("\(original.trackingCode) is \(original.status.rawValue): there is nothing to link to; handle \(code) on its own")
+            }
+            switch kind {
+            case .duplicate:
+                let next = try TicketLifecycle.next(t.status, .markDuplicate(of: original.trackingCode), by: actor.role,
+                                                    receivedAt: t.receivedAt)
+                try db.prepare("""
+                    UPDATE tickets SET status = ?, duplicate_of = ?, due_at = NULL, step_started_at = ?, updated_at = ? WHERE id = ?
+                    """).run([.text(next.rawValue), .int(originalID), .double(at.timeIntervalSince1970),
+                              .double(at.timeIntervalSince1970), .int(id)])
+                try audit(id, at: at, actor: actor, action: "link-duplicate", before: ["status": t.status.rawValue],
+                          after: ["status": next.rawValue, "duplicate_of": original.trackingCode])
+                try enqueue(.duplicate, ticketID: id, code: code, recipient: t.reporter.phone,
+                            values: ["original": original.trackingCode], at: at, context: context)
+            case .recurrence:
+                guard actor.role == .hotline else { throw StoreError("only the hotline links reports (Art. 7.5)") }
+                guard t.status == .draft else {
+                    throw StoreError("\(code) is \(t.status.rawValue): only a new report is linked as a recurrence")
+                }
+                try db.prepare("UPDATE tickets SET recurrence_of = ?, updated_at = ? WHERE id = ?")
+                    .run([.int(originalID), .double(at.timeIntervalSince1970), .int(id)])
+                try audit(id, at: at, actor: actor, action: "link-recurrence", before: nil,
+                          after: ["recurrence_of": original.trackingCode])
+                try audit(originalID, at: at, actor: actor, action: "recurred", before: nil, after: ["by": code])
+            }
+            return kind
+        }
+    }
+
+    /// Earlier tickets that may be the same matter: same caller, same ward and topic within 30 days, or a
+    /// similar summary among the same ward's or topic's recent tickets.
+    public func duplicateCandidates(for code: String) throws -> [DuplicateCandidate] {
+        guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
+        let since = t.receivedAt.addingTimeInterval(-DuplicatePolicy.window).timeIntervalSince1970
+        let earlier = try db.prepare("""
+            SELECT tracking_code, status, caller_number, ward, topic, summary, received_at FROM tickets
+            WHERE id != ? AND received_at <= ? AND (
+                (caller_number != '' AND caller_number = ?)
+                OR (ward != '' AND ward = ? AND received_at >= ?)
+                OR (topic IS NOT NULL AND topic = ? AND received_at >= ?))
+            ORDER BY received_at DESC LIMIT 500
+            """).query([.int(id), .double(t.receivedAt.timeIntervalSince1970), .text(t.reporter.phone), .text(t.ward),
+                        .double(since), .optional(t.topic?.rawValue), .double(since)]) { r in
+                EarlierTicket(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
+                              callerNumber: r.text(2) ?? "", ward: r.text(3) ?? "", topic: r.text(4).flatMap(Topic.init(rawValue:)),
+                              summary: r.text(5) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(6)))
+            }
+        return DuplicatePolicy.candidates(callerNumber: t.reporter.phone, ward: t.ward, topic: t.topic,
+                                          summary: t.summary.isEmpty ? t.content : t.summary, receivedAt: t.receivedAt,
+                                          among: earlier)
+    }
+
+    /// The citizen's satisfaction (1–5) with a completed result (Art. 8.5b). A new rating replaces the old one;
+    /// the audit log keeps both.
+    public func rate(_ code: String, score: Int, comment: String, at: Date) throws {
+        try db.transaction {
+            guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
+            guard (1...5).contains(score) else { throw StoreError("a rating is 1 to 5, got \(score)") }
+            guard t.status == .completed else {
+                throw StoreError("\(code) is \(t.status.rawValue): a rating follows the result (Art. 8.5b)")
+            }
+            try db.prepare("UPDATE tickets SET rating = ?, rating_comment = ?, rated_at = ? WHERE id = ?")
+                .run([.int(Int64(score)), .text(comment), .double(at.timeIntervalSince1970), .int(id)])
+            try audit(id, at: at, actor: Actor(.citizen, "citizen"), action: "rate",
+                      before: ["rating": t.rating.map(String.init)], after: ["rating": String(score)])
+        }
+    }
+
+    // MARK: Helpers
+
+    func audit(_ ticketID: Int64, at: Date, actor: Actor, action: String, before: [String: String?]?,
+               after: [String: String?]?) throws {
+        try db.prepare("INSERT INTO audit_log (ticket_id, at, actor, action, before, after) VALUES (?, ?, ?, ?, ?, ?)")
+            .run([.int(ticketID), .double(at.timeIntervalSince1970), .text("\(actor.role.rawValue):\(actor.name)"),
+                  .text(action), .optional(before.map(Self.json)), .optional(after.map(Self.json))])
+    }
+
+    static func json(_ fields: [String: String?]) -> String {
+        let object = fields.mapValues { $0.map { $0 as Any } ?? NSNull() }
+        let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
