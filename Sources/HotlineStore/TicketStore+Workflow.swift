@@ -386,13 +386,14 @@ extension TicketStore {
     }
 
     /// Earlier tickets that may be the same matter: same caller, same ward and topic within 30 days, or a
-    /// similar summary among the same ward's or topic's recent tickets.
+    /// similar summary among the same ward's or topic's recent tickets. Merged reports are left out: the
+    /// report they were merged into stands for them.
     public func duplicateCandidates(for code: String) throws -> [DuplicateCandidate] {
         guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
         let since = t.receivedAt.addingTimeInterval(-DuplicatePolicy.window).timeIntervalSince1970
         let earlier = try db.prepare("""
             SELECT tracking_code, status, caller_number, ward, topic, summary, received_at FROM tickets
-            WHERE id != ? AND received_at <= ? AND (
+            WHERE id != ? AND received_at <= ? AND status != 'merged' AND (
                 (caller_number != '' AND caller_number = ?)
                 OR (ward != '' AND ward = ? AND received_at >= ?)
                 OR (topic IS NOT NULL AND topic = ? AND received_at >= ?))
