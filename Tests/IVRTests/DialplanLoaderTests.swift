@@ -154,9 +154,9 @@ final class DialplanValidatorTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let found = problems("""
-            {"version": "t", "start": "e", "unitPrompts": ["unit-so-noi-vu"], "nodes": {"e": {"type": "hangup"}}}
+            {"version": "t", "start": "e", "unitPrompts": ["unit-snv"], "nodes": {"e": {"type": "hangup"}}}
             """, prompts: dir)
-        XCTAssertTrue(found.contains { $0.path == "$.unitPrompts[0]" && $0.message.contains("'unit-so-noi-vu' has no file") },
+        XCTAssertTrue(found.contains { $0.path == "$.unitPrompts[0]" && $0.message.contains("'unit-snv' has no file") },
                       "\(found)")
     }
 

@@ -247,7 +247,7 @@ final class HangUpTests: XCTestCase {
 /// What a caller hears for each status: words only, no personal data.
 final class StatusReadBackTests: XCTestCase {
     static let plan = Plans.inline("""
-        {"version": "s", "start": "latest", "unitPrompts": ["unit-so-xay-dung"], "nodes": {
+        {"version": "s", "start": "latest", "unitPrompts": ["unit-sxd"], "nodes": {
           "latest": {"type": "status", "mode": "latest", "next": "bye"},
           "bye": {"type": "hangup"}
         }}
@@ -263,9 +263,9 @@ final class StatusReadBackTests: XCTestCase {
     func testEveryStatusHasItsWords() {
         XCTAssertEqual(spoken(.notFound), ["status-not-found"])
         XCTAssertEqual(spoken(.waiting), ["status-waiting"])
-        XCTAssertEqual(spoken(.forwarded(unitPrompt: "unit-so-xay-dung")), ["status-forwarded", "unit-so-xay-dung"])
+        XCTAssertEqual(spoken(.forwarded(unitPrompt: "unit-sxd")), ["status-forwarded", "unit-sxd"])
         XCTAssertEqual(spoken(.inProgress(unitPrompt: nil)), ["status-in-progress"])
-        XCTAssertEqual(spoken(.overdue(unitPrompt: "unit-so-xay-dung")), ["status-overdue", "unit-so-xay-dung"])
+        XCTAssertEqual(spoken(.overdue(unitPrompt: "unit-sxd")), ["status-overdue", "unit-sxd"])
         XCTAssertEqual(spoken(.overdue(unitPrompt: "unit-unknown")), ["status-overdue"])
         XCTAssertEqual(spoken(.refused), ["status-refused"])
         XCTAssertEqual(spoken(.withdrawn), ["status-withdrawn"])
@@ -276,7 +276,7 @@ final class StatusReadBackTests: XCTestCase {
 
     func testEveryWordAReadBackCanSayIsInAllPromptNames() {
         let names = StatusReadBackTests.plan.allPromptNames
-        for word in spoken(.completed(year: 2026, month: 12, day: 29)) + spoken(.forwarded(unitPrompt: "unit-so-xay-dung")) {
+        for word in spoken(.completed(year: 2026, month: 12, day: 29)) + spoken(.forwarded(unitPrompt: "unit-sxd")) {
             XCTAssertTrue(names.contains(word), "\(word)")
         }
         for n in 1...31 { XCTAssertTrue(names.contains(Readback.number(n))) }
