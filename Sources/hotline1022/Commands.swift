@@ -4,4 +4,8 @@ let rootCommands: [Command] = [
     agentCommands,
     promptCommands,
     dialplanCommands,
+    ticketCommands,
+    reportCommands,
+    unitsCommands,
+    calendarCommands,
 ]

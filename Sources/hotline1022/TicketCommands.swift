@@ -1,0 +1,122 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+
+let ticketCommands = Command.group("ticket", "Look at one ticket: every field, or its audit log.", [
+    ticketShowCommand,
+    ticketHistoryCommand,
+])
+
+let ticketShowCommand = Command.leaf(
+    "show", "Show a ticket: status, deadline, reporter, unit, links, attachments.",
+    help: """
+        CODE [--db PATH] [--json] [--public]
+
+        CODE is the tracking code, e.g. 20260610-0134036. --public shows only what may be published
+        (Art. 9.2: no personal data; a confidentiality request hides the place and the wording too).
+        --json prints the same for scripts. The database defaults to ./var/hotline.sqlite.
+        """
+) { args in
+    let db = try args.option("--db") ?? "./var/hotline.sqlite"
+    let json = args.flag("--json")
+    let publicOnly = args.flag("--public")
+    let code = try args.requiredPositional("a tracking code (e.g. 20260610-0134036)")
+    try args.finish()
+    guard TrackingCode.isValid(code) else {
+        throw UsageError("'\(code)' is not a tracking code; it looks like 20260610-0134036 (date, dash, 7 digits)")
+    }
+    let store = try openStore(db)
+    defer { try? store.close() }
+    let now = Date()
+    if publicOnly {
+        guard let view = try store.publicView(code, now: now) else { throw CommandFailure("Không tìm thấy phản ánh mã số \(code).") }
+        if json { return try printJSON(view) }
+        printFields([
+            ("Mã số", view.trackingCode), ("Trạng thái", view.statusLabel + (view.overdue ? " (quá hạn)" : "")),
+            ("Lĩnh vực", view.category?.label ?? "chưa phân loại"), ("Chuyên mục", view.topic?.label ?? ""),
+            ("Địa bàn", view.ward ?? "(không công khai)"), ("Nội dung tóm tắt", view.summary ?? "(không công khai)"),
+            ("Đơn vị xử lý", view.unitCode ?? ""), ("Tiếp nhận", vietnamTime(view.receivedAt)),
+            ("Hoàn thành", view.completedAt.map(vietnamTime) ?? ""), ("Lý do từ chối", view.refusalReason ?? ""),
+        ])
+        return
+    }
+    guard let t = try store.ticket(code) else { throw CommandFailure("Không tìm thấy phản ánh mã số \(code).") }
+    if json { return try printJSON(t) }
+    let units = try store.unitDirectory()
+    let overdue = t.isOverdue(at: now)
+    printFields([
+        ("Mã số", t.trackingCode),
+        ("Trạng thái", t.status.label + (overdue ? " — QUÁ HẠN" : "")),
+        ("Hạn bước hiện tại", t.dueAt.map(vietnamTime) ?? "không có"),
+        ("Hạn trả lời của đơn vị", t.responseDueAt.map(vietnamTime) ?? ""),
+        ("Kênh", t.channel.label),
+        ("Lĩnh vực", t.category?.label ?? "chưa phân loại"),
+        ("Chuyên mục", t.topic?.label ?? ""),
+        ("Người phản ánh", t.reporter.name),
+        ("Số điện thoại", t.reporter.phone.isEmpty ? "(ẩn số)" : t.reporter.phone),
+        ("Địa chỉ", t.reporter.address),
+        ("Thư điện tử", t.reporter.email),
+        ("Yêu cầu bảo mật", t.confidential ? "có" : "không"),
+        ("Địa bàn", t.ward),
+        ("Nội dung tóm tắt", t.summary),
+        ("Nội dung", t.content),
+        ("Đơn vị xử lý", t.unitCode.map { "\(units.unit($0)?.name ?? $0) (\($0))" } ?? ""),
+        ("Chờ Văn phòng UBND TP hướng dẫn", t.awaitingGuidance ? "có" : ""),
+        ("Tiếp nhận", vietnamTime(t.receivedAt)),
+        ("Đơn vị báo đã xử lý", t.resolvedAt.map(vietnamTime) ?? ""),
+        ("Hoàn thành", t.completedAt.map(vietnamTime) ?? ""),
+        ("Trùng với", t.duplicateOf ?? ""),
+        ("Tái diễn của", t.recurrenceOf ?? ""),
+        ("Lý do từ chối", t.refusalReason ?? ""),
+        ("Đánh giá", t.rating.map { "\($0)/5 " + (t.ratingComment ?? "") } ?? ""),
+    ])
+    if !t.attachments.isEmpty {
+        print("\nTệp đính kèm:")
+        print(renderTable(["Loại", "Thời lượng", "SHA-256", "Đường dẫn"], t.attachments.map {
+            [attachmentLabel($0.kind), $0.durationMs.map(formatDuration) ?? "", $0.sha256 ?? "", $0.path]
+        }))
+    }
+}
+
+let ticketHistoryCommand = Command.leaf(
+    "history", "Show a ticket's audit log: who did what, when, before and after.",
+    help: """
+        CODE [--db PATH] [--json]
+
+        The audit log is append-only; personal data that changed is shown as changed, without its value.
+        """
+) { args in
+    let db = try args.option("--db") ?? "./var/hotline.sqlite"
+    let json = args.flag("--json")
+    let code = try args.requiredPositional("a tracking code (e.g. 20260610-0134036)")
+    try args.finish()
+    let store = try openStore(db)
+    defer { try? store.close() }
+    let entries: [AuditEntry]
+    do {
+        entries = try store.history(code)
+    } catch let e as StoreError {
+        throw CommandFailure(e.description)
+    }
+    if json { return try printJSON(entries) }
+    print(renderTable(["Thời điểm", "Người thực hiện", "Thao tác", "Trước", "Sau"], entries.map {
+        [vietnamTime($0.at), $0.actor, $0.action, $0.before ?? "", $0.after ?? ""]
+    }))
+}
+
+/// Label: value lines, empty values left out.
+func printFields(_ fields: [(String, String)]) {
+    let shown = fields.filter { !$0.1.isEmpty }
+    let width = shown.map(\.0.count).max() ?? 0
+    for (label, value) in shown {
+        print(label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
+    }
+}
+
+func attachmentLabel(_ kind: AttachmentKind) -> String {
+    switch kind {
+    case .recording: "Ghi âm"
+    case .photo: "Hình ảnh"
+    case .document: "Tài liệu"
+    }
+}
