@@ -41,18 +41,22 @@ public struct Tally: Codable, Sendable, Equatable {
         for c in cells { add(c) }
     }
 
-    mutating func add(_ c: ReportCell) {
-        total += c.count
-        switch c.status {
+    mutating func add(_ c: ReportCell) { add(status: c.status, late: c.late, count: c.count) }
+
+    /// Counts `count` tickets of a status; `late` is a completed ticket resolved after its deadline, or an open
+    /// one past its step's deadline.
+    public mutating func add(status: TicketStatus, late: Bool, count: Int) {
+        total += count
+        switch status {
         case .completed:
-            completed += c.count
-            if c.late { completedLate += c.count }
-        case .refused: refused += c.count
-        case .withdrawn: withdrawn += c.count
-        case .merged: merged += c.count
+            completed += count
+            if late { completedLate += count }
+        case .refused: refused += count
+        case .withdrawn: withdrawn += count
+        case .merged: merged += count
         default:
-            inProgress += c.count
-            if c.late { inProgressOverdue += c.count }
+            inProgress += count
+            if late { inProgressOverdue += count }
         }
     }
 
@@ -123,14 +127,14 @@ public struct WeeklyReport: Codable, Sendable, Equatable {
     public var overdue: [OverdueItem]
 
     public static func build(from: Date, to: Date, cumulativeSince: Date, week cells: [ReportCell],
-                             previousWeekReceived: Int, cumulative: [ReportCell], overdue: [OverdueItem],
+                             previousWeekReceived: Int, cumulative: Tally, overdue: [OverdueItem],
                              units: [String: String]) -> WeeklyReport {
         let week = Tally(cells)
         let change = previousWeekReceived == 0 ? nil
             : Int((Double(week.total - previousWeekReceived) / Double(previousWeekReceived) * 100).rounded())
         return WeeklyReport(
             from: from, to: to, cumulativeSince: cumulativeSince, week: week, previousWeekReceived: previousWeekReceived,
-            changePercent: change, cumulative: Tally(cumulative),
+            changePercent: change, cumulative: cumulative,
             byTopic: shares(cells, total: week.total, order: Topic.allCases.map(\.label)) { $0.topic?.label ?? "Chưa phân loại" },
             byChannel: shares(cells, total: week.total, order: Channel.allCases.map(\.label)) { $0.channel.label },
             byUnit: unitLines(cells, units: units),
@@ -153,7 +157,7 @@ public struct MonthlyReport: Codable, Sendable, Equatable {
     public var highestOverdueRate: [UnitLine]
 
     public static func build(from: Date, to: Date, cumulativeSince: Date, month cells: [ReportCell],
-                             cumulative: [ReportCell], units: [String: String], top: Int = 5) -> MonthlyReport {
+                             cumulative: Tally, units: [String: String], top: Int = 5) -> MonthlyReport {
         let month = Tally(cells)
         let fields = ["Kinh tế, văn hóa - xã hội", "Quốc phòng an ninh", "Góp ý hiến kế", "Sự cố hạ tầng kỹ thuật",
                       "Thực hiện chỉ đạo của lãnh đạo thành phố", "Chưa phân loại"]
@@ -168,7 +172,7 @@ public struct MonthlyReport: Codable, Sendable, Equatable {
         }
         let lines = unitLines(cells, units: units).filter { $0.code != "" }
         return MonthlyReport(
-            from: from, to: to, cumulativeSince: cumulativeSince, month: month, cumulative: Tally(cumulative),
+            from: from, to: to, cumulativeSince: cumulativeSince, month: month, cumulative: cumulative,
             byField: byField, mostTickets: Array(lines.prefix(top)),
             highestOverdueRate: Array(lines.filter { ($0.overdueRate ?? 0) > 0 }
                 .sorted { ($0.overdueRate!, $0.tally.total, $1.name) > ($1.overdueRate!, $1.tally.total, $0.name) }

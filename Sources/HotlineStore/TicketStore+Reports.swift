@@ -23,6 +23,46 @@ extension TicketStore {
             }
     }
 
+    /// Totals of tickets received in [from, to): whole Vietnam days from the trigger-kept `daily_counts`, the
+    /// partial days at either end from the tickets, and open tickets' lateness at `asOf` from the partial index
+    /// of open tickets. Equal to `Tally(reportCells(from:to:asOf:))`, at a fraction of the cost.
+    public func tally(from: Date, to: Date, asOf: Date) throws -> Tally {
+        var tally = Tally()
+        let a = from.timeIntervalSince1970
+        let b = to.timeIntervalSince1970
+        guard b > a else { return tally }
+        let offset = Double(TrackingCode.timeZone.secondsFromGMT())
+        let firstWholeDay = ((a + offset) / 86400).rounded(.up)
+        let endWholeDay = ((b + offset) / 86400).rounded(.down)
+        func direct(_ x: Double, _ y: Double) throws {
+            guard y > x else { return }
+            for (status, late, n) in try db.prepare("""
+                SELECT status, (status = 'completed' AND COALESCE(resolved_at, completed_at) > COALESCE(response_due_at, 1e18)),
+                       count(*)
+                FROM tickets WHERE received_at >= ? AND received_at < ? GROUP BY 1, 2
+                """).query([.double(x), .double(y)], { ($0.text(0) ?? "", $0.int(1) != 0, Int($0.int(2))) }) {
+                tally.add(status: TicketStatus(rawValue: status) ?? .draft, late: late, count: n)
+            }
+        }
+        if firstWholeDay < endWholeDay {
+            for (status, late, n) in try db.prepare("""
+                SELECT status, late, sum(n) FROM daily_counts WHERE day >= ? AND day < ? GROUP BY 1, 2
+                """).query([.int(Int64(firstWholeDay)), .int(Int64(endWholeDay))], { ($0.text(0) ?? "", $0.int(1) != 0, Int($0.int(2))) }) {
+                tally.add(status: TicketStatus(rawValue: status) ?? .draft, late: late, count: n)
+            }
+            try direct(a, firstWholeDay * 86400 - offset)
+            try direct(endWholeDay * 86400 - offset, b)
+        } else {
+            try direct(a, b)
+        }
+        // Left to itself the planner scans the receipt-time index over every ticket; the open tickets are few.
+        tally.inProgressOverdue = try db.prepare("""
+            SELECT count(*) FROM tickets INDEXED BY tickets_open_due
+            WHERE \(Self.openCondition) AND due_at < ? AND received_at >= ? AND received_at < ?
+            """).query([.double(asOf.timeIntervalSince1970), .double(a), .double(b)]) { Int($0.int(0)) }[0]
+        return tally
+    }
+
     public func receivedCount(from: Date, to: Date) throws -> Int {
         try db.prepare("SELECT count(*) FROM tickets WHERE received_at >= ? AND received_at < ?")
             .query([.double(from.timeIntervalSince1970), .double(to.timeIntervalSince1970)]) { Int($0.int(0)) }[0]
@@ -33,7 +73,7 @@ extension TicketStore {
         let names = try unitNames()
         return try db.prepare("""
             SELECT tracking_code, unit_code, due_at FROM tickets
-            WHERE status IN \(Self.openStatuses) AND due_at < ? ORDER BY due_at LIMIT ?
+            WHERE \(Self.openCondition) AND due_at < ? ORDER BY due_at LIMIT ?
             """).query([.double(asOf.timeIntervalSince1970), .int(Int64(limit))]) { r in
                 let unit = r.text(1)
                 return OverdueItem(trackingCode: r.text(0) ?? "", unit: unit.map { names[$0] ?? $0 } ?? "Tổng đài 1022 HP",
@@ -59,7 +99,7 @@ extension TicketStore {
         return WeeklyReport.build(
             from: from, to: to, cumulativeSince: start, week: try reportCells(from: from, to: to, asOf: asOf),
             previousWeekReceived: try receivedCount(from: from.addingTimeInterval(-length), to: from),
-            cumulative: try reportCells(from: start, to: to, asOf: asOf), overdue: try overdueTickets(asOf: asOf),
+            cumulative: try tally(from: start, to: to, asOf: asOf), overdue: try overdueTickets(asOf: asOf),
             units: try unitNames())
     }
 
@@ -68,7 +108,7 @@ extension TicketStore {
         let start = try since ?? firstReceipt() ?? from
         return MonthlyReport.build(from: from, to: to, cumulativeSince: start,
                                    month: try reportCells(from: from, to: to, asOf: asOf),
-                                   cumulative: try reportCells(from: start, to: to, asOf: asOf), units: try unitNames())
+                                   cumulative: try tally(from: start, to: to, asOf: asOf), units: try unitNames())
     }
 
     /// The quarter's suggestions (Art. 11.2). A confidential report's summary is not printed.

@@ -78,6 +78,8 @@ public struct StoreError: Error, CustomStringConvertible, Equatable {
 
 extension TicketStore {
     static let openStatuses = "('draft', 'forwarded', 'accepted', 'in_progress', 'resolved', 'returned', 'transferred')"
+    /// The same set, spelled as the partial index `tickets_open_due` is, so the planner can use it.
+    static let openCondition = "status NOT IN ('completed', 'refused', 'withdrawn', 'merged')"
 
     // MARK: Creating
 

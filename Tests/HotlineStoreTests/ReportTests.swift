@@ -101,6 +101,12 @@ final class Seed000ReportTests: StoreTestCase {
         let json = try JSONSerialization.jsonObject(with: Data(try ReportRenderer.render(r, as: .json).utf8)) as? [String: Any]
         XCTAssertEqual((json?["week"] as? [String: Any])?["total"] as? Int, 43)
 
+        // The counters kept by triggers agree with counting the tickets, over whole days, part days and both.
+        for (a, b) in [(vn("2026-06-01T00:00:00"), to), (from, to), (vn("2026-05-01T00:00:00"), vn("2026-07-01T00:00:00")),
+                       (vn("2026-06-05T13:00:00"), vn("2026-06-05T19:00:00")), (vn("2026-06-02T09:00:00"), vn("2026-06-09T15:30:00"))] {
+            XCTAssertEqual(try store.tally(from: a, to: b, asOf: to), Tally(try store.reportCells(from: a, to: b, asOf: to)), "\(a)–\(b)")
+        }
+
         // Form 01 for June, as of the same moment: 67 received, 44 completed (4 late), 23 open.
         let monthly = try store.monthlyReport(from: vn("2026-06-01T00:00:00"), to: vn("2026-07-01T00:00:00"), asOf: to)
         XCTAssertEqual([monthly.cumulative.total, monthly.cumulative.completed, monthly.cumulative.completedLate,
