@@ -117,3 +117,45 @@ final class TicketStoreTests: XCTestCase {
         try db.close()
     }
 }
+
+final class MigrationTests: XCTestCase {
+    /// A database written by schema version 1 (the first gateway release) opens, upgrades, and keeps its drafts.
+    func testAVersion1DatabaseUpgradesInPlace() throws {
+        let dir = NSTemporaryDirectory() + "migrate-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/h.sqlite"
+        let old = try Connection(path: path)
+        try old.transaction {
+            try old.execute(Migrations.steps[0])
+            try old.execute("PRAGMA user_version = 1")
+            try old.execute("""
+                UPDATE sequences SET last = 7;
+                INSERT INTO tickets (tracking_code, channel, status, caller_number, received_at, due_at, created_at, updated_at)
+                VALUES ('20260610-0000007', 'phone', 'draft', '0912', 1781060000, 1781063600, 1781060000, 1781060000);
+                """)
+        }
+        try old.close()
+        let store = try TicketStore(path: path)
+        defer { try? store.close() }
+        XCTAssertEqual(try store.schemaVersion(), Migrations.steps.count)
+        XCTAssertEqual(try store.draftQueue().map(\.trackingCode), ["20260610-0000007"])
+        XCTAssertEqual(try store.tally(from: Date(timeIntervalSince1970: 0), to: Date(), asOf: Date()).inProgress, 1,
+                       "the counters are backfilled from the tickets already there")
+        let t = try XCTUnwrap(store.ticket("20260610-0000007"))
+        XCTAssertEqual(t.reporter.phone, "0912")
+        XCTAssertTrue(try store.createPhoneDraft(PhoneDraft(
+            callID: "c", callerNumber: "0913", category: nil, confidential: nil, receivedAt: Date(timeIntervalSince1970: 1781060100),
+            recordingPath: nil, recordingDurationMs: 0, recordingSHA256: nil, dialplanVersion: "v", interrupted: false))
+            .hasSuffix("-0000008"), "the sequence carries on")
+    }
+
+    func testANewerDatabaseIsRefusedNotDamaged() throws {
+        let path = NSTemporaryDirectory() + "newer-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let c = try Connection(path: path)
+        try c.execute("PRAGMA user_version = 99")
+        try c.close()
+        XCTAssertThrowsError(try TicketStore(path: path)) { XCTAssertTrue("\($0)".contains("newer than this program"), "\($0)") }
+    }
+}
