@@ -17,15 +17,22 @@ enum E2E {
         fatalError("repository root not found above \(#filePath)")
     }()
 
-    /// The built executable next to this test bundle (`swift build` builds it with the tests).
+    /// The built executable: beside the test bundle in the same scratch folder (`swift build --scratch-path X`
+    /// puts both in `X/debug/`), else where `swift build --show-bin-path` says.
     static let binary: String = {
-        var dir = Bundle.main.bundleURL
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("hotline1022").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
+        var candidates: [URL] = [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0])]
+        candidates += Bundle.allBundles.map(\.bundleURL)
+        for start in candidates {
+            var dir = start
+            for _ in 0..<4 {
+                let candidate = dir.appendingPathComponent("hotline1022").path
+                if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+                dir.deleteLastPathComponent()
+            }
         }
-        return repo + "/.build/debug/hotline1022"
+        let shown = (try? run("/usr/bin/env", ["swift", "build", "--show-bin-path", "--package-path", repo], timeout: 120))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return (shown.isEmpty ? repo + "/.build/debug" : shown) + "/hotline1022"
     }()
 
     static func requireTools() throws {
@@ -41,9 +48,12 @@ enum E2E {
         }
     }
 
+    /// A fresh folder for one test's gateway, database, recordings and SIPp logs; removed when the test passes,
+    /// kept (and named) when it fails, so the evidence survives.
     static func tempDir(_ name: String) throws -> String {
         let path = NSTemporaryDirectory() + "hotline-\(name)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        ScratchFolders.shared.register(path)
         return path
     }
 
@@ -63,37 +73,78 @@ enum E2E {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    /// Runs a program to completion (bounded: 60 s) and returns its standard output.
-    @discardableResult
-    static func run(_ program: String, _ args: [String], timeout: TimeInterval = 60) throws -> String {
+    /// What a finished program printed, and how it ended.
+    struct Output {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        let timedOut: Bool
+    }
+
+    /// Runs a program to completion, bounded in time: at `timeout` it is killed and `timedOut` is set.
+    /// Output goes through files, not pipes, so a program that prints a lot cannot block on a full pipe.
+    static func execute(_ program: String, _ args: [String], timeout: TimeInterval = 60) throws -> Output {
+        let base = NSTemporaryDirectory() + "hotline-run-\(UUID().uuidString.prefix(8))"
+        FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".err")
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: program)
         p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        p.standardError = FileHandle(forWritingAtPath: base + ".err")
         try p.run()
         let deadline = Date(timeIntervalSinceNow: timeout)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        while p.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if p.isRunning { p.terminate() }
-        return String(decoding: data, as: UTF8.self)
+        while p.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let timedOut = p.isRunning
+        if timedOut { p.kill() }
+        p.waitUntilExit()
+        func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        return Output(status: p.terminationStatus, stdout: read(base + ".out"), stderr: read(base + ".err"),
+                      timedOut: timedOut)
     }
 
+    /// Runs a program (bounded: 60 s) and returns its standard output.
+    @discardableResult
+    static func run(_ program: String, _ args: [String], timeout: TimeInterval = 60) throws -> String {
+        try execute(program, args, timeout: timeout).stdout
+    }
+
+    struct CommandFailed: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// One object of `agent queue --json`.
     struct Draft: Decodable {
         let trackingCode: String
         let callerNumber: String
         let category: String?
         let confidential: Bool
+        let receivedAt: Date
         let recordingPath: String?
         let recordingDurationMs: Int
         let recordingSHA256: String?
         let interrupted: Bool
     }
 
+    /// The drafts waiting for an agent, as `hotline1022 agent queue --json` prints them.
     static func drafts(database: String) throws -> [Draft] {
-        let json = try run(binary, ["agent", "queue", "--json", "--db", database])
-        return try JSONDecoder().decode([Draft].self, from: Data(json.utf8))
+        let result = try execute(binary, ["agent", "queue", "--json", "--db", database], timeout: 30)
+        guard result.status == 0, !result.timedOut else {
+            throw CommandFailed(description: "hotline1022 agent queue --json --db \(database) "
+                                + (result.timedOut ? "did not finish in 30 s" : "exited \(result.status)") + ": \(result.stderr)")
+        }
+        do {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode([Draft].self, from: Data(result.stdout.utf8))
+        } catch {
+            throw CommandFailed(description: "agent queue --json printed something else than the drafts (\(error)):\n\(result.stdout)")
+        }
     }
 
     static func files(under dir: String, suffix: String) -> [String] {
@@ -267,9 +318,12 @@ final class GatewayProcess {
         _ = waitForExit(timeout: 5)
     }
 
-    func stop() {
+    /// SIGTERM, as an operator stops it; SIGKILL after 20 s. Returns the exit status (0: a clean stop).
+    @discardableResult
+    func stop() -> Int32 {
         signal(SIGTERM)
         if !waitForExit(timeout: 20) { kill9() }
+        return process.isRunning ? -1 : process.terminationStatus
     }
 
     func drafts() throws -> [E2E.Draft] { try E2E.drafts(database: database) }
@@ -285,89 +339,7 @@ final class GatewayProcess {
     }
 }
 
-/// SIPp runs of the scenarios in `Tests/sipp/`.
-enum SIPp {
-    /// Real Vietnamese speech as raw A-law, made once per test run by the project's own script.
-    static let speech: String = {
-        let raw = NSTemporaryDirectory() + "hotline-speech-\(getpid()).al"
-        if !FileManager.default.fileExists(atPath: raw) {
-            _ = try? E2E.run("/bin/bash", [E2E.repo + "/scripts/make-test-audio", raw])
-        }
-        return raw
-    }()
-
-    static func process(_ scenario: String, gateway: GatewayProcess, caller: String, source: String = "127.0.0.1",
-                        keys: [String: String] = [:]) throws -> Process
-    {
-        // sipp does not expand keywords in rtp_stream: the scenarios name `speech.al` in their working folder.
-        let local = gateway.dir + "/speech.al"
-        if !FileManager.default.fileExists(atPath: local) { try FileManager.default.copyItem(atPath: speech, toPath: local) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
-        p.currentDirectoryURL = URL(fileURLWithPath: gateway.dir)
-        p.arguments = [
-            "127.0.0.1:\(gateway.sipPort)", "-sf", E2E.repo + "/Tests/sipp/" + scenario, "-m", "1", "-l", "1",
-            "-i", source, "-p", "\(try E2E.freePort())", "-mp", "\(try E2E.freePort())", "-s", "1022",
-            "-key", "caller", caller, "-timeout", "90s", "-timeout_error", "-nostdin",
-        ] + keys.sorted(by: { $0.key < $1.key }).flatMap { ["-key", $0.key, $0.value] }
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
-
-    /// Runs a scenario to its end (bounded: 100 s) and returns sipp's exit status.
-    @discardableResult
-    static func call(_ scenario: String, gateway: GatewayProcess, caller: String, keys: [String: String] = [:],
-                     file: StaticString = #filePath, line: UInt = #line) throws -> Int32 {
-        let p = try process(scenario, gateway: gateway, caller: caller, keys: keys)
-        let deadline = Date(timeIntervalSinceNow: 100)
-        while p.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
-        if p.isRunning { p.kill() }
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "sipp \(scenario) failed\n\(gateway.log)", file: file, line: line)
-        return p.terminationStatus
-    }
-
-    /// A whole voice report (category 1, speech, `#`, send, read-back), waited for.
-    static func voiceReport(gateway: GatewayProcess, caller: String) throws {
-        try call("voice-report.xml", gateway: gateway, caller: caller)
-    }
-
-    /// A caller who reaches the recording and keeps talking (for crash and drain tests); kill it when done.
-    static func startLongRecording(gateway: GatewayProcess, caller: String) throws -> Process {
-        try process("long-recording.xml", gateway: gateway, caller: caller)
-    }
-}
-
 extension Process {
     func kill() { if isRunning { Glibc.kill(processIdentifier, SIGKILL) } }
 }
 
-/// The facts of a WAV file the tests check.
-struct WAVInfo {
-    let sampleRate: Int
-    let channels: Int
-    let bits: Int
-    let durationMs: Int
-    let rms: Double
-
-    init(path: String) throws {
-        let d = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        guard d.count >= 44, d[0..<4] == [0x52, 0x49, 0x46, 0x46] else { throw POSIXError(.EINVAL) }
-        func u32(_ i: Int) -> Int { Int(d[i]) | Int(d[i + 1]) << 8 | Int(d[i + 2]) << 16 | Int(d[i + 3]) << 24 }
-        func u16(_ i: Int) -> Int { Int(d[i]) | Int(d[i + 1]) << 8 }
-        channels = u16(22)
-        sampleRate = u32(24)
-        bits = u16(34)
-        let dataBytes = min(u32(40), d.count - 44)
-        let count = dataBytes / 2
-        durationMs = count * 1000 / max(1, sampleRate)
-        var sum = 0.0
-        for i in 0..<count {
-            let s = Double(Int16(bitPattern: UInt16(d[44 + 2 * i]) | UInt16(d[45 + 2 * i]) << 8))
-            sum += s * s
-        }
-        rms = count > 0 ? (sum / Double(count)).squareRoot() : 0
-    }
-}

@@ -3,7 +3,9 @@ import HotlineCore
 import XCTest
 
 /// Issue 2's end-to-end cases: a SIPp caller over loopback with RTP speech and RFC 4733 / SIP INFO keys,
-/// checked through the ticket and the recording that result.
+/// checked through the ticket and the recording that result. The recording is measured against the call's
+/// timeline: the gateway's `event=recording-started` (the end of the beep) and the times the scenario logs
+/// when its speech starts and when it presses `#` or hangs up.
 final class SpineTests: XCTestCase {
     override func setUpWithError() throws {
         continueAfterFailure = false
@@ -21,32 +23,30 @@ final class SpineTests: XCTestCase {
     private func assertVoiceReport(scenario: String, via: String) throws {
         let gateway = try GatewayProcess.start(name: "spine")
         defer { gateway.stop() }
-        try SIPp.call(scenario, gateway: gateway, caller: "0912345678")
-        gateway.stop()
+        XCTAssertEqual(try gateway.drafts().count, 0, "a fresh database")
+        let began = Date()
+        let sipp = try SIPp.call(scenario, gateway: gateway, caller: "0912345678")
+        XCTAssertEqual(gateway.stop(), 0, "SIGTERM stops the gateway cleanly\n\(gateway.log)")
         XCTAssertTrue(gateway.log.contains("event=digit key=1 via=\(via)"), gateway.log)
 
         let drafts = try gateway.drafts()
         XCTAssertEqual(drafts.count, 1, "exactly one new draft\n\(gateway.log)")
         let draft = try XCTUnwrap(drafts.first)
         XCTAssertEqual(draft.category, "infrastructure")
-        XCTAssertEqual(draft.callerNumber, "0912345678")
+        XCTAssertEqual(draft.callerNumber, "0912345678", "the number of the From header")
         XCTAssertFalse(draft.confidential)
         XCTAssertFalse(draft.interrupted)
         XCTAssertNotNil(draft.trackingCode.range(of: #"^\d{8}-\d{7}$"#, options: .regularExpression), draft.trackingCode)
         XCTAssertTrue(gateway.log.contains("code=\(draft.trackingCode)"), "the code is logged with the call")
+        // ISO 8601 in the JSON has whole seconds.
+        XCTAssertTrue((began.addingTimeInterval(-1)...Date()).contains(draft.receivedAt), "\(draft.receivedAt)")
 
-        // The recording: 8 kHz mono 16-bit, as long as the window between the beep and `#`, holding speech.
         let path = try XCTUnwrap(draft.recordingPath)
         let wav = try WAVInfo(path: path)
-        XCTAssertEqual([wav.sampleRate, wav.channels, wav.bits], [8000, 1, 16])
-        let started = try XCTUnwrap(gateway.time(of: "recording-started"))
-        let ended = try XCTUnwrap(gateway.time(of: "digit", containing: "key=#"))
-        let window = Int(ended.timeIntervalSince(started) * 1000)
-        XCTAssertGreaterThan(window, 5000, "the scenario talks for several seconds")
-        XCTAssertEqual(wav.durationMs, window, accuracy: 1000, "WAV length vs the recording window")
+        XCTAssertEqual([wav.sampleRate, wav.channels, wav.bits], [8000, 1, 16], "8 kHz mono 16-bit")
         XCTAssertEqual(draft.recordingDurationMs, wav.durationMs, accuracy: 25)
-        XCTAssertGreaterThan(wav.rms, 500, "the recording holds the caller's speech, not silence")
         XCTAssertEqual(draft.recordingSHA256, try SHA256.hexOfFile(atPath: path))
+        try assertRecording(wav, gateway: gateway, sipp: sipp, endedBy: "key-pound")
         // The caller heard the code: the read-back ran and the gateway hung up.
         XCTAssertTrue(gateway.log.contains("event=hangup code=\(draft.trackingCode)"), gateway.log)
     }
@@ -54,18 +54,50 @@ final class SpineTests: XCTestCase {
     func testHangingUpMidRecordingStillFilesTheDraft() throws {
         let gateway = try GatewayProcess.start(name: "hangup")
         defer { gateway.stop() }
-        try SIPp.call("hangup-mid-recording.xml", gateway: gateway, caller: "0987654321")
+        let sipp = try SIPp.call("hangup-mid-recording.xml", gateway: gateway, caller: "0987654321")
         XCTAssertTrue(gateway.waitForLog("event=draft-submitted", count: 1, timeout: 10), gateway.log)
-        gateway.stop()
+        XCTAssertEqual(gateway.stop(), 0, "SIGTERM stops the gateway cleanly\n\(gateway.log)")
+        XCTAssertTrue(gateway.log.contains("end=hangup"), gateway.log)
+
         let drafts = try gateway.drafts()
         XCTAssertEqual(drafts.count, 1, gateway.log)
         let draft = try XCTUnwrap(drafts.first)
-        XCTAssertTrue(draft.interrupted)
+        XCTAssertTrue(draft.interrupted, "the caller hung up before #")
         XCTAssertEqual(draft.callerNumber, "0987654321")
         XCTAssertEqual(draft.category, "infrastructure")
-        let wav = try WAVInfo(path: try XCTUnwrap(draft.recordingPath))
-        XCTAssertGreaterThan(wav.durationMs, 3000)
-        XCTAssertGreaterThan(wav.rms, 500)
-        XCTAssertTrue(gateway.log.contains("end=hangup"), gateway.log)
+        XCTAssertNotNil(draft.trackingCode.range(of: #"^\d{8}-\d{7}$"#, options: .regularExpression), draft.trackingCode)
+        let path = try XCTUnwrap(draft.recordingPath)
+        let wav = try WAVInfo(path: path)
+        XCTAssertEqual([wav.sampleRate, wav.channels, wav.bits], [8000, 1, 16])
+        XCTAssertEqual(draft.recordingSHA256, try SHA256.hexOfFile(atPath: path))
+        try assertRecording(wav, gateway: gateway, sipp: sipp, endedBy: "bye")
+    }
+
+    /// The WAV covers the window from the end of the beep to `endedBy` (the scenario's `#` or BYE) within 1 s,
+    /// holds speech (RMS well above zero), and its sound lies where the caller's speech met that window.
+    private func assertRecording(_ wav: WAVInfo, gateway: GatewayProcess, sipp: SIPpRun, endedBy: String,
+                                 file: StaticString = #filePath, line: UInt = #line) throws {
+        let started = try XCTUnwrap(gateway.time(of: "recording-started"), "no event=recording-started\n\(gateway.log)",
+                                    file: file, line: line)
+        let ended = try sipp.time(of: endedBy, file: file, line: line)
+        let speechStart = try sipp.time(of: "speech-start", file: file, line: line)
+        let window = ended.timeIntervalSince(started)
+        let timeline = String(format: "window %.2f s (recording-started → %@), speech from %+.2f s for %.2f s, WAV %d ms",
+                              window, endedBy, speechStart.timeIntervalSince(started), try SIPp.speechDuration(),
+                              wav.durationMs)
+        XCTAssertGreaterThan(window, 4, "the caller talks for several seconds: \(timeline)", file: file, line: line)
+        XCTAssertEqual(Double(wav.durationMs) / 1000, window, accuracy: 1, "WAV length vs the recording window: \(timeline)",
+                       file: file, line: line)
+        XCTAssertGreaterThan(wav.rms, 500, "the recording holds the caller's speech, not silence", file: file, line: line)
+
+        let heard = overlap(speech: (speechStart, try SIPp.speechDuration()), window: (started, ended))
+        XCTAssertGreaterThan(heard, 4, "several seconds of speech fell in the window: \(timeline)", file: file, line: line)
+        let span = try XCTUnwrap(wav.soundSpan(), "no sound in the recording: \(timeline)", file: file, line: line)
+        print("\(name): \(timeline); sound \(span.startMs)–\(span.endMs) ms, speech in the window \(String(format: "%.2f", heard)) s")
+        XCTAssertEqual(Double(span.endMs - span.startMs) / 1000, heard, accuracy: 1,
+                       "sound in the WAV (\(span.startMs)–\(span.endMs) ms) vs speech inside the window: \(timeline)",
+                       file: file, line: line)
+        XCTAssertEqual(Double(span.startMs) / 1000, max(0, speechStart.timeIntervalSince(started)), accuracy: 1,
+                       "the speech starts in the WAV where it started on the call: \(timeline)", file: file, line: line)
     }
 }

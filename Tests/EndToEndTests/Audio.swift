@@ -1,0 +1,52 @@
+import Foundation
+
+/// The facts of a recording the tests check: its format, its length, and where in it there is sound.
+struct WAVInfo {
+    let sampleRate: Int
+    let channels: Int
+    let bits: Int
+    let durationMs: Int
+    let rms: Double
+    let samples: [Int16]
+
+    init(path: String) throws {
+        let d = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        guard d.count >= 44, d[0..<4] == [0x52, 0x49, 0x46, 0x46], d[8..<12] == [0x57, 0x41, 0x56, 0x45] else {
+            throw E2E.CommandFailed(description: "\(path) is not a RIFF/WAVE file")
+        }
+        func u32(_ i: Int) -> Int { Int(d[i]) | Int(d[i + 1]) << 8 | Int(d[i + 2]) << 16 | Int(d[i + 3]) << 24 }
+        func u16(_ i: Int) -> Int { Int(d[i]) | Int(d[i + 1]) << 8 }
+        // The gateway writes the plain 44-byte header: fmt at 12, data at 36.
+        guard String(decoding: d[12..<16], as: UTF8.self) == "fmt ", String(decoding: d[36..<40], as: UTF8.self) == "data"
+        else { throw E2E.CommandFailed(description: "\(path) has not the plain 44-byte header the gateway writes") }
+        channels = u16(22)
+        sampleRate = u32(24)
+        bits = u16(34)
+        let count = min(u32(40), d.count - 44) / 2
+        samples = (0..<count).map { Int16(bitPattern: UInt16(d[44 + 2 * $0]) | UInt16(d[45 + 2 * $0]) << 8) }
+        durationMs = count * 1000 / max(1, sampleRate)
+        let sum = samples.reduce(0.0) { $0 + Double($1) * Double($1) }
+        rms = count > 0 ? (sum / Double(count)).squareRoot() : 0
+    }
+
+    /// From the first to the last 20 ms frame louder than `threshold` RMS, in milliseconds from the start;
+    /// nil when nothing is that loud. Pauses between words fall inside the span.
+    func soundSpan(threshold: Double = 300) -> (startMs: Int, endMs: Int)? {
+        let frame = max(1, sampleRate / 50)
+        var loud: [Int] = []
+        for (i, start) in stride(from: 0, to: samples.count, by: frame).enumerated() {
+            let chunk = samples[start..<min(samples.count, start + frame)]
+            let power = chunk.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(chunk.count)
+            if power.squareRoot() > threshold { loud.append(i) }
+        }
+        guard let first = loud.first, let last = loud.last else { return nil }
+        return (first * 20, (last + 1) * 20)
+    }
+}
+
+/// The part of the caller's speech that fell inside the recording window, in seconds (0 when none did).
+func overlap(speech: (start: Date, duration: TimeInterval), window: (start: Date, end: Date)) -> TimeInterval {
+    let start = max(speech.start, window.start)
+    let end = min(speech.start.addingTimeInterval(speech.duration), window.end)
+    return max(0, end.timeIntervalSince(start))
+}
