@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 
 /// The facts of a recording the tests check: its format, its length, and where in it there is sound.
 struct WAVInfo {
@@ -49,4 +50,41 @@ func overlap(speech: (start: Date, duration: TimeInterval), window: (start: Date
     let start = max(speech.start, window.start)
     let end = min(speech.start.addingTimeInterval(speech.duration), window.end)
     return max(0, end.timeIntervalSince(start))
+}
+
+extension XCTestCase {
+    /// The WAV of take `take` (0 = the first recording of the call) covers the window from the end of the beep
+    /// (the gateway's `event=recording-started`) to the scenario's `endedBy` line (its `#` or BYE) within 1 s,
+    /// holds speech (RMS well above zero), and its sound lies where the caller's speech (the scenario's
+    /// `speech-start` line, for the length of the test speech) met that window, within 1 s.
+    func assertRecording(_ wav: WAVInfo, gateway: GatewayProcess, sipp: SIPpRun, endedBy: String, take: Int = 0,
+                         file: StaticString = #filePath, line: UInt = #line) throws {
+        let starts = gateway.times(of: "recording-started")
+        XCTAssertGreaterThan(starts.count, take, "no event=recording-started for take \(take + 1)\n\(gateway.log)",
+                             file: file, line: line)
+        let started = starts[take]
+        let endings = sipp.times(of: endedBy), speeches = sipp.times(of: "speech-start")
+        XCTAssertGreaterThan(min(endings.count, speeches.count), take,
+                             "the scenario logged no '\(endedBy)' or 'speech-start' for take \(take + 1)\n\(sipp.report)",
+                             file: file, line: line)
+        let ended = endings[take], speechStart = speeches[take]
+        let window = ended.timeIntervalSince(started)
+        let timeline = String(format: "take %d: window %.2f s (recording-started → %@), speech from %+.2f s for %.2f s, WAV %d ms",
+                              take + 1, window, endedBy, speechStart.timeIntervalSince(started), try SIPp.speechDuration(),
+                              wav.durationMs)
+        XCTAssertGreaterThan(window, 4, "the caller talks for several seconds: \(timeline)", file: file, line: line)
+        XCTAssertEqual(Double(wav.durationMs) / 1000, window, accuracy: 1, "WAV length vs the recording window: \(timeline)",
+                       file: file, line: line)
+        XCTAssertGreaterThan(wav.rms, 500, "the recording holds the caller's speech, not silence", file: file, line: line)
+
+        let heard = overlap(speech: (speechStart, try SIPp.speechDuration()), window: (started, ended))
+        XCTAssertGreaterThan(heard, 4, "several seconds of speech fell in the window: \(timeline)", file: file, line: line)
+        let span = try XCTUnwrap(wav.soundSpan(), "no sound in the recording: \(timeline)", file: file, line: line)
+        print("\(name): \(timeline); sound \(span.startMs)–\(span.endMs) ms, speech in the window \(String(format: "%.2f", heard)) s")
+        XCTAssertEqual(Double(span.endMs - span.startMs) / 1000, heard, accuracy: 1,
+                       "sound in the WAV (\(span.startMs)–\(span.endMs) ms) vs speech inside the window: \(timeline)",
+                       file: file, line: line)
+        XCTAssertEqual(Double(span.startMs) / 1000, max(0, speechStart.timeIntervalSince(started)), accuracy: 1,
+                       "the speech starts in the WAV where it started on the call: \(timeline)", file: file, line: line)
+    }
 }

@@ -330,12 +330,15 @@ final class GatewayProcess {
 
     /// The time of the first log line of `event` (optionally with `detail` on the line).
     func time(of event: String, containing detail: String = "") -> Date? {
+        times(of: event, containing: detail).first
+    }
+
+    /// The times of every log line of `event`, in order (the line starts with an ISO 8601 time).
+    func times(of event: String, containing detail: String = "") -> [Date] {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        for line in log.split(separator: "\n") where line.contains("event=\(event)") && (detail.isEmpty || line.contains(detail)) {
-            return formatter.date(from: String(line.prefix { $0 != " " }))
-        }
-        return nil
+        return log.split(separator: "\n").filter { $0.contains("event=\(event)") && (detail.isEmpty || $0.contains(detail)) }
+            .compactMap { formatter.date(from: String($0.prefix { $0 != " " })) }
     }
 }
 

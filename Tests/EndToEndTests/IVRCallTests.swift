@@ -1,12 +1,38 @@
 import Foundation
 import XCTest
 
-/// Issue 4's end-to-end cases on the shipped dialplan: the invalid-key fallback, a status lookup of an
-/// existing ticket, and a transfer answered by a SIPp UAS playing the agent.
+/// Issue 4's end-to-end cases on the shipped dialplan: a confidential report with review (listen, record
+/// again, send), the invalid-key fallback, a status lookup of an existing ticket, and a transfer answered by
+/// a SIPp UAS playing the agent.
 final class IVRCallTests: XCTestCase {
     override func setUpWithError() throws {
         continueAfterFailure = false
         try E2E.requireTools()
+    }
+
+    func testConfidentialReportWithListenAndReRecordFilesTheSecondTake() throws {
+        let gateway = try GatewayProcess.start(name: "review")
+        defer { gateway.stop() }
+        let sipp = try SIPp.call("report-review.xml", gateway: gateway, caller: "0966000666")
+        XCTAssertEqual(gateway.stop(), 0, gateway.log)
+        for key in ["3", "1", "#", "1", "2", "#", "3"] {
+            XCTAssertTrue(gateway.log.contains("event=digit key=\(key) via=sip-info"), "key \(key) not seen\n\(gateway.log)")
+        }
+        XCTAssertEqual(gateway.times(of: "recording-started").count, 2, "two takes\n\(gateway.log)")
+        XCTAssertTrue(gateway.log.contains("event=recording-discarded"), "the first take is dropped once the second is written\n\(gateway.log)")
+
+        let drafts = try gateway.drafts()
+        XCTAssertEqual(drafts.count, 1, gateway.log)
+        let draft = try XCTUnwrap(drafts.first)
+        XCTAssertEqual(draft.category, "suggestion")
+        XCTAssertTrue(draft.confidential, "1 at the confidentiality question")
+        XCTAssertFalse(draft.interrupted)
+        XCTAssertEqual(draft.callerNumber, "0966000666")
+        XCTAssertTrue(gateway.log.contains("event=hangup code=\(draft.trackingCode)"), "read back, then goodbye\n\(gateway.log)")
+        let path = try XCTUnwrap(draft.recordingPath)
+        XCTAssertEqual(E2E.files(under: gateway.recordings, suffix: ".wav"), [path], "only the kept take is left on disk")
+        // The filed recording is the second take: its length is the second window, not the first.
+        try assertRecording(try WAVInfo(path: path), gateway: gateway, sipp: sipp, endedBy: "key-pound", take: 1)
     }
 
     func testThreeInvalidKeysFallBackToAnUnclassifiedRecording() throws {

@@ -72,32 +72,4 @@ final class SpineTests: XCTestCase {
         XCTAssertEqual(draft.recordingSHA256, try SHA256.hexOfFile(atPath: path))
         try assertRecording(wav, gateway: gateway, sipp: sipp, endedBy: "bye")
     }
-
-    /// The WAV covers the window from the end of the beep to `endedBy` (the scenario's `#` or BYE) within 1 s,
-    /// holds speech (RMS well above zero), and its sound lies where the caller's speech met that window.
-    private func assertRecording(_ wav: WAVInfo, gateway: GatewayProcess, sipp: SIPpRun, endedBy: String,
-                                 file: StaticString = #filePath, line: UInt = #line) throws {
-        let started = try XCTUnwrap(gateway.time(of: "recording-started"), "no event=recording-started\n\(gateway.log)",
-                                    file: file, line: line)
-        let ended = try sipp.time(of: endedBy, file: file, line: line)
-        let speechStart = try sipp.time(of: "speech-start", file: file, line: line)
-        let window = ended.timeIntervalSince(started)
-        let timeline = String(format: "window %.2f s (recording-started → %@), speech from %+.2f s for %.2f s, WAV %d ms",
-                              window, endedBy, speechStart.timeIntervalSince(started), try SIPp.speechDuration(),
-                              wav.durationMs)
-        XCTAssertGreaterThan(window, 4, "the caller talks for several seconds: \(timeline)", file: file, line: line)
-        XCTAssertEqual(Double(wav.durationMs) / 1000, window, accuracy: 1, "WAV length vs the recording window: \(timeline)",
-                       file: file, line: line)
-        XCTAssertGreaterThan(wav.rms, 500, "the recording holds the caller's speech, not silence", file: file, line: line)
-
-        let heard = overlap(speech: (speechStart, try SIPp.speechDuration()), window: (started, ended))
-        XCTAssertGreaterThan(heard, 4, "several seconds of speech fell in the window: \(timeline)", file: file, line: line)
-        let span = try XCTUnwrap(wav.soundSpan(), "no sound in the recording: \(timeline)", file: file, line: line)
-        print("\(name): \(timeline); sound \(span.startMs)–\(span.endMs) ms, speech in the window \(String(format: "%.2f", heard)) s")
-        XCTAssertEqual(Double(span.endMs - span.startMs) / 1000, heard, accuracy: 1,
-                       "sound in the WAV (\(span.startMs)–\(span.endMs) ms) vs speech inside the window: \(timeline)",
-                       file: file, line: line)
-        XCTAssertEqual(Double(span.startMs) / 1000, max(0, speechStart.timeIntervalSince(started)), accuracy: 1,
-                       "the speech starts in the WAV where it started on the call: \(timeline)", file: file, line: line)
-    }
 }
