@@ -38,13 +38,34 @@ final class IVRCallTests: XCTestCase {
     func testThreeInvalidKeysFallBackToAnUnclassifiedRecording() throws {
         let gateway = try GatewayProcess.start(name: "invalid")
         defer { gateway.stop() }
-        try SIPp.call("invalid-keys.xml", gateway: gateway, caller: "0911000111")
-        gateway.stop()
+        let sipp = try SIPp.call("invalid-keys.xml", gateway: gateway, caller: "0911000111")
+        XCTAssertEqual(gateway.stop(), 0, gateway.log)
+        for key in ["7", "8", "9"] {
+            XCTAssertTrue(gateway.log.contains("event=digit key=\(key) via=rfc4733"), "key \(key) not seen\n\(gateway.log)")
+        }
         let drafts = try gateway.drafts()
         XCTAssertEqual(drafts.count, 1, gateway.log)
-        XCTAssertNil(drafts.first?.category, "no category chosen: an agent classifies it")
-        let wav = try WAVInfo(path: try XCTUnwrap(drafts.first?.recordingPath))
-        XCTAssertGreaterThan(wav.rms, 500)
+        let draft = try XCTUnwrap(drafts.first)
+        XCTAssertNil(draft.category, "no category chosen: an agent classifies it")
+        XCTAssertEqual(draft.callerNumber, "0911000111")
+        XCTAssertFalse(draft.interrupted)
+        try assertRecording(try WAVInfo(path: try XCTUnwrap(draft.recordingPath)), gateway: gateway, sipp: sipp,
+                            endedBy: "key-pound")
+    }
+
+    func testMyLatestReportIsFoundByCallerID() throws {
+        let gateway = try GatewayProcess.start(name: "latest")
+        defer { gateway.stop() }
+        try SIPp.voiceReport(gateway: gateway, caller: "0977000777")
+        XCTAssertEqual(try gateway.drafts().map(\.callerNumber), ["0977000777"])
+        // The same number asks for its latest report; then a number that never reported.
+        try SIPp.call("status-latest.xml", gateway: gateway, caller: "0977000777")
+        try SIPp.call("status-latest.xml", gateway: gateway, caller: "0988000888")
+        let spoken = gateway.log.split(separator: "\n").filter { $0.contains("event=status-spoken") }
+        XCTAssertEqual(spoken.count, 2, gateway.log)
+        XCTAssertTrue(spoken.first?.contains("status=waiting") ?? false, "the caller's own draft: \(spoken)")
+        XCTAssertTrue(spoken.last?.contains("status=not-found") ?? false, "nothing for a stranger's number: \(spoken)")
+        XCTAssertFalse(spoken.contains { $0.contains("0977000777") }, "no personal data in what is spoken: \(spoken)")
     }
 
     func testStatusLookupOfAnExistingTicket() throws {
