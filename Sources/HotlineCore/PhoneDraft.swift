@@ -57,9 +57,21 @@ public struct QueuedDraft: Codable, Sendable, Equatable {
     public var recordingDurationMs: Int
     public var recordingSHA256: String?
     public var interrupted: Bool
+    /// `draft`, or `returned` when a unit sent it back to the hotline.
+    public var status: TicketStatus
+    /// The hotline's deadline (Art. 7.3: 60 minutes; a suggestion 1 working day).
+    public var dueAt: Date?
+    /// The agent holding a live claim on it, and until when.
+    public var claimedBy: String?
+    public var claimedUntil: Date?
     public init(trackingCode: String, callerNumber: String, category: Category?, confidential: Bool,
                 receivedAt: Date, recordingPath: String?, recordingDurationMs: Int, recordingSHA256: String?,
-                interrupted: Bool) {
+                interrupted: Bool, status: TicketStatus = .draft, dueAt: Date? = nil, claimedBy: String? = nil,
+                claimedUntil: Date? = nil) {
+        self.status = status
+        self.dueAt = dueAt
+        self.claimedBy = claimedBy
+        self.claimedUntil = claimedUntil
         self.trackingCode = trackingCode
         self.callerNumber = callerNumber
         self.category = category

@@ -68,6 +68,12 @@ public struct LifecycleError: Error, Equatable, CustomStringConvertible {
     public let reason: String
     public let article: String
     public var description: String { "cannot \(action) a ticket that is \(from.rawValue): \(reason) (\(article))" }
+    public init(action: String, from: TicketStatus, reason: String, article: String) {
+        self.action = action
+        self.from = from
+        self.reason = reason
+        self.article = article
+    }
 }
 
 /// The ticket lifecycle as a pure function: a status, a step and who takes it in; the next status out, or an

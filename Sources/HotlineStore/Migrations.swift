@@ -139,6 +139,27 @@ enum Migrations {
             UPDATE daily_counts SET n = n - 1 WHERE day = CAST((OLD.received_at + 25200) / 86400 AS INTEGER) AND status = OLD.status AND late = (OLD.status = 'completed' AND COALESCE(OLD.resolved_at, OLD.completed_at) > COALESCE(OLD.response_due_at, 1e18));
         END;
         """,
+        // 4: users and their roles, agents' claims, and when the handling unit received a ticket (the transfer
+        //    window of Art. 8.2f runs from then).
+        """
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL CHECK (role IN ('agent', 'unit', 'supervisor', 'administrator')),
+            unit_code TEXT REFERENCES units (code),
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at REAL NOT NULL,
+            CHECK ((role = 'unit') = (unit_code IS NOT NULL))
+        );
+        CREATE TABLE claims (
+            ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),
+            user_name TEXT NOT NULL REFERENCES users (name),
+            claimed_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        ALTER TABLE tickets ADD COLUMN forwarded_at REAL;
+        UPDATE tickets SET forwarded_at = step_started_at WHERE status IN ('forwarded', 'accepted', 'transferred');
+        """,
     ]
 
     static func apply(_ db: Connection) throws {

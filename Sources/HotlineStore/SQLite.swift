@@ -62,8 +62,27 @@ final class Connection {
 
     /// Runs `body` in one IMMEDIATE transaction (the write lock is taken up front, so two writers never
     /// deadlock on an upgrade); rolls back on any error.
+    /// Inside another transaction it is a savepoint, so store operations compose into one transaction
+    /// ("SAVEPOINT … can be used within a BEGIN…COMMIT": SQLite's savepoint docs).
     func transaction<T>(_ body: () throws -> T) throws -> T {
+        guard depth == 0 else {
+            let name = "s\(depth)"
+            try execute("SAVEPOINT \(name)")
+            depth += 1
+            defer { depth -= 1 }
+            do {
+                let result = try body()
+                try execute("RELEASE \(name)")
+                return result
+            } catch {
+                try? execute("ROLLBACK TO \(name)")
+                try? execute("RELEASE \(name)")
+                throw error
+            }
+        }
         try execute("BEGIN IMMEDIATE")
+        depth = 1
+        defer { depth = 0 }
         do {
             let result = try body()
             try execute("COMMIT")
@@ -73,6 +92,8 @@ final class Connection {
             throw error
         }
     }
+
+    private var depth = 0
 
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 }

@@ -4,9 +4,11 @@ import HotlineCore
 extension TicketStore {
     /// Replaces the directory with an administrator's file, in one transaction. Units no longer listed are kept
     /// inactive, since old tickets still name them.
-    public func importUnits(_ directory: UnitDirectory) throws {
+    public func importUnits(_ directory: UnitDirectory, by actor: String = "setup") throws {
         try directory.validate()
         try db.transaction {
+            try auditSystem(at: Date(), actor: actor == "setup" ? actor : "administrator:\(actor)", action: "units-import",
+                            after: ["units": String(directory.units.count), "rules": String(directory.rules.count)])
             try db.execute("UPDATE units SET active = 0")
             for u in directory.units {
                 let wards = String(decoding: try JSONEncoder().encode(u.wards), as: UTF8.self)

@@ -273,6 +273,7 @@ extension TicketStore {
             case .forward(let to):
                 unit = try knownUnit(to)
                 guidance = false
+                set["forwarded_at"] = .double(at.timeIntervalSince1970)
                 if responseDue == nil {
                     responseDue = DeadlinePolicy.responseStep(category: t.category, receivedAt: t.receivedAt).due(context.calendar)
                 }
@@ -284,6 +285,7 @@ extension TicketStore {
                 }
                 unit = office
                 guidance = true
+                set["forwarded_at"] = .double(at.timeIntervalSince1970)
                 after["reason"] = reason
                 message = (t.recurrenceOf == nil ? .acknowledgement : .recurrence,
                            ["unit": unitName(office), "original": t.recurrenceOf ?? ""])
@@ -311,6 +313,7 @@ extension TicketStore {
             case .transfer(let to, let reason):
                 unit = try knownUnit(to)
                 after["reason"] = reason
+                set["forwarded_at"] = .double(at.timeIntervalSince1970)
             case .refuse(let reason):
                 set["refusal_reason"] = .text(reason)
                 message = (.refusal, ["reason": reason])

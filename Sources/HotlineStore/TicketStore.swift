@@ -78,20 +78,25 @@ public final class TicketStore: @unchecked Sendable {
         }
     }
 
-    /// Drafts waiting for an agent, oldest first.
-    public func draftQueue() throws -> [QueuedDraft] {
+    /// What waits for the hotline: recorded drafts and tickets units sent back, by deadline (the most urgent
+    /// first), each with the agent holding a live claim on it.
+    public func draftQueue(now: Date = Date()) throws -> [QueuedDraft] {
         try db.prepare("""
             SELECT t.tracking_code, t.caller_number, t.category, t.confidential, t.received_at,
-                   a.path, COALESCE(a.duration_ms, 0), a.sha256, t.interrupted
+                   a.path, COALESCE(a.duration_ms, 0), a.sha256, t.interrupted, t.status, t.due_at,
+                   c.user_name, c.expires_at
             FROM tickets t LEFT JOIN attachments a ON a.ticket_id = t.id AND a.kind = 'recording'
-            WHERE t.status = 'draft'
+            LEFT JOIN claims c ON c.ticket_id = t.id AND c.expires_at > ?
+            WHERE t.status IN ('draft', 'returned')
             ORDER BY t.due_at, t.received_at, t.id
-            """).query { r in
+            """).query([.double(now.timeIntervalSince1970)]) { r in
                 QueuedDraft(
                     trackingCode: r.text(0) ?? "", callerNumber: r.text(1) ?? "",
                     category: r.text(2).flatMap(HotlineCore.Category.init(rawValue:)), confidential: r.int(3) != 0,
                     receivedAt: Date(timeIntervalSince1970: r.double(4)), recordingPath: r.text(5),
-                    recordingDurationMs: Int(r.int(6)), recordingSHA256: r.text(7), interrupted: r.int(8) != 0)
+                    recordingDurationMs: Int(r.int(6)), recordingSHA256: r.text(7), interrupted: r.int(8) != 0,
+                    status: TicketStatus(rawValue: r.text(9) ?? "") ?? .draft, dueAt: Self.date(r, 10),
+                    claimedBy: r.text(11), claimedUntil: Self.date(r, 12))
             }
     }
 

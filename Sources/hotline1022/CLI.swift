@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 
 /// A node of the command tree: a group of subcommands, or a command that runs.
 /// Each command lives in its own file and is listed once, in `Commands.swift`.
@@ -168,6 +169,9 @@ enum CLI {
                 } catch let e as UsageError {
                     writeErr("\(joined): \(e.message)\nSee '\(joined) --help'.")
                     return 64
+                } catch let e as PermissionError {
+                    writeErr("\(joined): permission denied: \(e)")
+                    return 77  // EX_NOPERM
                 } catch let e as CommandFailure {
                     writeErr("\(joined): \(e.message)")
                     return 1

@@ -8,4 +8,9 @@ let rootCommands: [Command] = [
     reportCommands,
     unitsCommands,
     calendarCommands,
+    unitWorkCommands,
+    reviewCommands,
+    overdueCommand,
+    outboxCommands,
+    userCommands,
 ]

@@ -47,6 +47,15 @@ struct Server {
         } catch {
             throw CommandFailure("cannot start: \(error)")
         }
+        importUnitsIfNone(store)
+        let outbox: OutboxService
+        do {
+            outbox = try OutboxService(database: settings.database, delivery: settings.delivery, logger: logger)
+        } catch {
+            throw CommandFailure("cannot start the outbox worker: \(error)")
+        }
+        outbox.start()
+        logger.log(.info, "outbox-started", [("to", settings.delivery.destination)])
         let desk = PhoneDesk(store: store, logger: logger, calendar: calendar, officeHoursMode: settings.officeHours)
         recoverInterruptedRecordings(desk)
 
@@ -100,7 +109,27 @@ struct Server {
         gateway.waitUntilStopped()
         watcher.stop()
         sources.forEach { $0.cancel() }
+        outbox.stop()
         try store.close()
+    }
+
+    /// A new database gets the shipped unit directory, so agents can route from the first call; an existing
+    /// directory is never overwritten here (administrators change it with `units import`).
+    func importUnitsIfNone(_ store: TicketStore) {
+        do {
+            guard try store.unitDirectory().units.isEmpty else { return }
+            guard FileManager.default.fileExists(atPath: settings.units) else {
+                logger.log(.warning, "units-file-missing", [("path", settings.units),
+                    ("effect", "no unit directory: import one with `hotline1022 units import FILE --as ADMIN`")])
+                return
+            }
+            let directory = try UnitDirectory.load(path: settings.units)
+            try store.importUnits(directory)
+            logger.log(.info, "units-imported", [("path", settings.units), ("units", "\(directory.units.count)"),
+                                                 ("rules", "\(directory.rules.count)")])
+        } catch {
+            logger.log(.error, "units-import-failed", [("path", settings.units), ("error", "\(error)")])
+        }
     }
 
     func loadPlan() throws -> CallPlan {

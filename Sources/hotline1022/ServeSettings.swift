@@ -34,6 +34,13 @@ struct ServeSettings: Codable, Equatable {
     var officeHours = "calendar"
     /// The administrators' calendar file: announced days off and make-up Saturdays.
     var calendar = "Config/calendar.json"
+    /// The unit directory imported at start-up when the database has none yet.
+    var units = "Config/units.json"
+    /// Citizens' messages: an SMS/Zalo gateway's webhook ("" = append them to messagesLog, numbers masked).
+    var webhook = ""
+    var webhookToken = ""
+    var messagesLog = "./var/messages.log"
+    var outboxIntervalSeconds = 5
 
     static let help = """
         [--config FILE] [--sip-address ADDR] [--sip-port N] [--rtp-port N] [--max-calls N]
@@ -42,16 +49,20 @@ struct ServeSettings: Codable, Equatable {
                   [--allow CIDR]... [--tls-port N --tls-certificate PEM --tls-private-key PEM]
                   [--srtp off|optional|required] [--office-hours calendar|always|never] [--calendar FILE]
                   [--registrar sip:HOST[:PORT] --register-user U --register-password P --register-retry-seconds N]
+                  [--units FILE] [--webhook URL [--webhook-token T]] [--messages-log FILE] [--outbox-interval N]
 
         Answers citizens' calls on SIP/UDP, plays the dialplan's Vietnamese menus, records voice reports and
-        files each one as a draft ticket for the agents (see `hotline1022 agent queue`).
+        files each one as a draft ticket for the agents (see `hotline1022 agent queue`). It also delivers the
+        citizens' messages (acknowledgements, refusals, results) from the outbox every --outbox-interval seconds:
+        to --webhook (POST JSON) when given, else appended to --messages-log with the numbers masked. On a
+        database with no unit directory yet, --units (default Config/units.json) is imported at start-up.
 
         Defaults (no configuration needed): SIP on 127.0.0.1:5060, database ./var/hotline.sqlite (WAL),
         recordings under ./var/recordings/, dialplan Dialplans/hotline-1022.json, prompts Prompts/vi/.
         A config file is JSON with any of the keys: sipAddress, sipPort, rtpPort, maxCalls, database,
         recordings, dialplan, prompts, agentsURI, drainSeconds, pjsipLogLevel, logLevel, allowedSources (a list of
         CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp, officeHours, calendar, registrar, registerUser,
-        registerPassword, registerRetrySeconds (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
+        registerPassword, registerRetrySeconds, units, webhook, webhookToken, messagesLog, outboxIntervalSeconds (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
         each trunk's network with --allow (repeatable); anyone else is answered 403 Forbidden.
 
         Signals: SIGHUP reloads the dialplan and prompts (an invalid plan is refused and the old one kept;
@@ -93,6 +104,11 @@ struct ServeSettings: Codable, Equatable {
         if let v = try args.option("--register-user") { registerUser = v }
         if let v = try args.option("--register-password") { registerPassword = v }
         if let v = try args.intOption("--register-retry-seconds") { registerRetrySeconds = v }
+        if let v = try args.option("--units") { units = v }
+        if let v = try args.option("--webhook") { webhook = v }
+        if let v = try args.option("--webhook-token") { webhookToken = v }
+        if let v = try args.option("--messages-log") { messagesLog = v }
+        if let v = try args.intOption("--outbox-interval") { outboxIntervalSeconds = v }
         let allow = try args.options("--allow")
         if !allow.isEmpty { allowedSources = allow }
         try validate()
@@ -117,6 +133,7 @@ struct ServeSettings: Codable, Equatable {
         guard ["calendar", "always", "never"].contains(officeHours) else {
             throw UsageError("--office-hours must be calendar, always or never")
         }
+        try delivery.validate()
         guard SRTPPolicy(rawValue: srtp) != nil else { throw UsageError("--srtp must be off, optional or required") }
         if tlsPort != 0 {
             guard (1...65535).contains(tlsPort), tlsPort != sipPort else {
@@ -126,6 +143,10 @@ struct ServeSettings: Codable, Equatable {
                 throw UsageError("--tls-port needs --tls-certificate and --tls-private-key (PEM files)")
             }
         }
+    }
+
+    var delivery: DeliverySettings {
+        DeliverySettings(webhook: webhook, token: webhookToken, messagesLog: messagesLog, intervalSeconds: outboxIntervalSeconds)
     }
 
     func sourceNetworks() throws -> [SourcePolicy.Network] {

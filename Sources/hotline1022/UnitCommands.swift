@@ -42,24 +42,26 @@ let unitsListCommand = Command.leaf(
 let unitsImportCommand = Command.leaf(
     "import", "Replace the unit directory with a file (units no longer listed are kept inactive).",
     help: """
-        FILE [--db PATH]
+        FILE --as ADMINISTRATOR [--db PATH]
 
         FILE is JSON like Config/units.json: {"units": [{"code", "name", "kind", "wards"}], "rules": [...]}.
         Kinds: hotline, city_office (exactly one), department, police, ward, commune, special_zone, other.
         The file is checked first; an error names the entry to fix and nothing is changed.
         """
 ) { args in
-    let db = try args.option("--db") ?? "./var/hotline.sqlite"
+    let options = try CaseOptions(&args)
     let file = try args.requiredPositional("the directory file (e.g. Config/units.json)")
     try args.finish()
+    let db = options.database
     let directory: UnitDirectory
     do {
         directory = try UnitDirectory.load(path: file)
     } catch {
         throw CommandFailure("\(error)")
     }
-    let store = try TicketStore(path: db)
-    defer { try? store.close() }
-    try store.importUnits(directory)
+    let w = try options.open()
+    defer { w.close() }
+    try Permissions.check(w.user, .administer)
+    try w.store.importUnits(directory, by: w.user.name)
     print("Đã nhập \(directory.units.count) đơn vị và \(directory.rules.count) quy tắc phân luồng vào \(db).")
 }

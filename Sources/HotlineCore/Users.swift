@@ -1,0 +1,136 @@
+import Foundation
+
+/// What a person may do in the system. A role is stored with each user; every command runs as a user.
+public enum UserRole: String, Codable, Sendable, CaseIterable {
+    /// A hotline agent (tổng đài viên): picks up recorded cases, completes and routes them, confirms results.
+    case agent
+    /// A member of one handling unit: works that unit's tickets only.
+    case unit
+    /// A hotline supervisor: an agent who may also release another agent's claim and read every queue.
+    case supervisor
+    /// An administrator: edits units, users and dialplans; handles no tickets.
+    case administrator
+
+    public var label: String {
+        switch self {
+        case .agent: "Tổng đài viên"
+        case .unit: "Cán bộ đơn vị"
+        case .supervisor: "Giám sát viên"
+        case .administrator: "Quản trị hệ thống"
+        }
+    }
+}
+
+/// A user of the case tools.
+public struct User: Codable, Sendable, Equatable {
+    /// The login name (`--as NAME`): lower-case letters, digits, `.`, `_`, `-`.
+    public var name: String
+    public var displayName: String
+    public var role: UserRole
+    /// The unit a unit member belongs to; nil for every other role.
+    public var unitCode: String?
+    public var active: Bool
+
+    public init(name: String, displayName: String = "", role: UserRole, unitCode: String? = nil, active: Bool = true) {
+        self.name = name
+        self.displayName = displayName
+        self.role = role
+        self.unitCode = unitCode
+        self.active = active
+    }
+
+    /// The role the ticket lifecycle knows this user by; nil for an administrator, who takes no step.
+    public var lifecycleRole: Role? {
+        switch role {
+        case .agent, .supervisor: .hotline
+        case .unit: .unit
+        case .administrator: nil
+        }
+    }
+
+    /// How the audit log names this user.
+    public var actor: Actor { Actor(lifecycleRole ?? .hotline, name) }
+
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64
+            && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) }
+    }
+}
+
+/// Something a user asks to do, checked before the store is touched.
+public enum Operation: Sendable, Equatable {
+    /// The hotline's work on a report: queue, claim, show, listen, complete, refuse, link, guidance, release.
+    case hotlineWork
+    /// Confirming or rejecting a unit's result (Art. 8.5).
+    case review
+    /// Releasing a claim another agent holds.
+    case releaseOthersClaim
+    /// A unit's inbox or a step on a ticket the unit handles.
+    case unitWork(unit: String)
+    /// Reading every open ticket across units (the overdue watch, reports).
+    case oversee
+    /// Editing units, users and dialplans.
+    case administer
+}
+
+/// A refused operation: who, what, and which role may do it.
+public struct PermissionError: Error, Equatable, CustomStringConvertible {
+    public let user: String
+    public let role: UserRole
+    public let reason: String
+    public var description: String { "\(user) (\(role.rawValue)) may not do this: \(reason)" }
+}
+
+public enum Permissions {
+    /// Who may do what (Regulation Art. 7–9 name the hotline, the unit and the City Office; the administrator
+    /// keeps the system's data). Throws a `PermissionError` that names the role that may.
+    public static func check(_ user: User, _ operation: Operation) throws {
+        func deny(_ reason: String) -> PermissionError { PermissionError(user: user.name, role: user.role, reason: reason) }
+        guard user.active else { throw deny("the account is disabled; ask an administrator") }
+        switch operation {
+        case .hotlineWork, .review:
+            guard user.role == .agent || user.role == .supervisor else {
+                throw deny("only hotline agents and supervisors work on reports at the hotline (Art. 7.1, 8.5)")
+            }
+        case .releaseOthersClaim:
+            guard user.role == .supervisor else { throw deny("only a supervisor releases another agent's claim") }
+        case .unitWork(let unit):
+            switch user.role {
+            case .unit:
+                guard user.unitCode == unit else {
+                    throw deny("a unit member sees and works only the tickets of \(user.unitCode ?? "their unit"), not \(unit)")
+                }
+            case .agent, .supervisor:
+                throw deny("only members of unit \(unit) act for it; an agent cannot resolve for a unit (Art. 8)")
+            case .administrator:
+                throw deny("administrators handle no tickets")
+            }
+        case .oversee:
+            guard user.role == .supervisor || user.role == .agent || user.role == .administrator else {
+                throw deny("the overdue watch across units is for the hotline and administrators")
+            }
+        case .administer:
+            guard user.role == .administrator else { throw deny("only administrators edit units, users and dialplans") }
+        }
+    }
+}
+
+/// An agent's hold on a ticket so that two agents never work the same case.
+public struct Claim: Codable, Sendable, Equatable {
+    public var trackingCode: String
+    public var userName: String
+    public var claimedAt: Date
+    public var expiresAt: Date
+    public init(trackingCode: String, userName: String, claimedAt: Date, expiresAt: Date) {
+        self.trackingCode = trackingCode
+        self.userName = userName
+        self.claimedAt = claimedAt
+        self.expiresAt = expiresAt
+    }
+
+    public func isLive(at now: Date) -> Bool { expiresAt > now }
+
+    /// How long a claim lasts unless renewed: long enough to listen and type in a report, short enough that a
+    /// case an agent walked away from comes back well within the 60 minutes of Art. 7.3.
+    public static let defaultDuration: TimeInterval = 15 * 60
+}

@@ -1,0 +1,224 @@
+import Foundation
+import HotlineCore
+
+/// An earlier ticket from the same phone number, as the agent sees it.
+public struct CallerTicket: Codable, Sendable, Equatable {
+    public var trackingCode: String
+    public var status: TicketStatus
+    public var category: HotlineCore.Category?
+    public var summary: String
+    public var receivedAt: Date
+}
+
+/// A ticket in a unit's inbox, or in the hotline's review or watch lists.
+public struct WorkItem: Codable, Sendable, Equatable {
+    public var trackingCode: String
+    public var status: TicketStatus
+    public var category: HotlineCore.Category?
+    public var summary: String
+    public var ward: String
+    public var unitCode: String?
+    public var receivedAt: Date
+    /// The deadline of the current step.
+    public var dueAt: Date?
+    /// The unit's deadline to answer (or the committed date of an extension).
+    public var responseDueAt: Date?
+    public var resolvedAt: Date?
+    public var evidenceCount: Int
+    public var awaitingGuidance: Bool
+    public var confidential: Bool
+}
+
+/// Who may act on a ticket held by a unit, and how the transfer window is counted.
+extension TicketStore {
+    static let workColumns = """
+        t.tracking_code, t.status, t.category, t.summary, t.ward, t.unit_code, t.received_at, t.due_at,
+        t.response_due_at, t.resolved_at,
+        (SELECT count(*) FROM attachments e WHERE e.ticket_id = t.id AND e.kind != 'recording'), t.guidance, t.confidential
+        """
+
+    static func workItem(_ r: Row) -> WorkItem {
+        WorkItem(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
+                 category: r.text(2).flatMap(HotlineCore.Category.init(rawValue:)), summary: r.text(3) ?? "",
+                 ward: r.text(4) ?? "", unitCode: r.text(5), receivedAt: Date(timeIntervalSince1970: r.double(6)),
+                 dueAt: date(r, 7), responseDueAt: date(r, 8), resolvedAt: date(r, 9), evidenceCount: Int(r.int(10)),
+                 awaitingGuidance: r.int(11) != 0, confidential: r.int(12) != 0)
+    }
+
+    // MARK: The hotline
+
+    /// Earlier tickets from the same number, newest first (the agent sees whether the caller rang before).
+    public func callerTickets(_ number: String, except code: String, limit: Int = 20) throws -> [CallerTicket] {
+        guard !number.isEmpty else { return [] }
+        return try db.prepare("""
+            SELECT tracking_code, status, category, summary, received_at FROM tickets
+            WHERE caller_number = ? AND tracking_code != ? ORDER BY received_at DESC LIMIT ?
+            """).query([.text(number), .text(code), .int(Int64(limit))]) { r in
+                CallerTicket(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
+                             category: r.text(2).flatMap(HotlineCore.Category.init(rawValue:)), summary: r.text(3) ?? "",
+                             receivedAt: Date(timeIntervalSince1970: r.double(4)))
+            }
+    }
+
+    /// An agent completes a recorded draft: the details typed in from the recording, then forwarded to the unit
+    /// (the acknowledgement queued), all in one transaction. With no unit given, the router's suggestion is
+    /// taken; when it names no single unit the agent is told to ask the City Office (`guidance`).
+    @discardableResult
+    public func completeDraft(_ code: String, details: TicketDetails, unit: String?, by user: User, at: Date,
+                              context: WorkflowContext) throws -> Ticket {
+        try asHotline(code, user, at: at) {
+            try updateDetails(code, details, by: user.actor, at: at)
+            let target: String
+            if let unit, !unit.isEmpty {
+                target = unit
+            } else {
+                switch try suggestRoute(code) {
+                case .unit(let u, _): target = u
+                case .guidance(_, let reason):
+                    throw StoreError("no single unit for \(code) (\(reason)): name one with --unit, or send it to the "
+                                     + "City Office with `agent guidance` (Art. 7.4)")
+                }
+            }
+            let directive = try loadTicket(code)?.1.category == .directive
+            let office = try unitDirectory().cityOffice?.code
+            if directive, let office, target != office {
+                throw StoreError("a directive goes to the City Office (\(office)), not \(target) (Art. 7.2)")
+            }
+            return try perform(.forward(unit: target), on: code, by: user.actor, at: at, context: context)
+        }
+    }
+
+    /// An agent refuses a draft; the citizen receives the reason (Art. 4.7).
+    @discardableResult
+    public func refuse(_ code: String, reason: String, by user: User, at: Date, context: WorkflowContext) throws -> Ticket {
+        try asHotline(code, user, at: at) {
+            try perform(.refuse(reason: reason), on: code, by: user.actor, at: at, context: context)
+        }
+    }
+
+    /// An agent sends a draft to the City Office for guidance (Art. 7.4: 2 h in office hours, 4 h on days off).
+    @discardableResult
+    public func seekGuidance(_ code: String, reason: String, by user: User, at: Date, context: WorkflowContext) throws -> Ticket {
+        try asHotline(code, user, at: at) {
+            try perform(.seekGuidance(reason: reason), on: code, by: user.actor, at: at, context: context)
+        }
+    }
+
+    /// An agent links a draft to an earlier ticket as the kind they expect. The store decides from the first
+    /// report's status; when the agent's word disagrees (a "duplicate" of a ticket already completed is a
+    /// recurrence: seed 000, 6a) nothing changes and the error says which it is.
+    @discardableResult
+    public func linkDraft(_ code: String, to original: String, as expected: LinkKind, by user: User, at: Date,
+                          context: WorkflowContext) throws -> LinkKind {
+        try asHotline(code, user, at: at) {
+            guard let first = try loadTicket(original)?.1 else { throw StoreError.noTicket(original) }
+            var status = first.status
+            if status == .merged, let root = first.duplicateOf, let r = try loadTicket(root)?.1 { status = r.status }
+            if let kind = DuplicatePolicy.linkKind(originalStatus: status), kind != expected {
+                switch kind {
+                case .recurrence:
+                    throw StoreError("\(original) is completed: a repeat of a completed ticket is a recurrence, a new "
+                                     + "ticket linked to it, never a duplicate (Art. 7.5; seed 000, 6a). Use --recurrence-of")
+                case .duplicate:
+                    throw StoreError("\(original) is still open (\(status.label)): the repeat is a duplicate linked to it "
+                                     + "(Art. 7.5). Use --duplicate-of")
+                }
+            }
+            return try link(code, to: original, by: user.actor, at: at, context: context)
+        }
+    }
+
+    // MARK: Units
+
+    /// A unit's open tickets by deadline (the most urgent first), and those waiting for the hotline's review.
+    public func unitInbox(_ unit: String, by user: User) throws -> [WorkItem] {
+        try Permissions.check(user, .unitWork(unit: unit))
+        return try db.prepare("""
+            SELECT \(Self.workColumns) FROM tickets t
+            WHERE t.unit_code = ? AND t.status IN ('forwarded', 'accepted', 'in_progress', 'transferred', 'resolved')
+            ORDER BY t.status = 'resolved', t.due_at, t.received_at
+            """).query([.text(unit)], Self.workItem)
+    }
+
+    /// Copies an evidence file into the store's folder (`evidence/CODE/`), so the proof outlives the file the
+    /// unit pointed at; returns the copy's path and whether this call made it. The name keeps the original's, prefixed by its SHA-256.
+    public func importEvidence(_ file: String, for code: String) throws -> (path: String, isNew: Bool) {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDir), !isDir.boolValue else {
+            throw StoreError("no evidence file \(file)")
+        }
+        let sha = try SHA256.hexOfFile(atPath: file)
+        let base = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("evidence/\(code)")
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let target = (base as NSString).appendingPathComponent("\(sha.prefix(12))-\((file as NSString).lastPathComponent)")
+        if FileManager.default.fileExists(atPath: target) { return (target, false) }
+        try FileManager.default.copyItem(atPath: file, toPath: target)
+        return (target, true)
+    }
+
+    /// What kind of evidence a file is, from its extension: pictures and video are photos, the rest documents.
+    public static func evidenceKind(of file: String) -> AttachmentKind {
+        let ext = (file as NSString).pathExtension.lowercased()
+        return ["jpg", "jpeg", "png", "heic", "webp", "gif", "bmp", "tif", "tiff", "mp4", "mov", "3gp"].contains(ext) ? .photo : .document
+    }
+
+    /// A unit member takes a step on a ticket their unit holds: evidence files are attached and the step is
+    /// checked and recorded in one transaction, so a refused step leaves no attachment behind. A transfer is
+    /// refused once its window has closed (Art. 8.2f: 1 working day from receipt by the unit, 2 with a field
+    /// check).
+    @discardableResult
+    public func unitStep(_ action: TicketAction, on code: String, evidence: [String] = [], fieldCheck: Bool = false,
+                         by user: User, at: Date, context: WorkflowContext) throws -> Ticket {
+        try db.transaction {
+            guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
+            try Permissions.check(user, .unitWork(unit: t.unitCode ?? "no unit"))
+            if case .transfer = action {
+                let forwardedAt = try db.prepare("SELECT forwarded_at FROM tickets WHERE id = ?").query([.int(id)]) {
+                    Self.date($0, 0)
+                }.first ?? nil
+                let window = DeadlinePolicy.transferWindow(receivedAt: forwardedAt ?? t.receivedAt, fieldCheck: fieldCheck,
+                                                           calendar: context.calendar)
+                guard at <= window else {
+                    let f = DateFormatter()
+                    f.timeZone = TrackingCode.timeZone
+                    f.dateFormat = "HH:mm dd/MM/yyyy"
+                    throw LifecycleError(action: action.name, from: t.status,
+                                         reason: "the window to transfer closed at \(f.string(from: window)) "
+                                             + "(\(fieldCheck ? 2 : 1) working day\(fieldCheck ? "s" : "") after the unit received it)",
+                                         article: "Art. 8.2f")
+                }
+            }
+            for file in evidence where try db.prepare("SELECT count(*) FROM attachments WHERE path = ?")
+                .query([.text(file)], { $0.int(0) })[0] == 0 {
+                try addAttachment(code, kind: Self.evidenceKind(of: file), path: file, by: user.actor, at: at)
+            }
+            return try perform(action, on: code, by: user.actor, at: at, context: context)
+        }
+    }
+
+    // MARK: Review and oversight
+
+    /// Results the units resolved, waiting for the hotline to confirm or send back (Art. 8.5), oldest first.
+    public func pendingReview(by user: User) throws -> [WorkItem] {
+        try Permissions.check(user, .review)
+        return try db.prepare("SELECT \(Self.workColumns) FROM tickets t WHERE t.status = 'resolved' ORDER BY t.resolved_at")
+            .query([], Self.workItem)
+    }
+
+    /// The hotline confirms a unit's result (the citizen's result message queued) or sends it back with a reason.
+    @discardableResult
+    public func review(_ code: String, confirm: Bool, reason: String = "", by user: User, at: Date,
+                       context: WorkflowContext) throws -> Ticket {
+        try Permissions.check(user, .review)
+        return try perform(confirm ? .confirm : .reject(reason: reason), on: code, by: user.actor, at: at, context: context)
+    }
+
+    /// Open tickets overdue, or due within `within` of `now`, most urgent first (letter 6180's Thursday list).
+    public func watchList(now: Date, within: TimeInterval, by user: User, limit: Int = 2000) throws -> [WorkItem] {
+        try Permissions.check(user, .oversee)
+        return try db.prepare("""
+            SELECT \(Self.workColumns) FROM tickets t INDEXED BY tickets_open_due
+            WHERE \(Self.openCondition) AND t.due_at < ? ORDER BY t.due_at LIMIT ?
+            """).query([.double(now.addingTimeInterval(within).timeIntervalSince1970), .int(Int64(limit))], Self.workItem)
+    }
+}

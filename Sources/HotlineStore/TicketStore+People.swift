@@ -1,0 +1,174 @@
+import Foundation
+import HotlineCore
+
+/// Users and agents' claims. User changes go to the audit log with no ticket (ticket_id NULL).
+extension TicketStore {
+    // MARK: Users
+
+    public func userCount() throws -> Int {
+        try db.prepare("SELECT count(*) FROM users").query { Int($0.int(0)) }[0]
+    }
+
+    static func user(_ r: Row) -> User {
+        User(name: r.text(0) ?? "", displayName: r.text(1) ?? "", role: UserRole(rawValue: r.text(2) ?? "") ?? .agent,
+             unitCode: r.text(3), active: r.int(4) != 0)
+    }
+
+    public func user(named name: String) throws -> User? {
+        try db.prepare("SELECT name, display_name, role, unit_code, active FROM users WHERE name = ?")
+            .query([.text(name)], Self.user).first
+    }
+
+    public func users() throws -> [User] {
+        try db.prepare("SELECT name, display_name, role, unit_code, active FROM users ORDER BY role, name").query([], Self.user)
+    }
+
+    /// Adds a user. `by` is the administrator adding it, or nil for the very first user of an empty database
+    /// (who must be an administrator: someone has to be able to add the rest).
+    public func addUser(_ user: User, by admin: User?, at: Date) throws {
+        guard User.isValidName(user.name) else {
+            throw StoreError("'\(user.name)' is not a valid user name: use lower-case letters, digits, '.', '_' or '-'")
+        }
+        try db.transaction {
+            if let admin {
+                try Permissions.check(admin, .administer)
+            } else {
+                guard try userCount() == 0 else {
+                    throw StoreError("users exist already: add more as an administrator (--as NAME)")
+                }
+                guard user.role == .administrator else {
+                    throw StoreError("the first user must be an administrator (--role administrator)")
+                }
+            }
+            guard try self.user(named: user.name) == nil else { throw StoreError("user \(user.name) exists already") }
+            if user.role == .unit {
+                guard let unit = user.unitCode, !unit.isEmpty else {
+                    throw StoreError("a unit member needs --unit CODE (see `hotline1022 units list`)")
+                }
+                guard try unitDirectory().unit(unit) != nil else {
+                    throw StoreError("unknown unit \(unit): see `hotline1022 units list` (import the directory first)")
+                }
+            } else if user.unitCode != nil {
+                throw StoreError("only a unit member (--role unit) belongs to a unit")
+            }
+            try db.prepare("""
+                INSERT INTO users (name, display_name, role, unit_code, active, created_at) VALUES (?, ?, ?, ?, 1, ?)
+                """).run([.text(user.name), .text(user.displayName), .text(user.role.rawValue), .optional(user.unitCode),
+                          .double(at.timeIntervalSince1970)])
+            try auditSystem(at: at, actor: admin.map { "administrator:\($0.name)" } ?? "setup", action: "user-add",
+                            after: ["user": user.name, "role": user.role.rawValue, "unit": user.unitCode])
+        }
+    }
+
+    /// Disables or re-enables a user; a disabled user's commands are refused, and their history stays.
+    public func setUserActive(_ name: String, _ active: Bool, by admin: User, at: Date) throws {
+        try db.transaction {
+            try Permissions.check(admin, .administer)
+            guard let u = try user(named: name) else { throw StoreError("no user \(name): see `hotline1022 users list`") }
+            guard u.name != admin.name || active else { throw StoreError("an administrator cannot disable their own account") }
+            try db.prepare("UPDATE users SET active = ? WHERE name = ?").run([.int(active ? 1 : 0), .text(name)])
+            if !active { try db.prepare("DELETE FROM claims WHERE user_name = ?").run([.text(name)]) }
+            try auditSystem(at: at, actor: "administrator:\(admin.name)", action: active ? "user-enable" : "user-disable",
+                            after: ["user": name])
+        }
+    }
+
+    /// The user a command runs as: must exist and be active.
+    public func authenticate(_ name: String) throws -> User {
+        guard let u = try user(named: name) else {
+            if try userCount() == 0 {
+                throw StoreError("no users yet: create the first administrator with `hotline1022 users add NAME --role administrator`")
+            }
+            throw StoreError("no user '\(name)': an administrator adds users with `hotline1022 users add`")
+        }
+        guard u.active else { throw StoreError("user \(name) is disabled: ask an administrator") }
+        return u
+    }
+
+    func auditSystem(at: Date, actor: String, action: String, after: [String: String?]) throws {
+        try db.prepare("INSERT INTO audit_log (ticket_id, at, actor, action, before, after) VALUES (NULL, ?, ?, ?, NULL, ?)")
+            .run([.double(at.timeIntervalSince1970), .text(actor), .text(action), .text(Self.json(after))])
+    }
+
+    // MARK: Claims
+
+    /// The hotline holds a ticket while it is a draft or came back from a unit.
+    static let hotlineHeld: Set<TicketStatus> = [.draft, .returned]
+
+    func liveClaim(_ ticketID: Int64, code: String, at: Date) throws -> Claim? {
+        try db.prepare("SELECT user_name, claimed_at, expires_at FROM claims WHERE ticket_id = ? AND expires_at > ?")
+            .query([.int(ticketID), .double(at.timeIntervalSince1970)]) { r in
+                Claim(trackingCode: code, userName: r.text(0) ?? "", claimedAt: Date(timeIntervalSince1970: r.double(1)),
+                      expiresAt: Date(timeIntervalSince1970: r.double(2)))
+            }.first
+    }
+
+    /// The live claim on a ticket, if any.
+    public func claim(of code: String, at: Date) throws -> Claim? {
+        guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
+        return try liveClaim(id, code: code, at: at)
+    }
+
+    /// Claims a ticket for an agent, exclusively, until `at + duration`. Claiming one's own claim again renews
+    /// it. The write lock is taken first (BEGIN IMMEDIATE), so of two agents racing, one wins and the other is
+    /// told who holds it.
+    @discardableResult
+    public func claim(_ code: String, by user: User, at: Date, duration: TimeInterval = Claim.defaultDuration) throws -> Claim {
+        try Permissions.check(user, .hotlineWork)
+        return try db.transaction {
+            guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
+            guard Self.hotlineHeld.contains(t.status) else {
+                throw StoreError("\(code) is \(t.status.rawValue) (\(t.status.label)): there is nothing for the hotline to pick up")
+            }
+            if let held = try liveClaim(id, code: code, at: at), held.userName != user.name {
+                throw ClaimConflict(claim: held)
+            }
+            let claim = Claim(trackingCode: code, userName: user.name, claimedAt: at, expiresAt: at.addingTimeInterval(duration))
+            try db.prepare("""
+                INSERT INTO claims (ticket_id, user_name, claimed_at, expires_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (ticket_id) DO UPDATE SET user_name = excluded.user_name, claimed_at = excluded.claimed_at,
+                    expires_at = excluded.expires_at
+                """).run([.int(id), .text(user.name), .double(at.timeIntervalSince1970), .double(claim.expiresAt.timeIntervalSince1970)])
+            try audit(id, at: at, actor: user.actor, action: "claim", before: nil,
+                      after: ["until": ISO8601DateFormatter().string(from: claim.expiresAt)])
+            return claim
+        }
+    }
+
+    /// Gives a claim up. An agent releases their own; a supervisor may release anyone's.
+    public func release(_ code: String, by user: User, at: Date) throws {
+        try Permissions.check(user, .hotlineWork)
+        try db.transaction {
+            guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
+            guard let held = try liveClaim(id, code: code, at: at) else { throw StoreError("\(code) is not claimed by anyone") }
+            if held.userName != user.name { try Permissions.check(user, .releaseOthersClaim) }
+            try db.prepare("DELETE FROM claims WHERE ticket_id = ?").run([.int(id)])
+            try audit(id, at: at, actor: user.actor, action: "release", before: ["claimed_by": held.userName], after: nil)
+        }
+    }
+
+    /// Runs a hotline step on a ticket in one transaction: refused if another agent holds a live claim on it,
+    /// and the claim (done with) is dropped when the step commits.
+    func asHotline<T>(_ code: String, _ user: User, at: Date, _ body: () throws -> T) throws -> T {
+        try Permissions.check(user, .hotlineWork)
+        return try db.transaction {
+            guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
+            if let held = try liveClaim(id, code: code, at: at), held.userName != user.name { throw ClaimConflict(claim: held) }
+            let result = try body()
+            try db.prepare("DELETE FROM claims WHERE ticket_id = ?").run([.int(id)])
+            return result
+        }
+    }
+}
+
+/// Another agent holds the ticket.
+public struct ClaimConflict: Error, CustomStringConvertible, Equatable {
+    public let claim: Claim
+    public var description: String {
+        let f = DateFormatter()
+        f.timeZone = TrackingCode.timeZone
+        f.dateFormat = "HH:mm dd/MM/yyyy"
+        return "\(claim.trackingCode) is claimed by \(claim.userName) until \(f.string(from: claim.expiresAt)) "
+            + "(Asia/Ho_Chi_Minh); ask them, or a supervisor, to release it"
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+
+/// The options every case command shares: the database, who runs it, and the administrators' data files.
+///   --db PATH          (default ./var/hotline.sqlite)
+///   --as USER          (default $HOTLINE1022_USER)
+///   --config-dir DIR   (default $HOTLINE1022_CONFIG, else ./Config): calendar.json, templates.vi.json
+struct CaseOptions {
+    var database: String
+    var userName: String?
+    var configDirectory: String
+
+    static let userVariable = "HOTLINE1022_USER"
+    static let help = "--db PATH (default ./var/hotline.sqlite); --as USER (or $\(userVariable)); "
+        + "--config-dir DIR (or $HOTLINE1022_CONFIG, default ./Config)"
+
+    init(_ args: inout Arguments) throws {
+        let env = ProcessInfo.processInfo.environment
+        database = try args.option("--db") ?? "./var/hotline.sqlite"
+        userName = try args.option("--as") ?? env[Self.userVariable].flatMap { $0.isEmpty ? nil : $0 }
+        configDirectory = try args.option("--config-dir") ?? env["HOTLINE1022_CONFIG"] ?? "Config"
+    }
+
+    /// Opens the store and checks the user: a known, active account.
+    func open() throws -> Workplace {
+        guard let name = userName else {
+            throw UsageError("say who you are: --as USER, or set \(Self.userVariable)")
+        }
+        let store = try openStore(database)
+        do {
+            return Workplace(store: store, user: try store.authenticate(name), options: self)
+        } catch {
+            try? store.close()
+            throw CommandFailure("\(error)")
+        }
+    }
+}
+
+/// An open store and the user a command runs as.
+struct Workplace {
+    let store: TicketStore
+    let user: User
+    let options: CaseOptions
+
+    /// The calendar and message templates the workflow needs, read from the administrators' files.
+    func context() throws -> WorkflowContext {
+        let dir = options.configDirectory
+        let calendarPath = (dir as NSString).appendingPathComponent("calendar.json")
+        let templatesPath = (dir as NSString).appendingPathComponent("templates.vi.json")
+        do {
+            let calendar = try WorkingCalendar.load(path: calendarPath)
+            let templates = try NotificationTemplates.load(path: templatesPath)
+            return WorkflowContext(calendar: calendar, templates: templates)
+        } catch {
+            throw CommandFailure("\(error) (the data files live in \(dir)/; pass --config-dir DIR)")
+        }
+    }
+
+    func close() { try? store.close() }
+}
+
+/// A tracking code argument, checked for its shape before the database is asked.
+func trackingCodeArgument(_ args: inout Arguments) throws -> String {
+    let code = try args.requiredPositional("a tracking code (e.g. 20260610-0134036)")
+    guard TrackingCode.isValid(code) else {
+        throw UsageError("'\(code)' is not a tracking code; it looks like 20260610-0134036 (date, dash, 7 digits)")
+    }
+    return code
+}
+
+/// "còn 42 phút" / "quá hạn 1 giờ 5 phút": how long until (or since) a deadline, for people.
+func timeLeft(_ due: Date?, now: Date) -> String {
+    guard let due else { return "không có hạn" }
+    let seconds = Int(due.timeIntervalSince(now))
+    let m = abs(seconds) / 60
+    let text = m >= 24 * 60 ? "\(m / 1440) ngày \((m % 1440) / 60) giờ" : m >= 60 ? "\(m / 60) giờ \(m % 60) phút" : "\(m) phút"
+    return seconds < 0 ? "QUÁ HẠN \(text)" : "còn \(text)"
+}
+
+/// A committed date: `2026-06-20` means the end of that working day (17:00 Vietnam time), a time may be given.
+func parseCommitment(_ s: String, option: String) throws -> Date {
+    let d = try parseVietnamDate(s, option: option)
+    return s.contains("T") ? d : d.addingTimeInterval(17 * 3600)
+}
