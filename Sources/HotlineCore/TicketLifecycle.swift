@@ -133,7 +133,7 @@ public enum TicketLifecycle {
             try require(.unit, "Art. 8.1c")
             guard status == .accepted || status == .inProgress else { throw fail("accept the ticket first", "Art. 8") }
             guard evidence > 0 else {
-                throw fail("a result needs at least one evidence attachment (photo, document, minutes)", "Art. 8.1c")
+                throw fail("a result needs at least one evidence attachment of its own (photo, document, minutes)", "Art. 8.1c")
             }
             return .resolved
         case .confirm:

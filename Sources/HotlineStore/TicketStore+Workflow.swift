@@ -240,9 +240,12 @@ extension TicketStore {
     public func perform(_ action: TicketAction, on code: String, by actor: Actor, at: Date,
                         context: WorkflowContext) throws -> Ticket {
         try db.transaction {
-            guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
-            let evidence = try db.prepare("SELECT count(*) FROM attachments WHERE ticket_id = ? AND kind != 'recording'")
-                .query([.int(id)]) { Int($0.int(0)) }[0]
+            guard let (id, t, stepStartedAt) = try loadTicket(code) else { throw StoreError.noTicket(code) }
+            // A result or an extension brings evidence of its own: files attached since the ticket's last step
+            // (seed 000, 6b: results "done" on the strength of nothing, or of an older photo).
+            let evidence = try db.prepare("""
+                SELECT count(*) FROM attachments WHERE ticket_id = ? AND kind != 'recording' AND added_at > ?
+                """).query([.int(id), .double(stepStartedAt.timeIntervalSince1970)]) { Int($0.int(0)) }[0]
             var checked = action
             switch action {
             case .resolve: checked = .resolve(evidenceCount: evidence)
