@@ -10,22 +10,28 @@ let ticketCommands = Command.group("ticket", "Look at one ticket: every field, o
 let ticketShowCommand = Command.leaf(
     "show", "Show a ticket: status, deadline, reporter, unit, links, attachments.",
     help: """
-        CODE [--db PATH] [--json] [--public]
+        CODE [--json] [--public] \(CaseOptions.help)
 
         CODE is the tracking code, e.g. 20260610-0134036. --public shows only what may be published
-        (Art. 9.2: no personal data; a confidentiality request hides the place and the wording too).
-        --json prints the same for scripts. The database defaults to ./var/hotline.sqlite.
+        (Art. 9.2: no personal data; a confidentiality request hides the place and the wording too) and
+        needs no user. The whole ticket is for the hotline and for members of the ticket's unit (--as).
+        --json prints the same for scripts.
         """
 ) { args in
-    let db = try args.option("--db") ?? "./var/hotline.sqlite"
+    let options = try CaseOptions(&args)
     let json = args.flag("--json")
     let publicOnly = args.flag("--public")
-    let code = try args.requiredPositional("a tracking code (e.g. 20260610-0134036)")
+    let code = try trackingCodeArgument(&args)
     try args.finish()
-    guard TrackingCode.isValid(code) else {
-        throw UsageError("'\(code)' is not a tracking code; it looks like 20260610-0134036 (date, dash, 7 digits)")
+    let store: TicketStore
+    let w: Workplace?
+    if publicOnly {
+        store = try openStore(options.database)
+        w = nil
+    } else {
+        w = try options.open()
+        store = w!.store
     }
-    let store = try openStore(db)
     defer { try? store.close() }
     let now = Date()
     if publicOnly {
@@ -41,6 +47,7 @@ let ticketShowCommand = Command.leaf(
         return
     }
     guard let t = try store.ticket(code) else { throw CommandFailure("Không tìm thấy phản ánh mã số \(code).") }
+    try checkMayRead(t, w!.user)
     if json { return try printJSON(t) }
     let units = try store.unitDirectory()
     let overdue = t.isOverdue(at: now)
@@ -81,17 +88,21 @@ let ticketShowCommand = Command.leaf(
 let ticketHistoryCommand = Command.leaf(
     "history", "Show a ticket's audit log: who did what, when, before and after.",
     help: """
-        CODE [--db PATH] [--json]
+        CODE [--json] \(CaseOptions.help)
 
         The audit log is append-only; personal data that changed is shown as changed, without its value.
+        For the hotline and for members of the ticket's unit.
         """
 ) { args in
-    let db = try args.option("--db") ?? "./var/hotline.sqlite"
+    let options = try CaseOptions(&args)
     let json = args.flag("--json")
-    let code = try args.requiredPositional("a tracking code (e.g. 20260610-0134036)")
+    let code = try trackingCodeArgument(&args)
     try args.finish()
-    let store = try openStore(db)
-    defer { try? store.close() }
+    let w = try options.open()
+    let store = w.store
+    defer { w.close() }
+    guard let t = try store.ticket(code) else { throw CommandFailure("Không tìm thấy phản ánh mã số \(code).") }
+    try checkMayRead(t, w.user)
     let entries: [AuditEntry]
     do {
         entries = try store.history(code)
@@ -118,5 +129,14 @@ func attachmentLabel(_ kind: AttachmentKind) -> String {
     case .recording: "Ghi âm"
     case .photo: "Hình ảnh"
     case .document: "Tài liệu"
+    }
+}
+
+/// A whole ticket carries personal data: the hotline reads every ticket, a unit member only their unit's.
+func checkMayRead(_ t: Ticket, _ user: User) throws {
+    if user.role == .unit {
+        try Permissions.check(user, .unitWork(unit: t.unitCode ?? "no unit"))
+    } else {
+        try Permissions.check(user, .hotlineWork)
     }
 }

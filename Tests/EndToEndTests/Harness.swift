@@ -131,9 +131,26 @@ enum E2E {
         let interrupted: Bool
     }
 
+    /// Makes sure the database has an administrator `e2e-admin` and an agent `e2e-agent` (the case commands
+    /// run as a user); each is added once, the first as the database's first user.
+    static func ensureAgent(database: String) throws {
+        let users = try execute(binary, ["users", "list", "--json", "--db", database, "--as", "e2e-admin"], timeout: 30)
+        if users.status == 0, users.stdout.contains("\"e2e-agent\"") { return }
+        if users.status != 0 {
+            let first = try execute(binary, ["users", "add", "e2e-admin", "--role", "administrator", "--db", database], timeout: 30)
+            guard first.status == 0 else {
+                throw CommandFailed(description: "users add e2e-admin exited \(first.status): \(first.stderr)")
+            }
+        }
+        let agent = try execute(binary, ["users", "add", "e2e-agent", "--role", "agent", "--as", "e2e-admin", "--db", database],
+                                timeout: 30)
+        guard agent.status == 0 else { throw CommandFailed(description: "users add e2e-agent exited \(agent.status): \(agent.stderr)") }
+    }
+
     /// The drafts waiting for an agent, as `hotline1022 agent queue --json` prints them.
     static func drafts(database: String) throws -> [Draft] {
-        let result = try execute(binary, ["agent", "queue", "--json", "--db", database], timeout: 30)
+        try ensureAgent(database: database)
+        let result = try execute(binary, ["agent", "queue", "--json", "--db", database, "--as", "e2e-agent"], timeout: 30)
         guard result.status == 0, !result.timedOut else {
             throw CommandFailed(description: "hotline1022 agent queue --json --db \(database) "
                                 + (result.timedOut ? "did not finish in 30 s" : "exited \(result.status)") + ": \(result.stderr)")
@@ -275,6 +292,8 @@ final class GatewayProcess {
             "--db", database, "--recordings", recordings,
             "--dialplan", E2E.repo + "/Dialplans/hotline-1022.json", "--prompts", E2E.repo + "/Prompts/vi",
             "--drain-seconds", "3", "--office-hours", "always",
+            "--units", E2E.repo + "/Config/units.json", "--calendar", E2E.repo + "/Config/calendar.json",
+            "--messages-log", dir + "/messages.log", "--outbox-interval", "1",
         ] + extra
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
