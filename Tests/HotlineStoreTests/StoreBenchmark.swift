@@ -47,6 +47,19 @@ final class StoreBenchmark: XCTestCase {
         let (monthly, monthlyMs) = try time("monthly Form 01, cumulative over all tickets") {
             try store.monthlyReport(from: vn("2026-05-01T00:00:00"), to: vn("2026-06-01T00:00:00"), asOf: end)
         }
+        // Issue 5's lists at the same size: a unit's inbox, the hotline's review list, the overdue watch.
+        if try store.userCount() == 0 {
+            let admin = User(name: "admin", role: .administrator)
+            try store.addUser(admin, by: nil, at: end)
+            try store.addUser(User(name: "agent", role: .agent), by: admin, at: end)
+            try store.addUser(User(name: "unit", role: .unit, unitCode: units[2]), by: admin, at: end)
+        }
+        let agentUser = try XCTUnwrap(store.user(named: "agent"))
+        let unitUser = try XCTUnwrap(store.user(named: "unit"))
+        let (inbox, _) = try time("unit inbox of \(units[2])") { try store.unitInbox(units[2], by: unitUser) }
+        let (pending, _) = try time("review pending") { try store.pendingReview(by: agentUser) }
+        let (watch, _) = try time("overdue watch (due within 1 h)") { try store.watchList(now: end, within: 3600, by: agentUser) }
+        print("bench: inbox \(inbox.count), pending review \(pending.count), overdue or due within 1 h \(watch.count)")
         try store.close()
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.intValue ?? 0

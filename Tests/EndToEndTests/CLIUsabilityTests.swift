@@ -1,0 +1,95 @@
+import Foundation
+import XCTest
+
+/// The command line as a new user meets it: every command's --help, and the error for a wrong code, a wrong
+/// role, a missing field, an unknown user.
+final class CLIUsabilityTests: XCTestCase {
+    func hl(_ args: [String]) throws -> E2E.Output { try E2E.execute(E2E.binary, args, timeout: 30) }
+
+    /// The subcommands a group's help lists (the lines under "Commands:").
+    func subcommands(_ path: [String]) throws -> [String] {
+        let out = try hl(path + ["--help"])
+        XCTAssertEqual(out.status, 0, "\(path) --help: \(out.stderr)")
+        guard let start = out.stdout.range(of: "Commands:\n") else { return [] }
+        return out.stdout[start.upperBound...].split(separator: "\n").prefix { $0.hasPrefix("  ") }
+            .compactMap { $0.split(separator: " ").first.map(String.init) }
+    }
+
+    func testEveryCommandHasHelp() throws {
+        var leaves: [[String]] = []
+        var groups: [[String]] = [[]]
+        while let path = groups.popLast() {
+            let children = try subcommands(path)
+            if children.isEmpty { leaves.append(path) } else { groups += children.map { path + [$0] } }
+        }
+        let expected: Set<String> = [
+            "agent queue", "agent claim", "agent show", "agent listen", "agent complete", "agent refuse", "agent link",
+            "agent guidance", "agent release", "unit inbox", "unit accept", "unit progress", "unit extend", "unit resolve",
+            "unit transfer", "unit return", "review pending", "review confirm", "review reject", "overdue", "outbox run",
+            "outbox list", "users add", "users list", "users disable", "users enable", "ticket show", "units import",
+        ]
+        let found = Set(leaves.map { $0.joined(separator: " ") })
+        XCTAssertTrue(expected.isSubset(of: found), "missing: \(expected.subtracting(found).sorted())")
+        for leaf in leaves {
+            let out = try hl(leaf + ["--help"])
+            XCTAssertEqual(out.status, 0, "\(leaf) --help")
+            XCTAssertTrue(out.stdout.hasPrefix("Usage: hotline1022 \(leaf.joined(separator: " "))"), "\(leaf): \(out.stdout)")
+            XCTAssertGreaterThan(out.stdout.count, 40, "\(leaf) --help says more than its name")
+        }
+        XCTAssertEqual(try hl(["agent", "nonsense"]).status, 64)
+        XCTAssertTrue(try hl(["agent", "nonsense"]).stderr.contains("Known: queue"), "an unknown command lists the known ones")
+    }
+
+    func testErrorsSayWhatIsWrongAndWhatToDo() throws {
+        let dir = try E2E.tempDir("cli")
+        let db = dir + "/h.sqlite"
+        let config = ["--config-dir", E2E.repo + "/Config"]
+        func expect(_ args: [String], status: Int32, saying needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            let out = try hl(args + ["--db", db])
+            XCTAssertEqual(out.status, status, "\(args): \(out.stderr)", file: file, line: line)
+            XCTAssertTrue(out.stderr.contains(needle), "\(args) should say '\(needle)': \(out.stderr)", file: file, line: line)
+        }
+        try expect(["agent", "queue", "--as", "lan"], status: 1, saying: "no database at")
+        try expect(["users", "add", "lan", "--role", "agent"], status: 1, saying: "the first user must be an administrator")
+        XCTAssertEqual(try hl(["users", "add", "admin", "--role", "administrator", "--db", db]).status, 0)
+        try expect(["agent", "queue"], status: 64, saying: "--as USER")
+        try expect(["agent", "queue", "--as", "nobody"], status: 1, saying: "no user 'nobody'")
+        try expect(["users", "add", "lan", "--role", "boss", "--as", "admin"], status: 64, saying: "--role must be one of")
+        try expect(["users", "add", "hoa", "--role", "unit", "--unit", "P-LECHAN", "--as", "admin"], status: 1,
+                   saying: "unknown unit P-LECHAN")
+        XCTAssertEqual(try hl(["units", "import", E2E.repo + "/Config/units.json", "--db", db, "--as", "admin"]).status, 0)
+        XCTAssertEqual(try hl(["users", "add", "lan", "--role", "agent", "--db", db, "--as", "admin"]).status, 0)
+        XCTAssertEqual(try hl(["users", "add", "hoa", "--role", "unit", "--unit", "P-LECHAN", "--db", db, "--as", "admin"]).status, 0)
+
+        // A wrong code: malformed, or well-formed and unknown.
+        try expect(["agent", "claim", "12345", "--as", "lan"], status: 64, saying: "looks like 20260610-0134036")
+        try expect(["agent", "claim", "20260101-0000001", "--as", "lan"], status: 1, saying: "no ticket 20260101-0000001")
+        try expect(["agent", "show", "20260101-0000001", "--as", "lan"], status: 1, saying: "Không tìm thấy")
+        try expect(["unit", "accept", "20260101-0000001", "--as", "hoa"] + config, status: 1, saying: "no ticket")
+        // A wrong role.
+        try expect(["agent", "queue", "--as", "hoa"], status: 77, saying: "only hotline agents")
+        try expect(["unit", "inbox", "SXD", "--as", "hoa"], status: 77, saying: "not SXD")
+        try expect(["units", "import", E2E.repo + "/Config/units.json", "--as", "lan"], status: 77, saying: "only administrators")
+        try expect(["users", "add", "x", "--role", "agent", "--as", "lan"], status: 77, saying: "only administrators")
+        try expect(["overdue", "--as", "hoa"], status: 77, saying: "may not")
+        // A missing field.
+        try expect(["agent", "complete", "20260101-0000001", "--name", "An", "--as", "lan"] + config, status: 64,
+                   saying: "missing --address, --summary, --category, --topic, --ward")
+        try expect(["agent", "complete", "20260101-0000001", "--name", "An", "--address", "x", "--summary", "y", "--category",
+                    "roads", "--topic", "field_report", "--ward", "Lê Chân", "--as", "lan"] + config, status: 64,
+                   saying: "--category must be one of")
+        try expect(["agent", "refuse", "20260101-0000001", "--as", "lan"], status: 64, saying: "missing required option --reason")
+        try expect(["agent", "link", "20260101-0000001", "--as", "lan"], status: 64, saying: "exactly one of --duplicate-of")
+        try expect(["unit", "extend", "20260101-0000001", "--note", "x", "--as", "hoa"], status: 64,
+                   saying: "missing required option --until")
+        try expect(["unit", "extend", "20260101-0000001", "--until", "next week", "--note", "x", "--as", "hoa"], status: 64,
+                   saying: "--until expects a date")
+        try expect(["unit", "resolve", "20260101-0000001", "--evidence", dir + "/nothing.jpg", "--as", "hoa"] + config, status: 1,
+                   saying: "no evidence file")
+        try expect(["agent", "queue", "--as", "lan", "--colour"], status: 64, saying: "unknown option --colour")
+        try expect(["agent", "complete", "20260101-0000001", "--as", "lan", "--config-dir", dir] + ["--name", "An", "--address",
+                    "x", "--summary", "y", "--category", "infrastructure", "--topic", "field_report", "--ward", "Lê Chân"],
+                   status: 1, saying: "pass --config-dir DIR")
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
