@@ -85,6 +85,12 @@ extension TicketStore {
         return u
     }
 
+    /// Records an administrator's change made outside the database (a dialplan installed) in the audit log.
+    public func recordAdministration(_ action: String, _ details: [String: String?], by admin: User, at: Date) throws {
+        try Permissions.check(admin, .administer)
+        try db.transaction { try auditSystem(at: at, actor: "administrator:\(admin.name)", action: action, after: details) }
+    }
+
     func auditSystem(at: Date, actor: String, action: String, after: [String: String?]) throws {
         try db.prepare("INSERT INTO audit_log (ticket_id, at, actor, action, before, after) VALUES (NULL, ?, ?, ?, NULL, ?)")
             .run([.double(at.timeIntervalSince1970), .text(actor), .text(action), .text(Self.json(after))])

@@ -12,9 +12,6 @@ public final class TicketStore: @unchecked Sendable {
     let db: Connection
     public let path: String
 
-    /// The agent's deadline for a new report: receive, classify and forward within 60 minutes (Art. 7.1).
-    public static let agentDeadline: TimeInterval = 60 * 60
-
     public init(path: String) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
@@ -37,7 +34,9 @@ public final class TicketStore: @unchecked Sendable {
     /// Stores a phone draft in one transaction and returns its tracking code `YYYYMMDD-NNNNNNN`.
     /// Idempotent per recording: filing the same recording twice (a recovery after a crash that came
     /// right after the first commit) returns the first code.
-    public func createPhoneDraft(_ draft: PhoneDraft) throws -> String {
+    /// The hotline's deadline follows the caller's category (Art. 7.3: 60 minutes; a suggestion 1 working day,
+    /// Art. 8.3a), counted on `calendar`.
+    public func createPhoneDraft(_ draft: PhoneDraft, calendar: WorkingCalendar = WorkingCalendar()) throws -> String {
         try db.transaction {
             if let path = draft.recordingPath,
                let existing = try db.prepare("""
@@ -58,7 +57,8 @@ public final class TicketStore: @unchecked Sendable {
                 """).run([
                     .text(code), .optional(draft.category?.rawValue), .text(draft.callerNumber),
                     .int(draft.confidential == true ? 1 : 0), .double(received),
-                    .double(received + TicketStore.agentDeadline), .text(draft.callID), .text(draft.dialplanVersion),
+                    .double(DeadlinePolicy.hotlineStep(category: draft.category, receivedAt: draft.receivedAt, returnedAt: nil)
+                        .due(calendar).timeIntervalSince1970), .text(draft.callID), .text(draft.dialplanVersion),
                     .int(draft.interrupted ? 1 : 0), .double(now), .double(now), .double(received),
                 ])
             let ticket = db.lastInsertRowID

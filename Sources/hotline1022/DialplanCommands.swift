@@ -1,9 +1,52 @@
 import Foundation
+import HotlineCore
 import IVR
 
 let dialplanCommands = Command.group("dialplan", "Tools for administrators who edit the IVR menus.", [
-    dialplanValidateCommand, dialplanSimulateCommand, dialplanGraphCommand,
+    dialplanValidateCommand, dialplanSimulateCommand, dialplanGraphCommand, dialplanInstallCommand,
 ])
+
+let dialplanInstallCommand = Command.leaf(
+    "install", "Put a checked dialplan live (administrators): validated with its prompts, swapped in whole, audited.",
+    help: """
+        FILE --as ADMINISTRATOR [--to LIVE_FILE] [--prompts DIR] [--db PATH]
+
+        Validates FILE as `dialplan validate` does, prompts included (--prompts, default Prompts/vi); a plan
+        with any problem is refused and the live file is not touched. Otherwise FILE is written beside
+        --to (default Dialplans/hotline-1022.json) and renamed over it in one step, so a running gateway
+        never reads half a file: it reloads within a second (new calls get the new menu). The change is
+        recorded in the audit log with the plan's version and SHA-256.
+        """
+) { args in
+    let options = try CaseOptions(&args)
+    let target = try args.option("--to") ?? "Dialplans/hotline-1022.json"
+    let prompts = try args.option("--prompts") ?? "Prompts/vi"
+    let agents = try args.option("--agents-uri") ?? ServeSettings().agentsURI
+    let path = try args.requiredPositional("the dialplan FILE to install")
+    try args.finish()
+    let w = try options.open()
+    defer { w.close() }
+    guard w.user.role == .administrator else {
+        throw CommandFailure("only administrators install dialplans; \(w.user.name) is \(w.user.role.rawValue)")
+    }
+    guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
+    let (plan, problems) = DialplanLoader.check(data, promptDirectory: prompts, variables: ["agentsURI": agents])
+    guard problems.isEmpty, let plan else {
+        for p in problems { print("\(path): \(p)") }
+        throw CommandFailure("\(problems.count) problem(s) in \(path); \(target) is unchanged")
+    }
+    let temporary = target + ".installing"
+    do {
+        try data.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, target) == 0 else { throw CommandFailure(String(cString: strerror(errno))) }
+    } catch {
+        try? FileManager.default.removeItem(atPath: temporary)
+        throw CommandFailure("cannot write \(target): \(error)")
+    }
+    try w.store.recordAdministration("dialplan-install", ["file": target, "version": plan.version,
+                                                          "sha256": SHA256.hex(data)], by: w.user, at: Date())
+    print("Đã cài kịch bản \(plan.version) vào \(target) (\(plan.nodes.count) nút). Tổng đài đang chạy tự nạp lại.")
+}
 
 private let planVariablesHelp = """
     --agents-uri URI stands for ${agentsURI} in the plan (default sip:agents@127.0.0.1:5070, as serve).

@@ -64,7 +64,7 @@ final class PhoneDesk: ReportDesk, @unchecked Sendable {
             recordingDurationMs: report.recordingDurationMs, recordingSHA256: sha,
             dialplanVersion: report.dialplanVersion, interrupted: report.interrupted)
         do {
-            return .success(try store.createPhoneDraft(draft))
+            return .success(try store.createPhoneDraft(draft, calendar: calendar))
         } catch {
             return .failure(ReportDeskError("\(error)"))
         }

@@ -27,6 +27,7 @@ final class CLIUsabilityTests: XCTestCase {
             "agent guidance", "agent release", "unit inbox", "unit accept", "unit progress", "unit extend", "unit resolve",
             "unit transfer", "unit return", "review pending", "review confirm", "review reject", "overdue", "outbox run",
             "outbox list", "users add", "users list", "users disable", "users enable", "ticket show", "units import",
+            "dialplan install",
         ]
         let found = Set(leaves.map { $0.joined(separator: " ") })
         XCTAssertTrue(expected.isSubset(of: found), "missing: \(expected.subtracting(found).sorted())")
@@ -38,6 +39,37 @@ final class CLIUsabilityTests: XCTestCase {
         }
         XCTAssertEqual(try hl(["agent", "nonsense"]).status, 64)
         XCTAssertTrue(try hl(["agent", "nonsense"]).stderr.contains("Known: queue"), "an unknown command lists the known ones")
+    }
+
+    func testOnlyAnAdministratorInstallsADialplanAndOnlyAValidOne() throws {
+        let dir = try E2E.tempDir("install")
+        let db = dir + "/h.sqlite"
+        let live = dir + "/live.json"
+        let original = try String(contentsOfFile: E2E.repo + "/Dialplans/hotline-1022.json", encoding: .utf8)
+        try "{}".write(toFile: live, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try hl(["users", "add", "admin", "--role", "administrator", "--db", db]).status, 0)
+        XCTAssertEqual(try hl(["users", "add", "lan", "--role", "agent", "--db", db, "--as", "admin"]).status, 0)
+        let edited = dir + "/edited.json"
+        try original.replacingOccurrences(of: "hotline-1022/2026-11-22.1", with: "hotline-1022/install-test")
+            .write(toFile: edited, atomically: true, encoding: .utf8)
+        let broken = dir + "/broken.json"
+        try original.replacingOccurrences(of: #""type": "hangup""#, with: #""type": "hangupp""#)
+            .write(toFile: broken, atomically: true, encoding: .utf8)
+        func install(_ file: String, as user: String) throws -> E2E.Output {
+            try hl(["dialplan", "install", file, "--to", live, "--prompts", E2E.repo + "/Prompts/vi", "--db", db, "--as", user])
+        }
+        let agent = try install(edited, as: "lan")
+        XCTAssertEqual(agent.status, 1)
+        XCTAssertTrue(agent.stderr.contains("only administrators"), agent.stderr)
+        let refused = try install(broken, as: "admin")
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stdout.contains("hangupp") && refused.stderr.contains("unchanged"), refused.stdout + refused.stderr)
+        XCTAssertEqual(try String(contentsOfFile: live, encoding: .utf8), "{}", "a refused plan leaves the live file alone")
+        let done = try install(edited, as: "admin")
+        XCTAssertEqual(done.status, 0, done.stderr)
+        XCTAssertTrue(try String(contentsOfFile: live, encoding: .utf8).contains("hotline-1022/install-test"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: live + ".installing"))
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     func testErrorsSayWhatIsWrongAndWhatToDo() throws {

@@ -210,6 +210,19 @@ final class DeskTests: StoreTestCase {
         XCTAssertThrowsError(try store.unitStep(.accept, on: code, by: giaVien, at: Date(), context: context), "no longer theirs")
     }
 
+    func testAPhoneDraftsDeadlineFollowsTheCallersCategory() throws {
+        let friday = vn("2026-06-12T16:00:00")
+        func draft(_ category: HotlineCore.Category?, _ n: Int) -> PhoneDraft {
+            PhoneDraft(callID: "c\(n)", callerNumber: "09000000\(n)", category: category, confidential: false, receivedAt: friday,
+                       recordingPath: nil, recordingDurationMs: 0, recordingSHA256: nil, dialplanVersion: "t", interrupted: false)
+        }
+        let road = try store.createPhoneDraft(draft(.infrastructure, 1), calendar: context.calendar)
+        let idea = try store.createPhoneDraft(draft(.suggestion, 2), calendar: context.calendar)
+        XCTAssertEqual(try store.ticket(road)?.dueAt, vn("2026-06-12T17:00:00"), "60 minutes (Art. 7.3)")
+        XCTAssertEqual(try store.ticket(idea)?.dueAt, vn("2026-06-15T17:00:00"), "1 working day, over the weekend (Art. 8.3a)")
+        XCTAssertEqual(try store.draftQueue(now: friday).map(\.trackingCode), [road, idea], "the most urgent first")
+    }
+
     func testWatchListHasTheOverdueAndTheSoonDue() throws {
         let now = vn("2026-06-10T10:00:00")
         let late = try portalTicket(at: now.addingTimeInterval(-7200))      // due 09:00: overdue
