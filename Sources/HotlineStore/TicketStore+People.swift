@@ -85,6 +85,15 @@ extension TicketStore {
         return u
     }
 
+    /// Records that a person read or exported a ticket's personal data (a recording listened to or copied out),
+    /// so the audit log shows who had it (Art. 10.2: handlers must not copy or leak personal data).
+    public func recordAccess(_ code: String, _ action: String, _ details: [String: String?], by user: User, at: Date) throws {
+        try db.transaction {
+            guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
+            try audit(id, at: at, actor: user.actor, action: action, before: nil, after: details)
+        }
+    }
+
     /// Records an administrator's change made outside the database (a dialplan installed) in the audit log.
     public func recordAdministration(_ action: String, _ details: [String: String?], by admin: User, at: Date) throws {
         try Permissions.check(admin, .administer)

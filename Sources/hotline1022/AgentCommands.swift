@@ -171,7 +171,8 @@ let agentListenCommand = Command.leaf(
         CODE [--out FILE] [--play] \(CaseOptions.help)
 
         Checks the recording's SHA-256 first; a file that does not match is refused. --out copies the WAV
-        there (default: prints the path only); --play plays it with aplay or play (sox).
+        there (default: prints the path only); --play plays it with aplay or play (sox). An export or a
+        playback is recorded in the ticket's audit log with your name: the recording is personal data.
         """
 ) { args in
     let options = try CaseOptions(&args)
@@ -197,6 +198,10 @@ let agentListenCommand = Command.leaf(
                              + "the file changed after the call; tell a supervisor")
     }
     var file = r.path
+    if out != nil || play {
+        try w.store.recordAccess(code, out != nil ? "export-recording" : "listen",
+                                 ["file": out.map { ($0 as NSString).lastPathComponent }], by: w.user, at: Date())
+    }
     if let out {
         if FileManager.default.fileExists(atPath: out) { throw CommandFailure("\(out) exists already; choose another --out") }
         do {

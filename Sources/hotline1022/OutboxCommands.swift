@@ -48,21 +48,27 @@ struct DeliverySettings {
 /// and by `outbox run`. Delivery never runs on the gateway's or PJSIP's threads.
 final class OutboxService: @unchecked Sendable {
     private let queue = DispatchQueue(label: "hotline1022.outbox")
-    private let timer: DispatchSourceTimer
+    private var timer: DispatchSourceTimer?
     private let store: TicketStore
     private let worker: OutboxWorker
     private let logger: GatewayLogger
+    private let interval: Int
 
     init(database: String, delivery: DeliverySettings, logger: GatewayLogger) throws {
         store = try TicketStore(path: database)
         worker = OutboxWorker(store: store, sender: delivery.sender())
         self.logger = logger
-        timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + 1, repeating: .seconds(delivery.intervalSeconds))
-        timer.setEventHandler { [weak self] in self?.round() }
+        interval = delivery.intervalSeconds
     }
 
-    func start() { timer.resume() }
+    /// Starts the timer (made here: a dispatch source released while never resumed traps).
+    func start() {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + 1, repeating: .seconds(interval))
+        timer.setEventHandler { [weak self] in self?.round() }
+        timer.resume()
+        self.timer = timer
+    }
 
     /// One delivery round, logged when it did anything (counts only: recipients are personal data).
     @discardableResult
@@ -81,7 +87,7 @@ final class OutboxService: @unchecked Sendable {
     }
 
     func stop() {
-        timer.cancel()
+        timer?.cancel()
         queue.sync { try? store.close() }
     }
 }

@@ -118,7 +118,7 @@ final class ScriptedDayTests: XCTestCase {
         // The history names each person.
         let history = try cli.json(["ticket", "history", a, "--json"], as: "lan", array: true)
         let steps = (history["items"] as? [[String: Any]] ?? []).map { "\($0["actor"] ?? ""):\($0["action"] ?? "")" }
-        XCTAssertEqual(steps, ["gateway:create", "hotline:\(winner):claim", "hotline:\(winner):edit", "hotline:\(winner):forward",
+        XCTAssertEqual(steps, ["gateway:create", "hotline:\(winner):claim", "hotline:\(winner):export-recording", "hotline:\(winner):edit", "hotline:\(winner):forward",
                                "unit:hoa:accept", "unit:hoa:attach", "unit:hoa:extend", "unit:hoa:attach", "unit:hoa:resolve",
                                "hotline:sup:confirm"])
 
