@@ -58,7 +58,7 @@ public struct User: Codable, Sendable, Equatable {
 }
 
 /// Something a user asks to do, checked before the store is touched.
-public enum Operation: Sendable, Equatable {
+public enum Activity: Sendable, Equatable {
     /// The hotline's work on a report: queue, claim, show, listen, complete, refuse, link, guidance, release.
     case hotlineWork
     /// Confirming or rejecting a unit's result (Art. 8.5).
@@ -84,10 +84,10 @@ public struct PermissionError: Error, Equatable, CustomStringConvertible {
 public enum Permissions {
     /// Who may do what (Regulation Art. 7–9 name the hotline, the unit and the City Office; the administrator
     /// keeps the system's data). Throws a `PermissionError` that names the role that may.
-    public static func check(_ user: User, _ operation: Operation) throws {
+    public static func check(_ user: User, _ activity: Activity) throws {
         func deny(_ reason: String) -> PermissionError { PermissionError(user: user.name, role: user.role, reason: reason) }
         guard user.active else { throw deny("the account is disabled; ask an administrator") }
-        switch operation {
+        switch activity {
         case .hotlineWork, .review:
             guard user.role == .agent || user.role == .supervisor else {
                 throw deny("only hotline agents and supervisors work on reports at the hotline (Art. 7.1, 8.5)")

@@ -24,30 +24,27 @@ let agentQueueCommand = Command.leaf(
         --json prints the same as a JSON array for scripts.
         """
 ) { args in
-    let options = try CaseOptions(&args)
-    let json = args.flag("--json")
-    try args.finish()
-    let w = try options.open()
-    defer { w.close() }
-    try Permissions.check(w.user, .hotlineWork)
-    let now = Date()
-    let drafts = try w.store.draftQueue(now: now)
-    if json { return try printJSON(drafts) }
-    if drafts.isEmpty {
-        print("Không có phản ánh nào đang chờ xử lý.")
-        return
+    try onListing(&args) { w, json in
+        try Permissions.check(w.user, .hotlineWork)
+        let now = Date()
+        let drafts = try w.store.draftQueue(now: now)
+        if json { return try printJSON(drafts) }
+        if drafts.isEmpty {
+            print("Không có phản ánh nào đang chờ xử lý.")
+            return
+        }
+        let rows = drafts.map { d in
+            [d.trackingCode, timeLeft(d.dueAt, now: now), d.claimedBy ?? "",
+             d.status == .returned ? "đơn vị trả lại" : "mới",
+             d.callerNumber.isEmpty ? "(ẩn số)" : d.callerNumber, d.category.map(categoryLabel) ?? "chưa phân loại",
+             d.confidential ? "CÓ" : "không", vietnamTime(d.receivedAt), formatDuration(d.recordingDurationMs),
+             (d.interrupted ? "[gián đoạn] " : "") + (d.recordingPath ?? "(không có ghi âm)")]
+        }
+        print(renderTable(["Mã hồ sơ", "Thời hạn", "Người nhận", "Loại", "Số gọi đến", "Lĩnh vực", "Bảo mật", "Tiếp nhận",
+                           "Thời lượng", "Ghi âm"], rows))
+        let overdue = drafts.filter { ($0.dueAt ?? .distantFuture) < now }.count
+        print("\nTổng số: \(drafts.count) phản ánh đang chờ" + (overdue > 0 ? ", \(overdue) quá hạn." : "."))
     }
-    let rows = drafts.map { d in
-        [d.trackingCode, timeLeft(d.dueAt, now: now), d.claimedBy ?? "",
-         d.status == .returned ? "đơn vị trả lại" : "mới",
-         d.callerNumber.isEmpty ? "(ẩn số)" : d.callerNumber, d.category.map(categoryLabel) ?? "chưa phân loại",
-         d.confidential ? "CÓ" : "không", vietnamTime(d.receivedAt), formatDuration(d.recordingDurationMs),
-         (d.interrupted ? "[gián đoạn] " : "") + (d.recordingPath ?? "(không có ghi âm)")]
-    }
-    print(renderTable(["Mã hồ sơ", "Thời hạn", "Người nhận", "Loại", "Số gọi đến", "Lĩnh vực", "Bảo mật", "Tiếp nhận",
-                       "Thời lượng", "Ghi âm"], rows))
-    let overdue = drafts.filter { ($0.dueAt ?? .distantFuture) < now }.count
-    print("\nTổng số: \(drafts.count) phản ánh đang chờ" + (overdue > 0 ? ", \(overdue) quá hạn." : "."))
 }
 
 let agentClaimCommand = Command.leaf(
@@ -60,28 +57,22 @@ let agentClaimCommand = Command.leaf(
         ends when you finish the case or `agent release` it.
         """
 ) { args in
-    let options = try CaseOptions(&args)
     let minutes = try args.intOption("--minutes") ?? Int(Claim.defaultDuration / 60)
-    let code = try trackingCodeArgument(&args)
-    try args.finish()
     guard (1...60).contains(minutes) else { throw UsageError("--minutes must be 1–60, got \(minutes)") }
-    let w = try options.open()
-    defer { w.close() }
-    let claim = try w.store.claim(code, by: w.user, at: Date(), duration: TimeInterval(minutes * 60))
-    print("Đã nhận xử lý \(code) đến \(vietnamTime(claim.expiresAt)).")
+    try onTicket(&args) { w, code in
+        let claim = try w.store.claim(code, by: w.user, at: Date(), duration: TimeInterval(minutes * 60))
+        print("Đã nhận xử lý \(code) đến \(vietnamTime(claim.expiresAt)).")
+    }
 }
 
 let agentReleaseCommand = Command.leaf(
     "release", "Give a claimed case back to the queue (a supervisor may release anyone's).",
     help: "CODE \(CaseOptions.help)"
 ) { args in
-    let options = try CaseOptions(&args)
-    let code = try trackingCodeArgument(&args)
-    try args.finish()
-    let w = try options.open()
-    defer { w.close() }
-    try w.store.release(code, by: w.user, at: Date())
-    print("Đã trả \(code) về hàng chờ.")
+    try onTicket(&args) { w, code in
+        try w.store.release(code, by: w.user, at: Date())
+        print("Đã trả \(code) về hàng chờ.")
+    }
 }
 
 /// What `agent show --json` prints.
@@ -105,63 +96,60 @@ let agentShowCommand = Command.leaf(
         same ward and topic within 30 days, or a similar summary; the router suggests a unit.
         """
 ) { args in
-    let options = try CaseOptions(&args)
     let json = args.flag("--json")
-    let code = try trackingCodeArgument(&args)
-    try args.finish()
-    let w = try options.open()
-    defer { w.close() }
-    try Permissions.check(w.user, .hotlineWork)
-    guard let t = try w.store.ticket(code) else { throw CommandFailure("Không tìm thấy phản ánh mã số \(code).") }
-    let now = Date()
-    let recording = t.attachments.first { $0.kind == .recording }
-    let verified: Bool? = recording.map { r in (try? SHA256.hexOfFile(atPath: r.path)).map { $0 == r.sha256 } ?? false }
-    let route = try w.store.suggestRoute(code)
-    let (suggestedUnit, suggestion): (String?, String) = switch route {
-    case .unit(let u, let why): (u, "\(u) (\(why))")
-    case .guidance(let office, let reason): (nil, "chuyển \(office) hướng dẫn: \(reason) (Art. 7.4)")
-    }
-    let view = AgentView(ticket: t, claim: try w.store.claim(of: code, at: now), recordingVerified: verified,
-                         callerTickets: try w.store.callerTickets(t.reporter.phone, except: code),
-                         duplicateCandidates: try w.store.duplicateCandidates(for: code),
-                         suggestedUnit: suggestedUnit, suggestion: suggestion)
-    if json { return try printJSON(view) }
-    printFields([
-        ("Mã số", t.trackingCode),
-        ("Trạng thái", t.status.label),
-        ("Thời hạn", t.dueAt.map { "\(vietnamTime($0)) (\(timeLeft($0, now: now)))" } ?? "không có"),
-        ("Người nhận xử lý", view.claim.map { "\($0.userName) đến \(vietnamTime($0.expiresAt))" } ?? "chưa ai nhận"),
-        ("Kênh", t.channel.label),
-        ("Số gọi đến", t.reporter.phone.isEmpty ? "(ẩn số)" : t.reporter.phone),
-        ("Yêu cầu bảo mật", t.confidential ? "CÓ — không công khai thông tin người phản ánh và nội dung" : "không"),
-        ("Lĩnh vực", t.category?.label ?? "chưa phân loại"),
-        ("Chuyên mục", t.topic?.label ?? ""),
-        ("Người phản ánh", t.reporter.name),
-        ("Địa chỉ", t.reporter.address),
-        ("Địa bàn", t.ward),
-        ("Nội dung tóm tắt", t.summary),
-        ("Tiếp nhận", vietnamTime(t.receivedAt)),
-        ("Đề xuất chuyển", suggestion),
-    ])
-    if let r = recording {
-        print("\nGhi âm: \(r.path)")
-        print("  thời lượng \(formatDuration(r.durationMs ?? 0)), SHA-256 \(r.sha256 ?? "?") — "
-              + (verified == true ? "đã kiểm tra, khớp" : "KHÔNG KHỚP hoặc không đọc được tệp"))
-    } else {
-        print("\nKhông có ghi âm.")
-    }
-    if !view.callerTickets.isEmpty {
-        print("\nPhản ánh trước của cùng số điện thoại:")
-        print(renderTable(["Mã số", "Trạng thái", "Tiếp nhận", "Tóm tắt"], view.callerTickets.map {
-            [$0.trackingCode, $0.status.label, vietnamTime($0.receivedAt), $0.summary]
-        }))
-    }
-    if !view.duplicateCandidates.isEmpty {
-        print("\nCó thể trùng hoặc tái diễn:")
-        print(renderTable(["Mã số", "Trạng thái", "Lý do", "Nếu liên kết"], view.duplicateCandidates.map { c in
-            [c.trackingCode, c.status.label, c.reasons.map(\.rawValue).joined(separator: ", "),
-             c.link.map { $0 == .duplicate ? "trùng (--duplicate-of)" : "tái diễn (--recurrence-of)" } ?? "xử lý riêng"]
-        }))
+    try onTicket(&args) { w, code in
+        try Permissions.check(w.user, .hotlineWork)
+        let t = try w.ticket(code)
+        let now = Date()
+        let recording = t.attachments.first { $0.kind == .recording }
+        let verified: Bool? = recording.map { r in (try? SHA256.hexOfFile(atPath: r.path)).map { $0 == r.sha256 } ?? false }
+        let route = try w.store.suggestRoute(code)
+        let (suggestedUnit, suggestion): (String?, String) = switch route {
+        case .unit(let u, let why): (u, "\(u) (\(why))")
+        case .guidance(let office, let reason): (nil, "chuyển \(office) hướng dẫn: \(reason) (Art. 7.4)")
+        }
+        let view = AgentView(ticket: t, claim: try w.store.claim(of: code, at: now), recordingVerified: verified,
+                             callerTickets: try w.store.callerTickets(t.reporter.phone, except: code),
+                             duplicateCandidates: try w.store.duplicateCandidates(for: code),
+                             suggestedUnit: suggestedUnit, suggestion: suggestion)
+        if json { return try printJSON(view) }
+        printFields([
+            ("Mã số", t.trackingCode),
+            ("Trạng thái", t.status.label),
+            ("Thời hạn", t.dueAt.map { "\(vietnamTime($0)) (\(timeLeft($0, now: now)))" } ?? "không có"),
+            ("Người nhận xử lý", view.claim.map { "\($0.userName) đến \(vietnamTime($0.expiresAt))" } ?? "chưa ai nhận"),
+            ("Kênh", t.channel.label),
+            ("Số gọi đến", t.reporter.phone.isEmpty ? "(ẩn số)" : t.reporter.phone),
+            ("Yêu cầu bảo mật", t.confidential ? "CÓ — không công khai thông tin người phản ánh và nội dung" : "không"),
+            ("Lĩnh vực", t.category?.label ?? "chưa phân loại"),
+            ("Chuyên mục", t.topic?.label ?? ""),
+            ("Người phản ánh", t.reporter.name),
+            ("Địa chỉ", t.reporter.address),
+            ("Địa bàn", t.ward),
+            ("Nội dung tóm tắt", t.summary),
+            ("Tiếp nhận", vietnamTime(t.receivedAt)),
+            ("Đề xuất chuyển", suggestion),
+        ])
+        if let r = recording {
+            print("\nGhi âm: \(r.path)")
+            print("  thời lượng \(formatDuration(r.durationMs ?? 0)), SHA-256 \(r.sha256 ?? "?") — "
+                  + (verified == true ? "đã kiểm tra, khớp" : "KHÔNG KHỚP hoặc không đọc được tệp"))
+        } else {
+            print("\nKhông có ghi âm.")
+        }
+        if !view.callerTickets.isEmpty {
+            print("\nPhản ánh trước của cùng số điện thoại:")
+            print(renderTable(["Mã số", "Trạng thái", "Tiếp nhận", "Tóm tắt"], view.callerTickets.map {
+                [$0.trackingCode, $0.status.label, vietnamTime($0.receivedAt), $0.summary]
+            }))
+        }
+        if !view.duplicateCandidates.isEmpty {
+            print("\nCó thể trùng hoặc tái diễn:")
+            print(renderTable(["Mã số", "Trạng thái", "Lý do", "Nếu liên kết"], view.duplicateCandidates.map { c in
+                [c.trackingCode, c.status.label, c.reasons.map(\.rawValue).joined(separator: ", "),
+                 c.link.map { $0 == .duplicate ? "trùng (--duplicate-of)" : "tái diễn (--recurrence-of)" } ?? "xử lý riêng"]
+            }))
+        }
     }
 }
 
@@ -175,55 +163,52 @@ let agentListenCommand = Command.leaf(
         playback is recorded in the ticket's audit log with your name: the recording is personal data.
         """
 ) { args in
-    let options = try CaseOptions(&args)
     let out = try args.option("--out")
     let play = args.flag("--play")
-    let code = try trackingCodeArgument(&args)
-    try args.finish()
-    let w = try options.open()
-    defer { w.close() }
-    try Permissions.check(w.user, .hotlineWork)
-    guard let t = try w.store.ticket(code) else { throw CommandFailure("Không tìm thấy phản ánh mã số \(code).") }
-    guard let r = t.attachments.first(where: { $0.kind == .recording }) else {
-        throw CommandFailure("\(code) has no recording")
-    }
-    let actual: String
-    do {
-        actual = try SHA256.hexOfFile(atPath: r.path)
-    } catch {
-        throw CommandFailure("the recording \(r.path) cannot be read: \(error)")
-    }
-    guard actual == r.sha256 else {
-        throw CommandFailure("the recording \(r.path) does not match its stored SHA-256 (\(r.sha256 ?? "none")): "
-                             + "the file changed after the call; tell a supervisor")
-    }
-    var file = r.path
-    if out != nil || play {
-        try w.store.recordAccess(code, out != nil ? "export-recording" : "listen",
-                                 ["file": out.map { ($0 as NSString).lastPathComponent }], by: w.user, at: Date())
-    }
-    if let out {
-        if FileManager.default.fileExists(atPath: out) { throw CommandFailure("\(out) exists already; choose another --out") }
+    try onTicket(&args) { w, code in
+        try Permissions.check(w.user, .hotlineWork)
+        let t = try w.ticket(code)
+        guard let r = t.attachments.first(where: { $0.kind == .recording }) else {
+            throw CommandFailure("\(code) has no recording")
+        }
+        let actual: String
         do {
-            try FileManager.default.copyItem(atPath: r.path, toPath: out)
+            actual = try SHA256.hexOfFile(atPath: r.path)
         } catch {
-            throw CommandFailure("cannot write \(out): \(error)")
+            throw CommandFailure("the recording \(r.path) cannot be read: \(error)")
         }
-        file = out
-        print("Đã xuất ghi âm \(code) ra \(out) (\(formatDuration(r.durationMs ?? 0)), SHA-256 khớp).")
-    } else {
-        print(r.path)
-    }
-    if play {
-        guard let player = ["/usr/bin/aplay", "/usr/bin/play"].first(where: FileManager.default.isExecutableFile) else {
-            throw CommandFailure("no player found: install alsa-utils (aplay) or sox (play)")
+        guard actual == r.sha256 else {
+            throw CommandFailure("the recording \(r.path) does not match its stored SHA-256 (\(r.sha256 ?? "none")): "
+                                 + "the file changed after the call; tell a supervisor")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: player)
-        p.arguments = [file]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw CommandFailure("\(player) exited \(p.terminationStatus)") }
+        var file = r.path
+        if out != nil || play {
+            try w.store.recordAccess(code, out != nil ? "export-recording" : "listen",
+                                     ["file": out.map { ($0 as NSString).lastPathComponent }], by: w.user, at: Date())
+        }
+        if let out {
+            if FileManager.default.fileExists(atPath: out) { throw CommandFailure("\(out) exists already; choose another --out") }
+            do {
+                try FileManager.default.copyItem(atPath: r.path, toPath: out)
+            } catch {
+                throw CommandFailure("cannot write \(out): \(error)")
+            }
+            file = out
+            print("Đã xuất ghi âm \(code) ra \(out) (\(formatDuration(r.durationMs ?? 0)), SHA-256 khớp).")
+        } else {
+            print(r.path)
+        }
+        if play {
+            guard let player = ["/usr/bin/aplay", "/usr/bin/play"].first(where: FileManager.default.isExecutableFile) else {
+                throw CommandFailure("no player found: install alsa-utils (aplay) or sox (play)")
+            }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: player)
+            p.arguments = [file]
+            try p.run()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { throw CommandFailure("\(player) exited \(p.terminationStatus)") }
+        }
     }
 }
 
@@ -287,15 +272,11 @@ let agentRefuseCommand = Command.leaf(
         of an earlier report is never refused: link it (`agent link`).
         """
 ) { args in
-    let options = try CaseOptions(&args)
-    let reason = try args.requiredOption("--reason").trimmingCharacters(in: .whitespacesAndNewlines)
-    let code = try trackingCodeArgument(&args)
-    try args.finish()
-    guard !reason.isEmpty else { throw UsageError("--reason is empty: the citizen must be told why (Art. 4.7)") }
-    let w = try options.open()
-    defer { w.close() }
-    try w.store.refuse(code, reason: reason, by: w.user, at: Date(), context: try w.context())
-    print("Đã từ chối \(code); lý do sẽ được gửi tới người phản ánh.")
+    let reason = try reasonOption(&args, "the citizen must be told why (Art. 4.7)")
+    try onTicket(&args) { w, code in
+        try w.store.refuse(code, reason: reason, by: w.user, at: Date(), context: try w.context())
+        print("Đã từ chối \(code); lý do sẽ được gửi tới người phản ánh.")
+    }
 }
 
 let agentLinkCommand = Command.leaf(
@@ -331,15 +312,11 @@ let agentGuidanceCommand = Command.leaf(
     "guidance", "Send a case to the City Office when no single unit can be named (2 h / 4 h clock, Art. 7.4).",
     help: "CODE --reason TEXT \(CaseOptions.help)"
 ) { args in
-    let options = try CaseOptions(&args)
-    let reason = try args.requiredOption("--reason").trimmingCharacters(in: .whitespacesAndNewlines)
-    let code = try trackingCodeArgument(&args)
-    try args.finish()
-    guard !reason.isEmpty else { throw UsageError("--reason is empty: say why no single unit can be named") }
-    let w = try options.open()
-    defer { w.close() }
-    let t = try w.store.seekGuidance(code, reason: reason, by: w.user, at: Date(), context: try w.context())
-    print("Đã chuyển \(code) tới \(t.unitCode ?? "Văn phòng UBND TP") xin hướng dẫn; hạn \(t.dueAt.map(vietnamTime) ?? "").")
+    let reason = try reasonOption(&args, "say why no single unit can be named (Art. 7.4)")
+    try onTicket(&args) { w, code in
+        let t = try w.store.seekGuidance(code, reason: reason, by: w.user, at: Date(), context: try w.context())
+        print("Đã chuyển \(code) tới \(t.unitCode ?? "Văn phòng UBND TP") xin hướng dẫn; hạn \(t.dueAt.map(vietnamTime) ?? "").")
+    }
 }
 
 /// Opens the store for a command, with an error that says what to do when the file is missing.

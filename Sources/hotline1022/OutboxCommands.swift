@@ -141,20 +141,17 @@ let outboxListCommand = Command.leaf(
         masked except for --json, which supervisors use to resend by hand.
         """
 ) { args in
-    let options = try CaseOptions(&args)
     let failed = args.flag("--failed")
-    let json = args.flag("--json")
     let limit = try args.intOption("--limit") ?? 200
-    try args.finish()
-    let w = try options.open()
-    defer { w.close() }
-    try Permissions.check(w.user, .oversee)
-    let messages = try w.store.outbox(failedOnly: failed, limit: limit)
-    if json { return try printJSON(messages) }
-    guard !messages.isEmpty else { return print(failed ? "Không có tin nhắn gửi thất bại." : "Hộp thư đi trống.") }
-    print(renderTable(["#", "Mã số", "Loại", "Đến", "Trạng thái", "Lần gửi", "Lỗi cuối"], messages.map { m in
-        [String(m.id), m.trackingCode, m.kind.rawValue, LogFileSender.mask(m.recipient),
-         m.sentAt.map { "đã gửi \(vietnamTime($0))" } ?? (m.failedAt != nil ? "THẤT BẠI" : "chờ gửi"),
-         String(m.attempts), m.lastError ?? ""]
-    }))
+    try onListing(&args) { w, json in
+        try Permissions.check(w.user, .oversee)
+        let messages = try w.store.outbox(failedOnly: failed, limit: limit)
+        if json { return try printJSON(messages) }
+        guard !messages.isEmpty else { return print(failed ? "Không có tin nhắn gửi thất bại." : "Hộp thư đi trống.") }
+        print(renderTable(["#", "Mã số", "Loại", "Đến", "Trạng thái", "Lần gửi", "Lỗi cuối"], messages.map { m in
+            [String(m.id), m.trackingCode, m.kind.rawValue, LogFileSender.mask(m.recipient),
+             m.sentAt.map { "đã gửi \(vietnamTime($0))" } ?? (m.failedAt != nil ? "THẤT BẠI" : "chờ gửi"),
+             String(m.attempts), m.lastError ?? ""]
+        }))
+    }
 }

@@ -4,24 +4,24 @@ import HotlineStore
 
 let unitWorkCommands = Command.group("unit", "Work for handling units: the inbox, and each step to a result with evidence.", [
     unitInboxCommand,
-    unitStepCommand("accept", "Accept a ticket forwarded or transferred to your unit.", help: "CODE") { _, _ in .accept },
+    unitStepCommand("accept", "Accept a ticket forwarded or transferred to your unit.", help: "CODE") { _ in .accept },
     unitStepCommand("progress", "Report progress on a ticket (the note is kept in its history).",
-                    help: "CODE --note TEXT [--evidence FILE]...") { args, _ in
+                    help: "CODE --note TEXT [--evidence FILE]...") { args in
         .progress(note: try args.requiredOption("--note"))
     },
     unitStepCommand("extend", "Commit to a later date: progress report, evidence and the date (≤ 15 days from receipt, Art. 8.2e).",
-                    help: "CODE --until DATE[THH:MM] --note TEXT --evidence FILE...") { args, _ in
+                    help: "CODE --until DATE[THH:MM] --note TEXT --evidence FILE...") { args in
         let until = try parseCommitment(try args.requiredOption("--until"), option: "--until")
         return .extend(until: until, note: try args.requiredOption("--note"), evidenceCount: 0)
     },
     unitStepCommand("resolve", "Report the result, with at least one evidence file (photo, document, minutes; Art. 8.1c).",
-                    help: "CODE --evidence FILE...") { _, _ in .resolve(evidenceCount: 0) },
+                    help: "CODE --evidence FILE...") { _ in .resolve(evidenceCount: 0) },
     unitStepCommand("transfer", "Pass a ticket that is not yours to the competent unit (within 1 working day, 2 with --field-check; Art. 8.2f).",
-                    help: "CODE --to UNIT --reason TEXT [--field-check]") { args, _ in
+                    help: "CODE --to UNIT --reason TEXT [--field-check]") { args in
         .transfer(to: try args.requiredOption("--to"), reason: try args.requiredOption("--reason"))
     },
     unitStepCommand("return", "Send a ticket back to the hotline, with the reason and the verification (Art. 8.1a).",
-                    help: "CODE --reason TEXT [--evidence FILE]...") { args, _ in
+                    help: "CODE --reason TEXT [--evidence FILE]...") { args in
         .giveBack(reason: try args.requiredOption("--reason"))
     },
 ])
@@ -35,6 +35,7 @@ let unitInboxCommand = Command.leaf(
         step (overdue flagged), the unit's answer deadline, category, ward, summary, evidence attached.
         """
 ) { args in
+    // Options first: a positional is the first word no option took.
     let options = try CaseOptions(&args)
     let json = args.flag("--json")
     let unit = try args.requiredPositional("the unit's code (e.g. P-LECHAN; see `hotline1022 units list`)")
@@ -65,7 +66,7 @@ func workRow(_ now: Date) -> (WorkItem) -> [String] {
 /// One step a unit member takes on a ticket: parses the step's own options with `make`, copies the
 /// evidence files into the store's folder, and takes the step in one transaction.
 func unitStepCommand(_ name: String, _ summary: String, help: String,
-                     make: @escaping @Sendable (inout Arguments, String) throws -> TicketAction) -> Command {
+                     make: @escaping @Sendable (inout Arguments) throws -> TicketAction) -> Command {
     Command.leaf(name, summary, help: """
         \(help) \(CaseOptions.help)
 
@@ -77,8 +78,9 @@ func unitStepCommand(_ name: String, _ summary: String, help: String,
         let options = try CaseOptions(&args)
         let evidence = try args.options("--evidence")
         let fieldCheck = args.flag("--field-check")
+        // The step's own options before the code: a positional is the first word no option took.
+        let action = try make(&args)
         let code = try trackingCodeArgument(&args)
-        let action = try make(&args, code)
         try args.finish()
         let w = try options.open()
         defer { w.close() }

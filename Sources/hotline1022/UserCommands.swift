@@ -13,17 +13,14 @@ let usersListCommand = Command.leaf(
     "list", "List the users, their roles and units.",
     help: "[--json] \(CaseOptions.help)"
 ) { args in
-    let options = try CaseOptions(&args)
-    let json = args.flag("--json")
-    try args.finish()
-    let w = try options.open()
-    defer { w.close() }
-    try Permissions.check(w.user, .oversee)
-    let users = try w.store.users()
-    if json { return try printJSON(users) }
-    print(renderTable(["Tên đăng nhập", "Họ tên", "Vai trò", "Đơn vị", "Trạng thái"], users.map {
-        [$0.name, $0.displayName, $0.role.label, $0.unitCode ?? "", $0.active ? "hoạt động" : "đã khóa"]
-    }))
+    try onListing(&args) { w, json in
+        try Permissions.check(w.user, .oversee)
+        let users = try w.store.users()
+        if json { return try printJSON(users) }
+        print(renderTable(["Tên đăng nhập", "Họ tên", "Vai trò", "Đơn vị", "Trạng thái"], users.map {
+            [$0.name, $0.displayName, $0.role.label, $0.unitCode ?? "", $0.active ? "hoạt động" : "đã khóa"]
+        }))
+    }
 }
 
 let usersAddCommand = Command.leaf(

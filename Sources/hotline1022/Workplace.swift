@@ -69,6 +69,43 @@ func trackingCodeArgument(_ args: inout Arguments) throws -> String {
     return code
 }
 
+/// The shape of every command on one ticket: the shared options and the tracking code are read (the
+/// command reads its own options first), nothing else may be left, the store is opened as the user.
+func onTicket(_ args: inout Arguments, _ body: (Workplace, String) throws -> Void) throws {
+    let options = try CaseOptions(&args)
+    let code = try trackingCodeArgument(&args)
+    try args.finish()
+    let w = try options.open()
+    defer { w.close() }
+    try body(w, code)
+}
+
+/// The shape of every listing: the shared options and `--json` are read (the command reads its own options
+/// first), nothing else may be left, the store is opened as the user.
+func onListing(_ args: inout Arguments, _ body: (Workplace, _ json: Bool) throws -> Void) throws {
+    let options = try CaseOptions(&args)
+    let json = args.flag("--json")
+    try args.finish()
+    let w = try options.open()
+    defer { w.close() }
+    try body(w, json)
+}
+
+extension Workplace {
+    /// The whole ticket, or the agent-facing "not found".
+    func ticket(_ code: String) throws -> Ticket {
+        guard let t = try store.ticket(code) else { throw CommandFailure("Không tìm thấy phản ánh mã số \(code).") }
+        return t
+    }
+}
+
+/// A required reason (`--reason TEXT`), trimmed; an empty one is refused with `why` it is needed.
+func reasonOption(_ args: inout Arguments, _ why: String) throws -> String {
+    let reason = try args.requiredOption("--reason").trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !reason.isEmpty else { throw UsageError("--reason is empty: \(why)") }
+    return reason
+}
+
 /// "còn 42 phút" / "quá hạn 1 giờ 5 phút": how long until (or since) a deadline, for people.
 func timeLeft(_ due: Date?, now: Date) -> String {
     guard let due else { return "không có hạn" }

@@ -98,6 +98,10 @@ final class CLIUsabilityTests: XCTestCase {
         try expect(["agent", "claim", "20260101-0000001", "--as", "lan"], status: 1, saying: "no ticket 20260101-0000001")
         try expect(["agent", "show", "20260101-0000001", "--as", "lan"], status: 1, saying: "Không tìm thấy")
         try expect(["unit", "accept", "20260101-0000001", "--as", "hoa"] + config, status: 1, saying: "no ticket")
+        // Options may come before the code.
+        try expect(["unit", "progress", "--as", "hoa", "--note", "Đã kiểm tra", "20260101-0000001"] + config, status: 1,
+                   saying: "no ticket 20260101-0000001")
+        try expect(["unit", "inbox", "--as", "hoa", "--json", "SXD"], status: 77, saying: "not SXD")
         // A wrong role.
         try expect(["agent", "queue", "--as", "hoa"], status: 77, saying: "only hotline agents")
         try expect(["unit", "inbox", "SXD", "--as", "hoa"], status: 77, saying: "not SXD")

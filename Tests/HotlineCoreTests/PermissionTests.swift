@@ -7,10 +7,10 @@ final class PermissionTests: XCTestCase {
     let unit = User(name: "gv1", role: .unit, unitCode: "P-GIAVIEN")
     let admin = User(name: "admin", role: .administrator)
 
-    func allowed(_ u: User, _ op: HotlineCore.Operation) -> Bool { (try? Permissions.check(u, op)) != nil }
+    func allowed(_ u: User, _ op: Activity) -> Bool { (try? Permissions.check(u, op)) != nil }
 
     func testEachRoleDoesItsOwnWork() {
-        let ops: [(HotlineCore.Operation, [Bool])] = [
+        let ops: [(Activity, [Bool])] = [
             // agent, supervisor, unit member, administrator
             (.hotlineWork, [true, true, false, false]),
             (.review, [true, true, false, false]),
