@@ -67,7 +67,30 @@ public struct LifecycleError: Error, Equatable, CustomStringConvertible {
     public let from: TicketStatus
     public let reason: String
     public let article: String
-    public var description: String { "cannot \(action) a ticket that is \(from.rawValue): \(reason) (\(article))" }
+    /// In Vietnamese, for the agent or unit member who tried: the step, the status (with its code), why, the article.
+    public var description: String {
+        "Không thể \(Self.label(of: action)) phản ánh đang ở trạng thái «\(from.label)» (\(from.rawValue)): \(reason) (\(article))"
+    }
+
+    static func label(of action: String) -> String {
+        switch action {
+        case "forward": "chuyển xử lý"
+        case "accept": "tiếp nhận"
+        case "progress": "báo cáo tiến độ"
+        case "extend": "gia hạn"
+        case "resolve": "báo đã xử lý"
+        case "confirm": "xác nhận hoàn thành"
+        case "reject": "trả lại kết quả"
+        case "return": "chuyển trả Tổng đài"
+        case "transfer": "chuyển cơ quan có thẩm quyền"
+        case "refuse": "từ chối"
+        case "withdraw": "rút"
+        case "seek-guidance": "xin hướng dẫn cho"
+        case "mark-duplicate": "gộp trùng"
+        case "reopen": "mở lại"
+        default: action
+        }
+    }
     public init(action: String, from: TicketStatus, reason: String, article: String) {
         self.action = action
         self.from = from
@@ -89,79 +112,79 @@ public enum TicketLifecycle {
             LifecycleError(action: action.name, from: status, reason: reason, article: article)
         }
         func require(_ r: Role, _ article: String) throws {
-            guard role == r else { throw fail("only \(r == .hotline ? "the hotline" : r == .unit ? "the handling unit" : "the citizen") may do this", article) }
+            guard role == r else { throw fail("chỉ \(r == .hotline ? "Tổng đài 1022" : r == .unit ? "đơn vị xử lý" : "người phản ánh") được làm việc này", article) }
         }
         if case .reopen(let reason) = action {
             try require(.hotline, "Art. 8.5b")
-            guard status == .completed else { throw fail("only a completed ticket is reopened", "Art. 8.5b") }
+            guard status == .completed else { throw fail("chỉ mở lại phản ánh đã hoàn thành", "Art. 8.5b") }
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw fail("say what the citizen found wrong with the result", "Art. 8.5b")
+                throw fail("cần nêu điều người dân chưa hài lòng với kết quả", "Art. 8.5b")
             }
             return .inProgress
         }
-        guard status.isOpen else { throw fail("the ticket is closed", "Art. 8.5") }
+        guard status.isOpen else { throw fail("phản ánh đã đóng", "Art. 8.5") }
 
         switch action {
         case .forward(let unit):
             try require(.hotline, "Art. 7.1")
             guard status == .draft || status == .returned else {
-                throw fail("only a draft or a returned ticket is forwarded", "Art. 7.1")
+                throw fail("chỉ chuyển xử lý phản ánh mới hoặc bị đơn vị trả lại", "Art. 7.1")
             }
-            guard !unit.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("no handling unit named", "Art. 7.3") }
+            guard !unit.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("chưa nêu đơn vị xử lý", "Art. 7.3") }
             return .forwarded
         case .accept:
             try require(.unit, "Art. 8")
-            guard status == .forwarded || status == .transferred else { throw fail("nothing to accept", "Art. 8") }
+            guard status == .forwarded || status == .transferred else { throw fail("không có gì để tiếp nhận", "Art. 8") }
             return .accepted
         case .progress(let note):
             try require(.unit, "Art. 8.2e")
-            guard status == .accepted || status == .inProgress else { throw fail("accept the ticket first", "Art. 8") }
-            guard !note.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("a progress report needs its content", "Art. 8.2e") }
+            guard status == .accepted || status == .inProgress else { throw fail("đơn vị cần tiếp nhận phản ánh trước", "Art. 8") }
+            guard !note.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("báo cáo tiến độ cần có nội dung", "Art. 8.2e") }
             return .inProgress
         case .extend(let until, let note, let evidence):
             try require(.unit, "Art. 8.2e")
-            guard status == .accepted || status == .inProgress else { throw fail("accept the ticket first", "Art. 8") }
+            guard status == .accepted || status == .inProgress else { throw fail("đơn vị cần tiếp nhận phản ánh trước", "Art. 8") }
             guard !note.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw fail("an extension needs a progress report", "Art. 8.2e")
+                throw fail("gia hạn cần có báo cáo tiến độ", "Art. 8.2e")
             }
-            guard evidence > 0 else { throw fail("an extension needs evidence (a photo or document)", "Art. 8.2e") }
+            guard evidence > 0 else { throw fail("gia hạn cần có minh chứng (ảnh hoặc tài liệu)", "Art. 8.2e") }
             guard until.timeIntervalSince(receivedAt) <= maxCommitment else {
-                throw fail("the committed date is more than 15 days after receipt", "Art. 8.2e")
+                throw fail("ngày cam kết quá 15 ngày kể từ khi tiếp nhận", "Art. 8.2e")
             }
             return .inProgress
         case .resolve(let evidence):
             try require(.unit, "Art. 8.1c")
-            guard status == .accepted || status == .inProgress else { throw fail("accept the ticket first", "Art. 8") }
+            guard status == .accepted || status == .inProgress else { throw fail("đơn vị cần tiếp nhận phản ánh trước", "Art. 8") }
             guard evidence > 0 else {
-                throw fail("a result needs at least one evidence attachment of its own (photo, document, minutes)", "Art. 8.1c")
+                throw fail("kết quả cần ít nhất một minh chứng của chính lần báo cáo này (ảnh, tài liệu, biên bản)", "Art. 8.1c")
             }
             return .resolved
         case .confirm:
             try require(.hotline, "Art. 8.5")
-            guard status == .resolved else { throw fail("only a resolved ticket is confirmed", "Art. 8.5") }
+            guard status == .resolved else { throw fail("chỉ xác nhận phản ánh đơn vị đã báo xử lý", "Art. 8.5") }
             return .completed
         case .reject(let reason):
             try require(.hotline, "Art. 8.5")
-            guard status == .resolved else { throw fail("only a resolved ticket can be sent back", "Art. 8.5") }
-            guard !reason.isEmpty else { throw fail("say why the result is not accepted", "Art. 8.5") }
+            guard status == .resolved else { throw fail("chỉ trả lại kết quả của phản ánh đơn vị đã báo xử lý", "Art. 8.5") }
+            guard !reason.isEmpty else { throw fail("cần nêu lý do chưa chấp nhận kết quả", "Art. 8.5") }
             return .inProgress
         case .giveBack(let reason):
             try require(.unit, "Art. 8.1a")
             guard [.forwarded, .accepted, .transferred].contains(status) else {
-                throw fail("only a ticket not yet worked on goes back", "Art. 8.1a")
+                throw fail("chỉ chuyển trả phản ánh chưa bắt đầu xử lý", "Art. 8.1a")
             }
-            guard !reason.isEmpty else { throw fail("a return needs its reason and verification", "Art. 8.1a") }
+            guard !reason.isEmpty else { throw fail("chuyển trả cần có lý do và kết quả xác minh", "Art. 8.1a") }
             return .returned
         case .transfer(let to, let reason):
             try require(.unit, "Art. 8.2f")
-            guard [.forwarded, .accepted].contains(status) else { throw fail("only before work starts", "Art. 8.2f") }
-            guard !to.isEmpty, !reason.isEmpty else { throw fail("name the competent unit and the reason", "Art. 8.2f") }
+            guard [.forwarded, .accepted].contains(status) else { throw fail("chỉ chuyển trước khi bắt đầu xử lý", "Art. 8.2f") }
+            guard !to.isEmpty, !reason.isEmpty else { throw fail("cần nêu cơ quan có thẩm quyền và lý do", "Art. 8.2f") }
             return .transferred
         case .refuse(let reason):
             try require(.hotline, "Art. 4.7")
-            guard status == .draft else { throw fail("only a draft is refused; later, the unit returns it", "Art. 4.7") }
+            guard status == .draft else { throw fail("chỉ từ chối phản ánh mới; sau đó, đơn vị chuyển trả", "Art. 4.7") }
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw fail("a refusal needs the reason the citizen will receive", "Art. 4.7")
+                throw fail("từ chối cần có lý do gửi người phản ánh", "Art. 4.7")
             }
             return .refused
         case .withdraw:
@@ -170,16 +193,16 @@ public enum TicketLifecycle {
         case .seekGuidance(let reason):
             try require(.hotline, "Art. 7.4")
             guard status == .draft || status == .returned else {
-                throw fail("only a draft or a returned ticket goes to the City Office for guidance", "Art. 7.4")
+                throw fail("chỉ phản ánh mới hoặc bị trả lại mới chuyển Văn phòng UBND TP xin hướng dẫn", "Art. 7.4")
             }
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw fail("say why no single unit can be named", "Art. 7.4")
+                throw fail("cần nêu lý do không xác định được một đơn vị", "Art. 7.4")
             }
             return .forwarded
         case .markDuplicate(let original):
             try require(.hotline, "Art. 7.5")
-            guard status == .draft else { throw fail("only a new report is linked as a duplicate", "Art. 7.5") }
-            guard !original.isEmpty else { throw fail("name the first report", "Art. 7.5") }
+            guard status == .draft else { throw fail("chỉ gộp phản ánh mới là trùng", "Art. 7.5") }
+            guard !original.isEmpty else { throw fail("cần nêu phản ánh gốc", "Art. 7.5") }
             return .merged
         case .reopen:
             preconditionFailure("handled above")

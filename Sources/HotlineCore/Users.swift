@@ -78,7 +78,7 @@ public struct PermissionError: Error, Equatable, CustomStringConvertible {
     public let user: String
     public let role: UserRole
     public let reason: String
-    public var description: String { "\(user) (\(role.rawValue)) may not do this: \(reason)" }
+    public var description: String { "\(user) (\(role.label)) không được làm việc này: \(reason)" }
 }
 
 public enum Permissions {
@@ -86,31 +86,31 @@ public enum Permissions {
     /// keeps the system's data). Throws a `PermissionError` that names the role that may.
     public static func check(_ user: User, _ activity: Activity) throws {
         func deny(_ reason: String) -> PermissionError { PermissionError(user: user.name, role: user.role, reason: reason) }
-        guard user.active else { throw deny("the account is disabled; ask an administrator") }
+        guard user.active else { throw deny("tài khoản đã bị khóa; liên hệ quản trị hệ thống") }
         switch activity {
         case .hotlineWork, .review:
             guard user.role == .agent || user.role == .supervisor else {
-                throw deny("only hotline agents and supervisors work on reports at the hotline (Art. 7.1, 8.5)")
+                throw deny("chỉ tổng đài viên và giám sát viên xử lý phản ánh tại Tổng đài (Art. 7.1, 8.5)")
             }
         case .releaseOthersClaim:
-            guard user.role == .supervisor else { throw deny("only a supervisor releases another agent's claim") }
+            guard user.role == .supervisor else { throw deny("chỉ giám sát viên được trả hồ sơ người khác đang nhận") }
         case .unitWork(let unit):
             switch user.role {
             case .unit:
                 guard user.unitCode == unit else {
-                    throw deny("a unit member sees and works only the tickets of \(user.unitCode ?? "their unit"), not \(unit)")
+                    throw deny("cán bộ đơn vị chỉ xem và xử lý phản ánh của \(user.unitCode ?? "đơn vị mình"), không phải của \(unit)")
                 }
             case .agent, .supervisor:
-                throw deny("only members of unit \(unit) act for it; an agent cannot resolve for a unit (Art. 8)")
+                throw deny("chỉ cán bộ của \(unit) thao tác thay đơn vị; tổng đài viên không xử lý thay đơn vị (Art. 8)")
             case .administrator:
-                throw deny("administrators handle no tickets")
+                throw deny("quản trị hệ thống không xử lý phản ánh")
             }
         case .oversee:
             guard user.role == .supervisor || user.role == .agent || user.role == .administrator else {
-                throw deny("the overdue watch across units is for the hotline and administrators")
+                throw deny("danh sách quá hạn của mọi đơn vị dành cho Tổng đài và quản trị hệ thống")
             }
         case .administer:
-            guard user.role == .administrator else { throw deny("only administrators edit units, users and dialplans") }
+            guard user.role == .administrator else { throw deny("chỉ quản trị hệ thống sửa danh mục đơn vị, người dùng và kịch bản tổng đài") }
         }
     }
 }

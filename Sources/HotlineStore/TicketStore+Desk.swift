@@ -75,14 +75,14 @@ extension TicketStore {
                 switch try suggestRoute(code) {
                 case .unit(let u, _): target = u
                 case .guidance(_, let reason):
-                    throw StoreError("no single unit for \(code) (\(reason)): name one with --unit, or send it to the "
-                                     + "City Office with `agent guidance` (Art. 7.4)")
+                    throw StoreError("không xác định được một đơn vị cho \(code) (\(reason)): nêu đơn vị bằng --unit, hoặc chuyển "
+                                     + "Văn phòng UBND TP xin hướng dẫn bằng `agent guidance` (Art. 7.4)")
                 }
             }
             let directive = try loadTicket(code)?.1.category == .directive
             let office = try unitDirectory().cityOffice?.code
             if directive, let office, target != office {
-                throw StoreError("a directive goes to the City Office (\(office)), not \(target) (Art. 7.2)")
+                throw StoreError("nội dung đã có chỉ đạo chuyển Văn phòng UBND TP (\(office)), không chuyển \(target) (Art. 7.2)")
             }
             return try perform(.forward(unit: target), on: code, by: user.actor, at: at, context: context)
         }
@@ -117,11 +117,11 @@ extension TicketStore {
             if let kind = DuplicatePolicy.linkKind(originalStatus: status), kind != expected {
                 switch kind {
                 case .recurrence:
-                    throw StoreError("\(original) is completed: a repeat of a completed ticket is a recurrence, a new "
-                                     + "ticket linked to it, never a duplicate (Art. 7.5; seed 000, 6a). Use --recurrence-of")
+                    throw StoreError("\(original) đã hoàn thành: phản ánh lặp lại sau khi đã hoàn thành là tái diễn, một phản ánh mới "
+                                     + "liên kết với phản ánh cũ, không phải trùng (Art. 7.5; seed 000, 6a). Dùng --recurrence-of")
                 case .duplicate:
-                    throw StoreError("\(original) is still open (\(status.label)): the repeat is a duplicate linked to it "
-                                     + "(Art. 7.5). Use --duplicate-of")
+                    throw StoreError("\(original) đang xử lý (\(status.label)): phản ánh lặp lại là trùng, gộp vào phản ánh đó "
+                                     + "(Art. 7.5). Dùng --duplicate-of")
                 }
             }
             return try link(code, to: original, by: user.actor, at: at, context: context)
@@ -145,7 +145,7 @@ extension TicketStore {
     public func importEvidence(_ file: String, for code: String) throws -> (path: String, isNew: Bool) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isDir), !isDir.boolValue else {
-            throw StoreError("no evidence file \(file)")
+            throw StoreError("không có tệp minh chứng \(file)")
         }
         let sha = try SHA256.hexOfFile(atPath: file)
         let base = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("evidence/\(code)")
@@ -183,8 +183,8 @@ extension TicketStore {
                     f.timeZone = TrackingCode.timeZone
                     f.dateFormat = "HH:mm dd/MM/yyyy"
                     throw LifecycleError(action: action.name, from: t.status,
-                                         reason: "the window to transfer closed at \(f.string(from: window)) "
-                                             + "(\(fieldCheck ? 2 : 1) working day\(fieldCheck ? "s" : "") after the unit received it)",
+                                         reason: "đã hết hạn chuyển lúc \(f.string(from: window)) "
+                                             + "(\(fieldCheck ? 2 : 1) ngày làm việc kể từ khi đơn vị nhận)",
                                          article: "Art. 8.2f")
                 }
             }

@@ -27,29 +27,29 @@ extension TicketStore {
     /// (who must be an administrator: someone has to be able to add the rest).
     public func addUser(_ user: User, by admin: User?, at: Date) throws {
         guard User.isValidName(user.name) else {
-            throw StoreError("'\(user.name)' is not a valid user name: use lower-case letters, digits, '.', '_' or '-'")
+            throw StoreError("'\(user.name)' không phải tên đăng nhập hợp lệ: dùng chữ thường không dấu, chữ số, '.', '_' hoặc '-'")
         }
         try db.transaction {
             if let admin {
                 try Permissions.check(admin, .administer)
             } else {
                 guard try userCount() == 0 else {
-                    throw StoreError("users exist already: add more as an administrator (--as NAME)")
+                    throw StoreError("đã có người dùng: thêm người dùng với tư cách quản trị hệ thống (--as NAME)")
                 }
                 guard user.role == .administrator else {
-                    throw StoreError("the first user must be an administrator (--role administrator)")
+                    throw StoreError("người dùng đầu tiên phải là quản trị hệ thống (--role administrator)")
                 }
             }
-            guard try self.user(named: user.name) == nil else { throw StoreError("user \(user.name) exists already") }
+            guard try self.user(named: user.name) == nil else { throw StoreError("người dùng \(user.name) đã có") }
             if user.role == .unit {
                 guard let unit = user.unitCode, !unit.isEmpty else {
-                    throw StoreError("a unit member needs --unit CODE (see `hotline1022 units list`)")
+                    throw StoreError("cán bộ đơn vị cần --unit CODE (xem `hotline1022 units list`)")
                 }
                 guard try unitDirectory().unit(unit) != nil else {
-                    throw StoreError("unknown unit \(unit): see `hotline1022 units list` (import the directory first)")
+                    throw StoreError("không có đơn vị \(unit): xem `hotline1022 units list` (nhập danh mục đơn vị trước)")
                 }
             } else if user.unitCode != nil {
-                throw StoreError("only a unit member (--role unit) belongs to a unit")
+                throw StoreError("chỉ cán bộ đơn vị (--role unit) thuộc một đơn vị")
             }
             try db.prepare("""
                 INSERT INTO users (name, display_name, role, unit_code, active, created_at) VALUES (?, ?, ?, ?, 1, ?)
@@ -64,8 +64,8 @@ extension TicketStore {
     public func setUserActive(_ name: String, _ active: Bool, by admin: User, at: Date) throws {
         try db.transaction {
             try Permissions.check(admin, .administer)
-            guard let u = try user(named: name) else { throw StoreError("no user \(name): see `hotline1022 users list`") }
-            guard u.name != admin.name || active else { throw StoreError("an administrator cannot disable their own account") }
+            guard let u = try user(named: name) else { throw StoreError("không có người dùng \(name): xem `hotline1022 users list`") }
+            guard u.name != admin.name || active else { throw StoreError("quản trị hệ thống không tự khóa tài khoản của mình") }
             try db.prepare("UPDATE users SET active = ? WHERE name = ?").run([.int(active ? 1 : 0), .text(name)])
             if !active { try db.prepare("DELETE FROM claims WHERE user_name = ?").run([.text(name)]) }
             try auditSystem(at: at, actor: "administrator:\(admin.name)", action: active ? "user-enable" : "user-disable",
@@ -77,11 +77,11 @@ extension TicketStore {
     public func authenticate(_ name: String) throws -> User {
         guard let u = try user(named: name) else {
             if try userCount() == 0 {
-                throw StoreError("no users yet: create the first administrator with `hotline1022 users add NAME --role administrator`")
+                throw StoreError("chưa có người dùng: tạo quản trị hệ thống đầu tiên bằng `hotline1022 users add NAME --role administrator`")
             }
-            throw StoreError("no user '\(name)': an administrator adds users with `hotline1022 users add`")
+            throw StoreError("không có người dùng '\(name)': quản trị hệ thống thêm người dùng bằng `hotline1022 users add`")
         }
-        guard u.active else { throw StoreError("user \(name) is disabled: ask an administrator") }
+        guard u.active else { throw StoreError("tài khoản \(name) đã bị khóa: liên hệ quản trị hệ thống") }
         return u
     }
 
@@ -133,7 +133,7 @@ extension TicketStore {
         return try db.transaction {
             guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
             guard Self.hotlineHeld.contains(t.status) else {
-                throw StoreError("\(code) is \(t.status.rawValue) (\(t.status.label)): there is nothing for the hotline to pick up")
+                throw StoreError("\(code) đang ở trạng thái «\(t.status.label)» (\(t.status.rawValue)): Tổng đài không có gì để nhận xử lý")
             }
             if let held = try liveClaim(id, code: code, at: at), held.userName != user.name {
                 throw ClaimConflict(claim: held)
@@ -155,7 +155,7 @@ extension TicketStore {
         try Permissions.check(user, .hotlineWork)
         try db.transaction {
             guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
-            guard let held = try liveClaim(id, code: code, at: at) else { throw StoreError("\(code) is not claimed by anyone") }
+            guard let held = try liveClaim(id, code: code, at: at) else { throw StoreError("\(code) chưa có ai nhận xử lý") }
             if held.userName != user.name { try Permissions.check(user, .releaseOthersClaim) }
             try db.prepare("DELETE FROM claims WHERE ticket_id = ?").run([.int(id)])
             try audit(id, at: at, actor: user.actor, action: "release", before: ["claimed_by": held.userName], after: nil)
@@ -183,7 +183,7 @@ public struct ClaimConflict: Error, CustomStringConvertible, Equatable {
         let f = DateFormatter()
         f.timeZone = TrackingCode.timeZone
         f.dateFormat = "HH:mm dd/MM/yyyy"
-        return "\(claim.trackingCode) is claimed by \(claim.userName) until \(f.string(from: claim.expiresAt)) "
-            + "(Asia/Ho_Chi_Minh); ask them, or a supervisor, to release it"
+        return "\(claim.trackingCode) đang do \(claim.userName) nhận xử lý đến \(f.string(from: claim.expiresAt)); "
+            + "đề nghị người đó hoặc giám sát viên trả hồ sơ (agent release)"
     }
 }

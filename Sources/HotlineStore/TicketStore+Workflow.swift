@@ -72,7 +72,7 @@ public struct StoreError: Error, CustomStringConvertible, Equatable {
     public let description: String
     init(_ description: String) { self.description = description }
     static func noTicket(_ code: String) -> StoreError {
-        StoreError("no ticket \(code) (a tracking code looks like 20260610-0134036)")
+        StoreError("không có phản ánh mã số \(code) (mã số có dạng 20260610-0134036)")
     }
 }
 
@@ -190,9 +190,9 @@ extension TicketStore {
     public func updateDetails(_ code: String, _ d: TicketDetails, by actor: Actor, at: Date) throws {
         try db.transaction {
             guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
-            guard actor.role == .hotline else { throw StoreError("only the hotline edits a report's details (Art. 7.1)") }
+            guard actor.role == .hotline else { throw StoreError("chỉ Tổng đài sửa thông tin phản ánh (Art. 7.1)") }
             guard t.status == .draft || t.status == .returned else {
-                throw StoreError("\(code) is \(t.status.rawValue); details are edited while the hotline holds it (draft or returned)")
+                throw StoreError("\(code) đang ở trạng thái «\(t.status.label)»: chỉ sửa thông tin khi phản ánh còn ở Tổng đài (mới hoặc bị trả lại)")
             }
             var before: [String: String?] = [:]
             var after: [String: String?] = [:]
@@ -266,7 +266,7 @@ extension TicketStore {
             func knownUnit(_ code: String) throws -> String {
                 let c = code.trimmingCharacters(in: .whitespaces)
                 guard directory.units.isEmpty || directory.unit(c) != nil else {
-                    throw StoreError("unknown unit \(c): see `hotline1022 units list`")
+                    throw StoreError("không có đơn vị \(c): xem `hotline1022 units list`")
                 }
                 return c
             }
@@ -359,12 +359,12 @@ extension TicketStore {
             if original.status == .merged, let first = original.duplicateOf, let o = try loadTicket(first) {
                 (originalID, original, _) = o
             }
-            guard originalID != id else { throw StoreError("\(code) cannot be linked to itself") }
+            guard originalID != id else { throw StoreError("không thể liên kết \(code) với chính nó") }
             guard original.receivedAt <= t.receivedAt else {
-                throw StoreError("\(originalCode) came after \(code): link the later report to the earlier one")
+                throw StoreError("\(originalCode) được tiếp nhận sau \(code): liên kết phản ánh sau vào phản ánh trước")
             }
             guard let kind = DuplicatePolicy.linkKind(originalStatus: original.status) else {
-                throw StoreError("\(original.trackingCode) is \(original.status.rawValue): there is nothing to link to; handle \(code) on its own")
+                throw StoreError("\(original.trackingCode) đang ở trạng thái «\(original.status.label)»: không liên kết được; xử lý \(code) như phản ánh riêng")
             }
             switch kind {
             case .duplicate:
@@ -379,9 +379,9 @@ extension TicketStore {
                 try enqueue(.duplicate, ticketID: id, code: code, recipient: t.reporter.phone,
                             values: ["original": original.trackingCode], at: at, context: context)
             case .recurrence:
-                guard actor.role == .hotline else { throw StoreError("only the hotline links reports (Art. 7.5)") }
+                guard actor.role == .hotline else { throw StoreError("chỉ Tổng đài liên kết phản ánh (Art. 7.5)") }
                 guard t.status == .draft else {
-                    throw StoreError("\(code) is \(t.status.rawValue): only a new report is linked as a recurrence")
+                    throw StoreError("\(code) đang ở trạng thái «\(t.status.label)»: chỉ phản ánh mới được liên kết là tái diễn")
                 }
                 try db.prepare("UPDATE tickets SET recurrence_of = ?, updated_at = ? WHERE id = ?")
                     .run([.int(originalID), .double(at.timeIntervalSince1970), .int(id)])
@@ -419,17 +419,20 @@ extension TicketStore {
 
     /// The citizen's satisfaction (1–5) with a completed result (Art. 8.5b). A new rating replaces the old one;
     /// the audit log keeps both.
-    public func rate(_ code: String, score: Int, comment: String, at: Date) throws {
+    /// `recordedBy` is the agent who typed in a rating the citizen gave by phone or SMS reply.
+    public func rate(_ code: String, score: Int, comment: String, at: Date, recordedBy: Actor? = nil) throws {
         try db.transaction {
             guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
-            guard (1...5).contains(score) else { throw StoreError("a rating is 1 to 5, got \(score)") }
+            guard (1...5).contains(score) else { throw StoreError("mức hài lòng từ 1 đến 5, nhận được \(score)") }
             guard t.status == .completed else {
-                throw StoreError("\(code) is \(t.status.rawValue): a rating follows the result (Art. 8.5b)")
+                throw StoreError("\(code) đang ở trạng thái «\(t.status.label)»: chỉ đánh giá sau khi có kết quả (Art. 8.5b)")
             }
             try db.prepare("UPDATE tickets SET rating = ?, rating_comment = ?, rated_at = ? WHERE id = ?")
                 .run([.int(Int64(score)), .text(comment), .double(at.timeIntervalSince1970), .int(id)])
-            try audit(id, at: at, actor: Actor(.citizen, "citizen"), action: "rate",
-                      before: ["rating": t.rating.map(String.init)], after: ["rating": String(score)])
+            var after: [String: String?] = ["rating": String(score)]
+            if recordedBy != nil { after["for"] = "citizen" }
+            try audit(id, at: at, actor: recordedBy ?? Actor(.citizen, "citizen"), action: "rate",
+                      before: ["rating": t.rating.map(String.init)], after: after)
         }
     }
 

@@ -169,17 +169,17 @@ let agentListenCommand = Command.leaf(
         try Permissions.check(w.user, .hotlineWork)
         let t = try w.ticket(code)
         guard let r = t.attachments.first(where: { $0.kind == .recording }) else {
-            throw CommandFailure("\(code) has no recording")
+            throw CommandFailure("\(code) không có ghi âm")
         }
         let actual: String
         do {
             actual = try SHA256.hexOfFile(atPath: r.path)
         } catch {
-            throw CommandFailure("the recording \(r.path) cannot be read: \(error)")
+            throw CommandFailure("không đọc được tệp ghi âm \(r.path): \(error)")
         }
         guard actual == r.sha256 else {
-            throw CommandFailure("the recording \(r.path) does not match its stored SHA-256 (\(r.sha256 ?? "none")): "
-                                 + "the file changed after the call; tell a supervisor")
+            throw CommandFailure("tệp ghi âm \(r.path) không khớp mã SHA-256 đã lưu (\(r.sha256 ?? "không có")): "
+                                 + "tệp đã bị thay đổi sau cuộc gọi; báo giám sát viên")
         }
         var file = r.path
         if out != nil || play {
@@ -187,11 +187,11 @@ let agentListenCommand = Command.leaf(
                                      ["file": out.map { ($0 as NSString).lastPathComponent }], by: w.user, at: Date())
         }
         if let out {
-            if FileManager.default.fileExists(atPath: out) { throw CommandFailure("\(out) exists already; choose another --out") }
+            if FileManager.default.fileExists(atPath: out) { throw CommandFailure("\(out) đã tồn tại; chọn --out khác") }
             do {
                 try FileManager.default.copyItem(atPath: r.path, toPath: out)
             } catch {
-                throw CommandFailure("cannot write \(out): \(error)")
+                throw CommandFailure("không ghi được \(out): \(error)")
             }
             file = out
             print("Đã xuất ghi âm \(code) ra \(out) (\(formatDuration(r.durationMs ?? 0)), SHA-256 khớp).")
@@ -200,7 +200,7 @@ let agentListenCommand = Command.leaf(
         }
         if play {
             guard let player = ["/usr/bin/aplay", "/usr/bin/play"].first(where: FileManager.default.isExecutableFile) else {
-                throw CommandFailure("no player found: install alsa-utils (aplay) or sox (play)")
+                throw CommandFailure("không có trình phát: cài alsa-utils (aplay) hoặc sox (play)")
             }
             let p = Process()
             p.executableURL = URL(fileURLWithPath: player)
@@ -322,12 +322,12 @@ let agentGuidanceCommand = Command.leaf(
 /// Opens the store for a command, with an error that says what to do when the file is missing.
 func openStore(_ path: String) throws -> TicketStore {
     guard FileManager.default.fileExists(atPath: path) else {
-        throw CommandFailure("no database at \(path) (run `hotline1022 serve` once, or pass --db PATH)")
+        throw CommandFailure("không có cơ sở dữ liệu tại \(path) (chạy `hotline1022 serve` một lần, hoặc dùng --db PATH)")
     }
     do {
         return try TicketStore(path: path)
     } catch {
-        throw CommandFailure("cannot open the database \(path): \(error)")
+        throw CommandFailure("không mở được cơ sở dữ liệu \(path): \(error)")
     }
 }
 

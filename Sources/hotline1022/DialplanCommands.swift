@@ -27,13 +27,13 @@ let dialplanInstallCommand = Command.leaf(
     let w = try options.open()
     defer { w.close() }
     guard w.user.role == .administrator else {
-        throw CommandFailure("only administrators install dialplans; \(w.user.name) is \(w.user.role.rawValue)")
+        throw CommandFailure("chỉ quản trị hệ thống cài kịch bản tổng đài; \(w.user.name) là \(w.user.role.label)")
     }
     guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
     let (plan, problems) = DialplanLoader.check(data, promptDirectory: prompts, variables: ["agentsURI": agents])
     guard problems.isEmpty, let plan else {
         for p in problems { print("\(path): \(p)") }
-        throw CommandFailure("\(problems.count) problem(s) in \(path); \(target) is unchanged")
+        throw CommandFailure("\(problems.count) lỗi trong \(path); \(target) giữ nguyên")
     }
     let temporary = target + ".installing"
     do {

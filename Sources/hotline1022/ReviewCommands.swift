@@ -6,7 +6,39 @@ let reviewCommands = Command.group("review", "The hotline confirms units' result
     reviewPendingCommand,
     reviewConfirmCommand,
     reviewRejectCommand,
+    reviewReopenCommand,
+    reviewRateCommand,
 ])
+
+let reviewReopenCommand = Command.leaf(
+    "reopen", "Reopen a completed ticket the citizen is not satisfied with: back to the unit (Art. 8.5b).",
+    help: "CODE --reason TEXT \(CaseOptions.help)"
+) { args in
+    let reason = try reasonOption(&args, "say what the citizen found wrong with the result (Art. 8.5b)")
+    try onTicket(&args) { w, code in
+        try Permissions.check(w.user, .review)
+        let t = try w.store.perform(.reopen(reason: reason), on: code, by: w.user.actor, at: Date(), context: try w.context())
+        print("Đã mở lại \(code); \(t.unitCode ?? "đơn vị") xử lý tiếp.")
+    }
+}
+
+let reviewRateCommand = Command.leaf(
+    "rate", "Record the citizen's satisfaction (1–5) with a completed result, given by phone or SMS reply.",
+    help: """
+        CODE --score 1-5 [--comment TEXT] \(CaseOptions.help)
+
+        A new rating replaces the old one; the audit log keeps both, with who typed it in.
+        """
+) { args in
+    guard let score = try args.intOption("--score") else { throw UsageError("missing required option --score (1–5)") }
+    guard (1...5).contains(score) else { throw UsageError("--score must be 1–5, got \(score)") }
+    let comment = try args.option("--comment") ?? ""
+    try onTicket(&args) { w, code in
+        try Permissions.check(w.user, .review)
+        try w.store.rate(code, score: score, comment: comment, at: Date(), recordedBy: w.user.actor)
+        print("Đã ghi nhận mức hài lòng \(score)/5 cho \(code).")
+    }
+}
 
 let reviewPendingCommand = Command.leaf(
     "pending", "Results the units resolved, waiting for the hotline's confirmation, oldest first.",

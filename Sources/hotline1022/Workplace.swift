@@ -53,7 +53,7 @@ struct Workplace {
             let templates = try NotificationTemplates.load(path: templatesPath)
             return WorkflowContext(calendar: calendar, templates: templates)
         } catch {
-            throw CommandFailure("\(error) (the data files live in \(dir)/; pass --config-dir DIR)")
+            throw CommandFailure("\(error) (tệp dữ liệu nằm trong \(dir)/; dùng --config-dir DIR)")
         }
     }
 

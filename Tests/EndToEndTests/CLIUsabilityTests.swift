@@ -24,7 +24,7 @@ final class CLIUsabilityTests: XCTestCase {
         }
         let expected: Set<String> = [
             "agent queue", "agent claim", "agent show", "agent listen", "agent complete", "agent refuse", "agent link",
-            "agent guidance", "agent release", "unit inbox", "unit accept", "unit progress", "unit extend", "unit resolve",
+            "agent guidance", "agent release", "review reopen", "review rate", "unit inbox", "unit accept", "unit progress", "unit extend", "unit resolve",
             "unit transfer", "unit return", "review pending", "review confirm", "review reject", "overdue", "outbox run",
             "outbox list", "users add", "users list", "users disable", "users enable", "ticket show", "units import",
             "dialplan install",
@@ -60,10 +60,10 @@ final class CLIUsabilityTests: XCTestCase {
         }
         let agent = try install(edited, as: "lan")
         XCTAssertEqual(agent.status, 1)
-        XCTAssertTrue(agent.stderr.contains("only administrators"), agent.stderr)
+        XCTAssertTrue(agent.stderr.contains("chỉ quản trị hệ thống"), agent.stderr)
         let refused = try install(broken, as: "admin")
         XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stdout.contains("hangupp") && refused.stderr.contains("unchanged"), refused.stdout + refused.stderr)
+        XCTAssertTrue(refused.stdout.contains("hangupp") && refused.stderr.contains("giữ nguyên"), refused.stdout + refused.stderr)
         XCTAssertEqual(try String(contentsOfFile: live, encoding: .utf8), "{}", "a refused plan leaves the live file alone")
         let done = try install(edited, as: "admin")
         XCTAssertEqual(done.status, 0, done.stderr)
@@ -81,33 +81,33 @@ final class CLIUsabilityTests: XCTestCase {
             XCTAssertEqual(out.status, status, "\(args): \(out.stderr)", file: file, line: line)
             XCTAssertTrue(out.stderr.contains(needle), "\(args) should say '\(needle)': \(out.stderr)", file: file, line: line)
         }
-        try expect(["agent", "queue", "--as", "lan"], status: 1, saying: "no database at")
-        try expect(["users", "add", "lan", "--role", "agent"], status: 1, saying: "the first user must be an administrator")
+        try expect(["agent", "queue", "--as", "lan"], status: 1, saying: "không có cơ sở dữ liệu tại")
+        try expect(["users", "add", "lan", "--role", "agent"], status: 1, saying: "người dùng đầu tiên phải là quản trị hệ thống")
         XCTAssertEqual(try hl(["users", "add", "admin", "--role", "administrator", "--db", db]).status, 0)
         try expect(["agent", "queue"], status: 64, saying: "--as USER")
-        try expect(["agent", "queue", "--as", "nobody"], status: 1, saying: "no user 'nobody'")
+        try expect(["agent", "queue", "--as", "nobody"], status: 1, saying: "không có người dùng 'nobody'")
         try expect(["users", "add", "lan", "--role", "boss", "--as", "admin"], status: 64, saying: "--role must be one of")
         try expect(["users", "add", "hoa", "--role", "unit", "--unit", "P-LECHAN", "--as", "admin"], status: 1,
-                   saying: "unknown unit P-LECHAN")
+                   saying: "không có đơn vị P-LECHAN")
         XCTAssertEqual(try hl(["units", "import", E2E.repo + "/Config/units.json", "--db", db, "--as", "admin"]).status, 0)
         XCTAssertEqual(try hl(["users", "add", "lan", "--role", "agent", "--db", db, "--as", "admin"]).status, 0)
         XCTAssertEqual(try hl(["users", "add", "hoa", "--role", "unit", "--unit", "P-LECHAN", "--db", db, "--as", "admin"]).status, 0)
 
         // A wrong code: malformed, or well-formed and unknown.
         try expect(["agent", "claim", "12345", "--as", "lan"], status: 64, saying: "looks like 20260610-0134036")
-        try expect(["agent", "claim", "20260101-0000001", "--as", "lan"], status: 1, saying: "no ticket 20260101-0000001")
+        try expect(["agent", "claim", "20260101-0000001", "--as", "lan"], status: 1, saying: "không có phản ánh mã số 20260101-0000001")
         try expect(["agent", "show", "20260101-0000001", "--as", "lan"], status: 1, saying: "Không tìm thấy")
-        try expect(["unit", "accept", "20260101-0000001", "--as", "hoa"] + config, status: 1, saying: "no ticket")
+        try expect(["unit", "accept", "20260101-0000001", "--as", "hoa"] + config, status: 1, saying: "không có phản ánh mã số")
         // Options may come before the code.
         try expect(["unit", "progress", "--as", "hoa", "--note", "Đã kiểm tra", "20260101-0000001"] + config, status: 1,
-                   saying: "no ticket 20260101-0000001")
-        try expect(["unit", "inbox", "--as", "hoa", "--json", "SXD"], status: 77, saying: "not SXD")
+                   saying: "không có phản ánh mã số 20260101-0000001")
+        try expect(["unit", "inbox", "--as", "hoa", "--json", "SXD"], status: 77, saying: "không phải của SXD")
         // A wrong role.
-        try expect(["agent", "queue", "--as", "hoa"], status: 77, saying: "only hotline agents")
-        try expect(["unit", "inbox", "SXD", "--as", "hoa"], status: 77, saying: "not SXD")
-        try expect(["units", "import", E2E.repo + "/Config/units.json", "--as", "lan"], status: 77, saying: "only administrators")
-        try expect(["users", "add", "x", "--role", "agent", "--as", "lan"], status: 77, saying: "only administrators")
-        try expect(["overdue", "--as", "hoa"], status: 77, saying: "may not")
+        try expect(["agent", "queue", "--as", "hoa"], status: 77, saying: "chỉ tổng đài viên và giám sát viên")
+        try expect(["unit", "inbox", "SXD", "--as", "hoa"], status: 77, saying: "không phải của SXD")
+        try expect(["units", "import", E2E.repo + "/Config/units.json", "--as", "lan"], status: 77, saying: "chỉ quản trị hệ thống")
+        try expect(["users", "add", "x", "--role", "agent", "--as", "lan"], status: 77, saying: "chỉ quản trị hệ thống")
+        try expect(["overdue", "--as", "hoa"], status: 77, saying: "không được làm việc này")
         // A missing field.
         try expect(["agent", "complete", "20260101-0000001", "--name", "An", "--as", "lan"] + config, status: 64,
                    saying: "missing --address, --summary, --category, --topic, --ward")
@@ -121,11 +121,11 @@ final class CLIUsabilityTests: XCTestCase {
         try expect(["unit", "extend", "20260101-0000001", "--until", "next week", "--note", "x", "--as", "hoa"], status: 64,
                    saying: "--until expects a date")
         try expect(["unit", "resolve", "20260101-0000001", "--evidence", dir + "/nothing.jpg", "--as", "hoa"] + config, status: 1,
-                   saying: "no evidence file")
+                   saying: "không có tệp minh chứng")
         try expect(["agent", "queue", "--as", "lan", "--colour"], status: 64, saying: "unknown option --colour")
         try expect(["agent", "complete", "20260101-0000001", "--as", "lan", "--config-dir", dir] + ["--name", "An", "--address",
                     "x", "--summary", "y", "--category", "infrastructure", "--topic", "field_report", "--ward", "Lê Chân"],
-                   status: 1, saying: "pass --config-dir DIR")
+                   status: 1, saying: "dùng --config-dir DIR")
         try? FileManager.default.removeItem(atPath: dir)
     }
 }

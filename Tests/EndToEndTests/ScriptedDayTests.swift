@@ -51,7 +51,7 @@ final class ScriptedDayTests: XCTestCase {
         let loser = winner == "lan" ? "minh" : "lan"
         let lost = race[1 - winners[0].offset]
         XCTAssertEqual(lost.status, 1)
-        XCTAssertTrue(lost.stderr.contains("claimed by \(winner)"), lost.stderr)
+        XCTAssertTrue(lost.stderr.contains("đang do \(winner) nhận xử lý"), lost.stderr)
         XCTAssertTrue(try cli.ok(["agent", "queue"], as: loser).contains(winner), "the queue names the holder")
 
         // The loser cannot complete it; the winner looks at it, listens, and completes it.
@@ -60,7 +60,7 @@ final class ScriptedDayTests: XCTestCase {
                         "--topic", "infrastructure_incident", "--ward", "Lê Chân"]
         let denied = try cli.run(complete, as: loser)
         XCTAssertEqual(denied.status, 1)
-        XCTAssertTrue(denied.stderr.contains("claimed by \(winner)"), denied.stderr)
+        XCTAssertTrue(denied.stderr.contains("đang do \(winner) nhận xử lý"), denied.stderr)
         let shown = try cli.ok(["agent", "show", a], as: winner)
         XCTAssertTrue(shown.contains("đã kiểm tra, khớp"), "the recording's SHA-256 is checked\n\(shown)")
         XCTAssertTrue(shown.contains(callers[0]), shown)
@@ -156,6 +156,13 @@ final class ScriptedDayTests: XCTestCase {
         let channels = try XCTUnwrap(report["byChannel"] as? [[String: Any]])
         XCTAssertEqual(channels.first { ($0["count"] as? Int ?? 0) > 0 }?["count"] as? Int, 3)
         XCTAssertEqual(channels.filter { ($0["count"] as? Int ?? 0) > 0 }.count, 1, "every report came by phone")
+
+        // The citizen rates the result 2/5 by phone; the hotline reopens it and it is back with the unit.
+        XCTAssertEqual(try cli.run(["review", "rate", a, "--score", "6"], as: "lan").status, 64)
+        try cli.ok(["review", "rate", a, "--score", "2", "--comment", "Đèn lại tắt sau hai ngày"], as: "lan")
+        XCTAssertEqual(try cli.json(["ticket", "show", a, "--public", "--json"], as: nil)["rating"] as? Int, 2)
+        try cli.ok(["review", "reopen", a, "--reason", "Người dân báo đèn lại tắt"], as: "lan")
+        XCTAssertTrue(try cli.ok(["unit", "inbox", "P-LECHAN"], as: "hoa").contains(a), "reopened: back with the unit")
         XCTAssertEqual(gateway.stop(), 0, gateway.log)
     }
 

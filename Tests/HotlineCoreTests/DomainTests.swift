@@ -96,7 +96,7 @@ final class LifecycleAdditionsTests: XCTestCase {
             XCTAssertEqual(($0 as? LifecycleError)?.article, "Art. 8.5b")
         }
         XCTAssertThrowsError(try TicketLifecycle.next(.inProgress, .reopen(reason: "x"), by: .hotline, receivedAt: received)) {
-            XCTAssertEqual("\($0)", "cannot reopen a ticket that is in_progress: only a completed ticket is reopened (Art. 8.5b)")
+            XCTAssertEqual("\($0)", "Không thể mở lại phản ánh đang ở trạng thái «Đang xử lý» (in_progress): chỉ mở lại phản ánh đã hoàn thành (Art. 8.5b)")
         }
         XCTAssertEqual(try TicketLifecycle.next(.draft, .seekGuidance(reason: "Nhiều đơn vị"), by: .hotline, receivedAt: received), .forwarded)
         XCTAssertThrowsError(try TicketLifecycle.next(.accepted, .seekGuidance(reason: "x"), by: .hotline, receivedAt: received))

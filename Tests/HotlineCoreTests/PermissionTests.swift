@@ -29,7 +29,7 @@ final class PermissionTests: XCTestCase {
         XCTAssertThrowsError(try Permissions.check(agent, .unitWork(unit: "P-GIAVIEN"))) { error in
             let e = error as? PermissionError
             XCTAssertEqual(e?.user, "lan")
-            XCTAssertTrue(e?.description.contains("an agent cannot resolve for a unit") == true, "\(error)")
+            XCTAssertTrue(e?.description.contains("tổng đài viên không xử lý thay đơn vị") == true, "\(error)")
         }
         XCTAssertThrowsError(try Permissions.check(unit, .unitWork(unit: "SXD"))) {
             XCTAssertTrue("\($0)".contains("P-GIAVIEN") && "\($0)".contains("SXD"), "\($0)")

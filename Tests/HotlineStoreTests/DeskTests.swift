@@ -36,7 +36,7 @@ final class DeskTests: StoreTestCase {
         XCTAssertThrowsError(try store.addUser(User(name: "Bad Name", role: .agent), by: admin, at: Date()))
         XCTAssertThrowsError(try store.addUser(User(name: "lan", role: .agent), by: admin, at: Date()), "names are unique")
         try store.setUserActive("lan", false, by: admin, at: Date())
-        XCTAssertThrowsError(try store.authenticate("lan")) { XCTAssertTrue("\($0)".contains("disabled"), "\($0)") }
+        XCTAssertThrowsError(try store.authenticate("lan")) { XCTAssertTrue("\($0)".contains("đã bị khóa"), "\($0)") }
         XCTAssertThrowsError(try store.authenticate("nobody")) { XCTAssertTrue("\($0)".contains("users add"), "\($0)") }
         XCTAssertEqual(try store.users().count, 5)
     }

@@ -69,10 +69,10 @@ final class WorkflowTests: StoreTestCase {
         XCTAssertEqual(try store.outbox().count, 0, "the message is stored with the change or not at all")
         XCTAssertEqual(try store.history(code).count, 1)
         XCTAssertThrowsError(try store.perform(.accept, on: "20990101-0000001", by: unitMember, at: Date(), context: context)) {
-            XCTAssertTrue("\($0)".contains("no ticket 20990101-0000001"))
+            XCTAssertTrue("\($0)".contains("không có phản ánh mã số 20990101-0000001"))
         }
         XCTAssertThrowsError(try store.perform(.forward(unit: "P-GIAVIEN"), on: code, by: unitMember, at: Date(), context: context)) {
-            XCTAssertEqual("\($0)", "cannot forward a ticket that is draft: only the hotline may do this (Art. 7.1)")
+            XCTAssertEqual("\($0)", "Không thể chuyển xử lý phản ánh đang ở trạng thái «Chờ tiếp nhận» (draft): chỉ Tổng đài 1022 được làm việc này (Art. 7.1)")
         }
     }
 
@@ -112,7 +112,7 @@ final class WorkflowTests: StoreTestCase {
         try store.addAttachment(code, kind: .document, path: try evidenceFile("bien-ban.pdf"), by: unitMember, at: vn("2026-06-16T10:00:00"))
         XCTAssertThrowsError(try store.perform(.extend(until: vn("2026-06-26T17:00:00"), note: "Chờ", evidenceCount: 1), on: code,
                                                by: unitMember, at: vn("2026-06-16T10:00:00"), context: context)) {
-            XCTAssertTrue("\($0)".contains("15 days"))
+            XCTAssertTrue("\($0)".contains("15 ngày"), "\($0)")
         }
         let extended = try store.perform(.extend(until: vn("2026-06-24T17:00:00"), note: "Chờ kiểm tra liên ngành", evidenceCount: 0),
                                          on: code, by: unitMember, at: vn("2026-06-16T10:00:00"), context: context)
