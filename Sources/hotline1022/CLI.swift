@@ -159,7 +159,8 @@ enum CLI {
             if let run = command.run {
                 let joined = path.joined(separator: " ")
                 if rest.contains("--help") || rest.contains("-h") {
-                    print("Usage: \(joined) \(command.help)")
+                    print("Usage: \(joined) \(command.help)"
+                          + (command.help.contains(CaseOptions.help) ? CaseOptions.explanation : ""))
                     return 0
                 }
                 var args = Arguments(rest, commandPath: joined)

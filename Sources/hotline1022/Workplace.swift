@@ -12,8 +12,13 @@ struct CaseOptions {
     var configDirectory: String
 
     static let userVariable = "HOTLINE1022_USER"
-    static let help = "--db PATH (default ./var/hotline.sqlite); --as USER (or $\(userVariable)); "
-        + "--config-dir DIR (or $HOTLINE1022_CONFIG, default ./Config)"
+    /// The synopsis of the shared options; `CLI` explains them under any command whose help names them.
+    static let help = "[--as USER] [--db PATH] [--config-dir DIR]"
+    static let explanation = "\n\n" + """
+        Shared options: --as USER runs the command as that user (default $\(userVariable)); --db PATH is the
+        database (default ./var/hotline.sqlite); --config-dir DIR holds calendar.json and templates.vi.json
+        (default $HOTLINE1022_CONFIG, else ./Config).
+        """
 
     init(_ args: inout Arguments) throws {
         let env = ProcessInfo.processInfo.environment
