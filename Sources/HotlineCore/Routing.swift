@@ -118,18 +118,18 @@ public enum Router {
         -> RoutingDecision
     {
         let office = directory.cityOffice?.code ?? "VPUBND"
-        if category == .directive { return .unit(office, why: "directives go to the City Office (Art. 7.2)") }
+        if category == .directive { return .unit(office, why: "nội dung đã có chỉ đạo chuyển Văn phòng UBND TP (Art. 7.2)") }
         if let (i, rule) = directory.rules.enumerated().first(where: {
             $0.element.matches(category: category, topic: topic, ward: ward)
         }) {
-            if rule.units.count == 1 { return .unit(rule.units[0], why: "routing rule \(i + 1)") }
-            return .guidance(cityOffice: office, reason: "several units involved: \(rule.units.joined(separator: ", "))")
+            if rule.units.count == 1 { return .unit(rule.units[0], why: "quy tắc phân luồng số \(i + 1)") }
+            return .guidance(cityOffice: office, reason: "nhiều đơn vị liên quan: \(rule.units.joined(separator: ", "))")
         }
         let local = ward.isEmpty ? [] : directory.units.filter { $0.wards.contains { WardName.same($0, ward) } }
-        if local.count == 1 { return .unit(local[0].code, why: "the unit of \(ward)") }
+        if local.count == 1 { return .unit(local[0].code, why: "đơn vị quản lý địa bàn \(ward)") }
         if local.count > 1 {
-            return .guidance(cityOffice: office, reason: "several units for \(ward): \(local.map(\.code).joined(separator: ", "))")
+            return .guidance(cityOffice: office, reason: "nhiều đơn vị quản lý \(ward): \(local.map(\.code).joined(separator: ", "))")
         }
-        return .guidance(cityOffice: office, reason: ward.isEmpty ? "no ward and no rule names a unit" : "no unit known for \(ward)")
+        return .guidance(cityOffice: office, reason: ward.isEmpty ? "chưa có địa bàn và không quy tắc nào nêu đơn vị" : "chưa có đơn vị nào quản lý \(ward)")
     }
 }

@@ -146,7 +146,7 @@ let agentShowCommand = Command.leaf(
         if !view.duplicateCandidates.isEmpty {
             print("\nCó thể trùng hoặc tái diễn:")
             print(renderTable(["Mã số", "Trạng thái", "Lý do", "Nếu liên kết"], view.duplicateCandidates.map { c in
-                [c.trackingCode, c.status.label, c.reasons.map(\.rawValue).joined(separator: ", "),
+                [c.trackingCode, c.status.label, c.reasons.map(candidateReason).joined(separator: ", "),
                  c.link.map { $0 == .duplicate ? "trùng (--duplicate-of)" : "tái diễn (--recurrence-of)" } ?? "xử lý riêng"]
             }))
         }
@@ -328,6 +328,14 @@ func openStore(_ path: String) throws -> TicketStore {
         return try TicketStore(path: path)
     } catch {
         throw CommandFailure("không mở được cơ sở dữ liệu \(path): \(error)")
+    }
+}
+
+func candidateReason(_ r: DuplicateCandidate.Reason) -> String {
+    switch r {
+    case .sameCaller: "cùng số gọi"
+    case .sameWardAndTopic: "cùng địa bàn và chuyên mục"
+    case .similarText: "nội dung tương tự"
     }
 }
 

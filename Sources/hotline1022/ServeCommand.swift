@@ -48,6 +48,10 @@ struct Server {
             throw CommandFailure("cannot start: \(error)")
         }
         importUnitsIfNone(store)
+        if (try? store.userCount()) == 0 {
+            logger.log(.warning, "no-users", [("effect", "drafts are filed, but nobody can pick them up yet"),
+                ("fix", "hotline1022 users add NAME --role administrator --db \(settings.database)")])
+        }
         let outbox: OutboxService
         do {
             outbox = try OutboxService(database: settings.database, delivery: settings.delivery, logger: logger)

@@ -121,9 +121,9 @@ final class RoutingTests: XCTestCase {
     func testRoutingRules() throws {
         let d = try directory()
         XCTAssertEqual(Router.route(category: .directive, topic: nil, ward: "Gia Viên", in: d),
-                       .unit("VPUBND", why: "directives go to the City Office (Art. 7.2)"))
+                       .unit("VPUBND", why: "nội dung đã có chỉ đạo chuyển Văn phòng UBND TP (Art. 7.2)"))
         XCTAssertEqual(Router.route(category: .socioeconomic, topic: .publicOrder, ward: "Gia Viên", in: d),
-                       .unit("CATP", why: "routing rule 1"))
+                       .unit("CATP", why: "quy tắc phân luồng số 1"))
         guard case .unit("P-GIAVIEN", _) = Router.route(category: .infrastructure, topic: .infrastructureIncident,
                                                          ward: "phường gia viên", in: d) else {
             return XCTFail("the ward's own unit, whatever the spelling")
