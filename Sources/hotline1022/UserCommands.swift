@@ -45,7 +45,7 @@ let usersAddCommand = Command.leaf(
     defer { try? store.close() }
     var admin: User?
     if try store.userCount() > 0 {
-        guard let me = options.userName else { throw UsageError("say who you are: --as ADMINISTRATOR") }
+        guard let me = options.userName else { throw UsageError("cho biết bạn là ai: --as ADMINISTRATOR (tên quản trị hệ thống)") }
         admin = try store.authenticate(me)
     }
     try store.addUser(User(name: name, displayName: display, role: role, unitCode: unit), by: admin, at: Date())

@@ -30,7 +30,7 @@ struct CaseOptions {
     /// Opens the store and checks the user: a known, active account.
     func open() throws -> Workplace {
         guard let name = userName else {
-            throw UsageError("say who you are: --as USER, or set \(Self.userVariable)")
+            throw UsageError("cho biết bạn là ai: --as USER, hoặc đặt biến môi trường \(Self.userVariable)")
         }
         let store = try openStore(database)
         do {
