@@ -67,6 +67,9 @@ public enum Activity: Sendable, Equatable {
     case releaseOthersClaim
     /// A unit's inbox or a step on a ticket the unit handles.
     case unitWork(unit: String)
+    /// Reading a whole ticket, personal data included: the hotline any ticket, a unit member only one their
+    /// unit handles (`unit` is the ticket's).
+    case readTicket(unit: String?)
     /// Reading every open ticket across units (the overdue watch, reports).
     case oversee
     /// Editing units, users and dialplans.
@@ -105,6 +108,8 @@ public enum Permissions {
             case .administrator:
                 throw deny("quản trị hệ thống không xử lý phản ánh")
             }
+        case .readTicket(let unit):
+            try check(user, user.role == .unit ? .unitWork(unit: unit ?? "no unit") : .hotlineWork)
         case .oversee:
             guard user.role == .supervisor || user.role == .agent || user.role == .administrator else {
                 throw deny("danh sách quá hạn của mọi đơn vị dành cho Tổng đài và quản trị hệ thống")

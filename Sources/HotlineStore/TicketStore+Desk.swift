@@ -79,11 +79,6 @@ extension TicketStore {
                                      + "Văn phòng UBND TP xin hướng dẫn bằng `agent guidance` (Art. 7.4)")
                 }
             }
-            let directive = try loadTicket(code)?.1.category == .directive
-            let office = try unitDirectory().cityOffice?.code
-            if directive, let office, target != office {
-                throw StoreError("nội dung đã có chỉ đạo chuyển Văn phòng UBND TP (\(office)), không chuyển \(target) (Art. 7.2)")
-            }
             return try perform(.forward(unit: target), on: code, by: user.actor, at: at, context: context)
         }
     }
@@ -179,11 +174,8 @@ extension TicketStore {
                 let window = DeadlinePolicy.transferWindow(receivedAt: forwardedAt ?? t.receivedAt, fieldCheck: fieldCheck,
                                                            calendar: context.calendar)
                 guard at <= window else {
-                    let f = DateFormatter()
-                    f.timeZone = TrackingCode.timeZone
-                    f.dateFormat = "HH:mm dd/MM/yyyy"
                     throw LifecycleError(action: action.name, from: t.status,
-                                         reason: "đã hết hạn chuyển lúc \(f.string(from: window)) "
+                                         reason: "đã hết hạn chuyển lúc \(Self.clock(window)) "
                                              + "(\(fieldCheck ? 2 : 1) ngày làm việc kể từ khi đơn vị nhận)",
                                          article: "Art. 8.2f")
                 }

@@ -100,6 +100,15 @@ extension TicketStore {
         try db.transaction { try auditSystem(at: at, actor: "administrator:\(admin.name)", action: action, after: details) }
     }
 
+    /// A moment as the store's messages name it: `17:00 15/06/2026`, Vietnam time.
+    static func clock(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TrackingCode.timeZone
+        f.dateFormat = "HH:mm dd/MM/yyyy"
+        return f.string(from: date)
+    }
+
     func auditSystem(at: Date, actor: String, action: String, after: [String: String?]) throws {
         try db.prepare("INSERT INTO audit_log (ticket_id, at, actor, action, before, after) VALUES (NULL, ?, ?, ?, NULL, ?)")
             .run([.double(at.timeIntervalSince1970), .text(actor), .text(action), .text(Self.json(after))])
@@ -180,10 +189,7 @@ extension TicketStore {
 public struct ClaimConflict: Error, CustomStringConvertible, Equatable {
     public let claim: Claim
     public var description: String {
-        let f = DateFormatter()
-        f.timeZone = TrackingCode.timeZone
-        f.dateFormat = "HH:mm dd/MM/yyyy"
-        return "\(claim.trackingCode) đang do \(claim.userName) nhận xử lý đến \(f.string(from: claim.expiresAt)); "
+        "\(claim.trackingCode) đang do \(claim.userName) nhận xử lý đến \(TicketStore.clock(claim.expiresAt)); "
             + "đề nghị người đó hoặc giám sát viên trả hồ sơ (agent release)"
     }
 }

@@ -275,6 +275,10 @@ extension TicketStore {
             switch checked {
             case .forward(let to):
                 unit = try knownUnit(to)
+                // Whoever forwards (an agent, the portal), a directive goes to the City Office (Art. 7.2).
+                if t.category == .directive, let office = directory.cityOffice?.code, unit != office {
+                    throw StoreError("nội dung đã có chỉ đạo chuyển Văn phòng UBND TP (\(office)), không chuyển \(to) (Art. 7.2)")
+                }
                 guidance = false
                 set["forwarded_at"] = .double(at.timeIntervalSince1970)
                 if responseDue == nil {

@@ -23,18 +23,10 @@ let ticketShowCommand = Command.leaf(
     let publicOnly = args.flag("--public")
     let code = try trackingCodeArgument(&args)
     try args.finish()
-    let store: TicketStore
-    let w: Workplace?
-    if publicOnly {
-        store = try openStore(options.database)
-        w = nil
-    } else {
-        w = try options.open()
-        store = w!.store
-    }
-    defer { try? store.close() }
     let now = Date()
     if publicOnly {
+        let store = try openStore(options.database)
+        defer { try? store.close() }
         guard let view = try store.publicView(code, now: now) else { throw CommandFailure("Không tìm thấy phản ánh mã số \(code).") }
         if json { return try printJSON(view) }
         printFields([
@@ -46,10 +38,12 @@ let ticketShowCommand = Command.leaf(
         ])
         return
     }
-    guard let t = try store.ticket(code) else { throw CommandFailure("Không tìm thấy phản ánh mã số \(code).") }
-    try checkMayRead(t, w!.user)
+    let w = try options.open()
+    defer { w.close() }
+    let t = try w.ticket(code)
+    try Permissions.check(w.user, .readTicket(unit: t.unitCode))
     if json { return try printJSON(t) }
-    let units = try store.unitDirectory()
+    let units = try w.store.unitDirectory()
     let overdue = t.isOverdue(at: now)
     printFields([
         ("Mã số", t.trackingCode),
@@ -94,25 +88,15 @@ let ticketHistoryCommand = Command.leaf(
         For the hotline and for members of the ticket's unit.
         """
 ) { args in
-    let options = try CaseOptions(&args)
     let json = args.flag("--json")
-    let code = try trackingCodeArgument(&args)
-    try args.finish()
-    let w = try options.open()
-    let store = w.store
-    defer { w.close() }
-    guard let t = try store.ticket(code) else { throw CommandFailure("Không tìm thấy phản ánh mã số \(code).") }
-    try checkMayRead(t, w.user)
-    let entries: [AuditEntry]
-    do {
-        entries = try store.history(code)
-    } catch let e as StoreError {
-        throw CommandFailure(e.description)
+    try onTicket(&args) { w, code in
+        try Permissions.check(w.user, .readTicket(unit: try w.ticket(code).unitCode))
+        let entries = try w.store.history(code)
+        if json { return try printJSON(entries) }
+        print(renderTable(["Thời điểm", "Người thực hiện", "Thao tác", "Trước", "Sau"], entries.map {
+            [vietnamTime($0.at), $0.actor, $0.action, $0.before ?? "", $0.after ?? ""]
+        }))
     }
-    if json { return try printJSON(entries) }
-    print(renderTable(["Thời điểm", "Người thực hiện", "Thao tác", "Trước", "Sau"], entries.map {
-        [vietnamTime($0.at), $0.actor, $0.action, $0.before ?? "", $0.after ?? ""]
-    }))
 }
 
 /// Label: value lines, empty values left out.
@@ -129,14 +113,5 @@ func attachmentLabel(_ kind: AttachmentKind) -> String {
     case .recording: "Ghi âm"
     case .photo: "Hình ảnh"
     case .document: "Tài liệu"
-    }
-}
-
-/// A whole ticket carries personal data: the hotline reads every ticket, a unit member only their unit's.
-func checkMayRead(_ t: Ticket, _ user: User) throws {
-    if user.role == .unit {
-        try Permissions.check(user, .unitWork(unit: t.unitCode ?? "no unit"))
-    } else {
-        try Permissions.check(user, .hotlineWork)
     }
 }

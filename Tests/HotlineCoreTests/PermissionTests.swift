@@ -17,6 +17,8 @@ final class PermissionTests: XCTestCase {
             (.releaseOthersClaim, [false, true, false, false]),
             (.unitWork(unit: "P-GIAVIEN"), [false, false, true, false]),
             (.unitWork(unit: "SXD"), [false, false, false, false]),
+            (.readTicket(unit: "P-GIAVIEN"), [true, true, true, false]),
+            (.readTicket(unit: "SXD"), [true, true, false, false]),
             (.oversee, [true, true, false, true]),
             (.administer, [false, false, false, true]),
         ]

@@ -121,6 +121,12 @@ final class DeskTests: StoreTestCase {
         }
         XCTAssertEqual(try store.completeDraft(directive, details: d, unit: nil, by: lan, at: received, context: context).unitCode,
                        "VPUBND")
+        // The rule holds in the lifecycle step itself, for a portal ticket forwarded without `completeDraft`.
+        let portal = try portalTicket(at: received, category: .directive)
+        XCTAssertThrowsError(try store.perform(.forward(unit: "SXD"), on: portal, by: agent, at: received, context: context)) {
+            XCTAssertTrue("\($0)".contains("Art. 7.2"), "\($0)")
+        }
+        XCTAssertEqual(try store.ticket(portal)?.status, .draft)
     }
 
     func testLinkingChecksTheAgentsWordAgainstTheFirstReport() throws {
