@@ -4,7 +4,8 @@ import PackageDescription
 // Layers, dependencies pointing one way:
 //   CPJSIP, CSQLite (C shims)
 //   HotlineCore (domain rules, no I/O)   IVR (dialplans in, call actions out)
-//   HotlineStore (SQLite, the only importer of CSQLite)
+//   HotlineStore (SQLite, the only importer of CSQLite; persists, decides nothing)
+//   HotlineDesk (the application layer: every operation a person performs, permission-checked once)
 //   Gateway (PJSIP, the only importer of CPJSIP)
 //   PromptTools (regenerates prompt WAVs; admin tooling)
 //   hotline1022 (the executable: parses, wires, runs)
@@ -22,13 +23,15 @@ let package = Package(
         .target(name: "HotlineCore"),
         .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"]),
         .target(name: "IVR"),
+        .target(name: "HotlineDesk", dependencies: ["HotlineCore", "HotlineStore", "IVR"]),
         .target(name: "Gateway", dependencies: ["IVR", "CPJSIP"]),
         .target(name: "PromptTools", dependencies: ["HotlineCore"]),
         .executableTarget(name: "hotline1022",
-                          dependencies: ["HotlineCore", "HotlineStore", "IVR", "Gateway", "PromptTools"]),
+                          dependencies: ["HotlineCore", "HotlineStore", "HotlineDesk", "IVR", "Gateway", "PromptTools"]),
 
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
+        .testTarget(name: "HotlineDeskTests", dependencies: ["HotlineDesk", "HotlineStore", "HotlineCore"]),
         .testTarget(name: "IVRTests", dependencies: ["IVR"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools"]),

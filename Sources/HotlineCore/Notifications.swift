@@ -15,11 +15,11 @@ public enum NotificationKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// Vietnamese message templates, a data file administrators edit (`Config/templates.vi.json`). Placeholders are
-/// `{code}`, `{original}`, `{reason}`, `{unit}`, `{lookup}`. Messages carry the tracking code, never a name or
+/// `{code}`, `{original}`, `{reason}`, `{unit}`, `{lookup}`, `{result}`. Messages carry the tracking code, never a name or
 /// an address: the phone number they go to is all the personal data they need.
 public struct NotificationTemplates: Sendable, Equatable {
     public var texts: [NotificationKind: String]
-    public static let placeholders: Set<String> = ["code", "original", "reason", "unit", "lookup"]
+    public static let placeholders: Set<String> = ["code", "original", "reason", "unit", "lookup", "result"]
 
     public struct InvalidTemplates: Error, CustomStringConvertible {
         public let description: String

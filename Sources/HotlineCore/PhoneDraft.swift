@@ -1,15 +1,5 @@
 import Foundation
 
-/// The four legal categories of a report (Regulation Art. 5).
-public enum Category: String, CaseIterable, Codable, Sendable {
-    case infrastructure, socioeconomic, suggestion, directive
-}
-
-/// The channel a ticket came through (Art. 3).
-public enum Channel: String, CaseIterable, Codable, Sendable {
-    case phone, portal, app
-}
-
 /// What the telephony gateway hands to the core when a caller has left a voice report.
 public struct PhoneDraft: Sendable, Equatable {
     /// The SIP Call-ID, for correlating logs.

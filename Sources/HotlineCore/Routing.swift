@@ -90,7 +90,25 @@ public struct UnitDirectory: Codable, Sendable, Equatable {
     }
 
     public var cityOffice: Unit? { units.first { $0.kind == .cityOffice } }
-    public func unit(_ code: String) -> Unit? { units.first { $0.code == code } }
+    /// A unit by its code, whatever the letter case it was typed in (`p-lechan` is `P-LECHAN`).
+    public func unit(_ code: String) -> Unit? {
+        let c = code.trimmingCharacters(in: .whitespaces)
+        return units.first { $0.code.caseInsensitiveCompare(c) == .orderedSame }
+    }
+
+    /// Every ward or commune the directory names, in its own spelling.
+    public var wardNames: [String] {
+        var seen: Set<String> = []
+        return (units.flatMap(\.wards) + rules.compactMap(\.ward)).filter { seen.insert(WardName.key($0)).inserted }
+    }
+
+    /// The directory's spelling of a ward typed without diacritics, in other letter case or decomposed Unicode
+    /// ("le chan" is "Lê Chân"); nil when the directory names no such ward.
+    public func canonicalWard(_ typed: String) -> String? {
+        let key = WardName.key(typed.precomposedStringWithCanonicalMapping)
+        guard !key.isEmpty else { return nil }
+        return wardNames.first { WardName.key($0) == key }
+    }
 }
 
 /// Ward names compared as people type them: case, diacritics and the "Phường"/"Xã" prefix do not matter.

@@ -1,50 +1,5 @@
 import Foundation
 
-/// The finer topics the city's reports count by (seed 000, table 2). Each belongs to one legal category.
-public enum Topic: String, CaseIterable, Codable, Sendable {
-    case economySocietyDefence = "economy_society_defence"
-    case administrativeProcedure = "administrative_procedure"
-    case fieldReport = "field_report"
-    case publicOrder = "public_order"
-    case infrastructureIncident = "infrastructure_incident"
-    case citySuggestion = "city_suggestion"
-
-    /// The label the weekly report prints.
-    public var label: String {
-        switch self {
-        case .economySocietyDefence: "Kinh tế văn hóa xã hội - quốc phòng an ninh"
-        case .administrativeProcedure: "Thủ tục hành chính"
-        case .fieldReport: "Phản ánh hiện trường"
-        case .publicOrder: "An ninh trật tự xã hội"
-        case .infrastructureIncident: "Sự cố hạ tầng kỹ thuật"
-        case .citySuggestion: "Hiến kế xây dựng thành phố"
-        }
-    }
-}
-
-extension Category {
-    /// The Vietnamese name of the category (Art. 5).
-    public var label: String {
-        switch self {
-        case .infrastructure: "Sự cố hạ tầng kỹ thuật"
-        case .socioeconomic: "Kinh tế - văn hóa - xã hội, quốc phòng - an ninh trật tự"
-        case .suggestion: "Góp ý, hiến kế xây dựng thành phố"
-        case .directive: "Nội dung đã có chỉ đạo của Lãnh đạo thành phố nhưng chậm thực hiện"
-        }
-    }
-}
-
-extension Channel {
-    /// The channel's name as seed 000, table 3 prints it.
-    public var label: String {
-        switch self {
-        case .phone: "Tổng đài thoại 1022"
-        case .portal: "Trang tin 1022"
-        case .app: "Smart Hải Phòng"
-        }
-    }
-}
-
 /// Who reported (Art. 6). Personal data: never logged, never published.
 public struct Reporter: Codable, Sendable, Equatable {
     public var name: String
@@ -124,6 +79,8 @@ public struct Ticket: Codable, Sendable, Equatable {
     public var refusalReason: String?
     public var rating: Int?
     public var ratingComment: String?
+    /// The unit's last result: what was done, in the words the citizen receives (Art. 8.1c, 8.5).
+    public var resultText: String?
     public var attachments: [Attachment]
 
     public init(trackingCode: String, channel: Channel, status: TicketStatus, category: Category? = nil,
@@ -132,7 +89,7 @@ public struct Ticket: Codable, Sendable, Equatable {
                 responseDueAt: Date? = nil, resolvedAt: Date? = nil, completedAt: Date? = nil,
                 awaitingGuidance: Bool = false, duplicateOf: String? = nil, recurrenceOf: String? = nil,
                 refusalReason: String? = nil, rating: Int? = nil, ratingComment: String? = nil,
-                attachments: [Attachment] = []) {
+                resultText: String? = nil, attachments: [Attachment] = []) {
         self.trackingCode = trackingCode
         self.channel = channel
         self.status = status
@@ -155,6 +112,7 @@ public struct Ticket: Codable, Sendable, Equatable {
         self.refusalReason = refusalReason
         self.rating = rating
         self.ratingComment = ratingComment
+        self.resultText = resultText
         self.attachments = attachments
     }
 

@@ -20,8 +20,9 @@ public enum TicketAction: Sendable, Equatable {
     case progress(note: String)
     /// The unit needs longer: a progress report, evidence and the committed date (Art. 8.2e).
     case extend(until: Date, note: String, evidenceCount: Int)
-    /// The unit says it is done, with evidence attached (Art. 8.1c; seed 000, 6b).
-    case resolve(evidenceCount: Int)
+    /// The unit says it is done: what was done, in words the citizen receives, and evidence attached
+    /// (Art. 8.1c; seed 000, 6b and §6: no "chung chung" answers).
+    case resolve(result: String, evidenceCount: Int)
     /// The hotline confirms the result (Art. 8.5): only the hotline completes a ticket.
     case confirm
     /// The hotline does not accept the result: back to the unit.
@@ -61,18 +62,9 @@ public enum TicketAction: Sendable, Equatable {
     }
 }
 
-/// An illegal step: which, from where, why, and the article that forbids it.
-public struct LifecycleError: Error, Equatable, CustomStringConvertible {
-    public let action: String
-    public let from: TicketStatus
-    public let reason: String
-    public let article: String
-    /// In Vietnamese, for the agent or unit member who tried: the step, the status (with its code), why, the article.
-    public var description: String {
-        "Không thể \(Self.label(of: action)) phản ánh đang ở trạng thái «\(from.label)» (\(from.rawValue)): \(reason) (\(article))"
-    }
-
-    static func label(of action: String) -> String {
+extension TicketAction {
+    /// A step in Vietnamese, as "Không thể … phản ánh" reads it.
+    public static func label(of action: String) -> String {
         switch action {
         case "forward": "chuyển xử lý"
         case "accept": "tiếp nhận"
@@ -88,19 +80,17 @@ public struct LifecycleError: Error, Equatable, CustomStringConvertible {
         case "seek-guidance": "xin hướng dẫn cho"
         case "mark-duplicate": "gộp trùng"
         case "reopen": "mở lại"
+        case "rate": "ghi đánh giá cho"
+        case "edit": "sửa thông tin"
+        case "link-recurrence": "liên kết tái diễn"
+        case "claim": "nhận xử lý"
         default: action
         }
     }
-    public init(action: String, from: TicketStatus, reason: String, article: String) {
-        self.action = action
-        self.from = from
-        self.reason = reason
-        self.article = article
-    }
 }
 
-/// The ticket lifecycle as a pure function: a status, a step and who takes it in; the next status out, or an
-/// error naming the rule. Callers record each accepted step in the audit log.
+/// The ticket lifecycle as a pure function: a status, a step and who takes it in; the next status out, or a
+/// `DeskError.invalidStep` naming the rule. Callers record each accepted step in the audit log.
 public enum TicketLifecycle {
     /// The longest a unit may commit to for a socioeconomic ticket: 15 days from receipt (Art. 8.2e).
     public static let maxCommitment: TimeInterval = 15 * 24 * 3600
@@ -108,8 +98,8 @@ public enum TicketLifecycle {
     public static func next(_ status: TicketStatus, _ action: TicketAction, by role: Role, receivedAt: Date)
         throws -> TicketStatus
     {
-        func fail(_ reason: String, _ article: String) -> LifecycleError {
-            LifecycleError(action: action.name, from: status, reason: reason, article: article)
+        func fail(_ reason: String, _ article: String) -> DeskError {
+            .invalidStep(step: action.name, status: status, reason: reason, article: article)
         }
         func require(_ r: Role, _ article: String) throws {
             guard role == r else { throw fail("chỉ \(r == .hotline ? "Tổng đài 1022" : r == .unit ? "đơn vị xử lý" : "người phản ánh") được làm việc này", article) }
@@ -152,9 +142,12 @@ public enum TicketLifecycle {
                 throw fail("ngày cam kết quá 15 ngày kể từ khi tiếp nhận", "Art. 8.2e")
             }
             return .inProgress
-        case .resolve(let evidence):
+        case .resolve(let result, let evidence):
             try require(.unit, "Art. 8.1c")
             guard status == .accepted || status == .inProgress else { throw fail("đơn vị cần tiếp nhận phản ánh trước", "Art. 8") }
+            guard !result.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw fail("kết quả cần nêu rõ đã làm gì; nội dung này được gửi tới người phản ánh", "Art. 8.1c")
+            }
             guard evidence > 0 else {
                 throw fail("kết quả cần ít nhất một minh chứng của chính lần báo cáo này (ảnh, tài liệu, biên bản)", "Art. 8.1c")
             }

@@ -76,19 +76,12 @@ public enum Activity: Sendable, Equatable {
     case administer
 }
 
-/// A refused operation: who, what, and which role may do it.
-public struct PermissionError: Error, Equatable, CustomStringConvertible {
-    public let user: String
-    public let role: UserRole
-    public let reason: String
-    public var description: String { "\(user) (\(role.label)) không được làm việc này: \(reason)" }
-}
-
 public enum Permissions {
     /// Who may do what (Regulation Art. 7–9 name the hotline, the unit and the City Office; the administrator
-    /// keeps the system's data). Throws a `PermissionError` that names the role that may.
+    /// keeps the system's data). Throws `DeskError.forbidden`, naming the role that may.
+    /// Only the application layer (HotlineDesk) calls this: one check per operation, nowhere else.
     public static func check(_ user: User, _ activity: Activity) throws {
-        func deny(_ reason: String) -> PermissionError { PermissionError(user: user.name, role: user.role, reason: reason) }
+        func deny(_ reason: String) -> DeskError { .forbidden(user: user.name, role: user.role, reason: reason) }
         guard user.active else { throw deny("tài khoản đã bị khóa; liên hệ quản trị hệ thống") }
         switch activity {
         case .hotlineWork, .review:
@@ -100,7 +93,7 @@ public enum Permissions {
         case .unitWork(let unit):
             switch user.role {
             case .unit:
-                guard user.unitCode == unit else {
+                guard user.unitCode?.uppercased() == unit.uppercased() else {
                     throw deny("cán bộ đơn vị chỉ xem và xử lý phản ánh của \(user.unitCode ?? "đơn vị mình"), không phải của \(unit)")
                 }
             case .agent, .supervisor:

@@ -160,6 +160,11 @@ enum Migrations {
         ALTER TABLE tickets ADD COLUMN forwarded_at REAL;
         UPDATE tickets SET forwarded_at = step_started_at WHERE status IN ('forwarded', 'accepted', 'transferred');
         """,
+        // v5: the unit's result in words (Art. 8.1c; seed 000 §6: no "chung chung" answers), shown in review
+        // and sent to the citizen with the result.
+        """
+        ALTER TABLE tickets ADD COLUMN result_text TEXT;
+        """,
     ]
 
     static func apply(_ db: Connection) throws {

@@ -104,7 +104,7 @@ public struct LogFileSender: NotificationSender {
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw StoreError("cannot write the message log \(path)")
+            throw DeskError.failed("cannot write the message log \(path)")
         }
         defer { try? handle.close() }
         try handle.seekToEnd()
@@ -149,9 +149,9 @@ public struct WebhookSender: NotificationSender {
             done.signal()
         }.resume()
         done.wait()
-        if let error = outcome.error { throw StoreError("webhook \(url.host ?? ""): \(error.localizedDescription)") }
+        if let error = outcome.error { throw DeskError.failed("webhook \(url.host ?? ""): \(error.localizedDescription)") }
         guard (200..<300).contains(outcome.status) else {
-            throw StoreError("webhook \(url.host ?? "") answered HTTP \(outcome.status)")
+            throw DeskError.failed("webhook \(url.host ?? "") answered HTTP \(outcome.status)")
         }
     }
 }

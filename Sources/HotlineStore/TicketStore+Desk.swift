@@ -75,8 +75,8 @@ extension TicketStore {
                 switch try suggestRoute(code) {
                 case .unit(let u, _): target = u
                 case .guidance(_, let reason):
-                    throw StoreError("không xác định được một đơn vị cho \(code) (\(reason)): nêu đơn vị bằng --unit, hoặc chuyển "
-                                     + "Văn phòng UBND TP xin hướng dẫn bằng `agent guidance` (Art. 7.4)")
+                    throw DeskError.invalidField(.unit, reason: "không xác định được một đơn vị cho \(code) (\(reason)): nêu đơn vị, "
+                                                 + "hoặc chuyển Văn phòng UBND TP xin hướng dẫn (Art. 7.4)")
                 }
             }
             return try perform(.forward(unit: target), on: code, by: user.actor, at: at, context: context)
@@ -93,9 +93,11 @@ extension TicketStore {
 
     /// An agent sends a draft to the City Office for guidance (Art. 7.4: 2 h in office hours, 4 h on days off).
     @discardableResult
-    public func seekGuidance(_ code: String, reason: String, by user: User, at: Date, context: WorkflowContext) throws -> Ticket {
+    public func seekGuidance(_ code: String, details: TicketDetails, reason: String, by user: User, at: Date,
+                             context: WorkflowContext) throws -> Ticket {
         try asHotline(code, user, at: at) {
-            try perform(.seekGuidance(reason: reason), on: code, by: user.actor, at: at, context: context)
+            try updateDetails(code, details, by: user.actor, at: at)
+            return try perform(.seekGuidance(reason: reason), on: code, by: user.actor, at: at, context: context)
         }
     }
 
@@ -106,17 +108,18 @@ extension TicketStore {
     public func linkDraft(_ code: String, to original: String, as expected: LinkKind, by user: User, at: Date,
                           context: WorkflowContext) throws -> LinkKind {
         try asHotline(code, user, at: at) {
-            guard let first = try loadTicket(original)?.1 else { throw StoreError.noTicket(original) }
+            guard let first = try loadTicket(original)?.1 else { throw DeskError.notFound(.ticket, original) }
             var status = first.status
             if status == .merged, let root = first.duplicateOf, let r = try loadTicket(root)?.1 { status = r.status }
             if let kind = DuplicatePolicy.linkKind(originalStatus: status), kind != expected {
                 switch kind {
                 case .recurrence:
-                    throw StoreError("\(original) đã hoàn thành: phản ánh lặp lại sau khi đã hoàn thành là tái diễn, một phản ánh mới "
-                                     + "liên kết với phản ánh cũ, không phải trùng (Art. 7.5; seed 000, 6a). Dùng --recurrence-of")
+                    throw DeskError.invalidField(.trackingCode, reason: "\(original) đã hoàn thành: phản ánh lặp lại sau khi đã hoàn thành "
+                                                 + "là tái diễn, một phản ánh mới liên kết với phản ánh cũ, không phải trùng (Art. 7.5; seed 000, 6a); "
+                                                 + "liên kết là tái diễn")
                 case .duplicate:
-                    throw StoreError("\(original) đang xử lý (\(status.label)): phản ánh lặp lại là trùng, gộp vào phản ánh đó "
-                                     + "(Art. 7.5). Dùng --duplicate-of")
+                    throw DeskError.invalidField(.trackingCode, reason: "\(original) đang xử lý (\(status.label)): phản ánh lặp lại là trùng, "
+                                                 + "gộp vào phản ánh đó (Art. 7.5); liên kết là trùng")
                 }
             }
             return try link(code, to: original, by: user.actor, at: at, context: context)
@@ -126,11 +129,10 @@ extension TicketStore {
     // MARK: Units
 
     /// A unit's open tickets by deadline (the most urgent first), and those waiting for the hotline's review.
-    public func unitInbox(_ unit: String, by user: User) throws -> [WorkItem] {
-        try Permissions.check(user, .unitWork(unit: unit))
-        return try db.prepare("""
+    public func unitInbox(_ unit: String) throws -> [WorkItem] {
+        try db.prepare("""
             SELECT \(Self.workColumns) FROM tickets t
-            WHERE t.unit_code = ? AND t.status IN ('forwarded', 'accepted', 'in_progress', 'transferred', 'resolved')
+            WHERE t.unit_code = ? COLLATE NOCASE AND t.status IN ('forwarded', 'accepted', 'in_progress', 'transferred', 'resolved')
             ORDER BY t.status = 'resolved', t.due_at, t.received_at
             """).query([.text(unit)], Self.workItem)
     }
@@ -140,7 +142,7 @@ extension TicketStore {
     public func importEvidence(_ file: String, for code: String) throws -> (path: String, isNew: Bool) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isDir), !isDir.boolValue else {
-            throw StoreError("không có tệp minh chứng \(file)")
+            throw DeskError.notFound(.file, file)
         }
         let sha = try SHA256.hexOfFile(atPath: file)
         let base = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("evidence/\(code)")
@@ -163,10 +165,11 @@ extension TicketStore {
     /// check).
     @discardableResult
     public func unitStep(_ action: TicketAction, on code: String, evidence: [String] = [], fieldCheck: Bool = false,
-                         by user: User, at: Date, context: WorkflowContext) throws -> Ticket {
+                         by user: User, at: Date, context: WorkflowContext,
+                         authorize: (Ticket) throws -> Void) throws -> Ticket {
         try db.transaction {
-            guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
-            try Permissions.check(user, .unitWork(unit: t.unitCode ?? "no unit"))
+            guard let (id, t, _) = try loadTicket(code) else { throw DeskError.notFound(.ticket, code) }
+            try authorize(t)
             if case .transfer = action {
                 let forwardedAt = try db.prepare("SELECT forwarded_at FROM tickets WHERE id = ?").query([.int(id)]) {
                     Self.date($0, 0)
@@ -174,14 +177,22 @@ extension TicketStore {
                 let window = DeadlinePolicy.transferWindow(receivedAt: forwardedAt ?? t.receivedAt, fieldCheck: fieldCheck,
                                                            calendar: context.calendar)
                 guard at <= window else {
-                    throw LifecycleError(action: action.name, from: t.status,
-                                         reason: "đã hết hạn chuyển lúc \(Self.clock(window)) "
-                                             + "(\(fieldCheck ? 2 : 1) ngày làm việc kể từ khi đơn vị nhận)",
-                                         article: "Art. 8.2f")
+                    throw DeskError.invalidStep(step: action.name, status: t.status,
+                                                reason: "đã hết hạn chuyển lúc \(DeskClock.text(window)) "
+                                                    + "(\(fieldCheck ? 2 : 1) ngày làm việc kể từ khi đơn vị nhận)",
+                                                article: "Art. 8.2f")
                 }
             }
-            for file in evidence where try db.prepare("SELECT count(*) FROM attachments WHERE path = ?")
-                .query([.text(file)], { $0.int(0) })[0] == 0 {
+            for file in evidence {
+                let earlier = try db.prepare("SELECT added_at FROM attachments WHERE path = ?").query([.text(file)]) {
+                    Date(timeIntervalSince1970: $0.double(0))
+                }.first
+                if let earlier {
+                    // The same file again (same content: the copy is named by its SHA-256) is not new evidence of
+                    // this step; say so rather than "evidence needed".
+                    throw DeskError.invalidField(.evidence, reason: "tệp \((file as NSString).lastPathComponent) đã được đính kèm "
+                                                 + "lúc \(DeskClock.text(earlier)); minh chứng của bước này cần là ảnh hoặc tài liệu mới")
+                }
                 try addAttachment(code, kind: Self.evidenceKind(of: file), path: file, by: user.actor, at: at)
             }
             return try perform(action, on: code, by: user.actor, at: at, context: context)
@@ -191,9 +202,8 @@ extension TicketStore {
     // MARK: Review and oversight
 
     /// Results the units resolved, waiting for the hotline to confirm or send back (Art. 8.5), oldest first.
-    public func pendingReview(by user: User) throws -> [WorkItem] {
-        try Permissions.check(user, .review)
-        return try db.prepare("SELECT \(Self.workColumns) FROM tickets t WHERE t.status = 'resolved' ORDER BY t.resolved_at")
+    public func pendingReview() throws -> [WorkItem] {
+        try db.prepare("SELECT \(Self.workColumns) FROM tickets t WHERE t.status = 'resolved' ORDER BY t.resolved_at")
             .query([], Self.workItem)
     }
 
@@ -201,14 +211,12 @@ extension TicketStore {
     @discardableResult
     public func review(_ code: String, confirm: Bool, reason: String = "", by user: User, at: Date,
                        context: WorkflowContext) throws -> Ticket {
-        try Permissions.check(user, .review)
-        return try perform(confirm ? .confirm : .reject(reason: reason), on: code, by: user.actor, at: at, context: context)
+        try perform(confirm ? .confirm : .reject(reason: reason), on: code, by: user.actor, at: at, context: context)
     }
 
     /// Open tickets overdue, or due within `within` of `now`, most urgent first (letter 6180's Thursday list).
-    public func watchList(now: Date, within: TimeInterval, by user: User, limit: Int = 2000) throws -> [WorkItem] {
-        try Permissions.check(user, .oversee)
-        return try db.prepare("""
+    public func watchList(now: Date, within: TimeInterval, limit: Int = 2000) throws -> [WorkItem] {
+        try db.prepare("""
             SELECT \(Self.workColumns) FROM tickets t INDEXED BY tickets_open_due
             WHERE \(Self.openCondition) AND t.due_at < ? ORDER BY t.due_at LIMIT ?
             """).query([.double(now.addingTimeInterval(within).timeIntervalSince1970), .int(Int64(limit))], Self.workItem)

@@ -27,29 +27,28 @@ extension TicketStore {
     /// (who must be an administrator: someone has to be able to add the rest).
     public func addUser(_ user: User, by admin: User?, at: Date) throws {
         guard User.isValidName(user.name) else {
-            throw StoreError("'\(user.name)' không phải tên đăng nhập hợp lệ: dùng chữ thường không dấu, chữ số, '.', '_' hoặc '-'")
+            throw DeskError.invalidField(.userName, reason: "'\(user.name)' không hợp lệ: dùng chữ thường không dấu, chữ số, '.', '_' hoặc '-'")
         }
         try db.transaction {
-            if let admin {
-                try Permissions.check(admin, .administer)
-            } else {
+            var user = user
+            if admin == nil {
                 guard try userCount() == 0 else {
-                    throw StoreError("đã có người dùng: thêm người dùng với tư cách quản trị hệ thống (--as NAME)")
+                    throw DeskError.forbidden(user: "(chưa đăng nhập)", role: .administrator,
+                                              reason: "đã có người dùng: quản trị hệ thống thêm người dùng")
                 }
                 guard user.role == .administrator else {
-                    throw StoreError("người dùng đầu tiên phải là quản trị hệ thống (--role administrator)")
+                    throw DeskError.invalidField(.role, reason: "người dùng đầu tiên phải là quản trị hệ thống (administrator)")
                 }
             }
-            guard try self.user(named: user.name) == nil else { throw StoreError("người dùng \(user.name) đã có") }
+            guard try self.user(named: user.name) == nil else { throw DeskError.invalidField(.userName, reason: "người dùng \(user.name) đã có") }
             if user.role == .unit {
                 guard let unit = user.unitCode, !unit.isEmpty else {
-                    throw StoreError("cán bộ đơn vị cần --unit CODE (xem `hotline1022 units list`)")
+                    throw DeskError.invalidField(.unit, reason: "cán bộ đơn vị cần mã đơn vị")
                 }
-                guard try unitDirectory().unit(unit) != nil else {
-                    throw StoreError("không có đơn vị \(unit): xem `hotline1022 units list` (nhập danh mục đơn vị trước)")
-                }
+                guard let known = try unitDirectory().unit(unit) else { throw DeskError.notFound(.unit, unit) }
+                user.unitCode = known.code
             } else if user.unitCode != nil {
-                throw StoreError("chỉ cán bộ đơn vị (--role unit) thuộc một đơn vị")
+                throw DeskError.invalidField(.unit, reason: "chỉ cán bộ đơn vị thuộc một đơn vị")
             }
             try db.prepare("""
                 INSERT INTO users (name, display_name, role, unit_code, active, created_at) VALUES (?, ?, ?, ?, 1, ?)
@@ -63,9 +62,10 @@ extension TicketStore {
     /// Disables or re-enables a user; a disabled user's commands are refused, and their history stays.
     public func setUserActive(_ name: String, _ active: Bool, by admin: User, at: Date) throws {
         try db.transaction {
-            try Permissions.check(admin, .administer)
-            guard let u = try user(named: name) else { throw StoreError("không có người dùng \(name): xem `hotline1022 users list`") }
-            guard u.name != admin.name || active else { throw StoreError("quản trị hệ thống không tự khóa tài khoản của mình") }
+            guard let u = try user(named: name) else { throw DeskError.notFound(.user, name) }
+            guard u.name != admin.name || active else {
+                throw DeskError.invalidField(.userName, reason: "quản trị hệ thống không tự khóa tài khoản của mình")
+            }
             try db.prepare("UPDATE users SET active = ? WHERE name = ?").run([.int(active ? 1 : 0), .text(name)])
             if !active { try db.prepare("DELETE FROM claims WHERE user_name = ?").run([.text(name)]) }
             try auditSystem(at: at, actor: "administrator:\(admin.name)", action: active ? "user-enable" : "user-disable",
@@ -73,41 +73,21 @@ extension TicketStore {
         }
     }
 
-    /// The user a command runs as: must exist and be active.
-    public func authenticate(_ name: String) throws -> User {
-        guard let u = try user(named: name) else {
-            if try userCount() == 0 {
-                throw StoreError("chưa có người dùng: tạo quản trị hệ thống đầu tiên bằng `hotline1022 users add NAME --role administrator`")
-            }
-            throw StoreError("không có người dùng '\(name)': quản trị hệ thống thêm người dùng bằng `hotline1022 users add`")
-        }
-        guard u.active else { throw StoreError("tài khoản \(name) đã bị khóa: liên hệ quản trị hệ thống") }
-        return u
-    }
 
     /// Records that a person read or exported a ticket's personal data (a recording listened to or copied out),
     /// so the audit log shows who had it (Art. 10.2: handlers must not copy or leak personal data).
     public func recordAccess(_ code: String, _ action: String, _ details: [String: String?], by user: User, at: Date) throws {
         try db.transaction {
-            guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
+            guard let id = try ticketID(code) else { throw DeskError.notFound(.ticket, code) }
             try audit(id, at: at, actor: user.actor, action: action, before: nil, after: details)
         }
     }
 
     /// Records an administrator's change made outside the database (a dialplan installed) in the audit log.
     public func recordAdministration(_ action: String, _ details: [String: String?], by admin: User, at: Date) throws {
-        try Permissions.check(admin, .administer)
         try db.transaction { try auditSystem(at: at, actor: "administrator:\(admin.name)", action: action, after: details) }
     }
 
-    /// A moment as the store's messages name it: `17:00 15/06/2026`, Vietnam time.
-    static func clock(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TrackingCode.timeZone
-        f.dateFormat = "HH:mm dd/MM/yyyy"
-        return f.string(from: date)
-    }
 
     func auditSystem(at: Date, actor: String, action: String, after: [String: String?]) throws {
         try db.prepare("INSERT INTO audit_log (ticket_id, at, actor, action, before, after) VALUES (NULL, ?, ?, ?, NULL, ?)")
@@ -129,7 +109,7 @@ extension TicketStore {
 
     /// The live claim on a ticket, if any.
     public func claim(of code: String, at: Date) throws -> Claim? {
-        guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
+        guard let id = try ticketID(code) else { throw DeskError.notFound(.ticket, code) }
         return try liveClaim(id, code: code, at: at)
     }
 
@@ -138,14 +118,13 @@ extension TicketStore {
     /// told who holds it.
     @discardableResult
     public func claim(_ code: String, by user: User, at: Date, duration: TimeInterval = Claim.defaultDuration) throws -> Claim {
-        try Permissions.check(user, .hotlineWork)
-        return try db.transaction {
-            guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
+        try db.transaction {
+            guard let (id, t, _) = try loadTicket(code) else { throw DeskError.notFound(.ticket, code) }
             guard Self.hotlineHeld.contains(t.status) else {
-                throw StoreError("\(code) đang ở trạng thái «\(t.status.label)» (\(t.status.rawValue)): Tổng đài không có gì để nhận xử lý")
+                throw DeskError.invalidStep(step: "claim", status: t.status, reason: "Tổng đài không có gì để nhận xử lý", article: "Art. 7.1")
             }
             if let held = try liveClaim(id, code: code, at: at), held.userName != user.name {
-                throw ClaimConflict(claim: held)
+                throw DeskError.conflict(code: code, holder: held.userName, until: held.expiresAt)
             }
             let claim = Claim(trackingCode: code, userName: user.name, claimedAt: at, expiresAt: at.addingTimeInterval(duration))
             try db.prepare("""
@@ -159,37 +138,33 @@ extension TicketStore {
         }
     }
 
-    /// Gives a claim up. An agent releases their own; a supervisor may release anyone's.
-    public func release(_ code: String, by user: User, at: Date) throws {
-        try Permissions.check(user, .hotlineWork)
+    /// Gives a claim up. `authorize` sees who holds it (an agent releases their own; a supervisor anyone's).
+    public func release(_ code: String, by user: User, at: Date, authorize: (Claim) throws -> Void) throws {
         try db.transaction {
-            guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
-            guard let held = try liveClaim(id, code: code, at: at) else { throw StoreError("\(code) chưa có ai nhận xử lý") }
-            if held.userName != user.name { try Permissions.check(user, .releaseOthersClaim) }
+            guard let id = try ticketID(code) else { throw DeskError.notFound(.ticket, code) }
+            guard let held = try liveClaim(id, code: code, at: at) else {
+                throw DeskError.invalidField(.trackingCode, reason: "\(code) chưa có ai nhận xử lý")
+            }
+            try authorize(held)
             try db.prepare("DELETE FROM claims WHERE ticket_id = ?").run([.int(id)])
             try audit(id, at: at, actor: user.actor, action: "release", before: ["claimed_by": held.userName], after: nil)
         }
     }
 
-    /// Runs a hotline step on a ticket in one transaction: refused if another agent holds a live claim on it,
-    /// and the claim (done with) is dropped when the step commits.
+    /// Runs a hotline step on a ticket in one transaction: refused if another agent holds a live claim on it.
+    /// A case nobody claimed is claimed for the agent in the same transaction (audited), exactly as the console
+    /// does when an agent acts from the case page; the claim (done with) is dropped when the step commits.
     func asHotline<T>(_ code: String, _ user: User, at: Date, _ body: () throws -> T) throws -> T {
-        try Permissions.check(user, .hotlineWork)
-        return try db.transaction {
-            guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
-            if let held = try liveClaim(id, code: code, at: at), held.userName != user.name { throw ClaimConflict(claim: held) }
+        try db.transaction {
+            guard let id = try ticketID(code) else { throw DeskError.notFound(.ticket, code) }
+            if let held = try liveClaim(id, code: code, at: at) {
+                if held.userName != user.name { throw DeskError.conflict(code: code, holder: held.userName, until: held.expiresAt) }
+            } else {
+                try audit(id, at: at, actor: user.actor, action: "claim", before: nil, after: ["implicit": "yes"])
+            }
             let result = try body()
             try db.prepare("DELETE FROM claims WHERE ticket_id = ?").run([.int(id)])
             return result
         }
-    }
-}
-
-/// Another agent holds the ticket.
-public struct ClaimConflict: Error, CustomStringConvertible, Equatable {
-    public let claim: Claim
-    public var description: String {
-        "\(claim.trackingCode) đang do \(claim.userName) nhận xử lý đến \(TicketStore.clock(claim.expiresAt)); "
-            + "đề nghị người đó hoặc giám sát viên trả hồ sơ (agent release)"
     }
 }

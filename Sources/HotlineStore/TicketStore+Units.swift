@@ -42,7 +42,7 @@ extension TicketStore {
 
     /// The router's suggestion for a ticket, from its category, topic and ward.
     public func suggestRoute(_ code: String) throws -> RoutingDecision {
-        guard let (_, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
+        guard let (_, t, _) = try loadTicket(code) else { throw DeskError.notFound(.ticket, code) }
         return Router.route(category: t.category, topic: t.topic, ward: t.ward, in: try unitDirectory())
     }
 }

@@ -67,15 +67,6 @@ public struct TicketDetails: Sendable {
     }
 }
 
-/// A store operation refused: what, on which ticket, and what to do.
-public struct StoreError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    init(_ description: String) { self.description = description }
-    static func noTicket(_ code: String) -> StoreError {
-        StoreError("không có phản ánh mã số \(code) (mã số có dạng 20260610-0134036)")
-    }
-}
-
 extension TicketStore {
     static let openStatuses = "('draft', 'forwarded', 'accepted', 'in_progress', 'resolved', 'returned', 'transferred')"
     /// The same set, spelled as the partial index `tickets_open_due` is, so the planner can use it.
@@ -124,7 +115,7 @@ extension TicketStore {
         t.received_at, t.due_at, t.response_due_at, t.resolved_at, t.completed_at, t.guidance,
         (SELECT d.tracking_code FROM tickets d WHERE d.id = t.duplicate_of),
         (SELECT r.tracking_code FROM tickets r WHERE r.id = t.recurrence_of),
-        t.refusal_reason, t.rating, t.rating_comment, t.step_started_at
+        t.refusal_reason, t.rating, t.rating_comment, t.step_started_at, t.result_text
         """
 
     static func date(_ r: Row, _ i: Int32) -> Date? { r.isNull(i) ? nil : Date(timeIntervalSince1970: r.double(i)) }
@@ -148,7 +139,8 @@ extension TicketStore {
                 unitCode: r.text(14), receivedAt: Date(timeIntervalSince1970: r.double(15)), dueAt: Self.date(r, 16),
                 responseDueAt: Self.date(r, 17), resolvedAt: Self.date(r, 18), completedAt: Self.date(r, 19),
                 awaitingGuidance: r.int(20) != 0, duplicateOf: r.text(21), recurrenceOf: r.text(22),
-                refusalReason: r.text(23), rating: r.isNull(24) ? nil : Int(r.int(24)), ratingComment: r.text(25))
+                refusalReason: r.text(23), rating: r.isNull(24) ? nil : Int(r.int(24)), ratingComment: r.text(25),
+                resultText: r.text(27))
             return (r.int(0), t, Self.date(r, 26) ?? t.receivedAt)
         }.first
     }
@@ -165,7 +157,7 @@ extension TicketStore {
 
     /// The audit log of a ticket, oldest first.
     public func history(_ code: String) throws -> [AuditEntry] {
-        guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
+        guard let id = try ticketID(code) else { throw DeskError.notFound(.ticket, code) }
         return try db.prepare("""
             SELECT at, actor, action, before, after FROM audit_log WHERE ticket_id = ? ORDER BY id
             """).query([.int(id)]) { r in
@@ -189,10 +181,11 @@ extension TicketStore {
     /// holds the ticket. Personal fields are audited as changed, without their values.
     public func updateDetails(_ code: String, _ d: TicketDetails, by actor: Actor, at: Date) throws {
         try db.transaction {
-            guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
-            guard actor.role == .hotline else { throw StoreError("chỉ Tổng đài sửa thông tin phản ánh (Art. 7.1)") }
+            guard let (id, t, _) = try loadTicket(code) else { throw DeskError.notFound(.ticket, code) }
             guard t.status == .draft || t.status == .returned else {
-                throw StoreError("\(code) đang ở trạng thái «\(t.status.label)»: chỉ sửa thông tin khi phản ánh còn ở Tổng đài (mới hoặc bị trả lại)")
+                throw DeskError.invalidStep(step: "edit", status: t.status,
+                                            reason: "chỉ sửa thông tin khi phản ánh còn ở Tổng đài (mới hoặc bị trả lại)",
+                                            article: "Art. 7.1")
             }
             var before: [String: String?] = [:]
             var after: [String: String?] = [:]
@@ -225,7 +218,7 @@ extension TicketStore {
     public func addAttachment(_ code: String, kind: AttachmentKind, path: String, by actor: Actor, at: Date) throws {
         let sha = try SHA256.hexOfFile(atPath: path)
         try db.transaction {
-            guard let id = try ticketID(code) else { throw StoreError.noTicket(code) }
+            guard let id = try ticketID(code) else { throw DeskError.notFound(.ticket, code) }
             try db.prepare("INSERT INTO attachments (ticket_id, kind, path, sha256, added_at) VALUES (?, ?, ?, ?, ?)")
                 .run([.int(id), .text(kind.rawValue), .text(path), .text(sha), .double(at.timeIntervalSince1970)])
             try audit(id, at: at, actor: actor, action: "attach", before: nil,
@@ -233,118 +226,46 @@ extension TicketStore {
         }
     }
 
-    /// Takes one step of the lifecycle in one transaction: the rule check (an illegal step throws the core's
-    /// `LifecycleError` naming the article), the new status and deadline, the audit row, and the citizen's message
-    /// in the outbox. Evidence counts come from the attachments stored, not from the caller.
+    /// Takes one step of the lifecycle in one transaction: the core decides (`TicketWorkflow.decide`: the rule,
+    /// the new status and deadline, the audit row, the citizen's message) and the store persists the decision.
+    /// Evidence counts come from the attachments stored, not from the caller.
     @discardableResult
     public func perform(_ action: TicketAction, on code: String, by actor: Actor, at: Date,
                         context: WorkflowContext) throws -> Ticket {
         try db.transaction {
-            guard let (id, t, stepStartedAt) = try loadTicket(code) else { throw StoreError.noTicket(code) }
-            // A result or an extension brings evidence of its own: files attached since the ticket's last step
-            // (seed 000, 6b: results "done" on the strength of nothing, or of an older photo).
+            guard let (id, t, stepStartedAt) = try loadTicket(code) else { throw DeskError.notFound(.ticket, code) }
+            if case .markDuplicate = action {
+                preconditionFailure("a duplicate is linked with link(_:to:), which checks the first report (Art. 7.5)")
+            }
             let evidence = try db.prepare("""
                 SELECT count(*) FROM attachments WHERE ticket_id = ? AND kind != 'recording' AND added_at > ?
                 """).query([.int(id), .double(stepStartedAt.timeIntervalSince1970)]) { Int($0.int(0)) }[0]
-            var checked = action
-            switch action {
-            case .resolve: checked = .resolve(evidenceCount: evidence)
-            case .extend(let until, let note, _): checked = .extend(until: until, note: note, evidenceCount: evidence)
-            case .markDuplicate:
-                throw StoreError("link a duplicate with link(_:to:), which checks the first report (Art. 7.5)")
-            default: break
+            let d = try TicketWorkflow.decide(t, action, by: actor.role, at: at, evidenceSinceStep: evidence,
+                                              directory: try unitDirectory(), calendar: context.calendar)
+            var set: [String: SQLValue] = [
+                "status": .text(d.status.rawValue),
+                "unit_code": d.unitCode.map(SQLValue.text) ?? .null,
+                "guidance": .int(d.awaitingGuidance ? 1 : 0),
+                "response_due_at": d.responseDueAt.map { .double($0.timeIntervalSince1970) } ?? .null,
+                "due_at": d.dueAt.map { .double($0.timeIntervalSince1970) } ?? .null,
+                "step_started_at": .double(d.stepStartedAt.timeIntervalSince1970),
+                "updated_at": .double(at.timeIntervalSince1970),
+            ]
+            for (column, value) in d.timestamps { set[column.rawValue] = value.map { .double($0.timeIntervalSince1970) } ?? .null }
+            if let reason = d.refusalReason { set["refusal_reason"] = .text(reason) }
+            if let result = d.resultText { set["result_text"] = result.map(SQLValue.text) ?? .null }
+            if d.clearsRating {
+                set["rating"] = .null
+                set["rating_comment"] = .null
             }
-            let next = try TicketLifecycle.next(t.status, checked, by: actor.role, receivedAt: t.receivedAt)
-
-            var set: [String: SQLValue] = [:]
-            var after: [String: String?] = ["status": next.rawValue]
-            var unit = t.unitCode
-            var guidance = t.awaitingGuidance
-            var responseDue = t.responseDueAt
-            var message: (NotificationKind, [String: String])?
-            let directory = try unitDirectory()
-            func knownUnit(_ code: String) throws -> String {
-                let c = code.trimmingCharacters(in: .whitespaces)
-                guard directory.units.isEmpty || directory.unit(c) != nil else {
-                    throw StoreError("không có đơn vị \(c): xem `hotline1022 units list`")
-                }
-                return c
-            }
-            func unitName(_ code: String?) -> String { code.flatMap { directory.unit($0)?.name } ?? code ?? "" }
-
-            switch checked {
-            case .forward(let to):
-                unit = try knownUnit(to)
-                // Whoever forwards (an agent, the portal), a directive goes to the City Office (Art. 7.2).
-                if t.category == .directive, let office = directory.cityOffice?.code, unit != office {
-                    throw StoreError("nội dung đã có chỉ đạo chuyển Văn phòng UBND TP (\(office)), không chuyển \(to) (Art. 7.2)")
-                }
-                guidance = false
-                set["forwarded_at"] = .double(at.timeIntervalSince1970)
-                if responseDue == nil {
-                    responseDue = DeadlinePolicy.responseStep(category: t.category, receivedAt: t.receivedAt).due(context.calendar)
-                }
-                message = (t.recurrenceOf == nil ? .acknowledgement : .recurrence,
-                           ["unit": unitName(unit), "original": t.recurrenceOf ?? ""])
-            case .seekGuidance(let reason):
-                guard let office = directory.cityOffice?.code ?? (directory.units.isEmpty ? "VPUBND" : nil) else {
-                    throw StoreError("the unit directory has no City Office (kind city_office)")
-                }
-                unit = office
-                guidance = true
-                set["forwarded_at"] = .double(at.timeIntervalSince1970)
-                after["reason"] = reason
-                message = (t.recurrenceOf == nil ? .acknowledgement : .recurrence,
-                           ["unit": unitName(office), "original": t.recurrenceOf ?? ""])
-            case .extend(let until, let note, _):
-                responseDue = until
-                after["note"] = note
-                after["until"] = ISO8601DateFormatter().string(from: until)
-            case .progress(let note): after["note"] = note
-            case .resolve: set["resolved_at"] = .double(at.timeIntervalSince1970)
-            case .confirm:
-                set["completed_at"] = .double(at.timeIntervalSince1970)
-                message = (.result, [:])
-            case .reject(let reason):
-                set["resolved_at"] = .null
-                after["reason"] = reason
-            case .reopen(let reason):
-                set["resolved_at"] = .null
-                set["completed_at"] = .null
-                after["reason"] = reason
-            case .giveBack(let reason):
-                after["reason"] = reason
-                after["from_unit"] = unit
-                unit = nil
-                guidance = false
-            case .transfer(let to, let reason):
-                unit = try knownUnit(to)
-                after["reason"] = reason
-                set["forwarded_at"] = .double(at.timeIntervalSince1970)
-            case .refuse(let reason):
-                set["refusal_reason"] = .text(reason)
-                message = (.refusal, ["reason": reason])
-            case .accept, .withdraw, .markDuplicate: break
-            }
-            if unit != t.unitCode { after["unit"] = unit }
-            let due = DeadlinePolicy.due(status: next, category: t.category, receivedAt: t.receivedAt, stepStartedAt: at,
-                                         awaitingGuidance: guidance, responseDueAt: responseDue, calendar: context.calendar)
-            set["status"] = .text(next.rawValue)
-            set["unit_code"] = unit.map(SQLValue.text) ?? .null
-            set["guidance"] = .int(guidance ? 1 : 0)
-            set["response_due_at"] = responseDue.map { .double($0.timeIntervalSince1970) } ?? .null
-            set["due_at"] = due.map { .double($0.timeIntervalSince1970) } ?? .null
-            set["step_started_at"] = .double(at.timeIntervalSince1970)
-            set["updated_at"] = .double(at.timeIntervalSince1970)
             let columns = set.keys.sorted()
             try db.prepare("UPDATE tickets SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?")
                 .run(columns.map { set[$0]! } + [.int(id)])
-            try audit(id, at: at, actor: actor, action: action.name, before: ["status": t.status.rawValue, "unit": t.unitCode],
-                      after: after)
-            if let (kind, values) = message {
-                try enqueue(kind, ticketID: id, code: code, recipient: t.reporter.phone, values: values, at: at, context: context)
+            try audit(id, at: at, actor: actor, action: d.audit.action, before: d.audit.before, after: d.audit.after)
+            if let m = d.message {
+                try enqueue(m.kind, ticketID: id, code: code, recipient: t.reporter.phone, values: m.values, at: at, context: context)
             }
-            guard var updated = try loadTicket(code)?.1 else { throw StoreError.noTicket(code) }
+            guard var updated = try loadTicket(code)?.1 else { throw DeskError.notFound(.ticket, code) }
             updated.attachments = try attachments(id)
             return updated
         }
@@ -357,18 +278,18 @@ extension TicketStore {
     public func link(_ code: String, to originalCode: String, by actor: Actor, at: Date,
                      context: WorkflowContext) throws -> LinkKind {
         try db.transaction {
-            guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
-            guard var (originalID, original, _) = try loadTicket(originalCode) else { throw StoreError.noTicket(originalCode) }
+            guard let (id, t, _) = try loadTicket(code) else { throw DeskError.notFound(.ticket, code) }
+            guard var (originalID, original, _) = try loadTicket(originalCode) else { throw DeskError.notFound(.ticket, originalCode) }
             // A merged report stands for the one it was merged into.
             if original.status == .merged, let first = original.duplicateOf, let o = try loadTicket(first) {
                 (originalID, original, _) = o
             }
-            guard originalID != id else { throw StoreError("không thể liên kết \(code) với chính nó") }
+            guard originalID != id else { throw DeskError.invalidField(.trackingCode, reason: "không thể liên kết \(code) với chính nó") }
             guard original.receivedAt <= t.receivedAt else {
-                throw StoreError("\(originalCode) được tiếp nhận sau \(code): liên kết phản ánh sau vào phản ánh trước")
+                throw DeskError.invalidField(.trackingCode, reason: "\(originalCode) được tiếp nhận sau \(code): liên kết phản ánh sau vào phản ánh trước")
             }
             guard let kind = DuplicatePolicy.linkKind(originalStatus: original.status) else {
-                throw StoreError("\(original.trackingCode) đang ở trạng thái «\(original.status.label)»: không liên kết được; xử lý \(code) như phản ánh riêng")
+                throw DeskError.invalidField(.trackingCode, reason: "\(original.trackingCode) đang ở trạng thái «\(original.status.label)»: không liên kết được; xử lý \(code) như phản ánh riêng")
             }
             switch kind {
             case .duplicate:
@@ -383,9 +304,9 @@ extension TicketStore {
                 try enqueue(.duplicate, ticketID: id, code: code, recipient: t.reporter.phone,
                             values: ["original": original.trackingCode], at: at, context: context)
             case .recurrence:
-                guard actor.role == .hotline else { throw StoreError("chỉ Tổng đài liên kết phản ánh (Art. 7.5)") }
                 guard t.status == .draft else {
-                    throw StoreError("\(code) đang ở trạng thái «\(t.status.label)»: chỉ phản ánh mới được liên kết là tái diễn")
+                    throw DeskError.invalidStep(step: "link-recurrence", status: t.status,
+                                                reason: "chỉ phản ánh mới được liên kết là tái diễn", article: "Art. 7.5")
                 }
                 try db.prepare("UPDATE tickets SET recurrence_of = ?, updated_at = ? WHERE id = ?")
                     .run([.int(originalID), .double(at.timeIntervalSince1970), .int(id)])
@@ -401,7 +322,7 @@ extension TicketStore {
     /// similar summary among the same ward's or topic's recent tickets. Merged reports are left out: the
     /// report they were merged into stands for them.
     public func duplicateCandidates(for code: String) throws -> [DuplicateCandidate] {
-        guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
+        guard let (id, t, _) = try loadTicket(code) else { throw DeskError.notFound(.ticket, code) }
         let since = t.receivedAt.addingTimeInterval(-DuplicatePolicy.window).timeIntervalSince1970
         let earlier = try db.prepare("""
             SELECT tracking_code, status, caller_number, ward, topic, summary, received_at FROM tickets
@@ -421,15 +342,22 @@ extension TicketStore {
                                           among: earlier)
     }
 
-    /// The citizen's satisfaction (1–5) with a completed result (Art. 8.5b). A new rating replaces the old one;
-    /// the audit log keeps both.
+    /// The citizen's satisfaction (1–5) with a completed result (Art. 8.5b): one rating per result; the audit log
+    /// keeps every rating across reopenings.
     /// `recordedBy` is the agent who typed in a rating the citizen gave by phone or SMS reply.
     public func rate(_ code: String, score: Int, comment: String, at: Date, recordedBy: Actor? = nil) throws {
         try db.transaction {
-            guard let (id, t, _) = try loadTicket(code) else { throw StoreError.noTicket(code) }
-            guard (1...5).contains(score) else { throw StoreError("mức hài lòng từ 1 đến 5, nhận được \(score)") }
+            guard let (id, t, _) = try loadTicket(code) else { throw DeskError.notFound(.ticket, code) }
+            guard (1...5).contains(score) else { throw DeskError.invalidField(.score, reason: "từ 1 đến 5, nhận được \(score)") }
             guard t.status == .completed else {
-                throw StoreError("\(code) đang ở trạng thái «\(t.status.label)»: chỉ đánh giá sau khi có kết quả (Art. 8.5b)")
+                throw DeskError.invalidStep(step: "rate", status: t.status, reason: "chỉ đánh giá sau khi có kết quả", article: "Art. 8.5b")
+            }
+            // One rating per result: a second one is refused, not silently overwritten. A citizen who is not
+            // satisfied gets the ticket reopened (Art. 8.5b), which clears the rating for the next result.
+            if let earlier = t.rating {
+                throw DeskError.invalidStep(step: "rate", status: t.status,
+                                            reason: "kết quả này đã được đánh giá \(earlier)/5; mỗi kết quả nhận một đánh giá. "
+                                                + "Nếu người dân chưa hài lòng, mở lại phản ánh", article: "Art. 8.5b")
             }
             try db.prepare("UPDATE tickets SET rating = ?, rating_comment = ?, rated_at = ? WHERE id = ?")
                 .run([.int(Int64(score)), .text(comment), .double(at.timeIntervalSince1970), .int(id)])

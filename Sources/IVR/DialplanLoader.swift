@@ -42,7 +42,7 @@ public enum DialplanLoader {
         do {
             json = try JSONSerialization.jsonObject(with: data)
         } catch {
-            return (nil, [DialplanProblem("$", "not valid JSON: \(error.localizedDescription)")])
+            return (nil, [DialplanProblem("$", "not valid JSON\(JSONPosition.describe(error, in: data))")])
         }
         var reader = Reader(variables: variables)
         let plan = reader.plan(json)
@@ -324,5 +324,25 @@ private struct Reader {
         }
         if required && list.isEmpty { fail(path + "." + key, "needs at least one prompt") }
         return names
+    }
+}
+
+/// Where a JSON syntax error is, as an editor shows it: Foundation reports a byte offset ("around character
+/// 25"); people look for a line and a column.
+enum JSONPosition {
+    static func describe(_ error: Error, in data: Data) -> String {
+        let info = (error as NSError).userInfo
+        let text = (info["NSDebugDescription"] as? String) ?? error.localizedDescription
+        guard let range = text.range(of: #"character (\d+)"#, options: .regularExpression),
+              let offset = Int(text[range].dropFirst("character ".count)) else { return ": \(text)" }
+        let (line, column) = lineAndColumn(offset, in: data)
+        return " at line \(line), column \(column) (\(text))"
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    static func lineAndColumn(_ offset: Int, in data: Data) -> (Int, Int) {
+        let prefix = data.prefix(max(0, min(offset, data.count)))
+        let lines = String(decoding: prefix, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        return (lines.count, (lines.last?.count ?? 0) + 1)
     }
 }

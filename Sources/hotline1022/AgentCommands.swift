@@ -1,6 +1,7 @@
 import Foundation
 import HotlineCore
 import HotlineStore
+import HotlineDesk
 
 let agentCommands = Command.group("agent", "Work for hotline agents: pick up recorded cases, complete and route them.", [
     agentQueueCommand,
@@ -25,9 +26,8 @@ let agentQueueCommand = Command.leaf(
         """
 ) { args in
     try onListing(&args) { w, json in
-        try Permissions.check(w.user, .hotlineWork)
         let now = Date()
-        let drafts = try w.store.draftQueue(now: now)
+        let drafts = try w.desk.queue(as: w.user)
         if json { return try printJSON(drafts) }
         if drafts.isEmpty {
             print("Không có phản ánh nào đang chờ xử lý.")
@@ -36,7 +36,7 @@ let agentQueueCommand = Command.leaf(
         let rows = drafts.map { d in
             [d.trackingCode, timeLeft(d.dueAt, now: now), d.claimedBy ?? "",
              d.status == .returned ? "đơn vị trả lại" : "mới",
-             d.callerNumber.isEmpty ? "(ẩn số)" : d.callerNumber, d.category.map(categoryLabel) ?? "chưa phân loại",
+             d.callerNumber.isEmpty ? "(ẩn số)" : d.callerNumber, d.category?.label ?? "chưa phân loại",
              d.confidential ? "CÓ" : "không", vietnamTime(d.receivedAt), formatDuration(d.recordingDurationMs),
              (d.interrupted ? "[gián đoạn] " : "") + (d.recordingPath ?? "(không có ghi âm)")]
         }
@@ -58,9 +58,8 @@ let agentClaimCommand = Command.leaf(
         """
 ) { args in
     let minutes = try args.intOption("--minutes") ?? Int(Claim.defaultDuration / 60)
-    guard (1...60).contains(minutes) else { throw UsageError("--minutes must be 1–60, got \(minutes)") }
     try onTicket(&args) { w, code in
-        let claim = try w.store.claim(code, by: w.user, at: Date(), duration: TimeInterval(minutes * 60))
+        let claim = try w.desk.claim(code, minutes: minutes, as: w.user)
         print("Đã nhận xử lý \(code) đến \(vietnamTime(claim.expiresAt)).")
     }
 }
@@ -70,20 +69,9 @@ let agentReleaseCommand = Command.leaf(
     help: "CODE \(CaseOptions.help)"
 ) { args in
     try onTicket(&args) { w, code in
-        try w.store.release(code, by: w.user, at: Date())
+        try w.desk.release(code, as: w.user)
         print("Đã trả \(code) về hàng chờ.")
     }
-}
-
-/// What `agent show --json` prints.
-struct AgentView: Encodable {
-    let ticket: Ticket
-    let claim: Claim?
-    let recordingVerified: Bool?
-    let callerTickets: [CallerTicket]
-    let duplicateCandidates: [DuplicateCandidate]
-    let suggestedUnit: String?
-    let suggestion: String
 }
 
 let agentShowCommand = Command.leaf(
@@ -93,29 +81,22 @@ let agentShowCommand = Command.leaf(
 
         The recording's SHA-256 is computed again and compared with the one stored when the call ended.
         Earlier tickets come from the same phone number; duplicate candidates from the same caller, the
-        same ward and topic within 30 days, or a similar summary; the router suggests a unit.
+        same ward and topic within 30 days, or a similar summary; the router suggests a unit. A unit's
+        return reason, progress and result notes are shown under the fields.
         """
 ) { args in
     let json = args.flag("--json")
     try onTicket(&args) { w, code in
-        try Permissions.check(w.user, .hotlineWork)
-        let t = try w.ticket(code)
+        let view = try w.desk.show(code, as: w.user)
+        let t = view.ticket
         let now = Date()
         let recording = t.attachments.first { $0.kind == .recording }
-        let verified: Bool? = recording.map { r in (try? SHA256.hexOfFile(atPath: r.path)).map { $0 == r.sha256 } ?? false }
-        let route = try w.store.suggestRoute(code)
-        let (suggestedUnit, suggestion): (String?, String) = switch route {
-        case .unit(let u, let why): (u, "\(u) (\(why))")
-        case .guidance(let office, let reason): (nil, "chuyển \(office) hướng dẫn: \(reason) (Art. 7.4)")
-        }
-        let view = AgentView(ticket: t, claim: try w.store.claim(of: code, at: now), recordingVerified: verified,
-                             callerTickets: try w.store.callerTickets(t.reporter.phone, except: code),
-                             duplicateCandidates: try w.store.duplicateCandidates(for: code),
-                             suggestedUnit: suggestedUnit, suggestion: suggestion)
+        let verified = view.recordingVerified
+        let suggestion = view.suggestion
         if json { return try printJSON(view) }
         printFields([
             ("Mã số", t.trackingCode),
-            ("Trạng thái", t.status.label),
+            ("Trạng thái", t.status.label + (t.awaitingGuidance ? " (chờ hướng dẫn)" : "")),
             ("Thời hạn", t.dueAt.map { "\(vietnamTime($0)) (\(timeLeft($0, now: now)))" } ?? "không có"),
             ("Người nhận xử lý", view.claim.map { "\($0.userName) đến \(vietnamTime($0.expiresAt))" } ?? "chưa ai nhận"),
             ("Kênh", t.channel.label),
@@ -129,7 +110,9 @@ let agentShowCommand = Command.leaf(
             ("Nội dung tóm tắt", t.summary),
             ("Tiếp nhận", vietnamTime(t.receivedAt)),
             ("Đề xuất chuyển", suggestion),
+            ("Đơn vị trả lại vì", view.returnReason ?? ""),
         ])
+        printNotes(view.notes)
         if let r = recording {
             print("\nGhi âm: \(r.path)")
             print("  thời lượng \(formatDuration(r.durationMs ?? 0)), SHA-256 \(r.sha256 ?? "?") — "
@@ -166,37 +149,15 @@ let agentListenCommand = Command.leaf(
     let out = try args.option("--out")
     let play = args.flag("--play")
     try onTicket(&args) { w, code in
-        try Permissions.check(w.user, .hotlineWork)
-        let t = try w.ticket(code)
-        guard let r = t.attachments.first(where: { $0.kind == .recording }) else {
-            throw CommandFailure("\(code) không có ghi âm")
-        }
-        let actual: String
-        do {
-            actual = try SHA256.hexOfFile(atPath: r.path)
-        } catch {
-            throw CommandFailure("không đọc được tệp ghi âm \(r.path): \(error)")
-        }
-        guard actual == r.sha256 else {
-            throw CommandFailure("tệp ghi âm \(r.path) không khớp mã SHA-256 đã lưu (\(r.sha256 ?? "không có")): "
-                                 + "tệp đã bị thay đổi sau cuộc gọi; báo giám sát viên")
-        }
-        var file = r.path
-        if out != nil || play {
-            try w.store.recordAccess(code, out != nil ? "export-recording" : "listen",
-                                     ["file": out.map { ($0 as NSString).lastPathComponent }], by: w.user, at: Date())
-        }
+        var file: String
         if let out {
-            if FileManager.default.fileExists(atPath: out) { throw CommandFailure("\(out) đã tồn tại; chọn --out khác") }
-            do {
-                try FileManager.default.copyItem(atPath: r.path, toPath: out)
-            } catch {
-                throw CommandFailure("không ghi được \(out): \(error)")
-            }
+            let r = try w.desk.exportRecording(code, to: out, as: w.user)
             file = out
-            print("Đã xuất ghi âm \(code) ra \(out) (\(formatDuration(r.durationMs ?? 0)), SHA-256 khớp).")
+            print("Đã xuất ghi âm \(code) ra \(out) (\(formatDuration(r.durationMs)), SHA-256 khớp).")
         } else {
-            print(r.path)
+            // Printing the path is no access; playing it is, and is audited.
+            file = try w.desk.recording(code, as: w.user, access: play ? "listen" : nil).path
+            if !play { print(file) }
         }
         if play {
             guard let player = ["/usr/bin/aplay", "/usr/bin/play"].first(where: FileManager.default.isExecutableFile) else {
@@ -207,58 +168,71 @@ let agentListenCommand = Command.leaf(
             p.arguments = [file]
             try p.run()
             p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw CommandFailure("\(player) exited \(p.terminationStatus)") }
+            guard p.terminationStatus == 0 else { throw CommandFailure("\(player) kết thúc với mã \(p.terminationStatus)") }
+            file = ""
         }
     }
+}
+
+/// The case details an agent types in (`agent complete`, `agent guidance`): read once, checked by the desk.
+let caseDetailsHelp = """
+    --name NAME --address ADDRESS --summary TEXT --category C --topic T --ward WARD
+         [--content TEXT] [--email EMAIL] [--confidential yes|no]
+    """
+let caseDetailsExplanation = """
+    Categories (Art. 5): \(HotlineCore.Category.choices).
+    Topics: \(Topic.choices).
+    A category or topic may be typed as its code or its Vietnamese name, with or without diacritics; the
+    ward is stored as the unit directory spells it ("le chan" is "Lê Chân").
+    """
+
+func caseDetails(_ args: inout Arguments) throws -> CaseDetails {
+    func text(_ name: String) throws -> String? { try args.option(name)?.trimmingCharacters(in: .whitespacesAndNewlines) }
+    var d = CaseDetails(name: try text("--name") ?? "", address: try text("--address") ?? "",
+                        summary: try text("--summary") ?? "", ward: try text("--ward") ?? "",
+                        content: try text("--content"), email: try text("--email"))
+    if let c = try text("--category") {
+        guard let category = HotlineCore.Category.named(c) else {
+            throw UsageError("--category phải là một trong: \(HotlineCore.Category.choices); nhận được '\(c)'")
+        }
+        d.category = category
+    }
+    if let t = try text("--topic") {
+        guard let topic = Topic.named(t) else { throw UsageError("--topic phải là một trong: \(Topic.choices); nhận được '\(t)'") }
+        d.topic = topic
+    }
+    if let c = try text("--confidential") {
+        guard ["yes", "no", "có", "không"].contains(c) else { throw UsageError("--confidential là yes (có) hoặc no (không)") }
+        d.confidential = c == "yes" || c == "có"
+    }
+    let missing = d.missingFields.map(CLI.flag)
+    guard missing.isEmpty else {
+        throw UsageError("thiếu \(missing.joined(separator: ", ")) (Art. 6: họ tên và địa chỉ người phản ánh, nội dung; "
+                         + "lĩnh vực, chuyên mục và địa bàn để chuyển đúng đơn vị)")
+    }
+    return d
 }
 
 let agentCompleteCommand = Command.leaf(
     "complete", "Fill in a case from its recording and forward it to the handling unit (acknowledgement sent).",
     help: """
-        CODE --name NAME --address ADDRESS --summary TEXT --category C --topic T --ward WARD [--unit UNIT]
-             [--content TEXT] [--email EMAIL] [--confidential yes|no] \(CaseOptions.help)
+        CODE \(caseDetailsHelp) [--unit UNIT] \(CaseOptions.help)
 
-        Categories (Art. 5): infrastructure, socioeconomic, suggestion, directive.
-        Topics: \(Topic.allCases.map(\.rawValue).joined(separator: ", ")).
+        \(caseDetailsExplanation)
         --unit defaults to the router's suggestion (see `agent show`); a directive always goes to the City
         Office. When no single unit can be named, use `agent guidance`. Received and forwarded within 60
         minutes of the call (Art. 7.3); the citizen's acknowledgement with the tracking code is queued in the
-        same transaction.
+        same transaction. A case nobody claimed is claimed for you in the same step (recorded in its history).
         """
 ) { args in
     let options = try CaseOptions(&args)
-    var fields: [String: String] = [:]
-    for name in ["--name", "--address", "--summary", "--category", "--topic", "--ward", "--unit", "--content", "--email",
-                 "--confidential"] {
-        if let v = try args.option(name) { fields[name] = v.trimmingCharacters(in: .whitespacesAndNewlines) }
-    }
+    let unit = try args.option("--unit")
+    let details = try caseDetails(&args)
     let code = try trackingCodeArgument(&args)
     try args.finish()
-    let required = ["--name", "--address", "--summary", "--category", "--topic", "--ward"]
-    let missing = required.filter { (fields[$0] ?? "").isEmpty }
-    guard missing.isEmpty else {
-        throw UsageError("missing \(missing.joined(separator: ", ")) (Art. 6: the reporter's name and address, the content; "
-                         + "the category, topic and ward route it)")
-    }
-    guard let category = HotlineCore.Category(rawValue: fields["--category"]!) else {
-        throw UsageError("--category must be one of \(HotlineCore.Category.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    guard let topic = Topic(rawValue: fields["--topic"]!) else {
-        throw UsageError("--topic must be one of \(Topic.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    var confidential: Bool?
-    if let c = fields["--confidential"] {
-        guard ["yes", "no"].contains(c) else { throw UsageError("--confidential must be yes or no") }
-        confidential = c == "yes"
-    }
-    let details = TicketDetails(category: category, topic: topic, reporterName: fields["--name"],
-                                reporterAddress: fields["--address"], reporterEmail: fields["--email"],
-                                confidential: confidential, content: fields["--content"] ?? fields["--summary"],
-                                summary: fields["--summary"], ward: fields["--ward"])
     let w = try options.open()
     defer { w.close() }
-    let t = try w.store.completeDraft(code, details: details, unit: fields["--unit"], by: w.user, at: Date(),
-                                      context: try w.context())
+    let t = try w.desk.complete(CompleteRequest(code: code, details: details, unit: unit), as: w.user)
     print("Đã tiếp nhận \(code) và chuyển \(t.unitCode ?? "") xử lý; hạn trả lời \(t.responseDueAt.map(vietnamTime) ?? "").")
 }
 
@@ -272,9 +246,9 @@ let agentRefuseCommand = Command.leaf(
         of an earlier report is never refused: link it (`agent link`).
         """
 ) { args in
-    let reason = try reasonOption(&args, "the citizen must be told why (Art. 4.7)")
+    let reason = try args.requiredOption("--reason")
     try onTicket(&args) { w, code in
-        try w.store.refuse(code, reason: reason, by: w.user, at: Date(), context: try w.context())
+        _ = try w.desk.refuse(code, reason: reason, as: w.user)
         print("Đã từ chối \(code); lý do sẽ được gửi tới người phản ánh.")
     }
 }
@@ -295,13 +269,12 @@ let agentLinkCommand = Command.leaf(
     let code = try trackingCodeArgument(&args)
     try args.finish()
     guard (duplicateOf == nil) != (recurrenceOf == nil), let first = duplicateOf ?? recurrenceOf else {
-        throw UsageError("give exactly one of --duplicate-of FIRST or --recurrence-of FIRST")
+        throw UsageError("cần đúng một trong --duplicate-of FIRST (trùng) hoặc --recurrence-of FIRST (tái diễn)")
     }
-    guard TrackingCode.isValid(first) else { throw UsageError("'\(first)' is not a tracking code") }
+    guard TrackingCode.isValid(first) else { throw UsageError("'\(first)' không phải mã số phản ánh (dạng 20260610-0134036)") }
     let w = try options.open()
     defer { w.close() }
-    let kind = try w.store.linkDraft(code, to: first, as: duplicateOf != nil ? .duplicate : .recurrence, by: w.user,
-                                     at: Date(), context: try w.context())
+    let kind = try w.desk.link(code, to: first, as: duplicateOf != nil ? .duplicate : .recurrence, user: w.user)
     switch kind {
     case .duplicate: print("Đã gộp \(code) vào \(first) (trùng); người phản ánh được báo phản ánh đang được xử lý.")
     case .recurrence: print("Đã liên kết \(code) là tái diễn của \(first); hoàn thiện và chuyển xử lý bằng `agent complete`.")
@@ -310,13 +283,32 @@ let agentLinkCommand = Command.leaf(
 
 let agentGuidanceCommand = Command.leaf(
     "guidance", "Send a case to the City Office when no single unit can be named (2 h / 4 h clock, Art. 7.4).",
-    help: "CODE --reason TEXT \(CaseOptions.help)"
+    help: """
+        CODE --reason TEXT \(caseDetailsHelp) \(CaseOptions.help)
+
+        The City Office needs the same details as a completion, except the unit, to say who handles the case.
+        \(caseDetailsExplanation)
+        """
 ) { args in
-    let reason = try reasonOption(&args, "say why no single unit can be named (Art. 7.4)")
-    try onTicket(&args) { w, code in
-        let t = try w.store.seekGuidance(code, reason: reason, by: w.user, at: Date(), context: try w.context())
-        print("Đã chuyển \(code) tới \(t.unitCode ?? "Văn phòng UBND TP") xin hướng dẫn; hạn \(t.dueAt.map(vietnamTime) ?? "").")
-    }
+    let options = try CaseOptions(&args)
+    let reason = try args.requiredOption("--reason")
+    let details = try caseDetails(&args)
+    let code = try trackingCodeArgument(&args)
+    try args.finish()
+    let w = try options.open()
+    defer { w.close() }
+    let t = try w.desk.seekGuidance(GuidanceRequest(code: code, details: details, reason: reason), as: w.user)
+    print("Đã chuyển \(code) tới \(t.unitCode ?? "Văn phòng UBND TP") xin hướng dẫn; hạn \(t.dueAt.map(vietnamTime) ?? "").")
+}
+
+/// A case's notes (progress, extension, result, return), oldest first.
+func printNotes(_ notes: [CaseNote]) {
+    guard !notes.isEmpty else { return }
+    print("\nGhi chú xử lý:")
+    print(renderTable(["Thời điểm", "Người viết", "Bước", "Nội dung"], notes.map { n in
+        [vietnamTime(n.at), n.actor, TicketAction.label(of: n.step),
+         n.text + (n.until.map { " (cam kết đến \(vietnamTime($0)))" } ?? "")]
+    }))
 }
 
 /// Opens the store for a command, with an error that says what to do when the file is missing.
@@ -336,15 +328,6 @@ func candidateReason(_ r: DuplicateCandidate.Reason) -> String {
     case .sameCaller: "cùng số gọi"
     case .sameWardAndTopic: "cùng địa bàn và chuyên mục"
     case .similarText: "nội dung tương tự"
-    }
-}
-
-func categoryLabel(_ c: HotlineCore.Category) -> String {
-    switch c {
-    case .infrastructure: "Hạ tầng đô thị"
-    case .socioeconomic: "Kinh tế - xã hội"
-    case .suggestion: "Kiến nghị, đề xuất"
-    case .directive: "Chỉ đạo, điều hành"
     }
 }
 

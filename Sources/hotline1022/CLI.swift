@@ -170,9 +170,9 @@ enum CLI {
                 } catch let e as UsageError {
                     writeErr("\(joined): \(e.message)\nSee '\(joined) --help'.")
                     return 64
-                } catch let e as PermissionError {
-                    writeErr("\(joined): permission denied: \(e)")
-                    return 77  // EX_NOPERM
+                } catch let e as DeskError {
+                    writeErr("\(joined): \(e.rendered(fieldName: CLI.flag))")
+                    return e.isForbidden ? 77 : 1  // EX_NOPERM
                 } catch let e as CommandFailure {
                     writeErr("\(joined): \(e.message)")
                     return 1
@@ -199,6 +199,19 @@ enum CLI {
     }
 
     static let version = "0.1.0"
+
+    /// How the CLI names a request's field in an error: by its flag, with the form's label.
+    static func flag(_ field: DeskField) -> String {
+        let name: String = switch field {
+        case .output: "--out"
+        case .result: "--note"
+        case .userName: "NAME"
+        case .trackingCode: "CODE"
+        case .dialplan: "FILE"
+        default: "--" + field.rawValue
+        }
+        return "\(name) (\(field.label))"
+    }
 }
 
 func writeErr(_ s: String) {

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineDesk
 import HotlineCore
 import IVR
 
@@ -26,26 +27,10 @@ let dialplanInstallCommand = Command.leaf(
     try args.finish()
     let w = try options.open()
     defer { w.close() }
-    guard w.user.role == .administrator else {
-        throw CommandFailure("chỉ quản trị hệ thống cài kịch bản tổng đài; \(w.user.name) là \(w.user.role.label)")
-    }
-    guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
-    let (plan, problems) = DialplanLoader.check(data, promptDirectory: prompts, variables: ["agentsURI": agents])
-    guard problems.isEmpty, let plan else {
-        for p in problems { print("\(path): \(p)") }
-        throw CommandFailure("\(problems.count) lỗi trong \(path); \(target) giữ nguyên")
-    }
-    let temporary = target + ".installing"
-    do {
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, target) == 0 else { throw CommandFailure(String(cString: strerror(errno))) }
-    } catch {
-        try? FileManager.default.removeItem(atPath: temporary)
-        throw CommandFailure("cannot write \(target): \(error)")
-    }
-    try w.store.recordAdministration("dialplan-install", ["file": target, "version": plan.version,
-                                                          "sha256": SHA256.hex(data)], by: w.user, at: Date())
-    print("Đã cài kịch bản \(plan.version) vào \(target) (\(plan.nodes.count) nút). Tổng đài đang chạy tự nạp lại.")
+    guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("không đọc được \(path)") }
+    let done = try w.desk.installDialplan(DialplanInstallRequest(data: data, source: path, target: target, promptDirectory: prompts,
+                                                                 variables: ["agentsURI": agents]), as: w.user)
+    print("Đã cài kịch bản \(done.version) vào \(target) (\(done.nodeCount) nút). Tổng đài đang chạy tự nạp lại.")
 }
 
 private let planVariablesHelp = """

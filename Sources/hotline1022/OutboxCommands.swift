@@ -2,6 +2,7 @@ import Foundation
 import Gateway
 import HotlineCore
 import HotlineStore
+import HotlineDesk
 
 let outboxCommands = Command.group("outbox", "Messages to citizens (SMS/Zalo): deliver them, see what did not leave.", [
     outboxRunCommand,
@@ -144,8 +145,7 @@ let outboxListCommand = Command.leaf(
     let failed = args.flag("--failed")
     let limit = try args.intOption("--limit") ?? 200
     try onListing(&args) { w, json in
-        try Permissions.check(w.user, .oversee)
-        let messages = try w.store.outbox(failedOnly: failed, limit: limit)
+        let messages = try w.desk.outbox(failedOnly: failed, limit: limit, as: w.user)
         if json { return try printJSON(messages) }
         guard !messages.isEmpty else { return print(failed ? "Không có tin nhắn gửi thất bại." : "Hộp thư đi trống.") }
         print(renderTable(["#", "Mã số", "Loại", "Đến", "Trạng thái", "Lần gửi", "Lỗi cuối"], messages.map { m in

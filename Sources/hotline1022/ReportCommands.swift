@@ -1,6 +1,7 @@
 import Foundation
 import HotlineCore
 import HotlineStore
+import HotlineDesk
 
 let reportCommands = Command.group("report", "Reports for the city office: weekly (seed 000), monthly Form 01, quarterly.", [
     reportWeeklyCommand,
@@ -22,9 +23,9 @@ let reportWeeklyCommand = Command.leaf(
     let to = try args.option("--to").map { try parseVietnamDate($0, option: "--to") } ?? Date()
     let since = try args.option("--since").map { try parseVietnamDate($0, option: "--since") }
     try args.finish()
-    let store = try openStore(db)
-    defer { try? store.close() }
-    let report = try store.weeklyReport(from: to.addingTimeInterval(-7 * 86400), to: to, since: since, asOf: min(to, Date()))
+    let desk = try CaseOptions(database: db).openDesk()
+    defer { try? desk.store.close() }
+    let report = try desk.weeklyReport(from: to.addingTimeInterval(-7 * 86400), to: to, since: since)
     print(try ReportRenderer.render(report, as: format), terminator: format == .json ? "\n" : "")
 }
 
@@ -43,9 +44,9 @@ let reportMonthlyCommand = Command.leaf(
     let since = try args.option("--since").map { try parseVietnamDate($0, option: "--since") }
     try args.finish()
     let (from, to) = try monthRange(month)
-    let store = try openStore(db)
-    defer { try? store.close() }
-    let report = try store.monthlyReport(from: from, to: to, since: since, asOf: min(to, Date()))
+    let desk = try CaseOptions(database: db).openDesk()
+    defer { try? desk.store.close() }
+    let report = try desk.monthlyReport(from: from, to: to, since: since)
     print(try ReportRenderer.render(report, as: format), terminator: format == .json ? "\n" : "")
 }
 
@@ -62,9 +63,9 @@ let reportQuarterlyCommand = Command.leaf(
     let quarter = try args.option("--quarter")
     try args.finish()
     let (from, to) = try quarterRange(quarter)
-    let store = try openStore(db)
-    defer { try? store.close() }
-    let report = try store.quarterlyReport(from: from, to: to, asOf: min(to, Date()))
+    let desk = try CaseOptions(database: db).openDesk()
+    defer { try? desk.store.close() }
+    let report = try desk.quarterlyReport(from: from, to: to)
     print(try ReportRenderer.render(report, as: format), terminator: format == .json ? "\n" : "")
 }
 

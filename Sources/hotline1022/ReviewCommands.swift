@@ -1,6 +1,7 @@
 import Foundation
 import HotlineCore
 import HotlineStore
+import HotlineDesk
 
 let reviewCommands = Command.group("review", "The hotline confirms units' results, or sends them back (Art. 8.5).", [
     reviewPendingCommand,
@@ -14,10 +15,9 @@ let reviewReopenCommand = Command.leaf(
     "reopen", "Reopen a completed ticket the citizen is not satisfied with: back to the unit (Art. 8.5b).",
     help: "CODE --reason TEXT \(CaseOptions.help)"
 ) { args in
-    let reason = try reasonOption(&args, "say what the citizen found wrong with the result (Art. 8.5b)")
+    let reason = try args.requiredOption("--reason")
     try onTicket(&args) { w, code in
-        try Permissions.check(w.user, .review)
-        let t = try w.store.perform(.reopen(reason: reason), on: code, by: w.user.actor, at: Date(), context: try w.context())
+        let t = try w.desk.reopen(code, reason: reason, as: w.user)
         print("Đã mở lại \(code); \(t.unitCode ?? "đơn vị") xử lý tiếp.")
     }
 }
@@ -27,15 +27,15 @@ let reviewRateCommand = Command.leaf(
     help: """
         CODE --score 1-5 [--comment TEXT] \(CaseOptions.help)
 
-        A new rating replaces the old one; the audit log keeps both, with who typed it in.
+        One rating per result: a second one is refused with the first's score; reopening a ticket the
+        citizen is not satisfied with clears it for the next result. The audit log keeps every rating, with
+        who typed it in.
         """
 ) { args in
-    guard let score = try args.intOption("--score") else { throw UsageError("missing required option --score (1–5)") }
-    guard (1...5).contains(score) else { throw UsageError("--score must be 1–5, got \(score)") }
+    guard let score = try args.intOption("--score") else { throw UsageError("thiếu --score (mức hài lòng 1–5)") }
     let comment = try args.option("--comment") ?? ""
     try onTicket(&args) { w, code in
-        try Permissions.check(w.user, .review)
-        try w.store.rate(code, score: score, comment: comment, at: Date(), recordedBy: w.user.actor)
+        try w.desk.rate(code, score: score, comment: comment, as: w.user)
         print("Đã ghi nhận mức hài lòng \(score)/5 cho \(code).")
     }
 }
@@ -45,14 +45,16 @@ let reviewPendingCommand = Command.leaf(
     help: "[--json] \(CaseOptions.help)"
 ) { args in
     try onListing(&args) { w, json in
-        let items = try w.store.pendingReview(by: w.user)
-        if json { return try printJSON(items) }
-        guard !items.isEmpty else { return print("Không có kết quả nào chờ xác nhận.") }
-        print(renderTable(["Mã số", "Đơn vị", "Báo xử lý lúc", "Đúng hạn", "Minh chứng", "Tóm tắt"], items.map { i in
-            [i.trackingCode, i.unitCode ?? "", i.resolvedAt.map(vietnamTime) ?? "",
-             i.resolvedAt.flatMap { r in i.responseDueAt.map { r <= $0 ? "có" : "QUÁ HẠN" } } ?? "có", String(i.evidenceCount),
-             i.confidential ? "(bảo mật)" : i.summary]
+        let results = try w.desk.pendingReview(as: w.user)
+        if json { return try printJSON(results) }
+        guard !results.isEmpty else { return print("Không có kết quả nào chờ xác nhận.") }
+        print(renderTable(["Mã số", "Đơn vị", "Báo xử lý lúc", "Đúng hạn", "Minh chứng", "Tóm tắt", "Kết quả"], results.map { r in
+            let i = r.item
+            return [i.trackingCode, i.unitCode ?? "", i.resolvedAt.map(vietnamTime) ?? "",
+                    i.resolvedAt.flatMap { d in i.responseDueAt.map { d <= $0 ? "có" : "QUÁ HẠN" } } ?? "có",
+                    String(i.evidenceCount), i.confidential ? "(bảo mật)" : i.summary, r.resultText ?? ""]
         }))
+        let items = results
         print("\nTổng số: \(items.count) kết quả chờ xác nhận. Xem minh chứng: hotline1022 ticket show CODE")
     }
 }
@@ -62,7 +64,7 @@ let reviewConfirmCommand = Command.leaf(
     help: "CODE \(CaseOptions.help)"
 ) { args in
     try onTicket(&args) { w, code in
-        _ = try w.store.review(code, confirm: true, by: w.user, at: Date(), context: try w.context())
+        _ = try w.desk.confirm(code, as: w.user)
         print("Đã xác nhận hoàn thành \(code); kết quả sẽ được gửi tới người phản ánh.")
     }
 }
@@ -71,9 +73,9 @@ let reviewRejectCommand = Command.leaf(
     "reject", "Send a result back to the unit, with the reason.",
     help: "CODE --reason TEXT \(CaseOptions.help)"
 ) { args in
-    let reason = try reasonOption(&args, "the unit must know what is missing (Art. 8.5)")
+    let reason = try args.requiredOption("--reason")
     try onTicket(&args) { w, code in
-        let t = try w.store.review(code, confirm: false, reason: reason, by: w.user, at: Date(), context: try w.context())
+        let t = try w.desk.reject(code, reason: reason, as: w.user)
         print("Đã trả \(code) về \(t.unitCode ?? "đơn vị") xử lý tiếp.")
     }
 }
@@ -88,13 +90,13 @@ let overdueCommand = Command.leaf(
         """
 ) { args in
     let within = try args.intOption("--within") ?? 60
-    guard within >= 0 else { throw UsageError("--within must be 0 or more minutes") }
+    guard within >= 0 else { throw UsageError("--within là số phút, từ 0 trở lên") }
     try onListing(&args) { w, json in
         let now = Date()
-        let items = try w.store.watchList(now: now, within: TimeInterval(within * 60), by: w.user)
+        let items = try w.desk.overdue(within: TimeInterval(within * 60), as: w.user)
         if json { return try printJSON(items) }
         guard !items.isEmpty else { return print("Không có phản ánh nào quá hạn hoặc sắp đến hạn trong \(within) phút.") }
-        let names = Dictionary(uniqueKeysWithValues: try w.store.unitDirectory().units.map { ($0.code, $0.name) })
+        let names = Dictionary(uniqueKeysWithValues: try w.desk.unitDirectory().units.map { ($0.code, $0.name) })
         let byUnit = Dictionary(grouping: items) { i in
             [.draft, .returned].contains(i.status) ? "Tổng đài 1022 HP" : i.unitCode.map { names[$0] ?? $0 } ?? "Tổng đài 1022 HP"
         }

@@ -1,6 +1,7 @@
 import Foundation
 import HotlineCore
 import HotlineStore
+import HotlineDesk
 
 let ticketCommands = Command.group("ticket", "Look at one ticket: every field, or its audit log.", [
     ticketShowCommand,
@@ -25,9 +26,9 @@ let ticketShowCommand = Command.leaf(
     try args.finish()
     let now = Date()
     if publicOnly {
-        let store = try openStore(options.database)
-        defer { try? store.close() }
-        guard let view = try store.publicView(code, now: now) else { throw CommandFailure("Không tìm thấy phản ánh mã số \(code).") }
+        let desk = try options.openDesk()
+        defer { try? desk.store.close() }
+        let view = try desk.publicView(code)
         if json { return try printJSON(view) }
         printFields([
             ("Mã số", view.trackingCode), ("Trạng thái", view.statusLabel + (view.overdue ? " (quá hạn)" : "")),
@@ -40,10 +41,10 @@ let ticketShowCommand = Command.leaf(
     }
     let w = try options.open()
     defer { w.close() }
-    let t = try w.ticket(code)
-    try Permissions.check(w.user, .readTicket(unit: t.unitCode))
+    let view = try w.desk.readTicket(code, as: w.user)
+    let t = view.ticket
     if json { return try printJSON(t) }
-    let units = try w.store.unitDirectory()
+    let units = try w.desk.unitDirectory()
     let overdue = t.isOverdue(at: now)
     printFields([
         ("Mã số", t.trackingCode),
@@ -54,7 +55,7 @@ let ticketShowCommand = Command.leaf(
         ("Lĩnh vực", t.category?.label ?? "chưa phân loại"),
         ("Chuyên mục", t.topic?.label ?? ""),
         ("Người phản ánh", t.reporter.name),
-        ("Số điện thoại", t.reporter.phone.isEmpty ? "(ẩn số)" : t.reporter.phone),
+        ("Số điện thoại", view.reporterWithheld ? "(bảo mật)" : t.reporter.phone.isEmpty ? "(ẩn số)" : t.reporter.phone),
         ("Địa chỉ", t.reporter.address),
         ("Thư điện tử", t.reporter.email),
         ("Yêu cầu bảo mật", t.confidential ? "có" : "không"),
@@ -63,14 +64,17 @@ let ticketShowCommand = Command.leaf(
         ("Nội dung", t.content),
         ("Đơn vị xử lý", t.unitCode.map { "\(units.unit($0)?.name ?? $0) (\($0))" } ?? ""),
         ("Chờ Văn phòng UBND TP hướng dẫn", t.awaitingGuidance ? "có" : ""),
+        ("Thông tin người phản ánh", view.reporterWithheld ? "không hiển thị: người phản ánh yêu cầu bảo mật (Art. 10)" : ""),
         ("Tiếp nhận", vietnamTime(t.receivedAt)),
         ("Đơn vị báo đã xử lý", t.resolvedAt.map(vietnamTime) ?? ""),
         ("Hoàn thành", t.completedAt.map(vietnamTime) ?? ""),
         ("Trùng với", t.duplicateOf ?? ""),
         ("Tái diễn của", t.recurrenceOf ?? ""),
         ("Lý do từ chối", t.refusalReason ?? ""),
+        ("Kết quả xử lý", t.resultText ?? ""),
         ("Đánh giá", t.rating.map { "\($0)/5 " + (t.ratingComment ?? "") } ?? ""),
     ])
+    printNotes(view.notes)
     if !t.attachments.isEmpty {
         print("\nTệp đính kèm:")
         print(renderTable(["Loại", "Thời lượng", "SHA-256", "Đường dẫn"], t.attachments.map {
@@ -90,8 +94,7 @@ let ticketHistoryCommand = Command.leaf(
 ) { args in
     let json = args.flag("--json")
     try onTicket(&args) { w, code in
-        try Permissions.check(w.user, .readTicket(unit: try w.ticket(code).unitCode))
-        let entries = try w.store.history(code)
+        let entries = try w.desk.history(code, as: w.user)
         if json { return try printJSON(entries) }
         print(renderTable(["Thời điểm", "Người thực hiện", "Thao tác", "Trước", "Sau"], entries.map {
             [vietnamTime($0.at), $0.actor, $0.action, $0.before ?? "", $0.after ?? ""]

@@ -1,6 +1,7 @@
 import Foundation
 import HotlineCore
 import HotlineStore
+import HotlineDesk
 
 let unitsCommands = Command.group("units", "The unit directory: who handles what (administrators edit it).", [
     unitsListCommand,
@@ -19,9 +20,9 @@ let unitsListCommand = Command.leaf(
     let db = try args.option("--db") ?? "./var/hotline.sqlite"
     let json = args.flag("--json")
     try args.finish()
-    let store = try openStore(db)
-    defer { try? store.close() }
-    let directory = try store.unitDirectory()
+    let desk = try CaseOptions(database: db).openDesk()
+    defer { try? desk.store.close() }
+    let directory = try desk.unitDirectory()
     if json { return try printJSON(directory) }
     if directory.units.isEmpty {
         print("Chưa có danh mục đơn vị. Nhập bằng: hotline1022 units import Config/units.json")
@@ -61,7 +62,6 @@ let unitsImportCommand = Command.leaf(
     }
     let w = try options.open()
     defer { w.close() }
-    try Permissions.check(w.user, .administer)
-    try w.store.importUnits(directory, by: w.user.name)
+    try w.desk.importUnits(directory, as: w.user)
     print("Đã nhập \(directory.units.count) đơn vị và \(directory.rules.count) quy tắc phân luồng vào \(db).")
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HotlineCore
 import HotlineStore
+import HotlineDesk
 
 let userCommands = Command.group("users", "Who may use the case tools, and as what (administrators edit them).", [
     usersListCommand,
@@ -14,8 +15,7 @@ let usersListCommand = Command.leaf(
     help: "[--json] \(CaseOptions.help)"
 ) { args in
     try onListing(&args) { w, json in
-        try Permissions.check(w.user, .oversee)
-        let users = try w.store.users()
+        let users = try w.desk.users(as: w.user)
         if json { return try printJSON(users) }
         print(renderTable(["Tên đăng nhập", "Họ tên", "Vai trò", "Đơn vị", "Trạng thái"], users.map {
             [$0.name, $0.displayName, $0.role.label, $0.unitCode ?? "", $0.active ? "hoạt động" : "đã khóa"]
@@ -41,14 +41,15 @@ let usersAddCommand = Command.leaf(
     guard let role = UserRole(rawValue: roleText) else {
         throw UsageError("--role must be one of \(UserRole.allCases.map(\.rawValue).joined(separator: ", "))")
     }
-    let store = try TicketStore(path: options.database)
-    defer { try? store.close() }
+    // The first user of a new database creates it: nothing else can (no administrator exists yet).
+    let desk = Desk(store: try TicketStore(path: options.database)) { throw CommandFailure("no workflow step here") }
+    defer { try? desk.store.close() }
     var admin: User?
-    if try store.userCount() > 0 {
+    if try desk.hasUsers() {
         guard let me = options.userName else { throw UsageError("cho biết bạn là ai: --as ADMINISTRATOR (tên quản trị hệ thống)") }
-        admin = try store.authenticate(me)
+        admin = try desk.user(named: me)
     }
-    try store.addUser(User(name: name, displayName: display, role: role, unitCode: unit), by: admin, at: Date())
+    try desk.addUser(User(name: name, displayName: display, role: role, unitCode: unit), as: admin)
     print("Đã thêm người dùng \(name) (\(role.label)\(unit.map { ", đơn vị \($0)" } ?? "")).")
 }
 
@@ -59,7 +60,7 @@ func usersActiveCommand(_ name: String, _ summary: String, active: Bool) -> Comm
         try args.finish()
         let w = try options.open()
         defer { w.close() }
-        try w.store.setUserActive(target, active, by: w.user, at: Date())
+        try w.desk.setUserActive(target, active, as: w.user)
         print(active ? "Đã mở khóa \(target)." : "Đã khóa \(target).")
     }
 }

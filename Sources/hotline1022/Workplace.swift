@@ -1,6 +1,7 @@
 import Foundation
 import HotlineCore
 import HotlineStore
+import HotlineDesk
 
 /// The options every case command shares: the database, who runs it, and the administrators' data files.
 ///   --db PATH          (default ./var/hotline.sqlite)
@@ -20,6 +21,13 @@ struct CaseOptions {
         (default $HOTLINE1022_CONFIG, else ./Config).
         """
 
+    /// Only a database, for the commands that need no user (a public view, the unit list).
+    init(database: String) {
+        self.database = database
+        userName = nil
+        configDirectory = ProcessInfo.processInfo.environment["HOTLINE1022_CONFIG"] ?? "Config"
+    }
+
     init(_ args: inout Arguments) throws {
         let env = ProcessInfo.processInfo.environment
         database = try args.option("--db") ?? "./var/hotline.sqlite"
@@ -27,42 +35,43 @@ struct CaseOptions {
         configDirectory = try args.option("--config-dir") ?? env["HOTLINE1022_CONFIG"] ?? "Config"
     }
 
-    /// Opens the store and checks the user: a known, active account.
+    /// Opens the desk and checks the user: a known, active account.
     func open() throws -> Workplace {
         guard let name = userName else {
             throw UsageError("cho biết bạn là ai: --as USER, hoặc đặt biến môi trường \(Self.userVariable)")
         }
-        let store = try openStore(database)
+        let desk = try openDesk()
         do {
-            return Workplace(store: store, user: try store.authenticate(name), options: self)
+            return Workplace(desk: desk, user: try desk.user(named: name), options: self)
         } catch {
-            try? store.close()
-            throw CommandFailure("\(error)")
+            try? desk.store.close()
+            throw error
+        }
+    }
+
+    /// The desk on the database, with the administrators' calendar and templates read when a step needs them.
+    func openDesk() throws -> Desk {
+        let dir = configDirectory
+        return Desk(store: try openStore(database)) {
+            let calendarPath = (dir as NSString).appendingPathComponent("calendar.json")
+            let templatesPath = (dir as NSString).appendingPathComponent("templates.vi.json")
+            do {
+                return WorkflowContext(calendar: try WorkingCalendar.load(path: calendarPath),
+                                       templates: try NotificationTemplates.load(path: templatesPath))
+            } catch {
+                throw CommandFailure("\(error) (tệp dữ liệu nằm trong \(dir)/; dùng --config-dir DIR)")
+            }
         }
     }
 }
 
-/// An open store and the user a command runs as.
+/// The desk and the user a command runs as.
 struct Workplace {
-    let store: TicketStore
+    let desk: Desk
     let user: User
     let options: CaseOptions
 
-    /// The calendar and message templates the workflow needs, read from the administrators' files.
-    func context() throws -> WorkflowContext {
-        let dir = options.configDirectory
-        let calendarPath = (dir as NSString).appendingPathComponent("calendar.json")
-        let templatesPath = (dir as NSString).appendingPathComponent("templates.vi.json")
-        do {
-            let calendar = try WorkingCalendar.load(path: calendarPath)
-            let templates = try NotificationTemplates.load(path: templatesPath)
-            return WorkflowContext(calendar: calendar, templates: templates)
-        } catch {
-            throw CommandFailure("\(error) (tệp dữ liệu nằm trong \(dir)/; dùng --config-dir DIR)")
-        }
-    }
-
-    func close() { try? store.close() }
+    func close() { try? desk.store.close() }
 }
 
 /// A tracking code argument, checked for its shape before the database is asked.
@@ -96,20 +105,6 @@ func onListing(_ args: inout Arguments, _ body: (Workplace, _ json: Bool) throws
     try body(w, json)
 }
 
-extension Workplace {
-    /// The whole ticket, or the agent-facing "not found".
-    func ticket(_ code: String) throws -> Ticket {
-        guard let t = try store.ticket(code) else { throw CommandFailure("Không tìm thấy phản ánh mã số \(code).") }
-        return t
-    }
-}
-
-/// A required reason (`--reason TEXT`), trimmed; an empty one is refused with `why` it is needed.
-func reasonOption(_ args: inout Arguments, _ why: String) throws -> String {
-    let reason = try args.requiredOption("--reason").trimmingCharacters(in: .whitespacesAndNewlines)
-    guard !reason.isEmpty else { throw UsageError("--reason is empty: \(why)") }
-    return reason
-}
 
 /// "còn 42 phút" / "quá hạn 1 giờ 5 phút": how long until (or since) a deadline, for people.
 func timeLeft(_ due: Date?, now: Date) -> String {

@@ -59,11 +59,11 @@ final class CLIUsabilityTests: XCTestCase {
             try hl(["dialplan", "install", file, "--to", live, "--prompts", E2E.repo + "/Prompts/vi", "--db", db, "--as", user])
         }
         let agent = try install(edited, as: "lan")
-        XCTAssertEqual(agent.status, 1)
+        XCTAssertEqual(agent.status, 77, "a permission denial, like every other")
         XCTAssertTrue(agent.stderr.contains("chỉ quản trị hệ thống"), agent.stderr)
         let refused = try install(broken, as: "admin")
         XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stdout.contains("hangupp") && refused.stderr.contains("giữ nguyên"), refused.stdout + refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("hangupp") && refused.stderr.contains("giữ nguyên"), refused.stdout + refused.stderr)
         XCTAssertEqual(try String(contentsOfFile: live, encoding: .utf8), "{}", "a refused plan leaves the live file alone")
         let done = try install(edited, as: "admin")
         XCTAssertEqual(done.status, 0, done.stderr)
@@ -85,22 +85,22 @@ final class CLIUsabilityTests: XCTestCase {
         try expect(["users", "add", "lan", "--role", "agent"], status: 1, saying: "người dùng đầu tiên phải là quản trị hệ thống")
         XCTAssertEqual(try hl(["users", "add", "admin", "--role", "administrator", "--db", db]).status, 0)
         try expect(["agent", "queue"], status: 64, saying: "--as USER")
-        try expect(["agent", "queue", "--as", "nobody"], status: 1, saying: "không có người dùng 'nobody'")
+        try expect(["agent", "queue", "--as", "nobody"], status: 1, saying: "Không có người dùng «nobody»")
         try expect(["users", "add", "lan", "--role", "boss", "--as", "admin"], status: 64, saying: "--role must be one of")
         try expect(["users", "add", "hoa", "--role", "unit", "--unit", "P-LECHAN", "--as", "admin"], status: 1,
-                   saying: "không có đơn vị P-LECHAN")
+                   saying: "Không có đơn vị P-LECHAN")
         XCTAssertEqual(try hl(["units", "import", E2E.repo + "/Config/units.json", "--db", db, "--as", "admin"]).status, 0)
         XCTAssertEqual(try hl(["users", "add", "lan", "--role", "agent", "--db", db, "--as", "admin"]).status, 0)
         XCTAssertEqual(try hl(["users", "add", "hoa", "--role", "unit", "--unit", "P-LECHAN", "--db", db, "--as", "admin"]).status, 0)
 
         // A wrong code: malformed, or well-formed and unknown.
         try expect(["agent", "claim", "12345", "--as", "lan"], status: 64, saying: "looks like 20260610-0134036")
-        try expect(["agent", "claim", "20260101-0000001", "--as", "lan"], status: 1, saying: "không có phản ánh mã số 20260101-0000001")
+        try expect(["agent", "claim", "20260101-0000001", "--as", "lan"], status: 1, saying: "Không tìm thấy phản ánh mã số 20260101-0000001")
         try expect(["agent", "show", "20260101-0000001", "--as", "lan"], status: 1, saying: "Không tìm thấy")
-        try expect(["unit", "accept", "20260101-0000001", "--as", "hoa"] + config, status: 1, saying: "không có phản ánh mã số")
+        try expect(["unit", "accept", "20260101-0000001", "--as", "hoa"] + config, status: 1, saying: "Không tìm thấy phản ánh mã số")
         // Options may come before the code.
         try expect(["unit", "progress", "--as", "hoa", "--note", "Đã kiểm tra", "20260101-0000001"] + config, status: 1,
-                   saying: "không có phản ánh mã số 20260101-0000001")
+                   saying: "Không tìm thấy phản ánh mã số 20260101-0000001")
         try expect(["unit", "inbox", "--as", "hoa", "--json", "SXD"], status: 77, saying: "không phải của SXD")
         // A wrong role.
         try expect(["agent", "queue", "--as", "hoa"], status: 77, saying: "chỉ tổng đài viên và giám sát viên")
@@ -110,18 +110,18 @@ final class CLIUsabilityTests: XCTestCase {
         try expect(["overdue", "--as", "hoa"], status: 77, saying: "không được làm việc này")
         // A missing field.
         try expect(["agent", "complete", "20260101-0000001", "--name", "An", "--as", "lan"] + config, status: 64,
-                   saying: "missing --address, --summary, --category, --topic, --ward")
+                   saying: "thiếu --address (địa chỉ), --summary (nội dung tóm tắt), --category (lĩnh vực), --topic (chuyên mục), --ward")
         try expect(["agent", "complete", "20260101-0000001", "--name", "An", "--address", "x", "--summary", "y", "--category",
                     "roads", "--topic", "field_report", "--ward", "Lê Chân", "--as", "lan"] + config, status: 64,
-                   saying: "--category must be one of")
+                   saying: "--category phải là một trong")
         try expect(["agent", "refuse", "20260101-0000001", "--as", "lan"], status: 64, saying: "missing required option --reason")
-        try expect(["agent", "link", "20260101-0000001", "--as", "lan"], status: 64, saying: "exactly one of --duplicate-of")
+        try expect(["agent", "link", "20260101-0000001", "--as", "lan"], status: 64, saying: "cần đúng một trong --duplicate-of")
         try expect(["unit", "extend", "20260101-0000001", "--note", "x", "--as", "hoa"], status: 64,
                    saying: "missing required option --until")
         try expect(["unit", "extend", "20260101-0000001", "--until", "next week", "--note", "x", "--as", "hoa"], status: 64,
                    saying: "--until expects a date")
-        try expect(["unit", "resolve", "20260101-0000001", "--evidence", dir + "/nothing.jpg", "--as", "hoa"] + config, status: 1,
-                   saying: "không có tệp minh chứng")
+        try expect(["unit", "resolve", "20260101-0000001", "--note", "Đã xử lý", "--evidence", dir + "/nothing.jpg", "--as", "hoa"] + config, status: 1,
+                   saying: "Không có tệp")
         try expect(["agent", "queue", "--as", "lan", "--colour"], status: 64, saying: "unknown option --colour")
         try expect(["agent", "complete", "20260101-0000001", "--as", "lan", "--config-dir", dir] + ["--name", "An", "--address",
                     "x", "--summary", "y", "--category", "infrastructure", "--topic", "field_report", "--ward", "Lê Chân"],

@@ -29,7 +29,7 @@ final class OutboxCommandTests: XCTestCase {
         }
         let first = try forwarded("0977000111")
         try store.addUser(User(name: "admin", role: .administrator), by: nil, at: Date())
-        try store.addUser(User(name: "sup", role: .supervisor), by: try store.authenticate("admin"), at: Date())
+        try store.addUser(User(name: "sup", role: .supervisor), by: try XCTUnwrap(store.user(named: "admin")), at: Date())
 
         // The loop: delivers within its interval, stops cleanly on SIGTERM.
         let worker = Process()

@@ -74,7 +74,7 @@ final class ScriptedDayTests: XCTestCase {
         try cli.ok(["agent", "refuse", b, "--reason", "Nội dung là khiếu nại, đề nghị gửi Ban Tiếp công dân thành phố"], as: loser)
         let wrongWord = try cli.run(["agent", "link", c, "--recurrence-of", a], as: winner)
         XCTAssertEqual(wrongWord.status, 1, "the first report is still open: a duplicate, not a recurrence")
-        XCTAssertTrue(wrongWord.stderr.contains("--duplicate-of"), wrongWord.stderr)
+        XCTAssertTrue(wrongWord.stderr.contains("liên kết là trùng"), wrongWord.stderr)
         try cli.ok(["agent", "link", c, "--duplicate-of", a], as: winner)
         XCTAssertFalse(try cli.ok(["agent", "queue"], as: winner).contains(a), "nothing left for the hotline")
 
@@ -97,13 +97,19 @@ final class ScriptedDayTests: XCTestCase {
         XCTAssertEqual(noEvidence.status, 1)
         XCTAssertTrue(noEvidence.stderr.contains("Art. 8.2e"), noEvidence.stderr)
         try cli.ok(["unit", "extend", a, "--until", until, "--note", "Chờ thay bóng", "--evidence", minutes], as: "hoa")
-        let bare = try cli.run(["unit", "resolve", a], as: "hoa")
+        let result = "Đã thay bóng đèn LED mới cho cột đèn ngõ 12, đèn sáng bình thường"
+        let wordless = try cli.run(["unit", "resolve", a, "--evidence", photo], as: "hoa")
+        XCTAssertEqual(wordless.status, 64, "a result says what was done")
+        XCTAssertTrue(wordless.stderr.contains("--note"), wordless.stderr)
+        let bare = try cli.run(["unit", "resolve", a, "--note", result], as: "hoa")
         XCTAssertEqual(bare.status, 1)
         XCTAssertTrue(bare.stderr.contains("Art. 8.1c"), bare.stderr)
-        try cli.ok(["unit", "resolve", a, "--evidence", photo], as: "hoa")
+        try cli.ok(["unit", "resolve", a, "--note", result, "--evidence", photo], as: "hoa")
 
         // The hotline confirms.
-        XCTAssertTrue(try cli.ok(["review", "pending"], as: "sup").contains(a))
+        let pending = try cli.ok(["review", "pending"], as: "sup")
+        XCTAssertTrue(pending.contains(a) && pending.contains("Đã thay bóng đèn LED"), "review shows the result text\n\(pending)")
+        XCTAssertTrue(try cli.ok(["ticket", "show", a], as: "sup").contains("Chờ thay bóng"), "the extension's note shows")
         try cli.ok(["review", "confirm", a], as: "sup")
         let ticket = try cli.json(["ticket", "show", a, "--json"], as: "lan")
         XCTAssertEqual(ticket["status"] as? String, "completed")
@@ -141,6 +147,7 @@ final class ScriptedDayTests: XCTestCase {
         let lines = log.split(separator: "\n")
         XCTAssertEqual(lines.count, 4, log)
         XCTAssertTrue(log.contains("Ban Tiếp công dân"), "the refusal carries its reason")
+        XCTAssertTrue(log.contains("Đã thay bóng đèn LED mới"), "the result message carries the unit's result")
         XCTAssertFalse(log.contains("Nguyễn Văn An") || log.contains("0911000001"), "no name, no full number\n\(log)")
         XCTAssertFalse(gateway.log.contains("Nguyễn Văn An") || gateway.log.contains("Lạch Tray"), "no personal data in the log")
 
@@ -158,8 +165,13 @@ final class ScriptedDayTests: XCTestCase {
         XCTAssertEqual(channels.filter { ($0["count"] as? Int ?? 0) > 0 }.count, 1, "every report came by phone")
 
         // The citizen rates the result 2/5 by phone; the hotline reopens it and it is back with the unit.
-        XCTAssertEqual(try cli.run(["review", "rate", a, "--score", "6"], as: "lan").status, 64)
+        let six = try cli.run(["review", "rate", a, "--score", "6"], as: "lan")
+        XCTAssertEqual(six.status, 1)
+        XCTAssertTrue(six.stderr.contains("--score"), six.stderr)
         try cli.ok(["review", "rate", a, "--score", "2", "--comment", "Đèn lại tắt sau hai ngày"], as: "lan")
+        let twice = try cli.run(["review", "rate", a, "--score", "4"], as: "lan")
+        XCTAssertEqual(twice.status, 1, "a second rating is refused, not overwriting the first")
+        XCTAssertTrue(twice.stderr.contains("đã được đánh giá 2/5"), twice.stderr)
         XCTAssertEqual(try cli.json(["ticket", "show", a, "--public", "--json"], as: nil)["rating"] as? Int, 2)
         try cli.ok(["review", "reopen", a, "--reason", "Người dân báo đèn lại tắt"], as: "lan")
         XCTAssertTrue(try cli.ok(["unit", "inbox", "P-LECHAN"], as: "hoa").contains(a), "reopened: back with the unit")

@@ -93,7 +93,7 @@ final class LifecycleAdditionsTests: XCTestCase {
         XCTAssertEqual(try TicketLifecycle.next(.completed, .reopen(reason: "Rác vẫn bị đốt"), by: .hotline, receivedAt: received), .inProgress)
         XCTAssertThrowsError(try TicketLifecycle.next(.completed, .reopen(reason: " "), by: .hotline, receivedAt: received))
         XCTAssertThrowsError(try TicketLifecycle.next(.completed, .reopen(reason: "x"), by: .unit, receivedAt: received)) {
-            XCTAssertEqual(($0 as? LifecycleError)?.article, "Art. 8.5b")
+            XCTAssertEqual(($0 as? DeskError)?.article, "Art. 8.5b")
         }
         XCTAssertThrowsError(try TicketLifecycle.next(.inProgress, .reopen(reason: "x"), by: .hotline, receivedAt: received)) {
             XCTAssertEqual("\($0)", "Không thể mở lại phản ánh đang ở trạng thái «Đang xử lý» (in_progress): chỉ mở lại phản ánh đã hoàn thành (Art. 8.5b)")

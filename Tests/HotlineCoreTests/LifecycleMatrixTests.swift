@@ -11,7 +11,7 @@ final class LifecycleMatrixTests: XCTestCase {
     var actions: [TicketAction] {
         [.forward(unit: "SXD"), .accept, .progress(note: "Đang xử lý"),
          .extend(until: received.addingTimeInterval(7 * 86400), note: "Chờ vật tư", evidenceCount: 1),
-         .resolve(evidenceCount: 1), .confirm, .reject(reason: "Thiếu ảnh"), .giveBack(reason: "Không thuộc địa bàn"),
+         .resolve(result: "Đã sửa xong", evidenceCount: 1), .confirm, .reject(reason: "Thiếu ảnh"), .giveBack(reason: "Không thuộc địa bàn"),
          .transfer(to: "CATP", reason: "Thẩm quyền công an"), .refuse(reason: "Khiếu nại"), .withdraw,
          .seekGuidance(reason: "Nhiều đơn vị"), .markDuplicate(of: "20260610-0000001"), .reopen(reason: "Chưa dứt điểm")]
     }
@@ -43,11 +43,12 @@ final class LifecycleMatrixTests: XCTestCase {
                         let next = try TicketLifecycle.next(status, action, by: role, receivedAt: received)
                         XCTAssertEqual(next, expected, key)
                         legalSeen += 1
-                    } catch let e as LifecycleError {
+                    } catch let e as DeskError {
+                        guard case .invalidStep(let step, let from, _, let article) = e else { return XCTFail("\(key): \(e)") }
                         XCTAssertNil(expected, "\(key) should be legal: \(e)")
-                        XCTAssertEqual(e.action, action.name, key)
-                        XCTAssertEqual(e.from, status, key)
-                        XCTAssertTrue(e.article.hasPrefix("Art. "), key)
+                        XCTAssertEqual(step, action.name, key)
+                        XCTAssertEqual(from, status, key)
+                        XCTAssertTrue(article.hasPrefix("Art. "), key)
                         XCTAssertTrue(e.description.contains(status.rawValue), key)
                     } catch {
                         XCTFail("\(key): \(error)")

@@ -29,8 +29,9 @@ final class PermissionTests: XCTestCase {
 
     func testADeniedStepSaysWhoMay() {
         XCTAssertThrowsError(try Permissions.check(agent, .unitWork(unit: "P-GIAVIEN"))) { error in
-            let e = error as? PermissionError
-            XCTAssertEqual(e?.user, "lan")
+            let e = error as? DeskError
+            guard case .forbidden(let user, _, _)? = e else { return XCTFail("\(error)") }
+            XCTAssertEqual(user, "lan")
             XCTAssertTrue(e?.description.contains("tổng đài viên không xử lý thay đơn vị") == true, "\(error)")
         }
         XCTAssertThrowsError(try Permissions.check(unit, .unitWork(unit: "SXD"))) {

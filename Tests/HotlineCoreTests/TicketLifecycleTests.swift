@@ -13,9 +13,11 @@ final class TicketLifecycleTests: XCTestCase {
     func assertRefused(_ s: TicketStatus, _ a: TicketAction, _ r: Role, article: String, file: StaticString = #filePath,
                        line: UInt = #line) {
         XCTAssertThrowsError(try step(s, a, r), file: file, line: line) { error in
-            let e = error as! LifecycleError
-            XCTAssertEqual(e.article, article, "\(e)", file: file, line: line)
-            XCTAssertEqual(e.from, s, file: file, line: line)
+            guard case .invalidStep(_, let from, _, let a)? = error as? DeskError else {
+                return XCTFail("\(error)", file: file, line: line)
+            }
+            XCTAssertEqual(a, article, "\(error)", file: file, line: line)
+            XCTAssertEqual(from, s, file: file, line: line)
         }
     }
 
@@ -27,7 +29,7 @@ final class TicketLifecycleTests: XCTestCase {
         s = try step(s, .progress(note: "Đã cử đội sửa chữa"), .unit)
         XCTAssertEqual(s, .inProgress)
         s = try step(s, .extend(until: received.addingTimeInterval(10 * 86400), note: "Chờ vật tư", evidenceCount: 1), .unit)
-        s = try step(s, .resolve(evidenceCount: 2), .unit)
+        s = try step(s, .resolve(result: "Đã thay bóng đèn", evidenceCount: 2), .unit)
         XCTAssertEqual(s, .resolved)
         s = try step(s, .confirm, .hotline)
         XCTAssertEqual(s, .completed)
@@ -35,7 +37,7 @@ final class TicketLifecycleTests: XCTestCase {
     }
 
     func testEvidenceRuleAndOnlyTheHotlineCompletes() {
-        assertRefused(.inProgress, .resolve(evidenceCount: 0), .unit, article: "Art. 8.1c")
+        assertRefused(.inProgress, .resolve(result: "Đã thay bóng đèn", evidenceCount: 0), .unit, article: "Art. 8.1c")
         assertRefused(.resolved, .confirm, .unit, article: "Art. 8.5")
         assertRefused(.inProgress, .confirm, .hotline, article: "Art. 8.5")
         XCTAssertEqual(try step(.resolved, .reject(reason: "Ảnh không đúng địa điểm"), .hotline), .inProgress)
@@ -66,7 +68,7 @@ final class TicketLifecycleTests: XCTestCase {
     func testRolesAreChecked() {
         assertRefused(.draft, .forward(unit: "SXD"), .unit, article: "Art. 7.1")
         assertRefused(.forwarded, .accept, .hotline, article: "Art. 8")
-        assertRefused(.inProgress, .resolve(evidenceCount: 1), .hotline, article: "Art. 8.1c")
+        assertRefused(.inProgress, .resolve(result: "Đã thay bóng đèn", evidenceCount: 1), .hotline, article: "Art. 8.1c")
         assertRefused(.draft, .forward(unit: " "), .hotline, article: "Art. 7.3")
         assertRefused(.inProgress, .forward(unit: "SXD"), .hotline, article: "Art. 7.1")
     }

@@ -53,7 +53,7 @@ class StoreTestCase: XCTestCase {
         try store.perform(.forward(unit: unit), on: code, by: agent, at: forwardAt, context: context)
         try store.perform(.accept, on: code, by: unitMember, at: forwardAt.addingTimeInterval(60), context: context)
         try store.addAttachment(code, kind: .photo, path: try evidenceFile("\(code).jpg"), by: unitMember, at: resolveAt)
-        try store.perform(.resolve(evidenceCount: 0), on: code, by: unitMember, at: resolveAt, context: context)
+        try store.perform(.resolve(result: "Đã sửa xong đèn chiếu sáng", evidenceCount: 0), on: code, by: unitMember, at: resolveAt, context: context)
         try store.perform(.confirm, on: code, by: agent, at: resolveAt.addingTimeInterval(600), context: context)
     }
 }

@@ -54,11 +54,9 @@ final class StoreBenchmark: XCTestCase {
             try store.addUser(User(name: "agent", role: .agent), by: admin, at: end)
             try store.addUser(User(name: "unit", role: .unit, unitCode: units[2]), by: admin, at: end)
         }
-        let agentUser = try XCTUnwrap(store.user(named: "agent"))
-        let unitUser = try XCTUnwrap(store.user(named: "unit"))
-        let (inbox, _) = try time("unit inbox of \(units[2])") { try store.unitInbox(units[2], by: unitUser) }
-        let (pending, _) = try time("review pending") { try store.pendingReview(by: agentUser) }
-        let (watch, _) = try time("overdue watch (due within 1 h)") { try store.watchList(now: end, within: 3600, by: agentUser) }
+        let (inbox, _) = try time("unit inbox of \(units[2])") { try store.unitInbox(units[2]) }
+        let (pending, _) = try time("review pending") { try store.pendingReview() }
+        let (watch, _) = try time("overdue watch (due within 1 h)") { try store.watchList(now: end, within: 3600) }
         print("bench: inbox \(inbox.count), pending review \(pending.count), overdue or due within 1 h \(watch.count)")
         try store.close()
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0

@@ -25,12 +25,12 @@ final class WorkflowTests: StoreTestCase {
 
         try store.perform(.accept, on: code, by: unitMember, at: vn("2026-06-10T10:00:00"), context: context)
         // The evidence rule: no attachment, no result (seed 000, 6b).
-        XCTAssertThrowsError(try store.perform(.resolve(evidenceCount: 5), on: code, by: unitMember, at: vn("2026-06-11T10:00:00"),
+        XCTAssertThrowsError(try store.perform(.resolve(result: "Đã sửa xong đèn chiếu sáng", evidenceCount: 5), on: code, by: unitMember, at: vn("2026-06-11T10:00:00"),
                                                context: context)) { error in
-            XCTAssertEqual((error as? LifecycleError)?.article, "Art. 8.1c", "\(error)")
+            XCTAssertEqual((error as? DeskError)?.article, "Art. 8.1c", "\(error)")
         }
         try store.addAttachment(code, kind: .photo, path: try evidenceFile(), by: unitMember, at: vn("2026-06-11T10:00:00"))
-        try store.perform(.resolve(evidenceCount: 0), on: code, by: unitMember, at: vn("2026-06-11T10:05:00"), context: context)
+        try store.perform(.resolve(result: "Đã sửa xong đèn chiếu sáng", evidenceCount: 0), on: code, by: unitMember, at: vn("2026-06-11T10:05:00"), context: context)
         // Only the hotline confirms.
         XCTAssertThrowsError(try store.perform(.confirm, on: code, by: unitMember, at: vn("2026-06-11T11:00:00"), context: context))
         let done = try store.perform(.confirm, on: code, by: agent, at: vn("2026-06-11T11:00:00"), context: context)
@@ -63,13 +63,13 @@ final class WorkflowTests: StoreTestCase {
         let code = try portalTicket(at: vn("2026-06-10T08:00:00"))
         XCTAssertThrowsError(try store.perform(.forward(unit: "NO-SUCH-UNIT"), on: code, by: agent, at: vn("2026-06-10T08:10:00"),
                                                context: context)) { error in
-            XCTAssertTrue("\(error)".contains("units list"), "\(error)")
+            XCTAssertEqual(error as? DeskError, .notFound(.unit, "NO-SUCH-UNIT"), "\(error)")
         }
         XCTAssertEqual(try store.ticket(code)?.status, .draft)
         XCTAssertEqual(try store.outbox().count, 0, "the message is stored with the change or not at all")
         XCTAssertEqual(try store.history(code).count, 1)
         XCTAssertThrowsError(try store.perform(.accept, on: "20990101-0000001", by: unitMember, at: Date(), context: context)) {
-            XCTAssertTrue("\($0)".contains("không có phản ánh mã số 20990101-0000001"))
+            XCTAssertTrue("\($0)".contains("Không tìm thấy phản ánh mã số 20990101-0000001"))
         }
         XCTAssertThrowsError(try store.perform(.forward(unit: "P-GIAVIEN"), on: code, by: unitMember, at: Date(), context: context)) {
             XCTAssertEqual("\($0)", "Không thể chuyển xử lý phản ánh đang ở trạng thái «Chờ tiếp nhận» (draft): chỉ Tổng đài 1022 được làm việc này (Art. 7.1)")
@@ -107,7 +107,7 @@ final class WorkflowTests: StoreTestCase {
         // An extension needs a progress note, evidence, and at most 15 days from receipt (Art. 8.2e).
         XCTAssertThrowsError(try store.perform(.extend(until: vn("2026-06-20T17:00:00"), note: "Chờ kiểm tra", evidenceCount: 9), on: code,
                                                by: unitMember, at: vn("2026-06-16T10:00:00"), context: context)) {
-            XCTAssertEqual(($0 as? LifecycleError)?.article, "Art. 8.2e")
+            XCTAssertEqual(($0 as? DeskError)?.article, "Art. 8.2e")
         }
         try store.addAttachment(code, kind: .document, path: try evidenceFile("bien-ban.pdf"), by: unitMember, at: vn("2026-06-16T10:00:00"))
         XCTAssertThrowsError(try store.perform(.extend(until: vn("2026-06-26T17:00:00"), note: "Chờ", evidenceCount: 1), on: code,
@@ -146,7 +146,7 @@ final class WorkflowTests: StoreTestCase {
         // The first is marked done; the burning comes back (seed 000, 6a): a recurrence, never a refusal.
         try store.perform(.accept, on: first, by: unitMember, at: vn("2026-06-05T09:00:00"), context: context)
         try store.addAttachment(first, kind: .photo, path: try evidenceFile(), by: unitMember, at: vn("2026-06-06T09:00:00"))
-        try store.perform(.resolve(evidenceCount: 0), on: first, by: unitMember, at: vn("2026-06-06T09:00:00"), context: context)
+        try store.perform(.resolve(result: "Đã sửa xong đèn chiếu sáng", evidenceCount: 0), on: first, by: unitMember, at: vn("2026-06-06T09:00:00"), context: context)
         try store.perform(.confirm, on: first, by: agent, at: vn("2026-06-06T10:00:00"), context: context)
         let recurrence = try portalTicket(at: vn("2026-06-10T08:00:00"), phone: "0933333333", summary: "Lại đốt rác gây ô nhiễm ngõ 5")
         XCTAssertEqual(try store.duplicateCandidates(for: recurrence).first?.link, .recurrence)

@@ -1,0 +1,142 @@
+import Foundation
+import HotlineCore
+import HotlineStore
+import IVR
+
+/// A dialplan an administrator puts live.
+public struct DialplanInstallRequest: Sendable {
+    /// The plan's JSON, as read from the administrator's file or the console's editor.
+    public var data: Data
+    /// Where it came from, for messages ("plan.json", "trình soạn thảo").
+    public var source: String
+    /// The live file the gateway watches.
+    public var target: String
+    public var promptDirectory: String
+    public var variables: [String: String]
+    public init(data: Data, source: String, target: String, promptDirectory: String, variables: [String: String]) {
+        self.data = data
+        self.source = source
+        self.target = target
+        self.promptDirectory = promptDirectory
+        self.variables = variables
+    }
+}
+
+public struct DialplanInstallResult: Sendable {
+    public var version: String
+    public var nodeCount: Int
+    public var sha256: String
+    /// The copy kept as the last plan installed successfully: the gateway serves it if the live file breaks.
+    public var lastGood: String
+}
+
+extension Desk {
+    // MARK: Users
+
+    /// False on a new database, whose first user is an administrator added without one.
+    public func hasUsers() throws -> Bool { try store.userCount() > 0 }
+
+    public func users(as user: User) throws -> [User] {
+        try check(user, .oversee)
+        return try store.users()
+    }
+
+    /// Adds a user. `admin` is nil only for the very first user of an empty database, who must be an
+    /// administrator (someone has to be able to add the rest).
+    public func addUser(_ new: User, as admin: User?) throws {
+        if let admin { try check(admin, .administer) }
+        try store.addUser(new, by: admin, at: now())
+    }
+
+    public func setUserActive(_ name: String, _ active: Bool, as admin: User) throws {
+        try check(admin, .administer)
+        try store.setUserActive(name, active, by: admin, at: now())
+    }
+
+    // MARK: Units
+
+    /// The unit directory and its routing rules: what every desk reads to route a case.
+    public func unitDirectory() throws -> UnitDirectory { try store.unitDirectory() }
+
+    public func importUnits(_ directory: UnitDirectory, as admin: User) throws {
+        try check(admin, .administer)
+        do {
+            try directory.validate()
+        } catch {
+            throw DeskError.invalidField(.unit, reason: "\(error)")
+        }
+        try store.importUnits(directory, by: admin.name)
+    }
+
+    // MARK: Dialplans
+
+    /// Validates a plan with its prompts and swaps it in whole over the live file (written beside it, renamed
+    /// over it in one step, so a running gateway never reads half a file); keeps a copy as the last good plan;
+    /// audited with the plan's version and SHA-256. A plan with any problem is refused and nothing changes.
+    public func installDialplan(_ r: DialplanInstallRequest, as admin: User) throws -> DialplanInstallResult {
+        try check(admin, .administer)
+        let (plan, problems) = DialplanLoader.check(r.data, promptDirectory: r.promptDirectory, variables: r.variables)
+        guard problems.isEmpty, let plan else {
+            throw DeskError.invalidField(.dialplan, reason: "\(problems.count) lỗi trong \(r.source); \(r.target) giữ nguyên:\n"
+                                         + problems.map { "  \(r.source): \($0)" }.joined(separator: "\n"))
+        }
+        let lastGood = DialplanFiles.lastGood(of: r.target)
+        do {
+            try DialplanFiles.replace(r.target, with: r.data)
+            try DialplanFiles.replace(lastGood, with: r.data)
+        } catch {
+            throw DeskError.failed("không ghi được \(r.target): \(error)")
+        }
+        let sha = SHA256.hex(r.data)
+        try store.recordAdministration("dialplan-install", ["file": r.target, "version": plan.version, "sha256": sha],
+                                       by: admin, at: now())
+        return DialplanInstallResult(version: plan.version, nodeCount: plan.nodes.count, sha256: sha, lastGood: lastGood)
+    }
+
+    // MARK: Reports
+
+    /// Reports count tickets, with no personal data: anyone at the desk may print them (Art. 9).
+    public func weeklyReport(from: Date, to: Date, since: Date?) throws -> WeeklyReport {
+        try checkPeriod(from: from, to: to)
+        return try store.weeklyReport(from: from, to: to, since: since, asOf: min(to, now()))
+    }
+
+    public func monthlyReport(from: Date, to: Date, since: Date?) throws -> MonthlyReport {
+        try checkPeriod(from: from, to: to)
+        return try store.monthlyReport(from: from, to: to, since: since, asOf: min(to, now()))
+    }
+
+    public func quarterlyReport(from: Date, to: Date) throws -> QuarterlyReport {
+        try checkPeriod(from: from, to: to)
+        return try store.quarterlyReport(from: from, to: to, asOf: min(to, now()))
+    }
+
+    /// A period's start never follows its end.
+    func checkPeriod(from: Date, to: Date) throws {
+        guard from <= to else {
+            throw DeskError.invalidField(.until, reason: "kỳ báo cáo bắt đầu \(DeskClock.text(from)) sau khi kết thúc \(DeskClock.text(to))")
+        }
+    }
+}
+
+/// The files of a live dialplan: written whole and renamed over, and the last plan installed successfully.
+public enum DialplanFiles {
+    /// `Dialplans/hotline-1022.json` → `Dialplans/.hotline-1022.json.last-good`.
+    public static func lastGood(of live: String) -> String {
+        let dir = (live as NSString).deletingLastPathComponent
+        let name = "." + (live as NSString).lastPathComponent + ".last-good"
+        return dir.isEmpty ? name : (dir as NSString).appendingPathComponent(name)
+    }
+
+    /// Writes `data` beside `path` and renames it over `path` in one step (rename(2) is atomic).
+    public static func replace(_ path: String, with data: Data) throws {
+        let temporary = path + ".installing"
+        do {
+            try data.write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else { throw DeskError.failed(String(cString: strerror(errno))) }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+    }
+}
