@@ -331,12 +331,14 @@ func candidateReason(_ r: DuplicateCandidate.Reason) -> String {
     }
 }
 
+/// A moment as the CLI prints it: Vietnam time with its offset (`15/06/2026 17:00 +07`), the clock serve's
+/// log uses too.
 func vietnamTime(_ date: Date) -> String {
     let f = DateFormatter()
     f.locale = Locale(identifier: "vi_VN")
     f.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
     f.dateFormat = "dd/MM/yyyy HH:mm"
-    return f.string(from: date)
+    return f.string(from: date) + " +07"
 }
 
 func formatDuration(_ ms: Int) -> String {

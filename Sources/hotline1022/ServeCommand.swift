@@ -1,4 +1,5 @@
 import Foundation
+import HotlineDesk
 import Gateway
 import HotlineCore
 import HotlineStore
@@ -25,12 +26,7 @@ struct Server {
     }
 
     func run() throws {
-        let plan: CallPlan
-        do {
-            plan = try loadPlan()
-        } catch {
-            throw CommandFailure("cannot start: \(error)")
-        }
+        let plan = try startingPlan()
         let store: TicketStore
         do {
             store = try TicketStore(path: settings.database)
@@ -136,9 +132,37 @@ struct Server {
         }
     }
 
-    func loadPlan() throws -> CallPlan {
+    /// The plan to answer with: the live file when it is valid (kept as the last good plan), otherwise the
+    /// last plan that was good, logged loudly, so a broken edit never leaves 0225.1022 unanswered. Only when
+    /// no good plan exists at all does serve refuse to start.
+    func startingPlan() throws -> CallPlan {
+        let lastGood = DialplanFiles.lastGood(of: settings.dialplan)
+        do {
+            let plan = try loadPlan()
+            if let data = FileManager.default.contents(atPath: settings.dialplan),
+               FileManager.default.contents(atPath: lastGood) != data {
+                do {
+                    try DialplanFiles.replace(lastGood, with: data)
+                } catch {
+                    logger.log(.warning, "dialplan-last-good-not-saved", [("path", lastGood), ("error", "\(error)")])
+                }
+            }
+            return plan
+        } catch {
+            guard FileManager.default.fileExists(atPath: lastGood), let plan = try? loadPlan(from: lastGood) else {
+                throw CommandFailure("cannot start: \(error) (no earlier good plan at \(lastGood) either)")
+            }
+            logger.log(.error, "dialplan-invalid-serving-last-good", [
+                ("path", settings.dialplan), ("error", "\(error)"), ("serving", lastGood), ("version", plan.dialplan.version),
+                ("fix", "hotline1022 dialplan validate \(settings.dialplan) --prompts \(settings.prompts)"),
+            ])
+            return plan
+        }
+    }
+
+    func loadPlan(from path: String? = nil) throws -> CallPlan {
         let dialplan = try DialplanLoader.load(
-            path: settings.dialplan, promptDirectory: settings.prompts,
+            path: path ?? settings.dialplan, promptDirectory: settings.prompts,
             variables: ["agentsURI": settings.agentsURI])
         let prompts = try PromptLibrary.load(directory: settings.prompts, names: dialplan.allPromptNames)
         return CallPlan(dialplan: dialplan, prompts: prompts)

@@ -72,4 +72,32 @@ final class AdminToolTests: XCTestCase {
         try SIPp.voiceReport(gateway: gateway, caller: "0955000555")
         XCTAssertEqual(try gateway.drafts().count, 1)
     }
+
+    func testABrokenLivePlanAtStartServesTheLastGoodOne() throws {
+        let dir = try E2E.tempDir("last-good")
+        let live = dir + "/live.json"
+        let original = try String(contentsOfFile: E2E.repo + "/Dialplans/hotline-1022.json", encoding: .utf8)
+        try original.write(toFile: live, atomically: true, encoding: .utf8)
+        // A first start with a valid plan keeps it as the last good one.
+        let first = try GatewayProcess.start(name: "last-good-1", extra: ["--dialplan", live])
+        XCTAssertEqual(first.stop(), 0, first.log)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/.live.json.last-good"))
+
+        // Someone saves a broken plan over the live file while the gateway is down: it still answers.
+        try "{\n  \"version\": \"broken\",\n  \"nodes\": {,}\n}".write(toFile: live, atomically: true, encoding: .utf8)
+        let second = try GatewayProcess.start(name: "last-good-2", extra: ["--dialplan", live])
+        defer { second.stop() }
+        XCTAssertTrue(second.log.contains("event=dialplan-invalid-serving-last-good"), second.log)
+        XCTAssertTrue(second.log.contains("line 3, column"), "the syntax error's position is logged\n\(second.log)")
+        try SIPp.voiceReport(gateway: second, caller: "0955000666")
+        XCTAssertEqual(try second.drafts().count, 1)
+
+        // With no good plan anywhere, serve refuses to start and says why.
+        let lonely = try E2E.tempDir("no-good")
+        try "{".write(toFile: lonely + "/live.json", atomically: true, encoding: .utf8)
+        let refused = try E2E.execute(E2E.binary, ["serve", "--dialplan", lonely + "/live.json", "--db", lonely + "/h.sqlite",
+                                                   "--sip-port", String(try E2E.freePort())], timeout: 20)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("no earlier good plan"), refused.stderr)
+    }
 }

@@ -83,7 +83,7 @@ enum E2E {
 
     /// Runs a program to completion, bounded in time: at `timeout` it is killed and `timedOut` is set.
     /// Output goes through files, not pipes, so a program that prints a lot cannot block on a full pipe.
-    static func execute(_ program: String, _ args: [String], timeout: TimeInterval = 60) throws -> Output {
+    static func execute(_ program: String, _ args: [String], timeout: TimeInterval = 60, in directory: String? = nil) throws -> Output {
         let base = NSTemporaryDirectory() + "hotline-run-\(UUID().uuidString.prefix(8))"
         FileManager.default.createFile(atPath: base + ".out", contents: nil)
         FileManager.default.createFile(atPath: base + ".err", contents: nil)
@@ -94,6 +94,7 @@ enum E2E {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: program)
         p.arguments = args
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
         p.standardError = FileHandle(forWritingAtPath: base + ".err")

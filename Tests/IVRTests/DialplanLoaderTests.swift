@@ -186,4 +186,12 @@ final class DialplanValidatorTests: XCTestCase {
             """)
         XCTAssertTrue(found.contains { $0.message.contains("loop with no caller input: a → b → a") }, "\(found)")
     }
+
+    func testAJSONSyntaxErrorSaysLineAndColumn() {
+        let text = "{\n  \"version\": \"x\",\n  \"nodes\": [1, 2,, 3]\n}"
+        let (plan, problems) = DialplanLoader.check(Data(text.utf8), promptDirectory: nil)
+        XCTAssertNil(plan)
+        XCTAssertEqual(problems.count, 1)
+        XCTAssertTrue("\(problems[0])".contains("line 3, column"), "\(problems[0])")
+    }
 }
