@@ -2,10 +2,12 @@
 import PackageDescription
 
 // Layers, dependencies pointing one way:
-//   CPJSIP, CSQLite (C shims)
+//   CPJSIP, CSQLite, CMicroHTTPD, CCrypto (C shims)
 //   HotlineCore (domain rules, no I/O)   IVR (dialplans in, call actions out)
 //   HotlineStore (SQLite, the only importer of CSQLite)
 //   Gateway (PJSIP, the only importer of CPJSIP)
+//   WebServer (HTTP on libmicrohttpd, the only importer of CMicroHTTPD)
+//   DeskSecurity (passwords, sessions, CSRF, sign-in throttling; the only importer of CCrypto)
 //   PromptTools (regenerates prompt WAVs; admin tooling)
 //   hotline1022 (the executable: parses, wires, runs)
 let package = Package(
@@ -18,12 +20,18 @@ let package = Package(
         .systemLibrary(name: "CPJSIP", pkgConfig: "libpjproject",
                        providers: [.apt(["libpjproject-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+                       providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
 
         .target(name: "HotlineCore"),
         .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"]),
         .target(name: "IVR"),
         .target(name: "Gateway", dependencies: ["IVR", "CPJSIP"]),
         .target(name: "PromptTools", dependencies: ["HotlineCore"]),
+        .target(name: "WebServer", dependencies: ["CMicroHTTPD"], exclude: ["README.md"]),
+        .target(name: "DeskSecurity", dependencies: ["CCrypto"]),
         .executableTarget(name: "hotline1022",
                           dependencies: ["HotlineCore", "HotlineStore", "IVR", "Gateway", "PromptTools"]),
 
@@ -32,6 +40,7 @@ let package = Package(
         .testTarget(name: "IVRTests", dependencies: ["IVR"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools"]),
+        .testTarget(name: "WebServerTests", dependencies: ["WebServer", "DeskSecurity"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),
     ]
 )
