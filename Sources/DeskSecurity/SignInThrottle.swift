@@ -131,9 +131,7 @@ public final class SignInThrottle: Sendable {
     public func failures(user: String) -> Int {
         let time = now()
         return tables.withLock { tables in
-            guard let record = tables.users[Self.userKey(user)],
-                  time.timeIntervalSince(record.lastFailure) < userPolicy.forgetAfter else { return 0 }
-            return record.failures
+            Self.current(tables.users[Self.userKey(user)], policy: userPolicy, now: time)?.failures ?? 0
         }
     }
 
