@@ -6,8 +6,8 @@ import PackageDescription
 //   HotlineCore (domain rules, no I/O)   IVR (dialplans in, call actions out)
 //   HotlineStore (SQLite, the only importer of CSQLite)
 //   Gateway (PJSIP, the only importer of CPJSIP)
-//   WebServer (HTTP on libmicrohttpd, the only importer of CMicroHTTPD)
-//   DeskSecurity (passwords, sessions, CSRF, sign-in throttling; the only importer of CCrypto)
+//   DeskSecurity (passwords, sessions, CSRF, sign-in throttling, no HTTP; the only importer of CCrypto)
+//   WebServer (HTTP on libmicrohttpd, the only importer of CMicroHTTPD; WebAuth/ puts DeskSecurity on HTTP)
 //   PromptTools (regenerates prompt WAVs; admin tooling)
 //   hotline1022 (the executable: parses, wires, runs)
 let package = Package(
@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "IVR"),
         .target(name: "Gateway", dependencies: ["IVR", "CPJSIP"]),
         .target(name: "PromptTools", dependencies: ["HotlineCore"]),
-        .target(name: "WebServer", dependencies: ["CMicroHTTPD"], exclude: ["README.md"]),
+        .target(name: "WebServer", dependencies: ["CMicroHTTPD", "DeskSecurity"], exclude: ["README.md"]),
         .target(name: "DeskSecurity", dependencies: ["CCrypto"]),
         .executableTarget(name: "hotline1022",
                           dependencies: ["HotlineCore", "HotlineStore", "IVR", "Gateway", "PromptTools"]),

@@ -88,8 +88,8 @@ final class HTTPServerTests: XCTestCase {
 
     func testMiddlewareRedirectsWithoutSessionAndPassesWithIt() async throws {
         let anonymous = try await harness.send("/private/report")
-        // URLSession follows the 303 to /sign-in, which does not exist.
-        XCTAssertEqual(anonymous.status, 404)
+        XCTAssertEqual(anonymous.status, 303)
+        XCTAssertEqual(anonymous.header("Location"), "/sign-in")
         let signedIn = try await harness.send("/private/report", headers: ["Cookie": "hotline_session=abc"])
         XCTAssertEqual(signedIn.status, 200)
         XCTAssertEqual(signedIn.text, "bí mật")

@@ -22,7 +22,7 @@ final class ServerHarness {
         sessionConfiguration.httpCookieAcceptPolicy = .never
         sessionConfiguration.timeoutIntervalForRequest = 10
         sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: sessionConfiguration)
+        session = URLSession(configuration: sessionConfiguration, delegate: NoRedirects(), delegateQueue: nil)
     }
 
     func stop() {
@@ -52,6 +52,14 @@ final class ServerHarness {
         var fields: [String: String] = [:]
         for (key, value) in http.allHeaderFields { fields["\(key)"] = "\(value)" }
         return Reply(status: http.statusCode, headers: fields, body: data)
+    }
+}
+
+/// Keeps 303s visible to the test (their Location and Set-Cookie matter).
+final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }
 
