@@ -15,6 +15,17 @@ enum MHDCallbacks {
                              uploadDataSize: uploadDataSize, requestContext: requestContext)
     }
 
+    /// MHD_LogCallback (MHD_OPTION_EXTERNAL_LOGGER): formats libmicrohttpd's message and hands it to the
+    /// server's `log` closure instead of stderr.
+    static let log: MHD_LogCallback = { cls, format, arguments in
+        guard let cls, let format, let arguments else { return }
+        let server = Unmanaged<WebServer>.fromOpaque(cls).takeUnretainedValue()
+        var buffer = [CChar](repeating: 0, count: 1024)
+        _ = vsnprintf(&buffer, buffer.count, format, arguments)
+        let message = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        server.log?("libmicrohttpd: " + message.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     /// MHD_RequestCompletedCallback: releases the per-request state retained by the first `access` call.
     static let requestCompleted: MHD_RequestCompletedCallback = { _, _, requestContext, _ in
         guard let requestContext, let pending = requestContext.pointee else { return }
@@ -106,7 +117,11 @@ extension WebServer {
             remoteAddress: Self.numericAddress(hl_mhd_client_address(connection)),
             isSecure: isSecure)
         pending.body = []
-        return queue(router.respond(to: request), request: request, on: connection)
+        let log = self.log
+        let response = router.respond(to: request) { error in
+            log?("\(request.method) \(request.path) from \(request.remoteAddress): \(error)")
+        }
+        return queue(response, request: request, on: connection)
     }
 
     private func queue(_ response: HTTPResponse, request: HTTPRequest?, on connection: OpaquePointer) -> MHD_Result {

@@ -53,7 +53,8 @@ public struct Router: Sendable {
 
     /// Routes a request: 404 when no pattern matches, 405 (with `Allow`) when only the method differs,
     /// the thrown `HTTPError`'s status, or 500 for any other error. A GET route also answers HEAD.
-    public func respond(to request: HTTPRequest) -> HTTPResponse {
+    /// `reportError` sees every error that was not an `HTTPError` or a `FormError` (a fault, answered 500).
+    public func respond(to request: HTTPRequest, reportError: ((any Error) -> Void)? = nil) -> HTTPResponse {
         let pathSegments = Self.split(request.path)
         if pathSegments.contains("..") || pathSegments.contains(".") { return HTTPError.badRequest.response }
         var best: (route: Route, parameters: [String: String])?
@@ -86,6 +87,7 @@ public struct Router: Sendable {
         } catch let error as FormError {
             return HTTPError(status: error.status, message: error.description).response
         } catch {
+            reportError?(error)
             return HTTPError.internalError.response
         }
     }

@@ -29,9 +29,14 @@ public final class WebServer: @unchecked Sendable {
         return body(&current)
     }
 
-    public init(configuration: WebServerConfiguration, router: Router) {
+    /// Receives libmicrohttpd's own messages (bind failures, TLS errors) and errors thrown by handlers that
+    /// were answered 500. Called on connection threads.
+    let log: (@Sendable (String) -> Void)?
+
+    public init(configuration: WebServerConfiguration, router: Router, log: (@Sendable (String) -> Void)? = nil) {
         self.configuration = configuration
         self.router = router
+        self.log = log
     }
 
     deinit { stop() }
@@ -87,7 +92,10 @@ public final class WebServer: @unchecked Sendable {
         }
 
         let context = Unmanaged.passUnretained(self).toOpaque()
+        // The logger goes first: libmicrohttpd warns about (and prints to stderr) anything logged before it is set.
         var options: [CVarArg] = [
+            MHD_OPTION.EXTERNAL_LOGGER.rawValue, unsafeBitCast(MHDCallbacks.log, to: OpaquePointer.self),
+            OpaquePointer(context),
             MHD_OPTION.NOTIFY_COMPLETED.rawValue, unsafeBitCast(MHDCallbacks.requestCompleted, to: OpaquePointer.self),
             OpaquePointer(context),
             MHD_OPTION.CONNECTION_LIMIT.rawValue, UInt32(configuration.connectionLimit),

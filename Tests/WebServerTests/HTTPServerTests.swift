@@ -13,13 +13,15 @@ final class HTTPServerTests: XCTestCase {
     private var audioPath = ""
     private let audio: [UInt8] = (0..<1000).map { UInt8($0 % 251) }
     private let disconnects = Counter()
+    private let logLines = AuditLog()
 
     override func setUpWithError() throws {
         audioPath = NSTemporaryDirectory() + "webserver-test-\(UUID().uuidString).wav"
         FileManager.default.createFile(atPath: audioPath, contents: Data(audio))
         let disconnects = disconnects
         broadcaster = EventBroadcaster(heartbeat: 0.2, onDisconnect: { _ in disconnects.increment() })
-        harness = try ServerHarness(router: makeRouter())
+        let logLines = logLines
+        harness = try ServerHarness(router: makeRouter(), log: { logLines.record($0) })
     }
 
     override func tearDown() {
@@ -52,6 +54,7 @@ final class HTTPServerTests: XCTestCase {
             .html("<!DOCTYPE html><p>\(HTML.escape(request.query("summary") ?? ""))</p>")
         }
         router.get("/forbidden") { _ in throw HTTPError.forbidden }
+        router.get("/crash") { _ in throw CocoaError(.fileReadCorruptFile) }
         router.get("/private/report") { _ in .text("bí mật") }
         router.use { request, next in
             if request.path.hasPrefix("/private"), request.cookie("hotline_session") == nil {
@@ -84,6 +87,12 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertEqual(wrongMethod.header("Allow"), "GET")
         let thrown = try await harness.send("/forbidden")
         XCTAssertEqual(thrown.status, 403)
+        XCTAssertTrue(logLines.lines.isEmpty, "an HTTPError is an answer, not a fault")
+        let crashed = try await harness.send("/crash")
+        XCTAssertEqual(crashed.status, 500)
+        XCTAssertTrue(crashed.text.contains("Lỗi máy chủ"))
+        XCTAssertEqual(logLines.lines.count, 1)
+        XCTAssertTrue(logLines.lines.first?.hasPrefix("GET /crash from 127.0.0.1: ") ?? false, "\(logLines.lines)")
     }
 
     func testMiddlewareRedirectsWithoutSessionAndPassesWithIt() async throws {
@@ -135,7 +144,7 @@ final class HTTPServerTests: XCTestCase {
 
     func testBodyOverTheLimitIs413() async throws {
         harness.stop()
-        harness = try ServerHarness(router: makeRouter()) { $0.maxBodyBytes = 1024 }
+        harness = try ServerHarness(router: makeRouter(), configure: { $0.maxBodyBytes = 1024 })
         let small = try await harness.send("/form", method: "POST",
                                            headers: ["Content-Type": "application/x-www-form-urlencoded"],
                                            body: Data("a=1".utf8))
@@ -254,14 +263,16 @@ final class HTTPServerTests: XCTestCase {
     }
 
     func testASecondServerOnTheSamePortFailsToStart() throws {
+        let messages = AuditLog()
         let second = WebServer(configuration: WebServerConfiguration(address: "127.0.0.1", port: harness.server.port),
-                               router: Router())
+                               router: Router(), log: { messages.record($0) })
         XCTAssertThrowsError(try second.start()) { error in
             guard case .startFailed(_, let port, _)? = error as? WebServerError else {
                 return XCTFail("unexpected \(error)")
             }
             XCTAssertEqual(port, self.harness.server.port)
         }
+        XCTAssertTrue(messages.lines.contains { $0.hasPrefix("libmicrohttpd: ") && $0.contains("bind") }, "\(messages.lines)")
     }
 
     private func waitUntil(_ what: String, timeout: TimeInterval = 10,

@@ -12,10 +12,11 @@ final class ServerHarness {
     let session: URLSession
     var base: String { "http://127.0.0.1:\(server.port)" }
 
-    init(router: Router, configure: (inout WebServerConfiguration) -> Void = { _ in }) throws {
+    init(router: Router, log: (@Sendable (String) -> Void)? = nil,
+         configure: (inout WebServerConfiguration) -> Void = { _ in }) throws {
         var configuration = WebServerConfiguration(address: "127.0.0.1", port: 0)
         configure(&configuration)
-        server = WebServer(configuration: configuration, router: router)
+        server = WebServer(configuration: configuration, router: router, log: log)
         try server.start()
         let sessionConfiguration = URLSessionConfiguration.ephemeral
         sessionConfiguration.httpShouldSetCookies = false
