@@ -6,6 +6,8 @@ public struct SignInGate: Sendable {
     public let throttle: SignInThrottle
     public let hasher: PasswordHasher
     private let dummyHash: String
+    /// Each scrypt check takes about 32 MiB: a burst of sign-in requests waits here instead of exhausting memory.
+    private let checks: DispatchSemaphore
 
     public enum Outcome: Equatable, Sendable {
         case signedIn
@@ -30,9 +32,11 @@ public struct SignInGate: Sendable {
         case wrongPassword = "wrong-password"
     }
 
-    public init(throttle: SignInThrottle = SignInThrottle(), hasher: PasswordHasher = PasswordHasher()) throws(DeskSecurityError) {
+    public init(throttle: SignInThrottle = SignInThrottle(), hasher: PasswordHasher = PasswordHasher(),
+                maxConcurrentChecks: Int = 4) throws(DeskSecurityError) {
         self.throttle = throttle
         self.hasher = hasher
+        checks = DispatchSemaphore(value: max(1, maxConcurrentChecks))
         // An unknown user costs the same scrypt run as a known one, so timing does not reveal user names.
         dummyHash = try hasher.hash(try SecureRandom.hexToken())
     }
@@ -40,7 +44,9 @@ public struct SignInGate: Sendable {
     public func attempt(user: String, password: String, address: String, storedHash: String?) -> Outcome {
         let decision = throttle.check(user: user, address: address)
         guard decision.isAllowed else { return .throttled(decision) }
+        checks.wait()
         let matches = hasher.verify(password, against: storedHash ?? dummyHash)
+        checks.signal()
         if matches, storedHash != nil {
             throttle.recordSuccess(user: user, address: address)
             return .signedIn
