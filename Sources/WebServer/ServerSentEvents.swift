@@ -95,9 +95,12 @@ public final class EventStreamClient: @unchecked Sendable {
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         condition.lock()
         defer { condition.unlock() }
-        if pending.isEmpty && !closed {
-            if !condition.wait(until: Date(timeIntervalSinceNow: heartbeat)) && pending.isEmpty && !closed {
-                pending = Array(": \n\n".utf8)
+        // A loop, not an `if`: a condition variable may wake without a signal.
+        let deadline = Date(timeIntervalSinceNow: heartbeat)
+        while pending.isEmpty && !closed {
+            if !condition.wait(until: deadline) {
+                if pending.isEmpty && !closed { pending = Array(": \n\n".utf8) }
+                break
             }
         }
         if pending.isEmpty { return -1 }

@@ -50,7 +50,9 @@ public final class WebServer: @unchecked Sendable {
 
     /// Binds and starts serving. Throws before binding anything if the configuration is refused
     /// (plain HTTP on a network address without the explicit allowance, unreadable TLS files).
+    /// Does nothing if the server is already running.
     public func start() throws(WebServerError) {
+        guard !isRunning else { return }
         try configuration.validate()
         guard let address = ListenAddress.parse(configuration.address) else {
             throw .invalidAddress(configuration.address)

@@ -17,7 +17,7 @@ final class HTTPServerTests: XCTestCase {
 
     override func setUpWithError() throws {
         audioPath = NSTemporaryDirectory() + "webserver-test-\(UUID().uuidString).wav"
-        FileManager.default.createFile(atPath: audioPath, contents: Data(audio))
+        XCTAssertTrue(FileManager.default.createFile(atPath: audioPath, contents: Data(audio)))
         let disconnects = disconnects
         broadcaster = EventBroadcaster(heartbeat: 0.2, onDisconnect: { _ in disconnects.increment() })
         let logLines = logLines
@@ -260,6 +260,22 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertThrowsError(try WebServerConfiguration(address: "0.0.0.0", tls: tls).validate()) { error in
             XCTAssertEqual(error as? WebServerError, .unreadableTLSFile("/nonexistent/cert.pem"))
         }
+    }
+
+    func testServesOnIPv6Loopback() throws {
+        var router = Router()
+        router.get("/hello") { request in .text("xin chào \(request.remoteAddress)") }
+        let server = WebServer(configuration: WebServerConfiguration(address: "::1", port: 0), router: router)
+        do {
+            try server.start()
+        } catch {
+            throw XCTSkip("no IPv6 loopback here: \(error)")
+        }
+        defer { server.stop() }
+        // URLSession on Linux rejects bracketed IPv6 URLs (NSURLErrorBadURL), so curl is the client here.
+        let reply = try runTool("/usr/bin/curl", ["-sS", "-g", "--max-time", "10", "http://[::1]:\(server.port)/hello"])
+        XCTAssertEqual(reply.status, 0, reply.output)
+        XCTAssertEqual(reply.output, "xin chào ::1")
     }
 
     func testASecondServerOnTheSamePortFailsToStart() throws {

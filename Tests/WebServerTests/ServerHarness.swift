@@ -83,3 +83,17 @@ final class TestClock: @unchecked Sendable {
 
     var function: @Sendable () -> Date { { self.now } }
 }
+
+/// Runs a command-line client (curl, openssl) and returns its exit status and combined output.
+func runTool(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}

@@ -12,7 +12,7 @@ final class TLSTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let certificate = folder + "/cert.pem"
         let key = folder + "/key.pem"
-        let made = try run("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+        let made = try runTool("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                                                 "-nodes", "-keyout", key, "-out", certificate, "-days", "1",
                                                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
         XCTAssertEqual(made.status, 0, made.output)
@@ -29,27 +29,14 @@ final class TLSTests: XCTestCase {
         try server.start()
         defer { server.stop() }
 
-        let secure = try run("/usr/bin/curl", ["-sS", "-i", "--max-time", "10", "--cacert", certificate,
+        let secure = try runTool("/usr/bin/curl", ["-sS", "-i", "--max-time", "10", "--cacert", certificate,
                                                "https://127.0.0.1:\(server.port)/hello"])
         XCTAssertEqual(secure.status, 0, secure.output)
         XCTAssertTrue(secure.output.hasPrefix("HTTP/1.1 200"), secure.output)
         XCTAssertTrue(secure.output.lowercased().contains("strict-transport-security: max-age=31536000"))
         XCTAssertTrue(secure.output.hasSuffix("xin chào qua TLS"), secure.output)
 
-        let plain = try run("/usr/bin/curl", ["-sS", "-i", "--max-time", "10", "http://127.0.0.1:\(server.port)/hello"])
+        let plain = try runTool("/usr/bin/curl", ["-sS", "-i", "--max-time", "10", "http://127.0.0.1:\(server.port)/hello"])
         XCTAssertFalse(plain.output.contains("xin chào"), plain.output)
-    }
-
-    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
