@@ -94,6 +94,7 @@ public final class SignInThrottle: Sendable {
     /// May this attempt go on to a password check? The address is checked first, then the user.
     public func check(user: String, address: String) -> ThrottleDecision {
         let time = now()
+        let address = Self.addressKey(address)
         return tables.withLock { tables in
             let addressDecision = Self.decision(for: tables.addresses[address], policy: addressPolicy, now: time,
                                                 scope: .address)
@@ -107,6 +108,7 @@ public final class SignInThrottle: Sendable {
     @discardableResult
     public func recordFailure(user: String, address: String) -> ThrottleDecision {
         let time = now()
+        let address = Self.addressKey(address)
         return tables.withLock { tables in
             Self.fail(&tables.users, key: Self.userKey(user), policy: userPolicy, now: time, maxKeys: maxKeys)
             Self.fail(&tables.addresses, key: address, policy: addressPolicy, now: time, maxKeys: maxKeys)
@@ -133,6 +135,15 @@ public final class SignInThrottle: Sendable {
         return tables.withLock { tables in
             Self.current(tables.users[Self.userKey(user)], policy: userPolicy, now: time)?.failures ?? 0
         }
+    }
+
+    /// IPv6 addresses are counted per /64: one host usually holds a whole /64 and could rotate through it.
+    static func addressKey(_ address: String) -> String {
+        var v6 = in6_addr()
+        guard address.contains(":"), inet_pton(AF_INET6, address, &v6) == 1 else { return address }
+        let prefix = withUnsafeBytes(of: v6) { Array($0.prefix(8)) }
+        return stride(from: 0, to: 8, by: 2).map { String(format: "%02x%02x", prefix[$0], prefix[$0 + 1]) }
+            .joined(separator: ":") + "::/64"
     }
 
     static func userKey(_ user: String) -> String {

@@ -225,6 +225,18 @@ final class ThrottleTests: XCTestCase {
         XCTAssertEqual(throttle.check(user: "fresh-user", address: "203.0.113.8"), .allowed)
     }
 
+    func testIPv6AddressesCountPerSlash64() {
+        XCTAssertEqual(SignInThrottle.addressKey("2001:db8:1:2:aaaa::1"), "2001:0db8:0001:0002::/64")
+        XCTAssertEqual(SignInThrottle.addressKey("2001:db8:1:2:bbbb::9"), SignInThrottle.addressKey("2001:db8:1:2::5"))
+        XCTAssertEqual(SignInThrottle.addressKey("10.1.2.3"), "10.1.2.3")
+        for index in 0..<50 {
+            clock.advance(by: 31)
+            throttle.recordFailure(user: "user\(index)", address: "2001:db8:1:2::\(String(index, radix: 16))")
+        }
+        XCTAssertFalse(throttle.check(user: "x", address: "2001:db8:1:2:ffff::1").isAllowed)
+        XCTAssertTrue(throttle.check(user: "x", address: "2001:db8:1:3::1").isAllowed)
+    }
+
     func testOldFailuresAreForgottenAndAdminCanUnlock() {
         for _ in 0..<5 { throttle.recordFailure(user: "chi", address: "a") }
         clock.advance(by: 3600)
