@@ -96,8 +96,6 @@ public enum WebServerError: Error, Equatable, Sendable, CustomStringConvertible 
 
 /// A numeric listen address.
 enum ListenAddress: Equatable {
-    typealias IPv6Bytes = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                           UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
     case ipv4((UInt8, UInt8, UInt8, UInt8))
     case ipv6([UInt8])
 
