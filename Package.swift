@@ -2,11 +2,13 @@
 import PackageDescription
 
 // Layers, dependencies pointing one way:
-//   CPJSIP, CSQLite (C shims)
+//   CPJSIP, CSQLite, CMicroHTTPD, CCrypto (C shims)
 //   HotlineCore (domain rules, no I/O)   IVR (dialplans in, call actions out)
 //   HotlineStore (SQLite, the only importer of CSQLite; persists, decides nothing)
 //   HotlineDesk (the application layer: every operation a person performs, permission-checked once)
 //   Gateway (PJSIP, the only importer of CPJSIP)
+//   DeskSecurity (passwords, sessions, CSRF, sign-in throttling, no HTTP; the only importer of CCrypto)
+//   WebServer (HTTP on libmicrohttpd, the only importer of CMicroHTTPD; WebAuth/ puts DeskSecurity on HTTP)
 //   PromptTools (regenerates prompt WAVs; admin tooling)
 //   hotline1022 (the executable: parses, wires, runs)
 let package = Package(
@@ -19,6 +21,10 @@ let package = Package(
         .systemLibrary(name: "CPJSIP", pkgConfig: "libpjproject",
                        providers: [.apt(["libpjproject-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+                       providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
 
         .target(name: "HotlineCore"),
         .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"]),
@@ -26,6 +32,8 @@ let package = Package(
         .target(name: "HotlineDesk", dependencies: ["HotlineCore", "HotlineStore", "IVR"]),
         .target(name: "Gateway", dependencies: ["IVR", "CPJSIP"]),
         .target(name: "PromptTools", dependencies: ["HotlineCore"]),
+        .target(name: "WebServer", dependencies: ["CMicroHTTPD", "DeskSecurity"], exclude: ["README.md"]),
+        .target(name: "DeskSecurity", dependencies: ["CCrypto"]),
         .executableTarget(name: "hotline1022",
                           dependencies: ["HotlineCore", "HotlineStore", "HotlineDesk", "IVR", "Gateway", "PromptTools"]),
 
@@ -35,6 +43,7 @@ let package = Package(
         .testTarget(name: "IVRTests", dependencies: ["IVR"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools"]),
+        .testTarget(name: "WebServerTests", dependencies: ["WebServer", "DeskSecurity"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),
     ]
 )
