@@ -7,6 +7,7 @@ import PackageDescription
 //   HotlineStore (SQLite, the only importer of CSQLite)
 //   Gateway (PJSIP, the only importer of CPJSIP)
 //   PromptTools (regenerates prompt WAVs; admin tooling)
+//   Transcription (speech-to-text workers; the engine is dlopen'ed at run time, never linked)
 //   hotline1022 (the executable: parses, wires, runs)
 let package = Package(
     name: "Hotline1022",
@@ -24,8 +25,9 @@ let package = Package(
         .target(name: "IVR"),
         .target(name: "Gateway", dependencies: ["IVR", "CPJSIP"]),
         .target(name: "PromptTools", dependencies: ["HotlineCore"]),
+        .target(name: "Transcription", dependencies: ["HotlineStore", "HotlineCore"]),
         .executableTarget(name: "hotline1022",
-                          dependencies: ["HotlineCore", "HotlineStore", "IVR", "Gateway", "PromptTools"]),
+                          dependencies: ["HotlineCore", "HotlineStore", "IVR", "Gateway", "PromptTools", "Transcription"]),
 
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
@@ -33,5 +35,6 @@ let package = Package(
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),
+        .testTarget(name: "TranscriptionTests", dependencies: ["Transcription", "HotlineStore", "HotlineCore"]),
     ]
 )
