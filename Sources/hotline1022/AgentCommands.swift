@@ -112,7 +112,7 @@ let agentShowCommand = Command.leaf(
                              callerTickets: try w.store.callerTickets(t.reporter.phone, except: code),
                              duplicateCandidates: try w.store.duplicateCandidates(for: code),
                              suggestedUnit: suggestedUnit, suggestion: suggestion)
-        if json { return try printJSON(view) }
+        if json { return try printJSON(view, withTranscriptOf: code, from: w.store) }
         printFields([
             ("Mã số", t.trackingCode),
             ("Trạng thái", t.status.label),
@@ -137,6 +137,7 @@ let agentShowCommand = Command.leaf(
         } else {
             print("\nKhông có ghi âm.")
         }
+        printTranscriptSection(w.store, code: code)
         if !view.callerTickets.isEmpty {
             print("\nPhản ánh trước của cùng số điện thoại:")
             print(renderTable(["Mã số", "Trạng thái", "Tiếp nhận", "Tóm tắt"], view.callerTickets.map {

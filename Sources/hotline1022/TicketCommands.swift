@@ -5,6 +5,7 @@ import HotlineStore
 let ticketCommands = Command.group("ticket", "Look at one ticket: every field, or its audit log.", [
     ticketShowCommand,
     ticketHistoryCommand,
+    ticketFindCommand,
 ])
 
 let ticketShowCommand = Command.leaf(
@@ -42,7 +43,7 @@ let ticketShowCommand = Command.leaf(
     defer { w.close() }
     let t = try w.ticket(code)
     try Permissions.check(w.user, .readTicket(unit: t.unitCode))
-    if json { return try printJSON(t) }
+    if json { return try printJSON(t, withTranscriptOf: code, from: w.store) }
     let units = try w.store.unitDirectory()
     let overdue = t.isOverdue(at: now)
     printFields([
