@@ -181,7 +181,8 @@ enum Migrations {
             created_at REAL NOT NULL,
             updated_at REAL NOT NULL
         );
-        CREATE INDEX transcription_jobs_due ON transcription_jobs (status, next_attempt_at);
+        -- Jobs not done are few; done ones pile up (one per recording, for years): pollers read only the former.
+        CREATE INDEX transcription_jobs_pending ON transcription_jobs (status, next_attempt_at) WHERE status != 'done';
         CREATE TABLE transcripts (
             id INTEGER PRIMARY KEY,
             ticket_id INTEGER NOT NULL REFERENCES tickets (id),

@@ -109,11 +109,19 @@ extension TicketStore {
     /// Takes the next job due for `worker`, oldest first, first attempts before retries; nil when none is due.
     public func claimTranscriptionJob(worker: String, now: Date) throws -> TranscriptionJob? {
         let t = now.timeIntervalSince1970
+        let due = """
+            status != 'done' AND (status = 'queued' OR (status = 'failed' AND next_attempt_at <= ?1)
+                OR (status = 'running' AND claimed_at < ?2))
+            """
+        // A read first: an idle worker polling the queue never takes the write lock the gateway's drafts need.
+        guard try db.prepare("SELECT 1 FROM transcription_jobs WHERE \(due) LIMIT 1")
+            .query([.double(t), .double(t - Self.transcriptionLease)], { _ in true }).first == true
+        else { return nil }
         return try db.transaction {
             guard let job = try db.prepare("""
                 SELECT j.id, t.tracking_code, j.path, j.attempts FROM transcription_jobs j JOIN tickets t ON t.id = j.ticket_id
-                WHERE j.status = 'queued' OR (j.status = 'failed' AND j.next_attempt_at <= ?)
-                   OR (j.status = 'running' AND j.claimed_at < ?)
+                WHERE j.status != 'done' AND (j.status = 'queued' OR (j.status = 'failed' AND j.next_attempt_at <= ?)
+                   OR (j.status = 'running' AND j.claimed_at < ?))
                 ORDER BY j.attempts, j.id LIMIT 1
                 """).query([.double(t), .double(t - Self.transcriptionLease)], { r in
                     TranscriptionJob(id: r.int(0), trackingCode: r.text(1) ?? "", recordingPath: r.text(2) ?? "",
@@ -179,8 +187,8 @@ extension TicketStore {
                 }
             }
         c.oldestWaitingSince = try db.prepare("""
-            SELECT min(created_at) FROM transcription_jobs WHERE status IN ('queued', 'running')
-               OR (status = 'failed' AND next_attempt_at IS NOT NULL)
+            SELECT min(created_at) FROM transcription_jobs WHERE status != 'done' AND (status IN ('queued', 'running')
+               OR (status = 'failed' AND next_attempt_at IS NOT NULL))
             """).query { Self.date($0, 0) }.first ?? nil
         return c
     }
