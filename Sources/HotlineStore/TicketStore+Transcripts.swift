@@ -279,3 +279,43 @@ extension TicketStore {
             .split { !$0.isLetter && !$0.isNumber }.map(String.init)
     }
 }
+
+/// An earlier ticket whose words sound like this one's transcript: a duplicate candidate for the agent to judge.
+public struct TranscriptMatch: Codable, Sendable, Equatable {
+    public var trackingCode: String
+    public var status: TicketStatus
+    public var summary: String
+    public var receivedAt: Date
+    /// 0…1 (`TranscriptHints.similarity` against the other's transcript, or its summary and content).
+    public var similarity: Double
+}
+
+extension TicketStore {
+    /// Below this, two reports are not called alike.
+    public static let transcriptSimilarityThreshold = 0.2
+
+    /// Earlier tickets (within the duplicate window, not merged) that sound like this ticket's transcript, most
+    /// alike first: the word index picks up to 50 sharing words, then syllable pairs are compared.
+    public func transcriptDuplicateCandidates(for code: String, limit: Int = 5) throws -> [TranscriptMatch] {
+        guard let transcript = try transcript(for: code), !transcript.text.isEmpty,
+              let (id, t, _) = try loadTicket(code) else { return [] }
+        var distinct: [String] = []
+        for w in TranscriptHints.words(transcript.text) where !distinct.contains(w) { distinct.append(w) }
+        guard !distinct.isEmpty else { return [] }
+        let query = "{transcript summary content} : (" + distinct.prefix(64).map { "\"\($0)\"" }.joined(separator: " OR ") + ")"
+        let since = t.receivedAt.addingTimeInterval(-DuplicatePolicy.window).timeIntervalSince1970
+        let found = try db.prepare("""
+            SELECT t.tracking_code, t.status, t.summary, t.received_at, s.transcript, s.summary || ' ' || s.content
+            FROM ticket_search s JOIN tickets t ON t.id = s.rowid
+            WHERE ticket_search MATCH ? AND t.id != ? AND t.status != 'merged' AND t.received_at BETWEEN ? AND ?
+            ORDER BY bm25(ticket_search) LIMIT 50
+            """).query([.text(query), .int(id), .double(since), .double(t.receivedAt.timeIntervalSince1970)]) { r in
+                TranscriptMatch(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
+                                summary: r.text(2) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(3)),
+                                similarity: max(TranscriptHints.similarity(transcript.text, r.text(4) ?? ""),
+                                                TranscriptHints.similarity(transcript.text, r.text(5) ?? "")))
+            }
+        return Array(found.filter { $0.similarity >= Self.transcriptSimilarityThreshold }
+            .sorted { ($0.similarity, $0.receivedAt) > ($1.similarity, $1.receivedAt) }.prefix(limit))
+    }
+}

@@ -137,7 +137,7 @@ let agentShowCommand = Command.leaf(
         } else {
             print("\nKhông có ghi âm.")
         }
-        printTranscriptSection(w.store, code: code)
+        printTranscriptSection(w, code: code)
         if !view.callerTickets.isEmpty {
             print("\nPhản ánh trước của cùng số điện thoại:")
             print(renderTable(["Mã số", "Trạng thái", "Tiếp nhận", "Tóm tắt"], view.callerTickets.map {

@@ -194,15 +194,22 @@ func transcriptionStatusLabel(_ j: TranscriptionJobInfo) -> String {
 
 // MARK: The transcript beside the case
 
-/// The transcript section of `agent show`: the text the engine heard, or where its job stands. The hook for
-/// the console's case page too (beside the player): the same store calls, `transcript(for:)` and
-/// `transcriptionJob(for:)`.
-func printTranscriptSection(_ store: TicketStore, code: String) {
+/// The transcript section of `agent show`: the text the engine heard (or where its job stands), and what it
+/// suggests: the ward named, the topic its words point to (Config/topic-keywords.json), earlier tickets that
+/// sound alike. The hook for the console's case page too (beside the player): the same store calls,
+/// `transcript(for:)`, `transcriptionJob(for:)`, `transcriptDuplicateCandidates(for:)`.
+func printTranscriptSection(_ w: Workplace, code: String) {
+    let store = w.store
     do {
         if let t = try store.transcript(for: code) {
             print("\nBản chuyển lời nói (máy nghe, chưa kiểm tra; \(t.engineVersion), \(formatDuration(t.audioMs)) âm thanh, "
                   + "xử lý \(String(format: "%.1f", Double(t.processingMs) / 1000)) s):")
             print(t.text.isEmpty ? "  (không nghe thấy lời nói)" : wrapped(t.text, width: 100, indent: "  "))
+            let hints = transcriptSuggestions(w, code: code, text: t.text)
+            if !hints.isEmpty {
+                print("Gợi ý từ lời nói (tổng đài viên xác nhận):")
+                for line in hints { print("  " + line) }
+            }
         } else if let job = try store.transcriptionJob(for: code) {
             print("\nBản chuyển lời nói: \(transcriptionStatusLabel(job))"
                   + (job.lastError.map { " — \($0)" } ?? ""))
@@ -210,6 +217,28 @@ func printTranscriptSection(_ store: TicketStore, code: String) {
     } catch {
         print("\nBản chuyển lời nói: không đọc được (\(error))")
     }
+}
+
+/// What a transcript suggests, one line each; none when it suggests nothing.
+func transcriptSuggestions(_ w: Workplace, code: String, text: String) -> [String] {
+    var lines: [String] = []
+    let wards = ((try? w.store.unitDirectory().units) ?? []).flatMap(\.wards)
+    let heardWards = TranscriptHints.wards(in: text, among: wards)
+    if !heardWards.isEmpty { lines.append("địa bàn: " + heardWards.joined(separator: ", ") + " (nghe thấy tên)") }
+    let keywordsPath = (w.options.configDirectory as NSString).appendingPathComponent("topic-keywords.json")
+    if FileManager.default.fileExists(atPath: keywordsPath) {
+        do {
+            if let (topic, words) = TranscriptHints.topic(in: text, keywords: try TopicKeywords.load(path: keywordsPath)) {
+                lines.append("chuyên mục: \(topic.label) (--topic \(topic.rawValue); từ khóa: \(words.joined(separator: ", ")))")
+            }
+        } catch {
+            lines.append("không đọc được từ khóa chuyên mục: \(error)")
+        }
+    }
+    for m in (try? w.store.transcriptDuplicateCandidates(for: code)) ?? [] {
+        lines.append("có thể trùng: \(m.trackingCode) (\(m.status.label), giống \(Int((m.similarity * 100).rounded()))%) \(m.summary)")
+    }
+    return lines
 }
 
 /// A `--json` value with the ticket's transcript added under "transcript" (null when none), keys sorted as

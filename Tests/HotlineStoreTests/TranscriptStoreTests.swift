@@ -138,6 +138,33 @@ final class TranscriptStoreTests: StoreTestCase {
         XCTAssertEqual(try store.searchTickets("cong").first?.matchedIn, ["summary"])
     }
 
+    func testEarlierTicketsThatSoundAlikeAreDuplicateCandidates() throws {
+        let t0 = vn("2026-06-10T08:00:00")
+        func transcribed(_ name: String, at: Date, _ text: String) throws -> String {
+            let code = try store.createPhoneDraft(phoneDraft(recording: dir + "/\(name).wav", at: at))
+            let job = try XCTUnwrap(try store.claimTranscriptionJob(worker: "w", now: at))
+            try store.completeTranscription(job, text: text, engineVersion: "t", audioMs: 1000, processingMs: 100, at: at)
+            return code
+        }
+        let lamp = try transcribed("a", at: t0, "đèn đường ở ngõ mười hai phố lạch tray bị hỏng từ tối qua")
+        let noise = try transcribed("b", at: t0.addingTimeInterval(60), "nhà bên cạnh hát karaoke đến nửa đêm")
+        // A typed-in portal ticket about the same lamp counts too, through its summary.
+        let typed = try portalTicket(at: t0.addingTimeInterval(120), summary: "Đèn đường ngõ 12 Lạch Tray hỏng")
+        let old = try transcribed("c", at: t0.addingTimeInterval(-40 * 86400), "đèn đường ở ngõ mười hai phố lạch tray bị hỏng")
+        let again = try transcribed("d", at: t0.addingTimeInterval(3600), "đèn đường ngõ mười hai lạch tray vẫn hỏng chưa ai sửa")
+
+        let found = try store.transcriptDuplicateCandidates(for: again)
+        XCTAssertEqual(found.first?.trackingCode, lamp)
+        XCTAssertFalse(found.map(\.trackingCode).contains(noise))
+        XCTAssertFalse(found.map(\.trackingCode).contains(old), "outside the 30-day window")
+        XCTAssertFalse(found.map(\.trackingCode).contains(again), "not itself")
+        XCTAssertTrue(found.allSatisfy { $0.similarity >= TicketStore.transcriptSimilarityThreshold && $0.similarity <= 1 })
+        XCTAssertTrue(found.map(\.trackingCode).contains(typed), "\(found)")
+        // Only earlier tickets: the first report has none that sound like it.
+        XCTAssertEqual(try store.transcriptDuplicateCandidates(for: lamp).map(\.trackingCode), [])
+        XCTAssertEqual(try store.transcriptDuplicateCandidates(for: typed), [], "no transcript, no transcript match")
+    }
+
     func testFoldingMatchesTheIndex() {
         XCTAssertEqual(TicketStore.searchFold("Đèn đường Đồ Sơn"), "Dèn dường Dồ Sơn")
         XCTAssertEqual(TicketStore.searchWords("Đèn ĐƯỜNG, ngõ 12"), ["den", "duong", "ngo", "12"])
