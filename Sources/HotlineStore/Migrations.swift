@@ -229,6 +229,11 @@ enum Migrations {
                 SELECT replace(replace(group_concat(text, ' '), 'đ', 'd'), 'Đ', 'D') FROM transcripts WHERE ticket_id = NEW.ticket_id)
                 WHERE rowid = NEW.ticket_id;
         END;
+        CREATE TRIGGER transcripts_search_update AFTER UPDATE OF text ON transcripts BEGIN
+            UPDATE ticket_search SET transcript = (
+                SELECT replace(replace(group_concat(text, ' '), 'đ', 'd'), 'Đ', 'D') FROM transcripts WHERE ticket_id = NEW.ticket_id)
+                WHERE rowid = NEW.ticket_id;
+        END;
         """,
     ]
 

@@ -114,6 +114,13 @@ final class TranscriptStoreTests: StoreTestCase {
         XCTAssertEqual(hits.map(\.trackingCode), [code])
         XCTAssertEqual(hits.first?.matchedIn, ["transcript"])
         XCTAssertEqual(try store.searchTickets("cot dien hai an"), [], "every word is required")
+
+        // A job taken again after its lease (a slow worker) replaces the transcript; the index follows.
+        try store.completeTranscription(job, text: "ống nước vỡ", engineVersion: "vietasr 0.1.1", audioMs: 4200,
+                                        processingMs: 650, at: t0.addingTimeInterval(9))
+        XCTAssertEqual(try store.transcript(for: code)?.engineVersion, "vietasr 0.1.1")
+        XCTAssertEqual(try store.searchTickets("cot dien"), [])
+        XCTAssertEqual(try store.searchTickets("ong nuoc vo").map(\.trackingCode), [code])
     }
 
     func testSearchWithoutDiacriticsFindsASummaryWithDiacriticsAndFollowsEdits() throws {
