@@ -106,17 +106,20 @@ extension TicketStore {
                       .double(at.timeIntervalSince1970), .text(recordingPath)])
     }
 
+    /// Whether a job is due: a read only (an idle worker polling the queue never takes the write lock the
+    /// gateway's drafts need).
+    public func transcriptionJobDue(now: Date) throws -> Bool {
+        let t = now.timeIntervalSince1970
+        return try db.prepare("""
+            SELECT 1 FROM transcription_jobs WHERE status != 'done' AND (status = 'queued'
+                OR (status = 'failed' AND next_attempt_at <= ?) OR (status = 'running' AND claimed_at < ?)) LIMIT 1
+            """).query([.double(t), .double(t - Self.transcriptionLease)], { _ in true }).first == true
+    }
+
     /// Takes the next job due for `worker`, oldest first, first attempts before retries; nil when none is due.
     public func claimTranscriptionJob(worker: String, now: Date) throws -> TranscriptionJob? {
         let t = now.timeIntervalSince1970
-        let due = """
-            status != 'done' AND (status = 'queued' OR (status = 'failed' AND next_attempt_at <= ?1)
-                OR (status = 'running' AND claimed_at < ?2))
-            """
-        // A read first: an idle worker polling the queue never takes the write lock the gateway's drafts need.
-        guard try db.prepare("SELECT 1 FROM transcription_jobs WHERE \(due) LIMIT 1")
-            .query([.double(t), .double(t - Self.transcriptionLease)], { _ in true }).first == true
-        else { return nil }
+        guard try transcriptionJobDue(now: now) else { return nil }
         return try db.transaction {
             guard let job = try db.prepare("""
                 SELECT j.id, t.tracking_code, j.path, j.attempts FROM transcription_jobs j JOIN tickets t ON t.id = j.ticket_id

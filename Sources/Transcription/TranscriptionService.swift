@@ -154,6 +154,12 @@ public final class TranscriptionService: @unchecked Sendable {
             return
         }
         defer { try? store.close() }
+        // The model (about 150 MB, a second of CPU) is loaded when the first job is due, not before: a gateway
+        // that takes no voice reports never pays for it.
+        while !isStopping, (try? store.transcriptionJobDue(now: Date())) != true {
+            _ = wake.wait(timeout: .now() + settings.pollSeconds)
+        }
+        if isStopping { return }
         do {
             recognizer = try library.makeRecognizer()
         } catch {
