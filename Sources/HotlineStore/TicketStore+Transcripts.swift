@@ -225,6 +225,23 @@ extension TicketStore {
         }
     }
 
+    /// Gives back the jobs these workers hold (a stop that could not wait for them): queued again at once,
+    /// the attempt not counted, instead of waiting for the lease. Returns how many.
+    @discardableResult
+    public func releaseTranscriptionJobs(claimedBy workers: [String], at: Date) throws -> Int {
+        try db.transaction {
+            var released = 0
+            for worker in workers {
+                try db.prepare("""
+                    UPDATE transcription_jobs SET status = 'queued', attempts = max(0, attempts - 1), claimed_at = NULL,
+                        claimed_by = NULL, updated_at = ? WHERE status = 'running' AND claimed_by = ?
+                    """).run([.double(at.timeIntervalSince1970), .text(worker)])
+                released += Int(try db.prepare("SELECT changes()").query { $0.int(0) }.first ?? 0)
+            }
+            return released
+        }
+    }
+
     /// The newest transcript of a ticket's recordings; nil when none is done yet.
     public func transcript(for code: String) throws -> Transcript? {
         try db.prepare("""

@@ -75,6 +75,7 @@ public final class TranscriptionService: @unchecked Sendable {
     private let lock = NSLock()
     private var stopping = false
     private var wakeups: [DispatchSemaphore] = []
+    private var names: [String] = []
     private let finished = DispatchGroup()
 
     public init(database: String, settings: Settings, log: @escaping TranscriptionLog) {
@@ -91,13 +92,16 @@ public final class TranscriptionService: @unchecked Sendable {
         let library = try VietASRLibrary.load(path: settings.libraryPath)
         for n in 1...settings.workers {
             let wake = DispatchSemaphore(value: 0)
+            // The process id in the name: another process's workers (`transcribe run`) are told apart.
+            let name = "transcriber-\(getpid())-\(n)"
             lock.lock()
             wakeups.append(wake)
+            names.append(name)
             lock.unlock()
             finished.enter()
             let thread = Thread { [self] in
                 defer { finished.leave() }
-                runWorker(name: "transcriber-\(n)", library: library, wake: wake)
+                runWorker(name: name, library: library, wake: wake)
             }
             thread.name = "hotline1022.transcriber-\(n)"
             thread.qualityOfService = .background
@@ -107,16 +111,27 @@ public final class TranscriptionService: @unchecked Sendable {
         return library
     }
 
-    /// Asks the workers to stop and waits up to `waitSeconds` for a job in progress to end (a job cut off is
-    /// taken again after its lease). Returns whether every worker stopped in time.
+    /// Asks the workers to stop and waits up to `waitSeconds` for a job in progress to end; a job still running
+    /// then is given back to the queue (the next start takes it at once, not after its lease). Returns whether
+    /// every worker stopped in time.
     @discardableResult
     public func stop(waitSeconds: Double = 10) -> Bool {
         lock.lock()
         stopping = true
         let all = wakeups
+        let workers = names
         lock.unlock()
         all.forEach { $0.signal() }
-        return finished.wait(timeout: .now() + waitSeconds) == .success
+        if finished.wait(timeout: .now() + waitSeconds) == .success { return true }
+        do {
+            let store = try TicketStore(path: database)
+            defer { try? store.close() }
+            let released = try store.releaseTranscriptionJobs(claimedBy: workers, at: Date())
+            log(.warning, "transcription-cut-off", [("jobs_requeued", "\(released)")])
+        } catch {
+            log(.error, "transcription-release-failed", [("error", "\(error)")])
+        }
+        return false
     }
 
     private var isStopping: Bool {

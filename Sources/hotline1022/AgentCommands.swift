@@ -112,7 +112,7 @@ let agentShowCommand = Command.leaf(
                              callerTickets: try w.store.callerTickets(t.reporter.phone, except: code),
                              duplicateCandidates: try w.store.duplicateCandidates(for: code),
                              suggestedUnit: suggestedUnit, suggestion: suggestion)
-        if json { return try printJSON(view, withTranscriptOf: code, from: w.store) }
+        if json { return try printJSON(view, withTranscriptOf: code, from: w.store, suggestions: true) }
         printFields([
             ("Mã số", t.trackingCode),
             ("Trạng thái", t.status.label),

@@ -242,8 +242,10 @@ func transcriptSuggestions(_ w: Workplace, code: String, text: String) -> [Strin
 }
 
 /// A `--json` value with the ticket's transcript added under "transcript" (null when none), keys sorted as
-/// `printJSON` sorts them.
-func printJSON<T: Encodable>(_ value: T, withTranscriptOf code: String, from store: TicketStore) throws {
+/// `printJSON` sorts them; with `suggestions`, also "transcriptDuplicateCandidates" (earlier tickets that
+/// sound alike).
+func printJSON<T: Encodable>(_ value: T, withTranscriptOf code: String, from store: TicketStore,
+                             suggestions: Bool = false) throws {
     let encoder = JSONEncoder()
     encoder.dateEncodingStrategy = .iso8601
     guard var object = try JSONSerialization.jsonObject(with: encoder.encode(value)) as? [String: Any] else {
@@ -253,6 +255,10 @@ func printJSON<T: Encodable>(_ value: T, withTranscriptOf code: String, from sto
         object["transcript"] = try JSONSerialization.jsonObject(with: encoder.encode(t))
     } else {
         object["transcript"] = NSNull()
+    }
+    if suggestions {
+        object["transcriptDuplicateCandidates"] = try JSONSerialization.jsonObject(
+            with: encoder.encode(try store.transcriptDuplicateCandidates(for: code)))
     }
     let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     print(String(decoding: data, as: UTF8.self))

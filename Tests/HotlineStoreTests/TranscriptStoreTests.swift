@@ -94,6 +94,18 @@ final class TranscriptStoreTests: StoreTestCase {
         XCTAssertEqual(try store.claimTranscriptionJob(worker: "w", now: t0.addingTimeInterval(TicketStore.transcriptionLease + 1))?.attempts, 2)
     }
 
+    func testAStoppingWorkerGivesItsJobBackAtOnceWithoutCountingTheAttempt() throws {
+        let t0 = vn("2026-06-10T08:00:00")
+        _ = try store.createPhoneDraft(phoneDraft(recording: dir + "/a.wav", at: t0))
+        _ = try store.createPhoneDraft(phoneDraft(recording: dir + "/b.wav", at: t0))
+        XCTAssertEqual(try store.claimTranscriptionJob(worker: "mine", now: t0)?.attempts, 1)
+        XCTAssertEqual(try store.claimTranscriptionJob(worker: "theirs", now: t0)?.attempts, 1)
+        XCTAssertEqual(try store.releaseTranscriptionJobs(claimedBy: ["mine", "gone"], at: t0), 1, "only my job")
+        XCTAssertEqual(try store.transcriptionCounts().queued, 1)
+        XCTAssertEqual(try store.transcriptionCounts().running, 1)
+        XCTAssertEqual(try store.claimTranscriptionJob(worker: "next", now: t0)?.attempts, 1)
+    }
+
     func testATranscriptIsStoredWithItsEngineAndTimingAndIsSearchable() throws {
         let t0 = vn("2026-06-10T08:00:00")
         let code = try store.createPhoneDraft(phoneDraft(recording: dir + "/a.wav", at: t0))
