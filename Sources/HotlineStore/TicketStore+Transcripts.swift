@@ -177,7 +177,7 @@ extension TicketStore {
     /// Jobs per state.
     public func transcriptionCounts() throws -> TranscriptionCounts {
         var c = TranscriptionCounts()
-        try db.prepare("""
+        _ = try db.prepare("""
             SELECT status, next_attempt_at IS NOT NULL, count(*) FROM transcription_jobs GROUP BY 1, 2
             """).query { r in
                 let n = Int(r.int(2))
