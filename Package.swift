@@ -10,6 +10,7 @@ import PackageDescription
 //   DeskSecurity (passwords, sessions, CSRF, sign-in throttling, no HTTP; the only importer of CCrypto)
 //   WebServer (HTTP on libmicrohttpd, the only importer of CMicroHTTPD; WebAuth/ puts DeskSecurity on HTTP)
 //   PromptTools (regenerates prompt WAVs; admin tooling)
+//   Transcription (speech-to-text workers; the engine is dlopen'ed at run time, never linked)
 //   hotline1022 (the executable: parses, wires, runs)
 let package = Package(
     name: "Hotline1022",
@@ -34,8 +35,10 @@ let package = Package(
         .target(name: "PromptTools", dependencies: ["HotlineCore"]),
         .target(name: "WebServer", dependencies: ["CMicroHTTPD", "DeskSecurity"], exclude: ["README.md"]),
         .target(name: "DeskSecurity", dependencies: ["CCrypto"]),
+        .target(name: "Transcription", dependencies: ["HotlineStore", "HotlineCore"]),
         .executableTarget(name: "hotline1022",
-                          dependencies: ["HotlineCore", "HotlineStore", "HotlineDesk", "IVR", "Gateway", "PromptTools"]),
+                          dependencies: ["HotlineCore", "HotlineStore", "HotlineDesk", "IVR", "Gateway", "PromptTools",
+                                         "Transcription"]),
 
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
@@ -45,5 +48,6 @@ let package = Package(
         .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools"]),
         .testTarget(name: "WebServerTests", dependencies: ["WebServer", "DeskSecurity"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),
+        .testTarget(name: "TranscriptionTests", dependencies: ["Transcription", "HotlineStore", "HotlineCore"]),
     ]
 )

@@ -12,6 +12,8 @@ public final class Desk: @unchecked Sendable {
     private var loaded: WorkflowContext?
     /// The clock; tests set it.
     public var now: () -> Date
+    /// The administrators' topic keywords (Config/topic-keywords.json), for suggestions from transcripts.
+    public var topicKeywords: TopicKeywords?
 
     public init(store: TicketStore, context: @escaping () throws -> WorkflowContext, now: @escaping () -> Date = Date.init) {
         self.store = store

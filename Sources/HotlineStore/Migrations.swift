@@ -165,6 +165,81 @@ enum Migrations {
         """
         ALTER TABLE tickets ADD COLUMN result_text TEXT;
         """,
+        // Transcription (issue 14): one speech-to-text job per recording, the transcripts, and a word index over
+        // transcripts, summaries, content and addresses. The index folds diacritics (unicode61 remove_diacritics 2)
+        // and đ/Đ to d/D (which Unicode does not decompose; TicketStore.searchFold does the same to queries), so
+        // "den duong" finds "đèn đường". A trigger on attachments queues every recording in the transaction that
+        // stores it (new drafts, drafts recovered after a crash, re-recordings); open drafts already stored are
+        // queued here. Self-contained: it names only tables of steps 1–2.
+        """
+        CREATE TABLE transcription_jobs (
+            id INTEGER PRIMARY KEY,
+            attachment_id INTEGER NOT NULL UNIQUE REFERENCES attachments (id),
+            ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+            path TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL,
+            claimed_at REAL,
+            claimed_by TEXT,
+            last_error TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        -- Jobs not done are few; done ones pile up (one per recording, for years): pollers read only the former.
+        CREATE INDEX transcription_jobs_pending ON transcription_jobs (status, next_attempt_at) WHERE status != 'done';
+        CREATE TABLE transcripts (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+            attachment_id INTEGER NOT NULL UNIQUE REFERENCES attachments (id),
+            recording_path TEXT NOT NULL,
+            text TEXT NOT NULL,
+            engine_version TEXT NOT NULL,
+            audio_ms INTEGER NOT NULL,
+            processing_ms INTEGER NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX transcripts_ticket ON transcripts (ticket_id, id);
+        CREATE TRIGGER attachments_transcription_enqueue AFTER INSERT ON attachments WHEN NEW.kind = 'recording' BEGIN
+            INSERT OR IGNORE INTO transcription_jobs (attachment_id, ticket_id, path, status, next_attempt_at, created_at, updated_at)
+                VALUES (NEW.id, NEW.ticket_id, NEW.path, 'queued', NEW.added_at, NEW.added_at, NEW.added_at);
+        END;
+        INSERT INTO transcription_jobs (attachment_id, ticket_id, path, status, next_attempt_at, created_at, updated_at)
+            SELECT a.id, a.ticket_id, a.path, 'queued', a.added_at, a.added_at, a.added_at
+            FROM attachments a JOIN tickets t ON t.id = a.ticket_id
+            WHERE a.kind = 'recording' AND t.status IN ('draft', 'returned');
+        CREATE VIRTUAL TABLE ticket_search USING fts5(transcript, summary, content, address,
+            tokenize = 'unicode61 remove_diacritics 2');
+        INSERT INTO ticket_search (rowid, transcript, summary, content, address)
+            SELECT id, '', replace(replace(summary, 'đ', 'd'), 'Đ', 'D'), replace(replace(content, 'đ', 'd'), 'Đ', 'D'),
+                   replace(replace(reporter_address || ' ' || ward, 'đ', 'd'), 'Đ', 'D')
+            FROM tickets;
+        CREATE TRIGGER tickets_search_insert AFTER INSERT ON tickets BEGIN
+            INSERT INTO ticket_search (rowid, transcript, summary, content, address)
+                VALUES (NEW.id, '', replace(replace(NEW.summary, 'đ', 'd'), 'Đ', 'D'),
+                        replace(replace(NEW.content, 'đ', 'd'), 'Đ', 'D'),
+                        replace(replace(NEW.reporter_address || ' ' || NEW.ward, 'đ', 'd'), 'Đ', 'D'));
+        END;
+        CREATE TRIGGER tickets_search_update AFTER UPDATE OF summary, content, reporter_address, ward ON tickets BEGIN
+            UPDATE ticket_search SET summary = replace(replace(NEW.summary, 'đ', 'd'), 'Đ', 'D'),
+                content = replace(replace(NEW.content, 'đ', 'd'), 'Đ', 'D'),
+                address = replace(replace(NEW.reporter_address || ' ' || NEW.ward, 'đ', 'd'), 'Đ', 'D')
+                WHERE rowid = NEW.id;
+        END;
+        CREATE TRIGGER tickets_search_delete AFTER DELETE ON tickets BEGIN
+            DELETE FROM ticket_search WHERE rowid = OLD.id;
+        END;
+        CREATE TRIGGER transcripts_search_insert AFTER INSERT ON transcripts BEGIN
+            UPDATE ticket_search SET transcript = (
+                SELECT replace(replace(group_concat(text, ' '), 'đ', 'd'), 'Đ', 'D') FROM transcripts WHERE ticket_id = NEW.ticket_id)
+                WHERE rowid = NEW.ticket_id;
+        END;
+        CREATE TRIGGER transcripts_search_update AFTER UPDATE OF text ON transcripts BEGIN
+            UPDATE ticket_search SET transcript = (
+                SELECT replace(replace(group_concat(text, ' '), 'đ', 'd'), 'Đ', 'D') FROM transcripts WHERE ticket_id = NEW.ticket_id)
+                WHERE rowid = NEW.ticket_id;
+        END;
+        """,
     ]
 
     static func apply(_ db: Connection) throws {

@@ -93,7 +93,8 @@ let agentShowCommand = Command.leaf(
         let recording = t.attachments.first { $0.kind == .recording }
         let verified = view.recordingVerified
         let suggestion = view.suggestion
-        if json { return try printJSON(view) }
+        let transcript = try w.desk.transcript(code, as: w.user)
+        if json { return try printJSON(view, transcript: transcript, similar: true) }
         printFields([
             ("Mã số", t.trackingCode),
             ("Trạng thái", t.status.label + (t.awaitingGuidance ? " (chờ hướng dẫn)" : "")),
@@ -120,6 +121,7 @@ let agentShowCommand = Command.leaf(
         } else {
             print("\nKhông có ghi âm.")
         }
+        printTranscriptSection(transcript)
         if !view.callerTickets.isEmpty {
             print("\nPhản ánh trước của cùng số điện thoại:")
             print(renderTable(["Mã số", "Trạng thái", "Tiếp nhận", "Tóm tắt"], view.callerTickets.map {

@@ -12,5 +12,6 @@ let rootCommands: [Command] = [
     reviewCommands,
     overdueCommand,
     outboxCommands,
+    transcribeCommands,
     userCommands,
 ]

@@ -56,6 +56,7 @@ struct Server {
         }
         outbox.start()
         logger.log(.info, "outbox-started", [("to", settings.delivery.destination)])
+        let transcription = startTranscription()
         let desk = PhoneDesk(store: store, logger: logger, calendar: calendar, officeHoursMode: settings.officeHours)
         recoverInterruptedRecordings(desk)
 
@@ -110,6 +111,7 @@ struct Server {
         watcher.stop()
         sources.forEach { $0.cancel() }
         outbox.stop()
+        transcription?.stop(waitSeconds: 5)
         try store.close()
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import Transcription
 
 /// Everything `serve` needs, from built-in defaults, then a JSON config file, then flags (last wins).
 struct ServeSettings: Codable, Equatable {
@@ -41,6 +42,9 @@ struct ServeSettings: Codable, Equatable {
     var webhookToken = ""
     var messagesLog = "./var/messages.log"
     var outboxIntervalSeconds = 5
+    /// Speech-to-text workers (0 = transcription off) and the engine's library (see `transcribe run`).
+    var transcribeWorkers = 1
+    var transcriptionLibrary = VietASRLibrary.defaultPath
 
     static let help = """
         [--config FILE] [--sip-address ADDR] [--sip-port N] [--rtp-port N] [--max-calls N]
@@ -50,19 +54,24 @@ struct ServeSettings: Codable, Equatable {
                   [--srtp off|optional|required] [--office-hours calendar|always|never] [--calendar FILE]
                   [--registrar sip:HOST[:PORT] --register-user U --register-password P --register-retry-seconds N]
                   [--units FILE] [--webhook URL [--webhook-token T]] [--messages-log FILE] [--outbox-interval N]
+                  [--transcribe-workers N] [--transcription-library PATH]
 
         Answers citizens' calls on SIP/UDP, plays the dialplan's Vietnamese menus, records voice reports and
         files each one as a draft ticket for the agents (see `hotline1022 agent queue`). It also delivers the
         citizens' messages (acknowledgements, refusals, results) from the outbox every --outbox-interval seconds:
         to --webhook (POST JSON) when given, else appended to --messages-log with the numbers masked. On a
         database with no unit directory yet, --units (default Config/units.json) is imported at start-up.
+        Each voice report is transcribed by --transcribe-workers threads (default 1; 0 = off) at the lowest CPU
+        priority, with the engine --transcription-library (default /usr/local/lib/hotline1022/vietasr/libvietasr.so,
+        installed by scripts/bootstrap); without it, transcription is off (logged once) and nothing else changes.
 
         Defaults (no configuration needed): SIP on 127.0.0.1:5060, database ./var/hotline.sqlite (WAL),
         recordings under ./var/recordings/, dialplan Dialplans/hotline-1022.json, prompts Prompts/vi/.
         A config file is JSON with any of the keys: sipAddress, sipPort, rtpPort, maxCalls, database,
         recordings, dialplan, prompts, agentsURI, drainSeconds, pjsipLogLevel, logLevel, allowedSources (a list of
         CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp, officeHours, calendar, registrar, registerUser,
-        registerPassword, registerRetrySeconds, units, webhook, webhookToken, messagesLog, outboxIntervalSeconds (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
+        registerPassword, registerRetrySeconds, units, webhook, webhookToken, messagesLog, outboxIntervalSeconds,
+        transcribeWorkers, transcriptionLibrary (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
         each trunk's network with --allow (repeatable); anyone else is answered 403 Forbidden.
 
         Signals: SIGHUP reloads the dialplan and prompts (an invalid plan is refused and the old one kept;
@@ -109,6 +118,8 @@ struct ServeSettings: Codable, Equatable {
         if let v = try args.option("--webhook-token") { webhookToken = v }
         if let v = try args.option("--messages-log") { messagesLog = v }
         if let v = try args.intOption("--outbox-interval") { outboxIntervalSeconds = v }
+        if let v = try args.intOption("--transcribe-workers") { transcribeWorkers = v }
+        if let v = try args.option("--transcription-library") { transcriptionLibrary = v }
         let allow = try args.options("--allow")
         if !allow.isEmpty { allowedSources = allow }
         try validate()
@@ -134,6 +145,7 @@ struct ServeSettings: Codable, Equatable {
             throw UsageError("--office-hours must be calendar, always or never")
         }
         try delivery.validate()
+        guard (0...16).contains(transcribeWorkers) else { throw UsageError("--transcribe-workers must be 0–16 (0 = off)") }
         guard SRTPPolicy(rawValue: srtp) != nil else { throw UsageError("--srtp must be off, optional or required") }
         if tlsPort != 0 {
             guard (1...65535).contains(tlsPort), tlsPort != sipPort else {

@@ -6,6 +6,7 @@ import HotlineDesk
 let ticketCommands = Command.group("ticket", "Look at one ticket: every field, or its audit log.", [
     ticketShowCommand,
     ticketHistoryCommand,
+    ticketFindCommand,
 ])
 
 let ticketShowCommand = Command.leaf(
@@ -43,7 +44,7 @@ let ticketShowCommand = Command.leaf(
     defer { w.close() }
     let view = try w.desk.readTicket(code, as: w.user)
     let t = view.ticket
-    if json { return try printJSON(t) }
+    if json { return try printJSON(t, transcript: try w.desk.transcript(code, as: w.user)) }
     let units = try w.desk.unitDirectory()
     let overdue = t.isOverdue(at: now)
     printFields([

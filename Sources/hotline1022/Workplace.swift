@@ -52,7 +52,7 @@ struct CaseOptions {
     /// The desk on the database, with the administrators' calendar and templates read when a step needs them.
     func openDesk() throws -> Desk {
         let dir = configDirectory
-        return Desk(store: try openStore(database)) {
+        let desk = Desk(store: try openStore(database)) {
             let calendarPath = (dir as NSString).appendingPathComponent("calendar.json")
             let templatesPath = (dir as NSString).appendingPathComponent("templates.vi.json")
             do {
@@ -62,6 +62,16 @@ struct CaseOptions {
                 throw CommandFailure("\(error) (tệp dữ liệu nằm trong \(dir)/; dùng --config-dir DIR)")
             }
         }
+        // Suggestions only: a missing or broken keyword file leaves the transcript's topic unsuggested.
+        let keywords = (dir as NSString).appendingPathComponent("topic-keywords.json")
+        if FileManager.default.fileExists(atPath: keywords) {
+            do {
+                desk.topicKeywords = try TopicKeywords.load(path: keywords)
+            } catch {
+                writeErr("cảnh báo: \(error) (bỏ qua gợi ý chuyên mục từ lời nói)")
+            }
+        }
+        return desk
     }
 }
 

@@ -27,7 +27,7 @@ final class CLIUsabilityTests: XCTestCase {
             "agent guidance", "agent release", "review reopen", "review rate", "unit inbox", "unit accept", "unit progress", "unit extend", "unit resolve",
             "unit transfer", "unit return", "review pending", "review confirm", "review reject", "overdue", "outbox run",
             "outbox list", "users add", "users list", "users disable", "users enable", "ticket show", "units import",
-            "dialplan install",
+            "dialplan install", "ticket find", "transcribe run", "transcribe status", "transcribe retry",
         ]
         let found = Set(leaves.map { $0.joined(separator: " ") })
         XCTAssertTrue(expected.isSubset(of: found), "missing: \(expected.subtracting(found).sorted())")
