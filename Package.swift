@@ -7,6 +7,7 @@ import PackageDescription
 //   HotlineStore (SQLite, the only importer of CSQLite; persists, decides nothing)
 //   HotlineDesk (the application layer: every operation a person performs, permission-checked once)
 //   Gateway (PJSIP, the only importer of CPJSIP)
+//   HotlineServices (the phone desk, the outbox service, the dialplan watcher: long-running services serve wires)
 //   DeskSecurity (passwords, sessions, CSRF, sign-in throttling, no HTTP; the only importer of CCrypto)
 //   WebServer (HTTP on libmicrohttpd, the only importer of CMicroHTTPD; WebAuth/ puts DeskSecurity on HTTP)
 //   PromptTools (regenerates prompt WAVs; admin tooling)
@@ -32,19 +33,21 @@ let package = Package(
         .target(name: "IVR"),
         .target(name: "HotlineDesk", dependencies: ["HotlineCore", "HotlineStore", "IVR"]),
         .target(name: "Gateway", dependencies: ["IVR", "CPJSIP"]),
+        .target(name: "HotlineServices", dependencies: ["Gateway", "HotlineDesk", "HotlineStore", "HotlineCore", "IVR"]),
         .target(name: "PromptTools", dependencies: ["HotlineCore"]),
         .target(name: "WebServer", dependencies: ["CMicroHTTPD", "DeskSecurity"], exclude: ["README.md"]),
         .target(name: "DeskSecurity", dependencies: ["CCrypto"]),
         .target(name: "Transcription", dependencies: ["HotlineStore", "HotlineCore"]),
         .executableTarget(name: "hotline1022",
                           dependencies: ["HotlineCore", "HotlineStore", "HotlineDesk", "IVR", "Gateway", "PromptTools",
-                                         "Transcription"]),
+                                         "Transcription", "HotlineServices"]),
 
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
         .testTarget(name: "HotlineDeskTests", dependencies: ["HotlineDesk", "HotlineStore", "HotlineCore"]),
         .testTarget(name: "IVRTests", dependencies: ["IVR"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(name: "HotlineServicesTests", dependencies: ["HotlineServices", "Gateway", "HotlineStore", "HotlineCore", "IVR"]),
         .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools"]),
         .testTarget(name: "WebServerTests", dependencies: ["WebServer", "DeskSecurity"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),

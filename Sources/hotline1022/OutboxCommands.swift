@@ -1,4 +1,5 @@
 import Foundation
+import HotlineServices
 import Gateway
 import HotlineCore
 import HotlineStore
@@ -45,54 +46,6 @@ struct DeliverySettings {
     var destination: String { webhook.isEmpty ? "log:\(messagesLog)" : "webhook:\(URL(string: webhook)?.host ?? "")" }
 }
 
-/// Runs the outbox worker on its own queue and database connection, every `intervalSeconds`; used by `serve`
-/// and by `outbox run`. Delivery never runs on the gateway's or PJSIP's threads.
-final class OutboxService: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "hotline1022.outbox")
-    private var timer: DispatchSourceTimer?
-    private let store: TicketStore
-    private let worker: OutboxWorker
-    private let logger: GatewayLogger
-    private let interval: Int
-
-    init(database: String, delivery: DeliverySettings, logger: GatewayLogger) throws {
-        store = try TicketStore(path: database)
-        worker = OutboxWorker(store: store, sender: delivery.sender())
-        self.logger = logger
-        interval = delivery.intervalSeconds
-    }
-
-    /// Starts the timer (made here: a dispatch source released while never resumed traps).
-    func start() {
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + 1, repeating: .seconds(interval))
-        timer.setEventHandler { [weak self] in self?.round() }
-        timer.resume()
-        self.timer = timer
-    }
-
-    /// One delivery round, logged when it did anything (counts only: recipients are personal data).
-    @discardableResult
-    func round() -> OutboxWorker.Round? {
-        do {
-            let r = try worker.runOnce(now: Date())
-            if r.sent + r.retrying + r.failed > 0 {
-                logger.log(r.failed > 0 ? .warning : .info, "outbox-round",
-                           [("sent", "\(r.sent)"), ("retrying", "\(r.retrying)"), ("failed", "\(r.failed)")])
-            }
-            return r
-        } catch {
-            logger.log(.error, "outbox-round-failed", [("error", "\(error)")])
-            return nil
-        }
-    }
-
-    func stop() {
-        timer?.cancel()
-        queue.sync { try? store.close() }
-    }
-}
-
 let outboxRunCommand = Command.leaf(
     "run", "Deliver queued messages until stopped (SIGINT/SIGTERM), or one round with --once.",
     help: """
@@ -110,7 +63,7 @@ let outboxRunCommand = Command.leaf(
     try args.finish()
     guard FileManager.default.fileExists(atPath: db) else { throw CommandFailure("no database at \(db) (pass --db PATH)") }
     let logger = StderrLogger(minimum: .info)
-    let service = try OutboxService(database: db, delivery: delivery, logger: logger)
+    let service = try OutboxService(database: db, sender: delivery.sender(), intervalSeconds: delivery.intervalSeconds, logger: logger)
     if once {
         guard let r = service.round() else { throw CommandFailure("the delivery round failed (see the log line above)") }
         service.stop()

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineServices
 import HotlineDesk
 import Gateway
 import HotlineCore
@@ -50,7 +51,8 @@ struct Server {
         }
         let outbox: OutboxService
         do {
-            outbox = try OutboxService(database: settings.database, delivery: settings.delivery, logger: logger)
+            outbox = try OutboxService(database: settings.database, sender: settings.delivery.sender(),
+                                       intervalSeconds: settings.delivery.intervalSeconds, logger: logger)
         } catch {
             throw CommandFailure("cannot start the outbox worker: \(error)")
         }
@@ -205,26 +207,3 @@ struct Server {
     }
 }
 
-/// Watches files for changes (polling their modification time once a second: cheap, and it survives editors
-/// that replace the file).
-final class DialplanWatcher: @unchecked Sendable {
-    private let timer: DispatchSourceTimer
-    init(paths: [String], queue: DispatchQueue, changed: @escaping @Sendable () -> Void) {
-        func stamp() -> [Date?] {
-            paths.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate]) as? Date }
-        }
-        var last = stamp()
-        timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + 1, repeating: 1)
-        timer.setEventHandler {
-            let now = stamp()
-            if now != last {
-                last = now
-                changed()
-            }
-        }
-        timer.resume()
-    }
-
-    func stop() { timer.cancel() }
-}

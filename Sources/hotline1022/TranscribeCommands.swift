@@ -1,4 +1,5 @@
 import Foundation
+import HotlineServices
 import Gateway
 import HotlineCore
 import HotlineStore

@@ -195,3 +195,20 @@ final class DialplanValidatorTests: XCTestCase {
         XCTAssertTrue("\(problems[0])".contains("line 3, column"), "\(problems[0])")
     }
 }
+
+/// The simulator is pure: a scripted run of the shipped plan says each prompt's words and files the draft.
+final class DialplanSimulatorTests: XCTestCase {
+    func testAScriptedRunFilesASuggestionAndSaysThePromptWords() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let plan = try DialplanLoader.load(path: repo.appendingPathComponent("Dialplans/hotline-1022.json").path,
+                                           promptDirectory: nil, variables: ["agentsURI": "sip:agents@127.0.0.1:5070"])
+        var lines: [String] = []
+        var simulator = DialplanSimulator(plan: plan, script: ["3", "1", "", "", "#", "3", "", "", "", "", "", ""],
+                                          promptText: { "«\($0.rawValue)»" }, say: { lines.append($0) })
+        simulator.run(CallContext(callerNumber: "0912345678", isOfficeHours: true))
+        XCTAssertEqual(simulator.drafts.map(\.category), ["suggestion"])
+        XCTAssertEqual(simulator.drafts.first?.confidential, true)
+        XCTAssertTrue(lines.contains { $0.contains("«") }, "prompts are said by their words: \(lines)")
+        XCTAssertTrue(lines.contains { $0.contains("draft filed: category suggestion") }, "\(lines)")
+    }
+}

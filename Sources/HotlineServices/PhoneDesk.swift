@@ -7,7 +7,7 @@ import IVR
 /// The gateway's way into the domain core: files a finished call as a draft ticket and answers status
 /// questions, all on one serial queue that owns the store connection, so neither SQLite nor hashing ever
 /// runs on the gateway's or PJSIP's threads.
-final class PhoneDesk: ReportDesk, @unchecked Sendable {
+public final class PhoneDesk: ReportDesk, @unchecked Sendable {
     private let store: TicketStore
     private let queue = DispatchQueue(label: "hotline1022.desk")
     private let logger: GatewayLogger
@@ -17,7 +17,7 @@ final class PhoneDesk: ReportDesk, @unchecked Sendable {
 
     private let calendar: WorkingCalendar
 
-    init(store: TicketStore, logger: GatewayLogger, calendar: WorkingCalendar, officeHoursMode: String = "calendar") {
+    public init(store: TicketStore, logger: GatewayLogger, calendar: WorkingCalendar, officeHoursMode: String = "calendar") {
         self.store = store
         self.logger = logger
         self.calendar = calendar
@@ -26,9 +26,9 @@ final class PhoneDesk: ReportDesk, @unchecked Sendable {
 
     /// Pauses between attempts when the store fails (a locked or full database): about 7 s in all, then
     /// the call hears the apology and the recording's sidecar makes the next start-up file the draft.
-    static let retryDelays: [Double] = [0.5, 2, 4.5]
+    public static let retryDelays: [Double] = [0.5, 2, 4.5]
 
-    func submit(_ report: CallReport, completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void) {
+    public func submit(_ report: CallReport, completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void) {
         queue.async { [self] in attempt(report, retriesLeft: PhoneDesk.retryDelays[...], completion: completion) }
     }
 
@@ -46,7 +46,7 @@ final class PhoneDesk: ReportDesk, @unchecked Sendable {
     }
 
     /// Stores synchronously (on the desk's queue, or at start-up before calls are taken).
-    func store(_ report: CallReport) -> Result<String, ReportDeskError> {
+    public func store(_ report: CallReport) -> Result<String, ReportDeskError> {
         var path = report.recordingPath
         var sha: String?
         if let p = path {
@@ -70,7 +70,7 @@ final class PhoneDesk: ReportDesk, @unchecked Sendable {
         }
     }
 
-    func lookup(_ query: StatusQuery, callerNumber: String, completion: @escaping @Sendable (SpokenStatus) -> Void) {
+    public func lookup(_ query: StatusQuery, callerNumber: String, completion: @escaping @Sendable (SpokenStatus) -> Void) {
         queue.async { [self] in
             do {
                 completion(try spokenStatus(query, callerNumber: callerNumber))
@@ -91,7 +91,7 @@ final class PhoneDesk: ReportDesk, @unchecked Sendable {
         return PhoneDesk.spoken(summary)
     }
 
-    func isOfficeHours(_ date: Date) -> Bool {
+    public func isOfficeHours(_ date: Date) -> Bool {
         switch officeHoursMode {
         case "always": true
         case "never": false
@@ -100,7 +100,7 @@ final class PhoneDesk: ReportDesk, @unchecked Sendable {
     }
 
     /// The words a caller hears for a ticket's status: status, unit, date; never a person's data.
-    static func spoken(_ s: PhoneStatusSummary) -> SpokenStatus {
+    public static func spoken(_ s: PhoneStatusSummary) -> SpokenStatus {
         let unit = s.unitCode.map { PromptName("unit-" + $0.lowercased()) }
         if s.overdue { return .overdue(unitPrompt: unit) }
         switch s.status {

@@ -1,0 +1,52 @@
+import Foundation
+import Gateway
+import HotlineStore
+
+/// Runs the outbox worker on its own queue and database connection, every `intervalSeconds`; used by `serve`
+/// and by `outbox run`. Delivery never runs on the gateway's or PJSIP's threads.
+public final class OutboxService: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "hotline1022.outbox")
+    private var timer: DispatchSourceTimer?
+    private let store: TicketStore
+    private let worker: OutboxWorker
+    private let logger: GatewayLogger
+    private let interval: Int
+
+    public init(database: String, sender: NotificationSender, intervalSeconds: Int, logger: GatewayLogger) throws {
+        store = try TicketStore(path: database)
+        worker = OutboxWorker(store: store, sender: sender)
+        self.logger = logger
+        interval = intervalSeconds
+    }
+
+    /// Starts the timer (made here: a dispatch source released while never resumed traps).
+    public func start() {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + 1, repeating: .seconds(interval))
+        timer.setEventHandler { [weak self] in self?.round() }
+        timer.resume()
+        self.timer = timer
+    }
+
+    /// One delivery round, logged when it did anything (counts only: recipients are personal data).
+    @discardableResult
+    public func round() -> OutboxWorker.Round? {
+        do {
+            let r = try worker.runOnce(now: Date())
+            if r.sent + r.retrying + r.failed > 0 {
+                logger.log(r.failed > 0 ? .warning : .info, "outbox-round",
+                           [("sent", "\(r.sent)"), ("retrying", "\(r.retrying)"), ("failed", "\(r.failed)")])
+            }
+            return r
+        } catch {
+            logger.log(.error, "outbox-round-failed", [("error", "\(error)")])
+            return nil
+        }
+    }
+
+    public func stop() {
+        timer?.cancel()
+        queue.sync { try? store.close() }
+    }
+}
+

@@ -1,0 +1,197 @@
+import Foundation
+
+/// A call run through a dialplan without a phone: says what the caller would hear (prompt texts), and feeds
+/// back the caller's keys from a script or from `ask`. Pure: its only ways out are the closures it is given,
+/// so the CLI prints to a terminal and the console renders a page from the same run.
+public struct DialplanSimulator {
+    let plan: Dialplan
+    /// The words of a prompt (its text file's), for people reading the run.
+    let promptText: (PromptName) -> String
+    /// Each line of the run, as it happens.
+    let say: (String) -> Void
+    /// The caller's next input when there is no script: keys, "" to let things run out, "h" to hang up; nil ends.
+    let ask: () -> String?
+    var script: [String]?
+    var session: CallSession
+    var playing: PlaybackID?
+    var timer: TimerID?
+    var recording: RecordingID?
+    var ended = false
+    var recordings = 0
+    /// What a status lookup finds, and whether an agent answers a transfer.
+    public var status: SpokenStatus = .waiting
+    public var agentAnswers = false
+    /// The drafts the run filed, in order.
+    public private(set) var drafts: [DraftRequest] = []
+
+    public static func status(_ name: String, unit: PromptName?) -> SpokenStatus? {
+        switch name {
+        case "waiting": return .waiting
+        case "forwarded": return .forwarded(unitPrompt: unit)
+        case "in-progress": return .inProgress(unitPrompt: unit)
+        case "overdue": return .overdue(unitPrompt: unit)
+        case "completed":
+            let c = Calendar(identifier: .gregorian).dateComponents([.year, .month, .day], from: Date())
+            return .completed(year: c.year!, month: c.month!, day: c.day!)
+        case "refused": return .refused
+        case "withdrawn": return .withdrawn
+        case "not-found": return .notFound
+        default: return nil
+        }
+    }
+
+    public init(plan: Dialplan, script: [String]?, promptText: @escaping (PromptName) -> String,
+                say: @escaping (String) -> Void, ask: @escaping () -> String? = { nil }) {
+        self.plan = plan
+        self.script = script
+        self.promptText = promptText
+        self.say = say
+        self.ask = ask
+        self.session = CallSession(plan: plan)
+    }
+
+    func text(_ name: PromptName) -> String { promptText(name) }
+
+    public mutating func run(_ context: CallContext) {
+        say("— call from \(context.callerNumber), \(context.isOfficeHours ? "office hours" : "after hours"), plan \(plan.version)")
+        perform(session.handle(.started(context)))
+        while !ended {
+            guard let input = nextInput() else {
+                perform(session.handle(.hangup))
+                say("— caller hung up")
+                break
+            }
+            if input.isEmpty {
+                // Let whatever runs finish: the playback first, then the timer, then a recording's silence.
+                if let p = playing {
+                    playing = nil
+                    perform(session.handle(.playbackFinished(p)))
+                } else if let t = timer {
+                    timer = nil
+                    say("  (no key: the wait runs out)")
+                    perform(session.handle(.timerFired(t)))
+                } else if let r = recording {
+                    recording = nil
+                    say("  (5 s of silence: the recording stops)")
+                    perform(session.handle(.recordingFinished(RecordingResult(id: r, end: .silence, durationMs: 12_000))))
+                }
+                continue
+            }
+            if input == "h" {
+                if let r = recording {
+                    recording = nil
+                    perform(session.handle(.recordingFinished(RecordingResult(id: r, end: .hangup, durationMs: 9_000))))
+                }
+                perform(session.handle(.hangup))
+                say("— caller hung up")
+                break
+            }
+            for key in input where "0123456789*#".contains(key) {
+                say("  [key \(key)]")
+                perform(session.handle(.digit(key)))
+            }
+        }
+    }
+
+    mutating func nextInput() -> String? {
+        if script != nil {
+            guard !script!.isEmpty else { return nil }
+            return script!.removeFirst().trimmingCharacters(in: .whitespaces)
+        }
+        return ask()?.trimmingCharacters(in: .whitespaces)
+    }
+
+    mutating func perform(_ actions: [CallAction]) {
+        for action in actions {
+            switch action {
+            case .play(let id, let names, let bargeIn):
+                playing = id
+                for name in names { say("  🔊 \(text(name))\(bargeIn ? "" : "  [keys ignored]")") }
+            case .playRecording(let id, let r, _):
+                playing = id
+                say("  🔊 <recording #\(r.rawValue)>")
+            case .stopPlayback:
+                playing = nil
+            case .startTimer(let id, let after):
+                timer = id
+                say("  (waiting up to \(after.components.seconds) s for a key)")
+            case .cancelTimer:
+                timer = nil
+            case .startRecording(let id, let limits):
+                recording = id
+                say("  ● recording (up to \(limits.maxSeconds) s; # ends it)")
+            case .stopRecording:
+                if let r = recording {
+                    recording = nil
+                    perform(session.handle(.recordingFinished(RecordingResult(id: r, end: .stopped, durationMs: 8_000))))
+                }
+            case .discardRecording(let id):
+                say("  (recording #\(id.rawValue) discarded)")
+            case .submitDraft(let draft):
+                recordings += 1
+                drafts.append(draft)
+                let code = "20261122-00000\(String(format: "%02d", recordings))"
+                say("  ✓ draft filed: category \(draft.category ?? "none"), confidential \(draft.confidential.map(String.init) ?? "not asked"), code \(code)")
+                if !ended { perform(session.handle(.draftSubmitted(trackingCode: code))) }
+            case .lookupStatus(let query):
+                say("  (status lookup: \(query); simulated as \(status))")
+                perform(session.handle(.statusFound(status)))
+            case .transfer(let uri):
+                say("  ☎ transfer to \(uri): simulated as \(agentAnswers ? "answered" : "unanswered")")
+                perform(session.handle(.transferFinished(success: agentAnswers)))
+                if agentAnswers {
+                    say("— the caller talks with the agent; the IVR is done")
+                    ended = true
+                }
+            case .hangup:
+                say("— the hotline hangs up")
+                ended = true
+            }
+        }
+    }
+}
+
+/// A dialplan as Graphviz DOT: one box per node, one edge per way out, labelled with its key or reason.
+public enum DialplanGraph {
+    public static func dot(_ plan: Dialplan) -> String {
+        var lines = ["digraph dialplan {", "  rankdir=LR;", "  node [shape=box, fontname=\"Helvetica\"];",
+                     "  label=\"\(plan.version)\";"]
+        func id(_ t: Target) -> String {
+            switch t {
+            case .node(let n): "\"\(n)\""
+            case .top: "\"\(plan.top)\""
+            case .back: "\"@back\""
+            case .repeat: ""
+            }
+        }
+        for name in plan.nodes.keys.sorted() {
+            let node = plan.nodes[name]!
+            let shape: String
+            var edges: [(Target, String)] = []
+            switch node.kind {
+            case .play(_, _, let next): shape = "box"; edges = [(next, "")]
+            case .menu(let m):
+                shape = "diamond"
+                edges = m.options.sorted { $0.key < $1.key }.map { ($0.value, "key \($0.key)") } + [(m.fallback, "fallback")]
+            case .collect(let c): shape = "parallelogram"; edges = [(c.next, "digits"), (c.timeout, "timeout")]
+            case .record(let r): shape = "ellipse"; edges = [(r.next, "")] + (r.tooShort.map { [($0, "too short")] } ?? [])
+            case .review(let r): shape = "diamond"; edges = [(.node(r.record), "2 re-record"), (r.next, "3 send")]
+            case .set(_, let next): shape = "note"; edges = [(next, "")]
+            case .submit(let next, let failed): shape = "cylinder"; edges = [(next, "stored"), (failed, "failed")]
+            case .sayCode(_, _, let next), .sayDigits(_, _, let next): shape = "box"; edges = [(next, "")]
+            case .status(_, let next): shape = "cylinder"; edges = [(next, "")]
+            case .officeHours(let open, let closed): shape = "hexagon"; edges = [(open, "open"), (closed, "closed")]
+            case .transfer(_, _, let failed): shape = "house"; edges = [(failed, "no answer")]
+            case .goto(let t): shape = "point"; edges = [(t, "")]
+            case .submenu(let t, let r): shape = "box3d"; edges = [(t, "enter"), (r, "back")]
+            case .hangup: shape = "doublecircle"
+            }
+            lines.append("  \"\(name)\" [shape=\(shape)];")
+            for (target, label) in edges where !id(target).isEmpty {
+                lines.append("  \"\(name)\" -> \(id(target))" + (label.isEmpty ? ";" : " [label=\"\(label)\"];"))
+            }
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n")
+    }
+}
