@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "IVRTests", dependencies: ["IVR"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "HotlineServicesTests", dependencies: ["HotlineServices", "Gateway", "HotlineStore", "HotlineCore", "IVR"]),
-        .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools"]),
+        .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools", "HotlineCore"]),
         .testTarget(name: "WebServerTests", dependencies: ["WebServer", "DeskSecurity"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),
         .testTarget(name: "TranscriptionTests", dependencies: ["Transcription", "HotlineStore", "HotlineCore"]),

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 #if canImport(Glibc)
 import Glibc
 #endif

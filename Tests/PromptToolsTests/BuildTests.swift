@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 @testable import PromptTools
 import XCTest
 
