@@ -3,7 +3,7 @@ import HotlineCore
 import HotlineStore
 import HotlineDesk
 
-let agentCommands = Command.group("agent", "Work for hotline agents: pick up recorded cases, complete and route them.", [
+let agentCommands = Command.group("agent", "Việc của tổng đài viên: nhận phản ánh đã ghi âm, hoàn thiện thông tin và chuyển xử lý.", [
     agentQueueCommand,
     agentClaimCommand,
     agentShowCommand,
@@ -16,13 +16,13 @@ let agentCommands = Command.group("agent", "Work for hotline agents: pick up rec
 ])
 
 let agentQueueCommand = Command.leaf(
-    "queue", "List what waits for the hotline (recorded drafts, returned tickets), most urgent first.",
+    "queue", "Danh sách phản ánh đang chờ Tổng đài (phản ánh mới ghi âm, phản ánh đơn vị trả lại), gấp nhất trước.",
     help: """
         [--json] \(CaseOptions.help)
 
-        Each line: tracking code, time left on the 60-minute deadline (Art. 7.3; overdue flagged), who holds
-        a claim on it, the caller's number, the category the caller chose, confidentiality, the recording.
-        --json prints the same as a JSON array for scripts.
+        Mỗi dòng: mã số, thời gian còn lại của hạn 60 phút (Art. 7.3; đánh dấu nếu quá hạn), người đang nhận
+        xử lý, số gọi đến, lĩnh vực người gọi đã chọn, yêu cầu bảo mật, ghi âm.
+        --json in cùng nội dung dưới dạng mảng JSON cho các script.
         """
 ) { args in
     try onListing(&args) { w, json in
@@ -48,13 +48,13 @@ let agentQueueCommand = Command.leaf(
 }
 
 let agentClaimCommand = Command.leaf(
-    "claim", "Take a case so no other agent works it (renew by claiming again).",
+    "claim", "Nhận xử lý một phản ánh để tổng đài viên khác không làm trùng (nhận lại để gia hạn).",
     help: """
         CODE [--minutes N] \(CaseOptions.help)
 
-        The claim lasts --minutes (default 15, at most 60). While it lasts, only you can complete, refuse,
-        link or send the case for guidance; a second agent's claim is refused with your name. The claim
-        ends when you finish the case or `agent release` it.
+        Việc nhận kéo dài --minutes phút (mặc định 15, tối đa 60). Trong thời gian đó chỉ bạn được hoàn thiện,
+        từ chối, liên kết hoặc chuyển xin hướng dẫn phản ánh này; tổng đài viên khác nhận sẽ bị từ chối, kèm
+        tên bạn. Việc nhận kết thúc khi bạn xử lý xong phản ánh hoặc trả lại bằng `agent release`.
         """
 ) { args in
     let minutes = try args.intOption("--minutes") ?? Int(Claim.defaultDuration / 60)
@@ -65,7 +65,7 @@ let agentClaimCommand = Command.leaf(
 }
 
 let agentReleaseCommand = Command.leaf(
-    "release", "Give a claimed case back to the queue (a supervisor may release anyone's).",
+    "release", "Trả phản ánh đang nhận về hàng chờ (giám sát viên được trả phản ánh do bất kỳ ai nhận).",
     help: "CODE \(CaseOptions.help)"
 ) { args in
     try onTicket(&args) { w, code in
@@ -75,14 +75,14 @@ let agentReleaseCommand = Command.leaf(
 }
 
 let agentShowCommand = Command.leaf(
-    "show", "Everything about a case: fields, recording (checked), the caller's earlier tickets, duplicates.",
+    "show", "Toàn bộ thông tin một phản ánh: các trường, ghi âm (đã kiểm tra), phản ánh trước của người gọi, phản ánh có thể trùng.",
     help: """
         CODE [--json] \(CaseOptions.help)
 
-        The recording's SHA-256 is computed again and compared with the one stored when the call ended.
-        Earlier tickets come from the same phone number; duplicate candidates from the same caller, the
-        same ward and topic within 30 days, or a similar summary; the router suggests a unit. A unit's
-        return reason, progress and result notes are shown under the fields.
+        SHA-256 của ghi âm được tính lại và so với giá trị lưu khi cuộc gọi kết thúc. Phản ánh trước là
+        phản ánh của cùng số điện thoại; phản ánh có thể trùng là của cùng người gọi, cùng địa bàn và chuyên
+        mục trong 30 ngày, hoặc có tóm tắt tương tự; bộ phân luồng đề xuất đơn vị xử lý. Lý do đơn vị trả
+        lại, ghi chú tiến độ và kết quả hiện dưới các trường.
         """
 ) { args in
     let json = args.flag("--json")
@@ -139,13 +139,13 @@ let agentShowCommand = Command.leaf(
 }
 
 let agentListenCommand = Command.leaf(
-    "listen", "Export a case's recording (WAV), and play it when asked.",
+    "listen", "Xuất ghi âm của phản ánh (WAV), và phát khi được yêu cầu.",
     help: """
         CODE [--out FILE] [--play] \(CaseOptions.help)
 
-        Checks the recording's SHA-256 first; a file that does not match is refused. --out copies the WAV
-        there (default: prints the path only); --play plays it with aplay or play (sox). An export or a
-        playback is recorded in the ticket's audit log with your name: the recording is personal data.
+        Kiểm tra SHA-256 của ghi âm trước; tệp không khớp bị từ chối. --out chép tệp WAV ra FILE (mặc định:
+        chỉ in đường dẫn); --play phát bằng aplay hoặc play (sox). Mỗi lần xuất hoặc phát được ghi vào nhật
+        ký thao tác của phản ánh kèm tên bạn: ghi âm là dữ liệu cá nhân.
         """
 ) { args in
     let out = try args.option("--out")
@@ -182,10 +182,10 @@ let caseDetailsHelp = """
          [--content TEXT] [--email EMAIL] [--confidential yes|no]
     """
 let caseDetailsExplanation = """
-    Categories (Art. 5): \(HotlineCore.Category.choices).
-    Topics: \(Topic.choices).
-    A category or topic may be typed as its code or its Vietnamese name, with or without diacritics; the
-    ward is stored as the unit directory spells it ("le chan" is "Lê Chân").
+    Lĩnh vực (Art. 5): \(HotlineCore.Category.choices).
+    Chuyên mục: \(Topic.choices).
+    Lĩnh vực và chuyên mục gõ bằng mã hoặc tên tiếng Việt, có dấu hay không dấu đều được; địa bàn được
+    lưu đúng như danh mục đơn vị viết ("le chan" là "Lê Chân").
     """
 
 func caseDetails(_ args: inout Arguments) throws -> CaseDetails {
@@ -216,15 +216,16 @@ func caseDetails(_ args: inout Arguments) throws -> CaseDetails {
 }
 
 let agentCompleteCommand = Command.leaf(
-    "complete", "Fill in a case from its recording and forward it to the handling unit (acknowledgement sent).",
+    "complete", "Hoàn thiện phản ánh từ ghi âm và chuyển đơn vị xử lý (gửi tin báo đã tiếp nhận).",
     help: """
         CODE \(caseDetailsHelp) [--unit UNIT] \(CaseOptions.help)
 
         \(caseDetailsExplanation)
-        --unit defaults to the router's suggestion (see `agent show`); a directive always goes to the City
-        Office. When no single unit can be named, use `agent guidance`. Received and forwarded within 60
-        minutes of the call (Art. 7.3); the citizen's acknowledgement with the tracking code is queued in the
-        same transaction. A case nobody claimed is claimed for you in the same step (recorded in its history).
+        --unit mặc định là đơn vị bộ phân luồng đề xuất (xem `agent show`); nội dung đã có chỉ đạo luôn chuyển
+        Văn phòng UBND TP. Khi không xác định được một đơn vị xử lý, dùng `agent guidance`. Tiếp nhận và chuyển
+        trong 60 phút kể từ cuộc gọi (Art. 7.3); tin báo đã tiếp nhận kèm mã số gửi người phản ánh được xếp
+        vào hàng gửi trong cùng giao dịch. Phản ánh chưa ai nhận được nhận cho bạn ngay trong bước này (ghi
+        vào lịch sử của phản ánh).
         """
 ) { args in
     let options = try CaseOptions(&args)
@@ -239,13 +240,13 @@ let agentCompleteCommand = Command.leaf(
 }
 
 let agentRefuseCommand = Command.leaf(
-    "refuse", "Refuse a case; the citizen receives the reason (Art. 4.7).",
+    "refuse", "Từ chối phản ánh; người phản ánh nhận được lý do (Art. 4.7).",
     help: """
         CODE --reason TEXT \(CaseOptions.help)
 
-        Only content the Regulation lets the hotline refuse: distorting or attacking the State, vulgar or
-        abusive, or out of scope (complaints and denunciations go to the competent agency; say where). A repeat
-        of an earlier report is never refused: link it (`agent link`).
+        Chỉ từ chối nội dung Quy chế cho phép Tổng đài từ chối: xuyên tạc, chống phá Nhà nước; thô tục, xúc
+        phạm; hoặc không thuộc phạm vi (khiếu nại, tố cáo gửi cơ quan có thẩm quyền; ghi rõ cơ quan nào). Phản
+        ánh lặp lại một phản ánh trước không bao giờ bị từ chối: hãy liên kết (`agent link`).
         """
 ) { args in
     let reason = try args.requiredOption("--reason")
@@ -256,13 +257,14 @@ let agentRefuseCommand = Command.leaf(
 }
 
 let agentLinkCommand = Command.leaf(
-    "link", "Link a repeat to the first report: a duplicate of an open one, a recurrence of a completed one.",
+    "link", "Liên kết phản ánh lặp lại với phản ánh đầu tiên: trùng nếu phản ánh đầu đang xử lý, tái diễn nếu đã hoàn thành.",
     help: """
         CODE (--duplicate-of FIRST | --recurrence-of FIRST) \(CaseOptions.help)
 
-        A duplicate of a ticket still open is closed as merged into it and the citizen told it is being handled
-        (Art. 7.5). A repeat of a ticket already completed means the fix did not hold: it stays a new ticket,
-        linked to the old one, for you to complete and forward (seed 000, 6a). The database checks which it is.
+        Phản ánh trùng với một phản ánh còn đang xử lý được đóng, gộp vào phản ánh đó, và người phản ánh được
+        báo là phản ánh đang được xử lý (Art. 7.5). Phản ánh lặp lại một phản ánh đã hoàn thành nghĩa là việc
+        khắc phục không bền: nó vẫn là phản ánh mới, liên kết với phản ánh cũ, để bạn hoàn thiện và chuyển xử
+        lý (seed 000, 6a). Cơ sở dữ liệu kiểm tra đó là trường hợp nào.
         """
 ) { args in
     let options = try CaseOptions(&args)
@@ -273,7 +275,7 @@ let agentLinkCommand = Command.leaf(
     guard (duplicateOf == nil) != (recurrenceOf == nil), let first = duplicateOf ?? recurrenceOf else {
         throw UsageError("cần đúng một trong --duplicate-of FIRST (trùng) hoặc --recurrence-of FIRST (tái diễn)")
     }
-    guard TrackingCode.isValid(first) else { throw UsageError("'\(first)' không phải mã số phản ánh (dạng 20260610-0134036)") }
+    try checkTrackingCode(first)
     let w = try options.open()
     defer { w.close() }
     let kind = try w.desk.link(code, to: first, as: duplicateOf != nil ? .duplicate : .recurrence, user: w.user)
@@ -284,11 +286,11 @@ let agentLinkCommand = Command.leaf(
 }
 
 let agentGuidanceCommand = Command.leaf(
-    "guidance", "Send a case to the City Office when no single unit can be named (2 h / 4 h clock, Art. 7.4).",
+    "guidance", "Chuyển phản ánh tới Văn phòng UBND TP xin hướng dẫn khi không xác định được một đơn vị xử lý (hạn 2 giờ / 4 giờ, Art. 7.4).",
     help: """
         CODE --reason TEXT \(caseDetailsHelp) \(CaseOptions.help)
 
-        The City Office needs the same details as a completion, except the unit, to say who handles the case.
+        Văn phòng UBND TP cần đủ thông tin như khi hoàn thiện phản ánh, trừ đơn vị, để chỉ định nơi xử lý.
         \(caseDetailsExplanation)
         """
 ) { args in

@@ -63,7 +63,7 @@ struct Arguments {
             let item = items[i]
             if item == name {
                 guard i + 1 < items.count, !items[i + 1].hasPrefix("--") else {
-                    throw UsageError("option \(name) needs a value")
+                    throw UsageError("tùy chọn \(name) cần có giá trị")
                 }
                 value = items[i + 1]
                 items.removeSubrange(i...(i + 1))
@@ -88,7 +88,7 @@ struct Arguments {
         guard let i = items.firstIndex(where: { $0 == name || $0.hasPrefix(name + "=") }) else { return nil }
         if items[i] == name {
             guard i + 1 < items.count, !items[i + 1].hasPrefix("--") else {
-                throw UsageError("option \(name) needs a value")
+                throw UsageError("tùy chọn \(name) cần có giá trị")
             }
             let v = items[i + 1]
             items.removeSubrange(i...(i + 1))
@@ -100,13 +100,13 @@ struct Arguments {
     }
 
     mutating func requiredOption(_ name: String) throws -> String {
-        guard let v = try option(name) else { throw UsageError("missing required option \(name)") }
+        guard let v = try option(name) else { throw UsageError("thiếu tùy chọn bắt buộc \(name)") }
         return v
     }
 
     mutating func intOption(_ name: String) throws -> Int? {
         guard let s = try option(name) else { return nil }
-        guard let v = Int(s) else { throw UsageError("option \(name) expects a whole number, got '\(s)'") }
+        guard let v = Int(s) else { throw UsageError("tùy chọn \(name) cần một số nguyên, nhận được '\(s)'") }
         return v
     }
 
@@ -117,14 +117,14 @@ struct Arguments {
     }
 
     mutating func requiredPositional(_ what: String) throws -> String {
-        guard let v = positional() else { throw UsageError("missing \(what)") }
+        guard let v = positional() else { throw UsageError("thiếu \(what)") }
         return v
     }
 
     /// Fails on anything left unread.
     func finish() throws {
         if let extra = items.first {
-            throw UsageError(extra.hasPrefix("--") ? "unknown option \(extra)" : "unexpected argument '\(extra)'")
+            throw UsageError(extra.hasPrefix("--") ? "không có tùy chọn \(extra)" : "thừa tham số '\(extra)'")
         }
     }
 }
@@ -137,7 +137,7 @@ enum CLI {
         var rest = Array(argv.dropFirst())
         var level = root
         var path = [toolName]
-        var groupSummary = "Hotline1022: the telephony gateway and case tools of Hải Phòng's citizen hotline 0225.1022."
+        var groupSummary = "Hotline1022: cổng điện thoại và công cụ xử lý phản ánh của Tổng đài 0225.1022 tiếp nhận ý kiến người dân Hải Phòng."
         while true {
             guard let word = rest.first, !word.hasPrefix("-") else {
                 if rest.first == "--version" { print("\(toolName) \(version)"); return 0 }
@@ -150,7 +150,7 @@ enum CLI {
                 return 0
             }
             guard let command = level.first(where: { $0.name == word }) else {
-                writeErr("\(path.joined(separator: " ")): unknown command '\(word)'. Known: "
+                writeErr("\(path.joined(separator: " ")): không có lệnh '\(word)'. Các lệnh có: "
                          + level.map(\.name).joined(separator: ", ") + ".")
                 return 64
             }
@@ -159,7 +159,7 @@ enum CLI {
             if let run = command.run {
                 let joined = path.joined(separator: " ")
                 if rest.contains("--help") || rest.contains("-h") {
-                    print("Usage: \(joined) \(command.help)"
+                    print("Cách dùng: \(joined) \(command.help)"
                           + (command.help.contains(CaseOptions.help) ? CaseOptions.explanation : ""))
                     return 0
                 }
@@ -168,7 +168,7 @@ enum CLI {
                     try run(&args)
                     return 0
                 } catch let e as UsageError {
-                    writeErr("\(joined): \(e.message)\nSee '\(joined) --help'.")
+                    writeErr("\(joined): \(e.message)\nXem '\(joined) --help'.")
                     return 64
                 } catch let e as DeskError {
                     writeErr("\(joined): \(e.rendered(fieldName: CLI.flag))")
@@ -190,11 +190,11 @@ enum CLI {
 
     static func printGroupHelp(path: [String], summary: String, commands: [Command], to stream: Stream) {
         let width = (commands.map(\.name.count).max() ?? 0) + 2
-        var text = "\(summary)\n\nUsage: \(path.joined(separator: " ")) <command> [options]\n\nCommands:\n"
+        var text = "\(summary)\n\nCách dùng: \(path.joined(separator: " ")) <lệnh> [tùy chọn]\n\nLệnh:\n"
         for c in commands {
             text += "  " + c.name.padding(toLength: width, withPad: " ", startingAt: 0) + c.summary + "\n"
         }
-        text += "\nRun '\(path.joined(separator: " ")) <command> --help' for a command's options."
+        text += "\nXem tùy chọn của từng lệnh: '\(path.joined(separator: " ")) <lệnh> --help'."
         if stream == .out { print(text) } else { writeErr(text) }
     }
 

@@ -1,25 +1,25 @@
 import Foundation
 import HotlineCore
 
-let calendarCommands = Command.group("calendar", "The working-day calendar deadlines are counted in.", [
+let calendarCommands = Command.group("calendar", "Lịch ngày làm việc dùng để tính thời hạn.", [
     calendarShowCommand,
 ])
 
 let calendarShowCommand = Command.leaf(
-    "show", "Show a year's holidays, announced days off, make-up Saturdays and working days per month.",
+    "show", "Xem ngày lễ, ngày nghỉ theo thông báo, thứ Bảy làm bù và số ngày làm việc từng tháng của một năm.",
     help: """
         YEAR [--calendar PATH] [--json]
 
-        Tết and Giỗ Tổ are computed from the lunar calendar; the announced extra days off and make-up
-        working Saturdays come from --calendar (default Config/calendar.json).
+        Tết và Giỗ Tổ được tính theo âm lịch; ngày nghỉ thêm theo thông báo và thứ Bảy làm bù lấy từ
+        --calendar (mặc định Config/calendar.json).
         """
 ) { args in
     let path = try args.option("--calendar") ?? "Config/calendar.json"
     let json = args.flag("--json")
-    let yearText = try args.requiredPositional("a year (e.g. 2026)")
+    let yearText = try args.requiredPositional("năm (ví dụ 2026)")
     try args.finish()
     guard let year = Int(yearText), (1900...2199).contains(year) else {
-        throw UsageError("YEAR is a year like 2026, got '\(yearText)'")
+        throw UsageError("YEAR là một năm, ví dụ 2026; nhận được '\(yearText)'")
     }
     let calendar: WorkingCalendar
     do {

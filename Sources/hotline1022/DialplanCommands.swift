@@ -3,27 +3,27 @@ import HotlineDesk
 import HotlineCore
 import IVR
 
-let dialplanCommands = Command.group("dialplan", "Tools for administrators who edit the IVR menus.", [
+let dialplanCommands = Command.group("dialplan", "Công cụ cho quản trị hệ thống soạn menu thoại tự động (IVR).", [
     dialplanValidateCommand, dialplanSimulateCommand, dialplanGraphCommand, dialplanInstallCommand,
 ])
 
 let dialplanInstallCommand = Command.leaf(
-    "install", "Put a checked dialplan live (administrators): validated with its prompts, swapped in whole, audited.",
+    "install", "Đưa kịch bản tổng đài đã kiểm tra vào sử dụng (quản trị hệ thống): kiểm tra cả lời nhắc, thay trọn một lần, ghi nhật ký thao tác.",
     help: """
         FILE --as ADMINISTRATOR [--to LIVE_FILE] [--prompts DIR] [--db PATH]
 
-        Validates FILE as `dialplan validate` does, prompts included (--prompts, default Prompts/vi); a plan
-        with any problem is refused and the live file is not touched. Otherwise FILE is written beside
-        --to (default Dialplans/hotline-1022.json) and renamed over it in one step, so a running gateway
-        never reads half a file: it reloads within a second (new calls get the new menu). The change is
-        recorded in the audit log with the plan's version and SHA-256.
+        Kiểm tra FILE như `dialplan validate`, kể cả lời nhắc (--prompts, mặc định Prompts/vi); kịch bản có
+        bất kỳ lỗi nào bị từ chối và tệp đang dùng giữ nguyên. Nếu không có lỗi, FILE được ghi bên cạnh tệp
+        --to (mặc định Dialplans/hotline-1022.json) rồi đổi tên đè lên tệp đó trong một bước, nên tổng đài
+        đang chạy không bao giờ đọc phải nửa tệp: nó nạp lại trong vòng một giây (cuộc gọi mới dùng menu
+        mới). Thay đổi được ghi vào nhật ký thao tác kèm phiên bản và SHA-256 của kịch bản.
         """
 ) { args in
     let options = try CaseOptions(&args)
     let target = try args.option("--to") ?? "Dialplans/hotline-1022.json"
     let prompts = try args.option("--prompts") ?? "Prompts/vi"
     let agents = try args.option("--agents-uri") ?? ServeSettings().agentsURI
-    let path = try args.requiredPositional("the dialplan FILE to install")
+    let path = try args.requiredPositional("tệp kịch bản FILE cần cài")
     try args.finish()
     let w = try options.open()
     defer { w.close() }
@@ -34,42 +34,43 @@ let dialplanInstallCommand = Command.leaf(
 }
 
 private let planVariablesHelp = """
-    --agents-uri URI stands for ${agentsURI} in the plan (default sip:agents@127.0.0.1:5070, as serve).
+    --agents-uri URI là giá trị thay cho ${agentsURI} trong kịch bản (mặc định sip:agents@127.0.0.1:5070, như serve).
     """
 
 private func loadForTool(_ args: inout Arguments) throws -> (path: String, prompts: String?, variables: [String: String]) {
     let prompts = try args.option("--prompts")
     let agents = try args.option("--agents-uri") ?? ServeSettings().agentsURI
-    let path = try args.requiredPositional("the dialplan FILE")
+    let path = try args.requiredPositional("tệp kịch bản FILE")
     return (path, prompts, ["agentsURI": agents])
 }
 
 let dialplanValidateCommand = Command.leaf(
-    "validate", "Check a dialplan: every problem with its JSON path; exit 1 if there is any.",
+    "validate", "Kiểm tra kịch bản: liệt kê mọi lỗi kèm đường dẫn JSON; thoát với mã 1 nếu có lỗi.",
     help: """
         FILE [--prompts DIR] [--agents-uri URI]
 
-        Reports unknown keys and node types, unknown targets, unreachable nodes, dead ends, loops without
-        caller input, limits out of range and, with --prompts, prompts that have no WAV. A running gateway
-        refuses a plan with problems and keeps the old one, so validate before saving over the live file.
+        Báo khóa và loại nút không hợp lệ, đích đến không tồn tại, nút không thể tới, ngõ cụt, vòng lặp không
+        cần người gọi bấm phím, giới hạn ngoài khoảng cho phép và, khi có --prompts, lời nhắc không có tệp WAV.
+        Tổng đài đang chạy từ chối kịch bản có lỗi và giữ kịch bản cũ, nên hãy kiểm tra trước khi lưu đè lên
+        tệp đang dùng.
         \(planVariablesHelp)
         """
 ) { args in
     let (path, prompts, variables) = try loadForTool(&args)
     try args.finish()
-    guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
+    guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("không đọc được \(path)") }
     let (plan, problems) = DialplanLoader.check(data, promptDirectory: prompts, variables: variables)
     if problems.isEmpty, let plan {
-        print("\(path): OK — version \(plan.version), \(plan.nodes.count) nodes, \(plan.allPromptNames.count) prompts"
-              + (prompts == nil ? " (prompt files not checked: give --prompts DIR)" : ""))
+        print("\(path): OK — phiên bản \(plan.version), \(plan.nodes.count) nút, \(plan.allPromptNames.count) lời nhắc"
+              + (prompts == nil ? " (chưa kiểm tra tệp lời nhắc: dùng --prompts DIR)" : ""))
         return
     }
     for p in problems { print("\(path): \(p)") }
-    throw CommandFailure("\(problems.count) problem(s) in \(path)")
+    throw CommandFailure("\(path) có \(problems.count) lỗi")
 }
 
 let dialplanGraphCommand = Command.leaf(
-    "graph", "Print a dialplan as a Graphviz DOT graph (dot -Tsvg plan.dot > plan.svg).",
+    "graph", "In kịch bản dưới dạng đồ thị Graphviz DOT (dot -Tsvg plan.dot > plan.svg).",
     help: "FILE [--agents-uri URI]"
 ) { args in
     let (path, _, variables) = try loadForTool(&args)
@@ -79,18 +80,18 @@ let dialplanGraphCommand = Command.leaf(
 }
 
 let dialplanSimulateCommand = Command.leaf(
-    "simulate", "Run a call through a dialplan in the terminal: prompts shown as text, keys typed.",
+    "simulate", "Chạy thử một cuộc gọi qua kịch bản trên terminal: lời nhắc hiện thành chữ, phím gõ bằng bàn phím.",
     help: """
         FILE [--keys 1,2,,#,3] [--caller NUMBER] [--office-hours | --after-hours] [--prompts Prompts/vi]
              [--status waiting|forwarded|in-progress|completed|overdue|refused|withdrawn|not-found]
              [--unit unit-<code>] [--agent-answers] [--agents-uri URI]
 
-        Shows the words of each prompt (from <prompts>/<name>.txt). Type keys (0-9 * #) and Enter; an empty
-        line lets the prompt or the wait run out; 'h' hangs up. With --keys the keys are taken from the list
-        (an empty item lets the prompt, the wait or the recording run out: `1,2,,#,3` files a report). The call
-        is in office hours unless --after-hours. Recording, storing and status lookups are simulated: a lookup
-        finds the --status given (default waiting, handled by --unit if given); a transfer is unanswered unless
-        --agent-answers.
+        Hiện lời của từng lời nhắc (lấy từ <prompts>/<name>.txt). Gõ phím (0-9 * #) rồi Enter; dòng trống để lời
+        nhắc hoặc thời gian chờ chạy hết; 'h' để gác máy. Với --keys, phím lấy từ danh sách (mục trống để lời
+        nhắc, thời gian chờ hoặc ghi âm chạy hết: `1,2,,#,3` gửi một phản ánh). Cuộc gọi diễn ra trong giờ hành
+        chính, trừ khi có --after-hours. Ghi âm, lưu trữ và tra cứu trạng thái đều là giả lập: tra cứu trả về
+        trạng thái --status đã cho (mặc định waiting, do --unit xử lý nếu có); cuộc gọi chuyển tổng đài viên
+        không có ai nghe, trừ khi có --agent-answers.
         """
 ) { args in
     let prompts = try args.option("--prompts") ?? ServeSettings().prompts
@@ -98,16 +99,16 @@ let dialplanSimulateCommand = Command.leaf(
     let caller = try args.option("--caller") ?? "0912345678"
     let officeHours = args.flag("--office-hours")
     let afterHours = args.flag("--after-hours")
-    if officeHours && afterHours { throw CommandFailure("give --office-hours or --after-hours, not both") }
+    if officeHours && afterHours { throw CommandFailure("chỉ dùng một trong hai: --office-hours hoặc --after-hours") }
     let agents = try args.option("--agents-uri") ?? ServeSettings().agentsURI
     let statusName = try args.option("--status") ?? "waiting"
     let unit = try args.option("--unit").map(PromptName.init(rawValue:))
     let agentAnswers = args.flag("--agent-answers")
-    let path = try args.requiredPositional("the dialplan FILE")
+    let path = try args.requiredPositional("tệp kịch bản FILE")
     try args.finish()
     guard let status = DialplanSimulator.status(statusName, unit: unit) else {
-        throw CommandFailure("--status \(statusName): use waiting, forwarded, in-progress, completed, overdue, refused, "
-                             + "withdrawn or not-found")
+        throw CommandFailure("--status \(statusName): dùng waiting, forwarded, in-progress, completed, overdue, refused, "
+                             + "withdrawn hoặc not-found")
     }
     let plan = try DialplanLoader.load(path: path, promptDirectory: nil, variables: ["agentsURI": agents])
     var simulator = DialplanSimulator(

@@ -5,7 +5,7 @@ import HotlineCore
 import HotlineStore
 import HotlineDesk
 
-let outboxCommands = Command.group("outbox", "Messages to citizens (SMS/Zalo): deliver them, see what did not leave.", [
+let outboxCommands = Command.group("outbox", "Tin nhắn gửi người dân (SMS/Zalo): gửi đi, xem tin chưa gửi được.", [
     outboxRunCommand,
     outboxListCommand,
 ])
@@ -28,10 +28,10 @@ struct DeliverySettings {
     }
 
     func validate() throws {
-        guard (1...3600).contains(intervalSeconds) else { throw UsageError("--interval must be 1–3600 seconds") }
+        guard (1...3600).contains(intervalSeconds) else { throw UsageError("--interval phải từ 1 đến 3600 giây") }
         if !webhook.isEmpty {
             guard let url = URL(string: webhook), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                throw UsageError("--webhook must be an http(s) URL, got '\(webhook)'")
+                throw UsageError("--webhook phải là địa chỉ http(s), nhận được '\(webhook)'")
             }
         }
     }
@@ -47,13 +47,14 @@ struct DeliverySettings {
 }
 
 let outboxRunCommand = Command.leaf(
-    "run", "Deliver queued messages until stopped (SIGINT/SIGTERM), or one round with --once.",
+    "run", "Gửi các tin đang chờ cho đến khi bị dừng (SIGINT/SIGTERM), hoặc một lượt với --once.",
     help: """
         [--once] \(DeliverySettings.help) [--db PATH]
 
-        `serve` runs the same worker; run this alone when the gateway is not running here. Failed attempts
-        are retried after 30 s, 2 min, 10 min, 1 h and 6 h, then marked failed (`outbox list --failed`).
-        Without --webhook, messages are appended to --messages-log (default ./var/messages.log), numbers masked.
+        `serve` chạy cùng bộ gửi này; chỉ chạy riêng lệnh này khi cổng điện thoại không chạy trên máy này. Lần
+        gửi lỗi được thử lại sau 30 giây, 2 phút, 10 phút, 1 giờ và 6 giờ, sau đó đánh dấu thất bại (`outbox list
+        --failed`). Không có --webhook thì tin nhắn được ghi thêm vào --messages-log (mặc định ./var/messages.log),
+        số điện thoại được che bớt.
         """
 ) { args in
     let db = try args.option("--db") ?? "./var/hotline.sqlite"
@@ -61,11 +62,11 @@ let outboxRunCommand = Command.leaf(
     var delivery = DeliverySettings()
     try delivery.apply(&args)
     try args.finish()
-    guard FileManager.default.fileExists(atPath: db) else { throw CommandFailure("no database at \(db) (pass --db PATH)") }
+    guard FileManager.default.fileExists(atPath: db) else { throw CommandFailure("không có cơ sở dữ liệu tại \(db) (dùng --db PATH)") }
     let logger = StderrLogger(minimum: .info)
     let service = try OutboxService(database: db, sender: delivery.sender(), intervalSeconds: delivery.intervalSeconds, logger: logger)
     if once {
-        guard let r = service.round() else { throw CommandFailure("the delivery round failed (see the log line above)") }
+        guard let r = service.round() else { throw CommandFailure("lượt gửi không thực hiện được (xem dòng nhật ký phía trên)") }
         service.stop()
         print("Đã gửi \(r.sent), chờ gửi lại \(r.retrying), thất bại \(r.failed).")
         return
@@ -87,12 +88,12 @@ let outboxRunCommand = Command.leaf(
 }
 
 let outboxListCommand = Command.leaf(
-    "list", "The outbox, newest first: what was sent, what waits for a retry, what failed.",
+    "list", "Hộp thư đi, mới nhất trước: tin đã gửi, tin chờ gửi lại, tin gửi thất bại.",
     help: """
         [--failed] [--limit N] [--json] \(CaseOptions.help)
 
-        --failed shows only the messages that gave up after every retry, with the last error. Numbers are
-        masked except for --json, which supervisors use to resend by hand.
+        --failed chỉ hiện các tin đã thử lại hết lượt vẫn không gửi được, kèm lỗi cuối. Số điện thoại được che
+        bớt, trừ khi dùng --json (giám sát viên dùng để gửi lại thủ công).
         """
 ) { args in
     let failed = args.flag("--failed")

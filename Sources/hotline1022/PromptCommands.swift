@@ -1,18 +1,18 @@
 import Foundation
 import PromptTools
 
-let promptCommands = Command.group("prompts", "Administer the Vietnamese voice prompts (text and 8 kHz WAV).", [
+let promptCommands = Command.group("prompts", "Quản lý lời nhắc thoại tiếng Việt (văn bản và WAV 8 kHz).", [
     Command.leaf(
-        "build", "Regenerate the WAV of every prompt whose text changed (espeak-ng + sox).",
+        "build", "Tạo lại WAV của mọi lời nhắc có văn bản thay đổi (espeak-ng + sox).",
         help: """
             [--dir Prompts/vi] [--force] [--voice vi]
 
-            Each prompt is <dir>/<name>.txt (its Vietnamese words) and <name>.wav (8000 Hz mono 16-bit PCM).
-            Only prompts whose text changed since the last build, or that have no WAV, are regenerated;
-            <dir>/manifest.json keeps the SHA-256 of each text and of the WAV made from it.
-            A WAV that is not the generated one (a studio recording put in its place) is kept and named;
-            --force regenerates every WAV, studio recordings included. A text of exactly [beep] makes a
-            0.4 s 1 kHz tone. Needs espeak-ng and sox on PATH.
+            Mỗi lời nhắc gồm <dir>/<name>.txt (lời tiếng Việt) và <name>.wav (8000 Hz mono 16-bit PCM).
+            Chỉ tạo lại lời nhắc có văn bản thay đổi từ lần tạo trước, hoặc chưa có WAV; <dir>/manifest.json
+            lưu SHA-256 của từng văn bản và của WAV tạo từ văn bản đó.
+            WAV không phải bản máy tạo (bản thu âm phòng thu đặt vào thay) được giữ nguyên và nêu tên;
+            --force tạo lại mọi WAV, kể cả bản thu âm phòng thu. Văn bản đúng bằng [beep] tạo tiếng bíp 1 kHz
+            dài 0,4 giây. Cần có espeak-ng và sox trong PATH.
             """
     ) { args in
         let dir = try args.option("--dir") ?? "Prompts/vi"
@@ -26,16 +26,16 @@ let promptCommands = Command.group("prompts", "Administer the Vietnamese voice p
             throw CommandFailure("\(error)")
         }
         let total = report.generated.count + report.unchanged.count + report.keptStudioRecordings.count
-        print("\(total) prompts in \(dir): \(report.generated.count) generated, \(report.unchanged.count) unchanged, "
-              + "\(report.keptStudioRecordings.count) studio recording(s) kept.")
+        print("\(dir) có \(total) lời nhắc: tạo mới \(report.generated.count), không đổi \(report.unchanged.count), "
+              + "giữ nguyên \(report.keptStudioRecordings.count) bản thu âm phòng thu.")
     },
     Command.leaf(
-        "check", "Check that every prompt has its text and an 8 kHz mono 16-bit WAV.",
+        "check", "Kiểm tra mọi lời nhắc đều có văn bản và WAV 8 kHz mono 16-bit.",
         help: """
             [--dir Prompts/vi]
 
-            Exits 1 and lists every problem: a WAV that is not 8000 Hz mono 16-bit PCM or holds no samples,
-            a text with no WAV, a WAV with no text.
+            Thoát với mã 1 và liệt kê mọi lỗi: WAV không phải 8000 Hz mono 16-bit PCM hoặc không có mẫu âm
+            thanh nào, văn bản không có WAV, WAV không có văn bản.
             """
     ) { args in
         let dir = try args.option("--dir") ?? "Prompts/vi"
@@ -47,8 +47,8 @@ let promptCommands = Command.group("prompts", "Administer the Vietnamese voice p
             throw CommandFailure("\(error)")
         }
         guard problems.isEmpty else {
-            throw CommandFailure("\(problems.count) problem(s):\n  " + problems.joined(separator: "\n  "))
+            throw CommandFailure("\(problems.count) lỗi:\n  " + problems.joined(separator: "\n  "))
         }
-        print("All prompts in \(dir) are in order.")
+        print("Mọi lời nhắc trong \(dir) đều hợp lệ.")
     },
 ])

@@ -3,7 +3,7 @@ import HotlineCore
 import HotlineStore
 import HotlineDesk
 
-let reviewCommands = Command.group("review", "The hotline confirms units' results, or sends them back (Art. 8.5).", [
+let reviewCommands = Command.group("review", "Tổng đài xác nhận kết quả của đơn vị, hoặc trả lại (Art. 8.5).", [
     reviewPendingCommand,
     reviewConfirmCommand,
     reviewRejectCommand,
@@ -12,7 +12,7 @@ let reviewCommands = Command.group("review", "The hotline confirms units' result
 ])
 
 let reviewReopenCommand = Command.leaf(
-    "reopen", "Reopen a completed ticket the citizen is not satisfied with: back to the unit (Art. 8.5b).",
+    "reopen", "Mở lại phản ánh đã hoàn thành mà người phản ánh không hài lòng: trả về đơn vị (Art. 8.5b).",
     help: "CODE --reason TEXT \(CaseOptions.help)"
 ) { args in
     let reason = try args.requiredOption("--reason")
@@ -23,13 +23,13 @@ let reviewReopenCommand = Command.leaf(
 }
 
 let reviewRateCommand = Command.leaf(
-    "rate", "Record the citizen's satisfaction (1–5) with a completed result, given by phone or SMS reply.",
+    "rate", "Ghi nhận mức hài lòng (1–5) của người phản ánh với kết quả đã hoàn thành, nhận qua điện thoại hoặc tin nhắn trả lời.",
     help: """
         CODE --score 1-5 [--comment TEXT] \(CaseOptions.help)
 
-        One rating per result: a second one is refused with the first's score; reopening a ticket the
-        citizen is not satisfied with clears it for the next result. The audit log keeps every rating, with
-        who typed it in.
+        Mỗi kết quả chỉ đánh giá một lần: lần thứ hai bị từ chối, kèm điểm của lần đầu; mở lại phản ánh người
+        phản ánh không hài lòng sẽ xóa đánh giá để đánh giá kết quả tiếp theo. Nhật ký thao tác giữ mọi lần
+        đánh giá, kèm người nhập.
         """
 ) { args in
     guard let score = try args.intOption("--score") else { throw UsageError("thiếu --score (mức hài lòng 1–5)") }
@@ -41,7 +41,7 @@ let reviewRateCommand = Command.leaf(
 }
 
 let reviewPendingCommand = Command.leaf(
-    "pending", "Results the units resolved, waiting for the hotline's confirmation, oldest first.",
+    "pending", "Kết quả đơn vị đã báo xử lý xong, chờ Tổng đài xác nhận, cũ nhất trước.",
     help: "[--json] \(CaseOptions.help)"
 ) { args in
     try onListing(&args) { w, json in
@@ -60,7 +60,7 @@ let reviewPendingCommand = Command.leaf(
 }
 
 let reviewConfirmCommand = Command.leaf(
-    "confirm", "Confirm a unit's result: the ticket is completed and the citizen gets the result message.",
+    "confirm", "Xác nhận kết quả của đơn vị: phản ánh hoàn thành và người phản ánh nhận tin báo kết quả.",
     help: "CODE \(CaseOptions.help)"
 ) { args in
     try onTicket(&args) { w, code in
@@ -70,7 +70,7 @@ let reviewConfirmCommand = Command.leaf(
 }
 
 let reviewRejectCommand = Command.leaf(
-    "reject", "Send a result back to the unit, with the reason.",
+    "reject", "Trả kết quả về đơn vị, kèm lý do.",
     help: "CODE --reason TEXT \(CaseOptions.help)"
 ) { args in
     let reason = try args.requiredOption("--reason")
@@ -81,12 +81,12 @@ let reviewRejectCommand = Command.leaf(
 }
 
 let overdueCommand = Command.leaf(
-    "overdue", "What is overdue, or due within the hour, per unit (the list the city office reads on Thursdays).",
+    "overdue", "Phản ánh quá hạn hoặc đến hạn trong vòng một giờ, theo đơn vị (danh sách Văn phòng UBND TP xem mỗi thứ Năm).",
     help: """
         [--within MINUTES] [--json] \(CaseOptions.help)
 
-        Every open ticket whose current step's deadline has passed or falls within --within minutes (default
-        60), grouped by the unit that owes the step (the hotline for drafts and returned tickets).
+        Mọi phản ánh đang mở có hạn của bước hiện tại đã qua hoặc rơi vào --within phút tới (mặc định 60), nhóm
+        theo đơn vị phải làm bước đó (Tổng đài với phản ánh mới và phản ánh bị trả lại).
         """
 ) { args in
     let within = try args.intOption("--within") ?? 60

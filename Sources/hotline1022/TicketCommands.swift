@@ -3,21 +3,21 @@ import HotlineCore
 import HotlineStore
 import HotlineDesk
 
-let ticketCommands = Command.group("ticket", "Look at one ticket: every field, or its audit log.", [
+let ticketCommands = Command.group("ticket", "Xem một phản ánh: mọi trường, hoặc nhật ký thao tác.", [
     ticketShowCommand,
     ticketHistoryCommand,
     ticketFindCommand,
 ])
 
 let ticketShowCommand = Command.leaf(
-    "show", "Show a ticket: status, deadline, reporter, unit, links, attachments.",
+    "show", "Xem phản ánh: trạng thái, thời hạn, người phản ánh, đơn vị, liên kết, tệp đính kèm.",
     help: """
         CODE [--json] [--public] \(CaseOptions.help)
 
-        CODE is the tracking code, e.g. 20260610-0134036. --public shows only what may be published
-        (Art. 9.2: no personal data; a confidentiality request hides the place and the wording too) and
-        needs no user. The whole ticket is for the hotline and for members of the ticket's unit (--as).
-        --json prints the same for scripts.
+        CODE là mã số phản ánh, ví dụ 20260610-0134036. --public chỉ hiện phần được công khai (Art. 9.2:
+        không có dữ liệu cá nhân; khi có yêu cầu bảo mật thì ẩn cả địa bàn và nội dung) và không cần người
+        dùng. Toàn bộ phản ánh chỉ dành cho Tổng đài và thành viên đơn vị xử lý phản ánh (--as).
+        --json in cùng nội dung cho các script.
         """
 ) { args in
     let options = try CaseOptions(&args)
@@ -85,12 +85,12 @@ let ticketShowCommand = Command.leaf(
 }
 
 let ticketHistoryCommand = Command.leaf(
-    "history", "Show a ticket's audit log: who did what, when, before and after.",
+    "history", "Xem nhật ký thao tác của phản ánh: ai làm gì, lúc nào, trước và sau.",
     help: """
         CODE [--json] \(CaseOptions.help)
 
-        The audit log is append-only; personal data that changed is shown as changed, without its value.
-        For the hotline and for members of the ticket's unit.
+        Nhật ký thao tác chỉ ghi thêm, không sửa, không xóa; dữ liệu cá nhân thay đổi chỉ hiện là đã thay đổi,
+        không hiện giá trị. Dành cho Tổng đài và thành viên đơn vị xử lý phản ánh.
         """
 ) { args in
     let json = args.flag("--json")

@@ -5,12 +5,12 @@ import HotlineDesk
 
 /// `ticket find WORDS`: tickets by words of their transcript, summary, content or address (issue 14).
 let ticketFindCommand = Command.leaf(
-    "find", "Find tickets by words of their transcript, summary, content or address (diacritics optional).",
+    "find", "Tìm phản ánh theo từ trong bản chuyển lời nói, tóm tắt, nội dung hoặc địa chỉ (có dấu hay không dấu đều được).",
     help: """
         WORDS... [--limit N] [--json] \(CaseOptions.help)
 
-        Every word must appear; diacritics and case do not matter ("den duong" finds "đèn đường").
-        Best matches first (a word in the summary counts most), then the newest. For the hotline.
+        Phải có đủ mọi từ; không phân biệt dấu và chữ hoa, chữ thường ("den duong" tìm được "đèn đường").
+        Khớp nhất trước (từ có trong tóm tắt được tính cao nhất), rồi mới nhất trước. Dành cho Tổng đài.
         """
 ) { args in
     let limit = try args.intOption("--limit") ?? 20
@@ -19,7 +19,7 @@ let ticketFindCommand = Command.leaf(
     var words: [String] = []
     while let w = args.positional() { words.append(w) }
     try args.finish()
-    guard !words.isEmpty else { throw UsageError("missing words to look for, e.g. `ticket find den duong`") }
+    guard !words.isEmpty else { throw UsageError("thiếu từ cần tìm, ví dụ `ticket find den duong`") }
     let w = try options.open()
     defer { w.close() }
     let hits = try w.desk.find(words.joined(separator: " "), limit: limit, as: w.user)

@@ -8,7 +8,7 @@ import Transcription
 
 /// Speech-to-text of the voice reports (issue 14): the workers, their queue, and the transcript shown to agents.
 let transcribeCommands = Command.group(
-    "transcribe", "Speech-to-text of voice reports: run the workers, see the queue, retry failed jobs.", [
+    "transcribe", "Chuyển lời nói thành chữ cho phản ánh bằng giọng nói: chạy bộ chuyển, xem hàng đợi, thử lại việc bị lỗi.", [
         transcribeRunCommand,
         transcribeStatusCommand,
         transcribeRetryCommand,
@@ -24,7 +24,7 @@ struct TranscriptionOptions {
     mutating func apply(_ args: inout Arguments, workersOption: String = "--workers", libraryOption: String = "--library") throws {
         if let v = try args.intOption(workersOption) { workers = v }
         if let v = try args.option(libraryOption) { library = v }
-        guard (0...16).contains(workers) else { throw UsageError("\(workersOption) must be 0–16 (0 = transcription off)") }
+        guard (0...16).contains(workers) else { throw UsageError("\(workersOption) phải từ 0 đến 16 (0 = tắt chuyển lời nói)") }
     }
 }
 
@@ -61,15 +61,16 @@ extension Server {
 }
 
 let transcribeRunCommand = Command.leaf(
-    "run", "Transcribe queued recordings until stopped (SIGINT/SIGTERM), or those due now with --once.",
+    "run", "Chuyển lời nói các bản ghi âm trong hàng đợi cho đến khi bị dừng (SIGINT/SIGTERM), hoặc chỉ các bản đến lượt ngay lúc này với --once.",
     help: """
         [--once] \(TranscriptionOptions.help) [--db PATH]
 
-        `serve` runs the same workers (--transcribe-workers, --transcription-library); run this alone when the
-        gateway runs elsewhere or with --transcribe-workers 0. Each worker is a thread at the lowest CPU priority
-        (nice 19) with its own copy of the model (about 150 MB). --library is the engine's libvietasr.so
-        (default \(VietASRLibrary.defaultPath), installed by scripts/bootstrap). A failed job is retried after
-        1 min, 5 min, 30 min and 2 h, then left failed (`transcribe status`, `transcribe retry`).
+        `serve` chạy cùng các bộ chuyển này (--transcribe-workers, --transcription-library); chỉ chạy riêng lệnh
+        này khi cổng điện thoại chạy ở máy khác hoặc chạy với --transcribe-workers 0. Mỗi bộ chuyển là một luồng
+        có mức ưu tiên CPU thấp nhất (nice 19), với bản mô hình riêng (khoảng 150 MB). --library là tệp
+        libvietasr.so của bộ nhận dạng (mặc định \(VietASRLibrary.defaultPath), do scripts/bootstrap cài). Việc bị
+        lỗi được thử lại sau 1 phút, 5 phút, 30 phút và 2 giờ, sau đó giữ ở trạng thái lỗi (`transcribe status`,
+        `transcribe retry`).
         """
 ) { args in
     let db = try args.option("--db") ?? "./var/hotline.sqlite"
@@ -130,12 +131,12 @@ let transcribeRunCommand = Command.leaf(
 }
 
 let transcribeStatusCommand = Command.leaf(
-    "status", "The transcription queue: how many jobs wait, run, are done or failed, and why they failed.",
+    "status", "Hàng đợi chuyển lời nói: số việc đang chờ, đang chạy, đã xong hoặc bị lỗi, và lý do lỗi.",
     help: """
         [--limit N] [--json] \(CaseOptions.help)
 
-        Lists the jobs not done (waiting, running, failed), most recently changed first, with the last error.
-        For the hotline and administrators.
+        Liệt kê các việc chưa xong (đang chờ, đang chạy, bị lỗi), việc mới thay đổi gần nhất trước, kèm lỗi cuối.
+        Dành cho Tổng đài và quản trị hệ thống.
         """
 ) { args in
     let limit = try args.intOption("--limit") ?? 50
@@ -158,20 +159,18 @@ let transcribeStatusCommand = Command.leaf(
 }
 
 let transcribeRetryCommand = Command.leaf(
-    "retry", "Queue failed transcription jobs again now (after the engine or a recording was fixed).",
+    "retry", "Xếp lại ngay các việc chuyển lời nói bị lỗi vào hàng đợi (sau khi đã sửa bộ nhận dạng hoặc bản ghi âm).",
     help: """
         [CODE] \(CaseOptions.help)
 
-        Without CODE every failed job is queued again; with a tracking code only that ticket's. The count of
-        attempts starts again. For the hotline and administrators.
+        Không có CODE: xếp lại mọi việc bị lỗi; có mã số phản ánh: chỉ việc của phản ánh đó. Số lần thử được
+        đếm lại từ đầu. Dành cho Tổng đài và quản trị hệ thống.
         """
 ) { args in
     let options = try CaseOptions(&args)
     let code = args.positional()
     try args.finish()
-    if let code, !TrackingCode.isValid(code) {
-        throw UsageError("'\(code)' is not a tracking code; it looks like 20260610-0134036 (date, dash, 7 digits)")
-    }
+    if let code { try checkTrackingCode(code) }
     let w = try options.open()
     defer { w.close() }
     let n = try w.desk.retryTranscriptions(code: code, as: w.user)

@@ -3,18 +3,19 @@ import HotlineCore
 import HotlineStore
 import HotlineDesk
 
-let unitsCommands = Command.group("units", "The unit directory: who handles what (administrators edit it).", [
+let unitsCommands = Command.group("units", "Danh mục đơn vị: đơn vị nào xử lý việc gì (quản trị hệ thống chỉnh sửa).", [
     unitsListCommand,
     unitsImportCommand,
 ])
 
 let unitsListCommand = Command.leaf(
-    "list", "List the handling units and the routing rules in the database.",
+    "list", "Liệt kê các đơn vị xử lý và quy tắc phân luồng trong cơ sở dữ liệu.",
     help: """
         [--db PATH] [--json]
 
-        Shows the active units (code, name, kind, wards) and the routing rules in order; the first rule
-        that matches a ticket's category, topic and ward wins, otherwise the ward's own unit.
+        Hiện các đơn vị đang hoạt động (mã, tên, loại, địa bàn) và các quy tắc phân luồng theo thứ tự; quy tắc
+        đầu tiên khớp lĩnh vực, chuyên mục và địa bàn của phản ánh được áp dụng, nếu không có thì chuyển đơn vị
+        của chính địa bàn đó.
         """
 ) { args in
     let db = try args.option("--db") ?? "./var/hotline.sqlite"
@@ -41,17 +42,17 @@ let unitsListCommand = Command.leaf(
 }
 
 let unitsImportCommand = Command.leaf(
-    "import", "Replace the unit directory with a file (units no longer listed are kept inactive).",
+    "import", "Thay danh mục đơn vị bằng một tệp (đơn vị không còn trong tệp được giữ lại, ở trạng thái ngừng hoạt động).",
     help: """
         FILE --as ADMINISTRATOR [--db PATH]
 
-        FILE is JSON like Config/units.json: {"units": [{"code", "name", "kind", "wards"}], "rules": [...]}.
-        Kinds: hotline, city_office (exactly one), department, police, ward, commune, special_zone, other.
-        The file is checked first; an error names the entry to fix and nothing is changed.
+        FILE là tệp JSON như Config/units.json: {"units": [{"code", "name", "kind", "wards"}], "rules": [...]}.
+        Loại (kind): hotline, city_office (đúng một đơn vị), department, police, ward, commune, special_zone, other.
+        Tệp được kiểm tra trước; nếu có lỗi, thông báo chỉ rõ mục cần sửa và không có gì bị thay đổi.
         """
 ) { args in
     let options = try CaseOptions(&args)
-    let file = try args.requiredPositional("the directory file (e.g. Config/units.json)")
+    let file = try args.requiredPositional("tệp danh mục đơn vị (ví dụ Config/units.json)")
     try args.finish()
     let db = options.database
     let directory: UnitDirectory

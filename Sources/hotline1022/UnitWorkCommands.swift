@@ -3,41 +3,41 @@ import HotlineCore
 import HotlineStore
 import HotlineDesk
 
-let unitWorkCommands = Command.group("unit", "Work for handling units: the inbox, and each step to a result with evidence.", [
+let unitWorkCommands = Command.group("unit", "Việc của đơn vị xử lý: phản ánh được giao, và từng bước tới kết quả có minh chứng.", [
     unitInboxCommand,
-    unitStepCommand("accept", "Accept a ticket forwarded or transferred to your unit.", help: "CODE") { _ in .accept },
-    unitStepCommand("progress", "Report progress on a ticket (the note shows in `ticket show` and in review).",
+    unitStepCommand("accept", "Tiếp nhận phản ánh Tổng đài hoặc đơn vị khác chuyển tới đơn vị của bạn.", help: "CODE") { _ in .accept },
+    unitStepCommand("progress", "Báo tiến độ xử lý phản ánh (ghi chú hiện trong `ticket show` và khi Tổng đài xem xét kết quả).",
                     help: "CODE --note TEXT [--evidence FILE]...") { args in
         .progress(note: try args.requiredOption("--note"))
     },
-    unitStepCommand("extend", "Commit to a later date: progress report, evidence and the date (after now, ≤ 15 days from receipt, Art. 8.2e).",
+    unitStepCommand("extend", "Cam kết hạn muộn hơn: báo tiến độ, minh chứng và ngày cam kết (sau thời điểm hiện tại, không quá 15 ngày kể từ khi tiếp nhận, Art. 8.2e).",
                     help: "CODE --until DATE[THH:MM] --note TEXT --evidence FILE...") { args in
         let until = try parseCommitment(try args.requiredOption("--until"), option: "--until")
         return .extend(until: until, note: try args.requiredOption("--note"))
     },
-    unitStepCommand("resolve", "Report the result: what was done (sent to the citizen) and at least one evidence file (Art. 8.1c).",
+    unitStepCommand("resolve", "Báo kết quả: đã làm gì (gửi tới người phản ánh) và ít nhất một tệp minh chứng (Art. 8.1c).",
                     help: "CODE --note TEXT --evidence FILE...") { args in
         .resolve(result: try args.requiredOption("--note"))
     },
-    unitStepCommand("transfer", "Pass a ticket that is not yours to the competent unit (within 1 working day, 2 with --field-check; Art. 8.2f).",
+    unitStepCommand("transfer", "Chuyển phản ánh không thuộc thẩm quyền của đơn vị bạn tới đơn vị có thẩm quyền (trong 1 ngày làm việc, 2 ngày nếu có --field-check; Art. 8.2f).",
                     help: "CODE --to UNIT --reason TEXT [--field-check]") { args in
         .transfer(to: try args.requiredOption("--to"), reason: try args.requiredOption("--reason"),
                   fieldCheck: args.flag("--field-check"))
     },
-    unitStepCommand("return", "Send a ticket back to the hotline, with the reason and the verification (Art. 8.1a).",
+    unitStepCommand("return", "Trả phản ánh về Tổng đài, kèm lý do và kết quả xác minh (Art. 8.1a).",
                     help: "CODE --reason TEXT [--evidence FILE]...") { args in
         .giveBack(reason: try args.requiredOption("--reason"))
     },
 ])
 
 let unitInboxCommand = Command.leaf(
-    "inbox", "Your unit's open tickets by deadline, and those waiting for the hotline's confirmation.",
+    "inbox", "Phản ánh đơn vị bạn đang xử lý, theo thời hạn, và phản ánh chờ Tổng đài xác nhận kết quả.",
     help: """
         [UNIT] [--json] \(CaseOptions.help)
 
-        With no UNIT, your own unit's. The code may be typed in any letter case. A unit member sees only
-        their own unit's tickets. Each line: code, status, time left on the current
-        step (overdue flagged), the unit's answer deadline, category, ward, summary, evidence attached.
+        Không có UNIT: đơn vị của bạn. Mã đơn vị gõ chữ hoa hay chữ thường đều được. Thành viên đơn vị chỉ xem
+        được phản ánh của đơn vị mình. Mỗi dòng: mã số, trạng thái, thời gian còn lại của bước hiện tại (đánh
+        dấu nếu quá hạn), hạn trả lời của đơn vị, lĩnh vực, địa bàn, tóm tắt, số minh chứng đính kèm.
         """
 ) { args in
     // Options first: a positional is the first word no option took.
@@ -75,9 +75,9 @@ func unitStepCommand(_ name: String, _ summary: String, help: String,
     Command.leaf(name, summary, help: """
         \(help) \(CaseOptions.help)
 
-        Runs as a member of the ticket's unit. Evidence files are copied next to the database
-        (evidence/CODE/) with their SHA-256; pictures and video count as photos, anything else as documents.
-        A step the Regulation does not allow is refused with the article that forbids it.
+        Chạy với tư cách thành viên của đơn vị xử lý phản ánh. Tệp minh chứng được chép vào cạnh cơ sở dữ
+        liệu (evidence/CODE/) kèm SHA-256; ảnh và video tính là hình ảnh, tệp khác là tài liệu. Bước Quy chế
+        không cho phép bị từ chối, kèm điều khoản không cho phép.
         """
     ) { args in
         let options = try CaseOptions(&args)

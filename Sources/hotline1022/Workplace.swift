@@ -16,9 +16,9 @@ struct CaseOptions {
     /// The synopsis of the shared options; `CLI` explains them under any command whose help names them.
     static let help = "[--as USER] [--db PATH] [--config-dir DIR]"
     static let explanation = "\n\n" + """
-        Shared options: --as USER runs the command as that user (default $\(userVariable)); --db PATH is the
-        database (default ./var/hotline.sqlite); --config-dir DIR holds calendar.json and templates.vi.json
-        (default $HOTLINE1022_CONFIG, else ./Config).
+        Tùy chọn chung: --as USER chạy lệnh với tư cách người dùng USER (mặc định $\(userVariable)); --db PATH là
+        tệp cơ sở dữ liệu (mặc định ./var/hotline.sqlite); --config-dir DIR là thư mục chứa calendar.json và
+        templates.vi.json (mặc định $HOTLINE1022_CONFIG, nếu không có thì ./Config).
         """
 
     /// Only a database, for the commands that need no user (a public view, the unit list).
@@ -86,11 +86,16 @@ struct Workplace {
 
 /// A tracking code argument, checked for its shape before the database is asked.
 func trackingCodeArgument(_ args: inout Arguments) throws -> String {
-    let code = try args.requiredPositional("a tracking code (e.g. 20260610-0134036)")
-    guard TrackingCode.isValid(code) else {
-        throw UsageError("'\(code)' is not a tracking code; it looks like 20260610-0134036 (date, dash, 7 digits)")
-    }
+    let code = try args.requiredPositional("mã số phản ánh (ví dụ 20260610-0134036)")
+    try checkTrackingCode(code)
     return code
+}
+
+/// Refuses a word that cannot be a tracking code, saying what one looks like.
+func checkTrackingCode(_ code: String) throws {
+    guard TrackingCode.isValid(code) else {
+        throw UsageError("'\(code)' không phải mã số phản ánh; mã số có dạng 20260610-0134036 (ngày, gạch ngang, 7 chữ số)")
+    }
 }
 
 /// The shape of every command on one ticket: the shared options and the tracking code are read (the

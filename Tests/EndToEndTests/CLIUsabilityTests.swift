@@ -6,11 +6,11 @@ import XCTest
 final class CLIUsabilityTests: XCTestCase {
     func hl(_ args: [String]) throws -> E2E.Output { try E2E.execute(E2E.binary, args, timeout: 30) }
 
-    /// The subcommands a group's help lists (the lines under "Commands:").
+    /// The subcommands a group's help lists (the lines under "Lệnh:").
     func subcommands(_ path: [String]) throws -> [String] {
         let out = try hl(path + ["--help"])
         XCTAssertEqual(out.status, 0, "\(path) --help: \(out.stderr)")
-        guard let start = out.stdout.range(of: "Commands:\n") else { return [] }
+        guard let start = out.stdout.range(of: "Lệnh:\n") else { return [] }
         return out.stdout[start.upperBound...].split(separator: "\n").prefix { $0.hasPrefix("  ") }
             .compactMap { $0.split(separator: " ").first.map(String.init) }
     }
@@ -34,11 +34,15 @@ final class CLIUsabilityTests: XCTestCase {
         for leaf in leaves {
             let out = try hl(leaf + ["--help"])
             XCTAssertEqual(out.status, 0, "\(leaf) --help")
-            XCTAssertTrue(out.stdout.hasPrefix("Usage: hotline1022 \(leaf.joined(separator: " "))"), "\(leaf): \(out.stdout)")
+            XCTAssertTrue(out.stdout.hasPrefix("Cách dùng: hotline1022 \(leaf.joined(separator: " "))"), "\(leaf): \(out.stdout)")
+            if out.stdout.contains("[--as USER]") {
+                XCTAssertTrue(out.stdout.contains("Tùy chọn chung: --as USER"), "\(leaf) explains the shared options: \(out.stdout)")
+            }
             XCTAssertGreaterThan(out.stdout.count, 40, "\(leaf) --help says more than its name")
         }
         XCTAssertEqual(try hl(["agent", "nonsense"]).status, 64)
-        XCTAssertTrue(try hl(["agent", "nonsense"]).stderr.contains("Known: queue"), "an unknown command lists the known ones")
+        let unknown = try hl(["agent", "nonsense"])
+        XCTAssertTrue(unknown.stderr.contains("không có lệnh 'nonsense'. Các lệnh có: queue"), "an unknown command lists the known ones\n\(unknown.stderr)")
     }
 
     func testOnlyAnAdministratorInstallsADialplanAndOnlyAValidOne() throws {
@@ -94,7 +98,7 @@ final class CLIUsabilityTests: XCTestCase {
         XCTAssertEqual(try hl(["users", "add", "hoa", "--role", "unit", "--unit", "P-LECHAN", "--db", db, "--as", "admin"]).status, 0)
 
         // A wrong code: malformed, or well-formed and unknown.
-        try expect(["agent", "claim", "12345", "--as", "lan"], status: 64, saying: "looks like 20260610-0134036")
+        try expect(["agent", "claim", "12345", "--as", "lan"], status: 64, saying: "có dạng 20260610-0134036")
         try expect(["agent", "claim", "20260101-0000001", "--as", "lan"], status: 1, saying: "Không tìm thấy phản ánh mã số 20260101-0000001")
         try expect(["agent", "show", "20260101-0000001", "--as", "lan"], status: 1, saying: "Không tìm thấy")
         try expect(["unit", "accept", "20260101-0000001", "--as", "hoa"] + config, status: 1, saying: "Không tìm thấy phản ánh mã số")
@@ -114,15 +118,22 @@ final class CLIUsabilityTests: XCTestCase {
         try expect(["agent", "complete", "20260101-0000001", "--name", "An", "--address", "x", "--summary", "y", "--category",
                     "roads", "--topic", "field_report", "--ward", "Lê Chân", "--as", "lan"] + config, status: 64,
                    saying: "--category phải là một trong")
-        try expect(["agent", "refuse", "20260101-0000001", "--as", "lan"], status: 64, saying: "missing required option --reason")
+        try expect(["agent", "refuse", "20260101-0000001", "--as", "lan"], status: 64, saying: "thiếu tùy chọn bắt buộc --reason")
         try expect(["agent", "link", "20260101-0000001", "--as", "lan"], status: 64, saying: "cần đúng một trong --duplicate-of")
         try expect(["unit", "extend", "20260101-0000001", "--note", "x", "--as", "hoa"], status: 64,
-                   saying: "missing required option --until")
+                   saying: "thiếu tùy chọn bắt buộc --until")
         try expect(["unit", "extend", "20260101-0000001", "--until", "next week", "--note", "x", "--as", "hoa"], status: 64,
                    saying: "--until expects a date")
         try expect(["unit", "resolve", "20260101-0000001", "--note", "Đã xử lý", "--evidence", dir + "/nothing.jpg", "--as", "hoa"] + config, status: 1,
                    saying: "Không có tệp")
-        try expect(["agent", "queue", "--as", "lan", "--colour"], status: 64, saying: "unknown option --colour")
+        try expect(["agent", "queue", "--as", "lan", "--colour"], status: 64, saying: "không có tùy chọn --colour")
+        try expect(["agent", "queue", "--as", "lan", "--colour"], status: 64, saying: "Xem 'hotline1022 agent queue --help'")
+        try expect(["agent", "queue", "today", "--as", "lan"], status: 64, saying: "thừa tham số 'today'")
+        try expect(["agent", "claim", "20260101-0000001", "--minutes", "ten", "--as", "lan"], status: 64,
+                   saying: "tùy chọn --minutes cần một số nguyên, nhận được 'ten'")
+        try expect(["agent", "refuse", "20260101-0000001", "--reason", "--as", "lan"], status: 64,
+                   saying: "tùy chọn --reason cần có giá trị")
+        try expect(["agent", "claim", "--as", "lan"], status: 64, saying: "thiếu mã số phản ánh")
         try expect(["agent", "complete", "20260101-0000001", "--as", "lan", "--config-dir", dir] + ["--name", "An", "--address",
                     "x", "--summary", "y", "--category", "infrastructure", "--topic", "field_report", "--ward", "Lê Chân"],
                    status: 1, saying: "dùng --config-dir DIR")
