@@ -53,8 +53,8 @@ let agentClaimCommand = Command.leaf(
         CODE [--minutes N] \(CaseOptions.help)
 
         Việc nhận kéo dài --minutes phút (mặc định 15, tối đa 60). Trong thời gian đó chỉ bạn được hoàn thiện,
-        từ chối, liên kết hoặc chuyển xin hướng dẫn phản ánh này; tổng đài viên khác nhận sẽ bị từ chối, kèm
-        tên bạn. Việc nhận kết thúc khi bạn xử lý xong phản ánh hoặc trả lại bằng `agent release`.
+        từ chối, liên kết hoặc chuyển xin hướng dẫn phản ánh này; tổng đài viên khác nhận sau sẽ bị từ chối,
+        kèm tên bạn. Việc nhận kết thúc khi bạn xử lý xong phản ánh hoặc trả lại bằng `agent release`.
         """
 ) { args in
     let minutes = try args.intOption("--minutes") ?? Int(Claim.defaultDuration / 60)
@@ -244,7 +244,7 @@ let agentRefuseCommand = Command.leaf(
     help: """
         CODE --reason TEXT \(CaseOptions.help)
 
-        Chỉ từ chối nội dung Quy chế cho phép Tổng đài từ chối: xuyên tạc, chống phá Nhà nước; thô tục, xúc
+        Chỉ từ chối nội dung mà Quy chế cho phép Tổng đài từ chối: xuyên tạc, chống phá Nhà nước; thô tục, xúc
         phạm; hoặc không thuộc phạm vi (khiếu nại, tố cáo gửi cơ quan có thẩm quyền; ghi rõ cơ quan nào). Phản
         ánh lặp lại một phản ánh trước không bao giờ bị từ chối: hãy liên kết (`agent link`).
         """

@@ -90,8 +90,8 @@ let dialplanSimulateCommand = Command.leaf(
         nhắc hoặc thời gian chờ chạy hết; 'h' để gác máy. Với --keys, phím lấy từ danh sách (mục trống để lời
         nhắc, thời gian chờ hoặc ghi âm chạy hết: `1,2,,#,3` gửi một phản ánh). Cuộc gọi diễn ra trong giờ hành
         chính, trừ khi có --after-hours. Ghi âm, lưu trữ và tra cứu trạng thái đều là giả lập: tra cứu trả về
-        trạng thái --status đã cho (mặc định waiting, do --unit xử lý nếu có); cuộc gọi chuyển tổng đài viên
-        không có ai nghe, trừ khi có --agent-answers.
+        trạng thái --status đã cho (mặc định waiting, do --unit xử lý nếu có); cuộc gọi chuyển tới tổng đài
+        viên không có ai nghe máy, trừ khi có --agent-answers.
         """
 ) { args in
     let prompts = try args.option("--prompts") ?? ServeSettings().prompts

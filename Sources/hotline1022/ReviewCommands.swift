@@ -27,8 +27,8 @@ let reviewRateCommand = Command.leaf(
     help: """
         CODE --score 1-5 [--comment TEXT] \(CaseOptions.help)
 
-        Mỗi kết quả chỉ đánh giá một lần: lần thứ hai bị từ chối, kèm điểm của lần đầu; mở lại phản ánh người
-        phản ánh không hài lòng sẽ xóa đánh giá để đánh giá kết quả tiếp theo. Nhật ký thao tác giữ mọi lần
+        Mỗi kết quả chỉ đánh giá một lần: lần thứ hai bị từ chối, kèm điểm của lần đầu; mở lại phản ánh khi
+        người dân không hài lòng sẽ xóa đánh giá, để đánh giá kết quả tiếp theo. Nhật ký thao tác giữ mọi lần
         đánh giá, kèm người nhập.
         """
 ) { args in

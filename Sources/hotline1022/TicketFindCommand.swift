@@ -10,7 +10,8 @@ let ticketFindCommand = Command.leaf(
         WORDS... [--limit N] [--json] \(CaseOptions.help)
 
         Phải có đủ mọi từ; không phân biệt dấu và chữ hoa, chữ thường ("den duong" tìm được "đèn đường").
-        Khớp nhất trước (từ có trong tóm tắt được tính cao nhất), rồi mới nhất trước. Dành cho Tổng đài.
+        Kết quả khớp nhất đứng trước (từ có trong tóm tắt được tính cao nhất), sau đó đến phản ánh mới nhất.
+        Dành cho Tổng đài.
         """
 ) { args in
     let limit = try args.intOption("--limit") ?? 20

@@ -68,9 +68,10 @@ let transcribeRunCommand = Command.leaf(
         `serve` chạy cùng các bộ chuyển này (--transcribe-workers, --transcription-library); chỉ chạy riêng lệnh
         này khi cổng điện thoại chạy ở máy khác hoặc chạy với --transcribe-workers 0. Mỗi bộ chuyển là một luồng
         có mức ưu tiên CPU thấp nhất (nice 19), với bản mô hình riêng (khoảng 150 MB). --library là tệp
-        libvietasr.so của bộ nhận dạng (mặc định \(VietASRLibrary.defaultPath), do scripts/bootstrap cài). Việc bị
-        lỗi được thử lại sau 1 phút, 5 phút, 30 phút và 2 giờ, sau đó giữ ở trạng thái lỗi (`transcribe status`,
-        `transcribe retry`).
+        libvietasr.so của bộ nhận dạng
+        (mặc định \(VietASRLibrary.defaultPath), do scripts/bootstrap cài).
+        Việc bị lỗi được thử lại sau 1 phút, 5 phút, 30 phút và 2 giờ, sau đó giữ ở trạng thái lỗi
+        (`transcribe status`, `transcribe retry`).
         """
 ) { args in
     let db = try args.option("--db") ?? "./var/hotline.sqlite"

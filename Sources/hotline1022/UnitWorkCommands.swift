@@ -76,8 +76,8 @@ func unitStepCommand(_ name: String, _ summary: String, help: String,
         \(help) \(CaseOptions.help)
 
         Chạy với tư cách thành viên của đơn vị xử lý phản ánh. Tệp minh chứng được chép vào cạnh cơ sở dữ
-        liệu (evidence/CODE/) kèm SHA-256; ảnh và video tính là hình ảnh, tệp khác là tài liệu. Bước Quy chế
-        không cho phép bị từ chối, kèm điều khoản không cho phép.
+        liệu (evidence/CODE/) kèm SHA-256; ảnh và video tính là hình ảnh, tệp khác là tài liệu. Bước mà Quy
+        chế không cho phép sẽ bị từ chối, nêu rõ điều khoản không cho phép.
         """
     ) { args in
         let options = try CaseOptions(&args)
