@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import IVR
 
 /// Where and how the gateway listens and keeps its recordings.
@@ -105,34 +106,6 @@ public struct PromptLibraryError: Error, CustomStringConvertible {
     }
 }
 
-/// What a finished call hands to the domain core: a draft ticket's raw material.
-public struct CallReport: Sendable {
-    public var sipCallID: String
-    public var callerNumber: String
-    public var category: String?
-    public var confidential: Bool?
-    public var receivedAt: Date
-    /// Absolute path of the WAV, nil if the caller left no recording.
-    public var recordingPath: String?
-    public var recordingDurationMs: Int
-    public var dialplanVersion: String
-    /// The caller hung up before the end, or the gateway stopped (crash recovered at start-up).
-    public var interrupted: Bool
-
-    public init(sipCallID: String, callerNumber: String, category: String?, confidential: Bool?, receivedAt: Date,
-                recordingPath: String?, recordingDurationMs: Int, dialplanVersion: String, interrupted: Bool) {
-        self.sipCallID = sipCallID
-        self.callerNumber = callerNumber
-        self.category = category
-        self.confidential = confidential
-        self.receivedAt = receivedAt
-        self.recordingPath = recordingPath
-        self.recordingDurationMs = recordingDurationMs
-        self.dialplanVersion = dialplanVersion
-        self.interrupted = interrupted
-    }
-}
-
 public struct ReportDeskError: Error, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
@@ -142,7 +115,9 @@ public struct ReportDeskError: Error, CustomStringConvertible {
 /// The domain side of the gateway, wired by the executable to the ticket store and calendar. Its methods are
 /// called from the owner thread and must not block it: they do their work elsewhere and call back.
 public protocol ReportDesk: Sendable {
-    func submit(_ report: CallReport, completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void)
+    /// Files the call as a draft: the core's `PhoneDraft`, its recording's checksum left for the desk to compute
+    /// off the gateway's threads.
+    func submit(_ report: PhoneDraft, completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void)
     func lookup(_ query: StatusQuery, callerNumber: String,
                 completion: @escaping @Sendable (SpokenStatus) -> Void)
     /// Inside the hotline's office hours on a working day, by the domain core's calendar.

@@ -1,5 +1,6 @@
 import CPJSIP
 import Foundation
+import HotlineCore
 import IVR
 
 /// The telephony gateway: answers SIP calls, runs each through the IVR engine and performs what it asks.
@@ -433,11 +434,11 @@ public final class Gateway: @unchecked Sendable {
     private func submit(_ request: DraftRequest, _ call: ActiveCall) {
         let path = request.recording.flatMap { call.recordingPaths[$0] }
         let duration = request.recording.flatMap { call.recordingDurations[$0] } ?? 0
-        let report = CallReport(
-            sipCallID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
+        let report = PhoneDraft(
+            callID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
             category: request.category, confidential: request.confidential, receivedAt: call.startedAt,
-            recordingPath: path, recordingDurationMs: duration, dialplanVersion: call.plan.dialplan.version,
-            interrupted: request.callerHungUp)
+            recordingPath: path, recordingDurationMs: duration, recordingSHA256: nil,
+            dialplanVersion: call.plan.dialplan.version, interrupted: request.callerHungUp)
         call.submitting = true
         call.submittedRecordingPath = path
         call.submittedDurationMs = duration

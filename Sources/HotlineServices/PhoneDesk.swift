@@ -28,41 +28,38 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
     /// the call hears the apology and the recording's sidecar makes the next start-up file the draft.
     public static let retryDelays: [Double] = [0.5, 2, 4.5]
 
-    public func submit(_ report: CallReport, completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void) {
+    public func submit(_ report: PhoneDraft, completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void) {
         queue.async { [self] in attempt(report, retriesLeft: PhoneDesk.retryDelays[...], completion: completion) }
     }
 
-    private func attempt(_ report: CallReport, retriesLeft: ArraySlice<Double>,
+    private func attempt(_ report: PhoneDraft, retriesLeft: ArraySlice<Double>,
                          completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void) {
         let result = store(report)
         guard case .failure(let error) = result, let delay = retriesLeft.first else {
             completion(result)
             return
         }
-        logger.log(.warning, "draft-store-retry", [("call", report.sipCallID), ("error", error.message)])
+        logger.log(.warning, "draft-store-retry", [("call", report.callID), ("error", error.message)])
         queue.asyncAfter(deadline: .now() + delay) { [self] in
             attempt(report, retriesLeft: retriesLeft.dropFirst(), completion: completion)
         }
     }
 
     /// Stores synchronously (on the desk's queue, or at start-up before calls are taken).
-    public func store(_ report: CallReport) -> Result<String, ReportDeskError> {
+    public func store(_ report: PhoneDraft) -> Result<String, ReportDeskError> {
         var path = report.recordingPath
         var sha: String?
         if let p = path {
             do {
                 sha = try SHA256.hexOfFile(atPath: p)
             } catch {
-                logger.log(.error, "recording-unreadable", [("call", report.sipCallID), ("error", "\(error)")])
+                logger.log(.error, "recording-unreadable", [("call", report.callID), ("error", "\(error)")])
                 path = FileManager.default.fileExists(atPath: p) ? p : nil
             }
         }
-        let draft = PhoneDraft(
-            callID: report.sipCallID, callerNumber: report.callerNumber,
-            category: report.category.flatMap(HotlineCore.Category.init(rawValue:)),
-            confidential: report.confidential, receivedAt: report.receivedAt, recordingPath: path,
-            recordingDurationMs: report.recordingDurationMs, recordingSHA256: sha,
-            dialplanVersion: report.dialplanVersion, interrupted: report.interrupted)
+        var draft = report
+        draft.recordingPath = path
+        draft.recordingSHA256 = sha
         do {
             return .success(try store.createPhoneDraft(draft, calendar: calendar))
         } catch {

@@ -1,3 +1,4 @@
+import HotlineCore
 // The contract between the pure IVR engine and whoever performs its actions (the PJSIP gateway, the
 // terminal simulator, the tests). The engine never sleeps, never touches SIP, files or SQLite:
 // events go in through `CallSession.handle(_:)`, actions come out, and the performer reports back.
@@ -109,15 +110,15 @@ public enum StatusQuery: Sendable, Equatable {
 
 /// The draft ticket the engine asks the performer to submit to the domain core.
 public struct DraftRequest: Sendable, Equatable {
-    /// One of `infrastructure`, `socioeconomic`, `suggestion`, `directive`, or nil when the caller never chose.
-    public var category: String?
+    /// The category the caller chose (Art. 5), or nil when the caller never chose.
+    public var category: HotlineCore.Category?
     /// The caller asked to keep their identity confidential; nil if never asked.
     public var confidential: Bool?
     /// The recording to attach (the last one kept), nil if there is none.
     public var recording: RecordingID?
     /// The caller hung up before the engine finished (the report is kept all the same).
     public var callerHungUp: Bool
-    public init(category: String?, confidential: Bool?, recording: RecordingID?, callerHungUp: Bool) {
+    public init(category: HotlineCore.Category?, confidential: Bool?, recording: RecordingID?, callerHungUp: Bool) {
         self.category = category
         self.confidential = confidential
         self.recording = recording

@@ -1,3 +1,4 @@
+import HotlineCore
 /// One call's walk through a dialplan: a value-type state machine. Events go in, actions come out; time
 /// comes only as `timerFired`, audio only as `playbackFinished`/`recordingFinished`. Nothing here sleeps,
 /// touches SIP, files or SQLite, so tests drive it on virtual time.
@@ -7,7 +8,7 @@ public struct CallSession: Sendable {
     private var context = CallContext(callerNumber: "", isOfficeHours: false)
     /// Where `@back` returns to, innermost last (sub-menus are an explicit stack, never recursion).
     private var returnStack: [Target] = []
-    private var category: String?
+    private var category: HotlineCore.Category?
     private var confidential: Bool?
     /// The recording that will go with the draft (the last one kept); nil once it was submitted. While the caller
     /// re-records, the earlier take stays here until the new one is safely written, so no hang-up loses it.
@@ -55,7 +56,7 @@ public struct CallSession: Sendable {
     public init(plan: Dialplan) { self.plan = plan }
 
     /// The fields the caller has set so far (for logs and the simulator).
-    public var draftFields: (category: String?, confidential: Bool?) { (category, confidential) }
+    public var draftFields: (category: HotlineCore.Category?, confidential: Bool?) { (category, confidential) }
 
     public mutating func handle(_ event: CallEvent) -> [CallAction] {
         steps = 0

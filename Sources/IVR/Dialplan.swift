@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 
 /// An IVR menu tree as administrators write it (`Dialplans/*.json`), checked when loaded, never during a call.
 public struct Dialplan: Sendable, Equatable {
@@ -63,7 +64,7 @@ public enum Target: Sendable, Equatable, Hashable, CustomStringConvertible {
 
 /// A ticket field the caller sets by phone.
 public enum FieldValue: Sendable, Equatable {
-    case category(String)
+    case category(HotlineCore.Category)
     case confidential(Bool)
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 
 /// A problem in a dialplan, with where it is (a JSON path such as `$.nodes.main.options.5`).
 public struct DialplanProblem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -101,7 +102,6 @@ private struct Reader {
         "hangup": ["prompts"],
     ]
 
-    static let categories: Set<String> = ["infrastructure", "socioeconomic", "suggestion", "directive"]
 
     mutating func node(_ id: NodeID, _ raw: Any, _ path: String) -> Node? {
         guard let o = raw as? [String: Any] else {
@@ -176,12 +176,12 @@ private struct Reader {
         case "set":
             let next = target(o, "next", path)
             if let c = o["category"] {
-                guard let s = c as? String, Reader.categories.contains(s) else {
-                    fail(path + ".category", "must be one of \(Reader.categories.sorted().joined(separator: ", "))")
+                guard let s = c as? String, let category = HotlineCore.Category(rawValue: s) else {
+                    fail(path + ".category", "must be one of \(HotlineCore.Category.allCases.map(\.rawValue).joined(separator: ", "))")
                     return nil
                 }
                 if o["confidential"] != nil { fail(path, "set one field per node: category or confidential") }
-                kind = .set(.category(s), next: next)
+                kind = .set(.category(category), next: next)
             } else if o["confidential"] != nil {
                 kind = .set(.confidential(bool(o, "confidential", path) ?? false), next: next)
             } else {

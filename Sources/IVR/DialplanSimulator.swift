@@ -131,7 +131,7 @@ public struct DialplanSimulator {
                 recordings += 1
                 drafts.append(draft)
                 let code = "20261122-00000\(String(format: "%02d", recordings))"
-                say("  ✓ draft filed: category \(draft.category ?? "none"), confidential \(draft.confidential.map(String.init) ?? "not asked"), code \(code)")
+                say("  ✓ draft filed: category \(draft.category?.rawValue ?? "none"), confidential \(draft.confidential.map(String.init) ?? "not asked"), code \(code)")
                 if !ended { perform(session.handle(.draftSubmitted(trackingCode: code))) }
             case .lookupStatus(let query):
                 say("  (status lookup: \(query); simulated as \(status))")

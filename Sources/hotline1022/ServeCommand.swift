@@ -189,10 +189,10 @@ struct Server {
         }
         for recording in found {
             let exists = FileManager.default.fileExists(atPath: recording.wavPath)
-            let report = CallReport(
-                sipCallID: recording.sipCallID, callerNumber: recording.callerNumber, category: nil,
+            let report = PhoneDraft(
+                callID: recording.sipCallID, callerNumber: recording.callerNumber, category: nil,
                 confidential: nil, receivedAt: recording.startedAt, recordingPath: exists ? recording.wavPath : nil,
-                recordingDurationMs: recording.durationMs, dialplanVersion: recording.dialplanVersion,
+                recordingDurationMs: recording.durationMs, recordingSHA256: nil, dialplanVersion: recording.dialplanVersion,
                 interrupted: true)
             switch desk.store(report) {
             case .success(let code):

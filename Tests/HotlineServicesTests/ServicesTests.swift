@@ -38,10 +38,10 @@ final class ServicesTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    func report(_ n: Int, recording: String?) -> CallReport {
-        CallReport(sipCallID: "call-\(n)", callerNumber: "09120000\(n)", category: "infrastructure", confidential: true,
-                   receivedAt: Date(), recordingPath: recording, recordingDurationMs: 9000, dialplanVersion: "test",
-                   interrupted: false)
+    func report(_ n: Int, recording: String?) -> PhoneDraft {
+        PhoneDraft(callID: "call-\(n)", callerNumber: "09120000\(n)", category: .infrastructure, confidential: true,
+                   receivedAt: Date(), recordingPath: recording, recordingDurationMs: 9000, recordingSHA256: nil,
+                   dialplanVersion: "test", interrupted: false)
     }
 
     func testThePhoneDeskFilesADraftWithItsRecordingsChecksumOffTheCallersThread() throws {

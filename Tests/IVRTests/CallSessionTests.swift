@@ -1,3 +1,4 @@
+import HotlineCore
 import Foundation
 import XCTest
 
@@ -124,7 +125,7 @@ final class CallSessionTests: XCTestCase {
         XCTAssertEqual(d.playing?.prompts, ["review-menu"])
         d.press("3")
         let draft = try! XCTUnwrap(d.submitted)
-        XCTAssertEqual(draft.category, "infrastructure")
+        XCTAssertEqual(draft.category, .infrastructure)
         XCTAssertEqual(draft.confidential, false)
         XCTAssertNotNil(draft.recording)
         XCTAssertFalse(draft.callerHungUp)
@@ -137,7 +138,7 @@ final class CallSessionTests: XCTestCase {
     }
 
     func testEachCategoryKeySetsItsCategory() {
-        for (key, category) in [("1", "infrastructure"), ("2", "socioeconomic"), ("3", "suggestion"), ("4", "directive")] {
+        for (key, category) in [("1", HotlineCore.Category.infrastructure), ("2", .socioeconomic), ("3", .suggestion), ("4", .directive)] {
             var d = Driver(Plans.shipped)
             d.start()
             d.finishPlayback()  // welcome
@@ -194,7 +195,7 @@ final class CallSessionTests: XCTestCase {
         XCTAssertEqual(d.send(.hangup).count, 1)
         let draft = try! XCTUnwrap(d.submitted)
         XCTAssertTrue(draft.callerHungUp)
-        XCTAssertEqual(draft.category, "socioeconomic")
+        XCTAssertEqual(draft.category, .socioeconomic)
         XCTAssertEqual(draft.confidential, true)
         XCTAssertNotNil(draft.recording)
         XCTAssertTrue(d.send(.digit("1")).isEmpty, "nothing happens after the hang-up")

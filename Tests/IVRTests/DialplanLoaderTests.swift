@@ -1,3 +1,4 @@
+import HotlineCore
 import Foundation
 import XCTest
 
@@ -206,7 +207,7 @@ final class DialplanSimulatorTests: XCTestCase {
         var simulator = DialplanSimulator(plan: plan, script: ["3", "1", "", "", "#", "3", "", "", "", "", "", ""],
                                           promptText: { "«\($0.rawValue)»" }, say: { lines.append($0) })
         simulator.run(CallContext(callerNumber: "0912345678", isOfficeHours: true))
-        XCTAssertEqual(simulator.drafts.map(\.category), ["suggestion"])
+        XCTAssertEqual(simulator.drafts.map(\.category), [.suggestion])
         XCTAssertEqual(simulator.drafts.first?.confidential, true)
         XCTAssertTrue(lines.contains { $0.contains("«") }, "prompts are said by their words: \(lines)")
         XCTAssertTrue(lines.contains { $0.contains("draft filed: category suggestion") }, "\(lines)")

@@ -1,3 +1,4 @@
+import HotlineCore
 import Foundation
 import XCTest
 
@@ -164,7 +165,7 @@ final class HangUpTests: XCTestCase {
         d.press("2")
         XCTAssertEqual(d.playing?.prompts, ["record-instructions", "beep"])
         d.send(.hangup)
-        XCTAssertEqual(d.submitted, DraftRequest(category: "infrastructure", confidential: false, recording: first,
+        XCTAssertEqual(d.submitted, DraftRequest(category: .infrastructure, confidential: false, recording: first,
                                                  callerHungUp: true))
         XCTAssertFalse(d.log.contains(.discardRecording(first)))
     }
@@ -202,7 +203,7 @@ final class HangUpTests: XCTestCase {
         d.reachRecording()
         let running = d.recording!.id
         let actions = d.send(.hangup)
-        XCTAssertEqual(actions, [.submitDraft(DraftRequest(category: "infrastructure", confidential: false,
+        XCTAssertEqual(actions, [.submitDraft(DraftRequest(category: .infrastructure, confidential: false,
                                                            recording: running, callerHungUp: true))])
         XCTAssertTrue(d.finishRecording(.hangup).isEmpty, "a late recordingFinished changes nothing")
     }
@@ -239,7 +240,7 @@ final class HangUpTests: XCTestCase {
         d.press("#")
         d.finishRecording(.stopped)
         d.press("3")
-        XCTAssertEqual(d.submitted?.category, "suggestion")
+        XCTAssertEqual(d.submitted?.category, .suggestion)
         XCTAssertNil(d.submitted?.confidential, "no answer is not a confidentiality request")
     }
 }
