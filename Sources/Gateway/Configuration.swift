@@ -120,6 +120,9 @@ public protocol ReportDesk: Sendable {
     func submit(_ report: PhoneDraft, completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void)
     func lookup(_ query: StatusQuery, callerNumber: String,
                 completion: @escaping @Sendable (SpokenStatus) -> Void)
+    /// Stores a caller's rating (1–5) of the completed ticket `query` finds (Art. 8.5b); `completion(false)` when
+    /// the store refused it (already rated, not completed, not found).
+    func rate(_ query: StatusQuery, score: Int, callerNumber: String, completion: @escaping @Sendable (Bool) -> Void)
     /// Inside the hotline's office hours on a working day, by the domain core's calendar.
     func isOfficeHours(_ date: Date) -> Bool
 }

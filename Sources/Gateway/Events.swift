@@ -15,6 +15,7 @@ enum GatewayEvent: Sendable {
     case recordingLoaded(serial: UInt64, PlaybackID, PCM?)
     case draftStored(serial: UInt64, Result<String, ReportDeskError>)
     case statusFound(serial: UInt64, SpokenStatus)
+    case ratingStored(serial: UInt64, accepted: Bool)
     case replacePlan(CallPlan)
     /// The trunk registration answered (or failed: code 0 or ≥ 300).
     case registration(code: Int, expires: Int, reason: String)

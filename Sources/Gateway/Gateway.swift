@@ -158,6 +158,10 @@ public final class Gateway: @unchecked Sendable {
             guard let call = bySerial[serial], !call.disconnected else { return }
             log(.info, "status-spoken", call, [("status", GatewayLogFormat.status(status))])
             deliver(.statusFound(status), to: call)
+        case .ratingStored(let serial, let accepted):
+            guard let call = bySerial[serial], !call.disconnected else { return }
+            log(.info, "rating-stored", call, [("accepted", "\(accepted)")])
+            deliver(.ratingStored(accepted: accepted), to: call)
         case .registration(let code, let expires, let reason):
             if (200..<300).contains(code), expires > 0 {
                 logger.log(.info, "trunk-registered", [("code", "\(code)"), ("expires", "\(expires)")])
@@ -412,6 +416,12 @@ public final class Gateway: @unchecked Sendable {
             let events = self.events
             desk.lookup(query, callerNumber: call.incoming.callerNumber) { status in
                 events.post(.statusFound(serial: serial, status))
+            }
+        case .rateTicket(let query, let score):
+            let serial = call.serial
+            let events = self.events
+            desk.rate(query, score: score, callerNumber: call.incoming.callerNumber) { accepted in
+                events.post(.ratingStored(serial: serial, accepted: accepted))
             }
         case .transfer(let uri):
             transfer(call, to: uri)

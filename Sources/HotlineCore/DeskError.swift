@@ -10,6 +10,10 @@ public enum DeskEntity: String, Sendable, Equatable {
 public enum DeskField: String, Sendable, Equatable, CaseIterable {
     case name, address, email, summary, content, category, topic, ward, unit, reason, note, result, until, score
     case evidence, minutes, output, role, userName, password, confidential, trackingCode, dialplan
+    /// Where a report's cumulative figures start.
+    case since
+    /// The weeks a trend chart covers.
+    case weeks
 
     /// The field as a Vietnamese form labels it.
     public var label: String {
@@ -37,6 +41,8 @@ public enum DeskField: String, Sendable, Equatable, CaseIterable {
         case .confidential: "yêu cầu bảo mật"
         case .trackingCode: "mã số phản ánh"
         case .dialplan: "kịch bản tổng đài"
+        case .since: "ngày bắt đầu lũy kế"
+        case .weeks: "số tuần"
         }
     }
 }

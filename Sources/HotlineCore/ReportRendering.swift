@@ -5,8 +5,51 @@ public enum ReportOutput: String, CaseIterable, Sendable {
     case md, csv, json
 }
 
+/// The files a report is given as: text (md, csv, json) or a Word document (docx).
+public enum ReportFileFormat: String, CaseIterable, Sendable {
+    case md, csv, json, docx
+
+    public var contentType: String {
+        switch self {
+        case .md: "text/markdown; charset=utf-8"
+        case .csv: "text/csv; charset=utf-8"
+        case .json: "application/json"
+        case .docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        }
+    }
+
+    public var fileExtension: String { rawValue }
+}
+
 /// Renders reports in Vietnamese, as the city office prints them (seed 000; Form 01).
 public enum ReportRenderer {
+    /// Starts every CSV: the UTF-8 byte order mark (EF BB BF), without which Excel reads the file in the
+    /// local code page and garbles the Vietnamese.
+    public static let byteOrderMark = "\u{FEFF}"
+
+    /// A report as the bytes of a file: the text formats in UTF-8 (the CSV with its byte order mark), the
+    /// Word document stamped with the report's end.
+    public static func file(_ r: WeeklyReport, as format: ReportFileFormat, letter: ReportLetter = ReportLetter()) throws -> [UInt8] {
+        guard let text = ReportOutput(rawValue: format.rawValue) else {
+            return try ReportDocuments.weekly(r, letter: letter).docx(modified: r.to)
+        }
+        return Array(try render(r, as: text).utf8)
+    }
+
+    public static func file(_ r: MonthlyReport, as format: ReportFileFormat, letter: ReportLetter = ReportLetter()) throws -> [UInt8] {
+        guard let text = ReportOutput(rawValue: format.rawValue) else {
+            return try ReportDocuments.monthly(r, letter: letter).docx(modified: r.to)
+        }
+        return Array(try render(r, as: text).utf8)
+    }
+
+    public static func file(_ r: QuarterlyReport, as format: ReportFileFormat, letter: ReportLetter = ReportLetter()) throws -> [UInt8] {
+        guard let text = ReportOutput(rawValue: format.rawValue) else {
+            return try ReportDocuments.quarterly(r, letter: letter).docx(modified: r.to)
+        }
+        return Array(try render(r, as: text).utf8)
+    }
+
     static func pct(_ part: Int, _ whole: Int) -> String { ReportFormat.percent(whole == 0 ? nil : Double(part) / Double(whole)) }
 
     static func table(_ header: [String], _ rows: [[String]]) -> String {
@@ -76,7 +119,7 @@ public enum ReportRenderer {
     }
 
     static func weeklyCSV(_ r: WeeklyReport) -> String {
-        var lines = [csvLine(["bang", "muc", "so_luong", "ti_trong", "hoan_thanh", "dang_xu_ly", "khac"])]
+        var lines = [byteOrderMark + csvLine(["bang", "muc", "so_luong", "ti_trong", "hoan_thanh", "dang_xu_ly", "khac"])]
         let w = r.week
         lines.append(csvLine(["tong_quan", "trong_tuan", String(w.total), "", String(w.completed), String(w.inProgress), String(w.closedOtherwise)]))
         lines.append(csvLine(["tong_quan", "tuan_truoc", String(r.previousWeekReceived), r.changePercent.map { "\($0)%" } ?? "", "", "", ""]))
@@ -101,7 +144,7 @@ public enum ReportRenderer {
         switch format {
         case .json: return try json(r)
         case .csv:
-            var lines = [csvLine(["muc", "chi_tieu", "so_luong", "ti_le"])]
+            var lines = [byteOrderMark + csvLine(["muc", "chi_tieu", "so_luong", "ti_le"])]
             let rows: [(String, Int, Int)] = [
                 ("tong_so", c.total, c.total), ("hoan_thanh", c.completed, c.total), ("dung_han", c.completedOnTime, c.completed),
                 ("qua_han", c.completedLate, c.completed), ("dang_xu_ly", c.inProgress, c.total),
@@ -150,7 +193,7 @@ public enum ReportRenderer {
         switch format {
         case .json: return try json(r)
         case .csv:
-            var lines = [csvLine(["ma_so", "tom_tat", "don_vi", "trang_thai", "danh_gia"])]
+            var lines = [byteOrderMark + csvLine(["ma_so", "tom_tat", "don_vi", "trang_thai", "danh_gia"])]
             for i in r.items {
                 lines.append(csvLine([i.trackingCode, i.summary, i.unit, i.status.label, i.rating.map(String.init) ?? ""]))
             }

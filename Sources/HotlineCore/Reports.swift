@@ -232,3 +232,25 @@ public enum ReportFormat {
         return f.string(from: d)
     }
 }
+
+/// One week of the trend: tickets received in [from, to) and how many of them are completed by the report's moment.
+public struct WeekPoint: Codable, Sendable, Equatable {
+    public var from: Date
+    public var to: Date
+    public var received: Int
+    public var completed: Int
+    public init(from: Date, to: Date, received: Int, completed: Int) {
+        self.from = from
+        self.to = to
+        self.received = received
+        self.completed = completed
+    }
+}
+
+/// The report's week and the weeks before it, oldest first (the weekly trend chart).
+public struct WeeklyTrend: Codable, Sendable, Equatable {
+    public var weeks: [WeekPoint]
+    public init(weeks: [WeekPoint]) { self.weeks = weeks }
+    /// The report's own week.
+    public var current: WeekPoint? { weeks.last }
+}

@@ -97,12 +97,12 @@ extension Desk {
 
     /// Reports count tickets, with no personal data: anyone at the desk may print them (Art. 9).
     public func weeklyReport(from: Date, to: Date, since: Date?) throws -> WeeklyReport {
-        try checkPeriod(from: from, to: to)
+        try checkPeriod(from: from, to: to, since: since)
         return try store.weeklyReport(from: from, to: to, since: since, asOf: min(to, now()))
     }
 
     public func monthlyReport(from: Date, to: Date, since: Date?) throws -> MonthlyReport {
-        try checkPeriod(from: from, to: to)
+        try checkPeriod(from: from, to: to, since: since)
         return try store.monthlyReport(from: from, to: to, since: since, asOf: min(to, now()))
     }
 
@@ -111,10 +111,22 @@ extension Desk {
         return try store.quarterlyReport(from: from, to: to, asOf: min(to, now()))
     }
 
-    /// A period's start never follows its end.
-    func checkPeriod(from: Date, to: Date) throws {
+    /// The week ending at `to` and the weeks before it (the trend chart), `weeks` from 1 to 104.
+    public func weeklyTrend(to: Date, weeks: Int) throws -> WeeklyTrend {
+        guard (1...104).contains(weeks) else {
+            throw DeskError.invalidField(.weeks, reason: "số tuần của biểu đồ từ 1 đến 104, nhận được \(weeks)")
+        }
+        return try store.weeklyTrend(to: to, weeks: weeks, asOf: min(to, now()))
+    }
+
+    /// A period's start never follows its end, and cumulative figures never start after the period does (the
+    /// default start, the first ticket, is moved back to the period's start by the store).
+    func checkPeriod(from: Date, to: Date, since: Date? = nil) throws {
         guard from <= to else {
             throw DeskError.invalidField(.until, reason: "kỳ báo cáo bắt đầu \(DeskClock.text(from)) sau khi kết thúc \(DeskClock.text(to))")
+        }
+        if let since, since > from {
+            throw DeskError.invalidField(.since, reason: "số liệu lũy kế bắt đầu \(DeskClock.text(since)) sau khi kỳ báo cáo bắt đầu \(DeskClock.text(from))")
         }
     }
 }

@@ -78,13 +78,33 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
         }
     }
 
-    private func spokenStatus(_ query: StatusQuery, callerNumber: String) throws -> SpokenStatus {
-        let code: String?
-        switch query {
-        case .code(let c): code = c
-        case .latestForCaller: code = callerNumber.isEmpty ? nil : try store.latestTrackingCode(callerNumber: callerNumber)
+    /// The caller's rating, stored by the citizen (the store's `rate` with no agent), on the desk's queue. The
+    /// store refuses a second rating of the same result; the caller is thanked either way, the log says which.
+    public func rate(_ query: StatusQuery, score: Int, callerNumber: String, completion: @escaping @Sendable (Bool) -> Void) {
+        queue.async { [self] in
+            do {
+                guard let code = try trackingCode(query, callerNumber: callerNumber) else {
+                    completion(false)
+                    return
+                }
+                try store.rate(code, score: score, comment: "", at: Date())
+                completion(true)
+            } catch {
+                logger.log(.info, "rating-refused", [("error", "\(error)")])
+                completion(false)
+            }
         }
-        guard let code, let summary = try store.phoneStatus(trackingCode: code, now: Date()) else { return .notFound }
+    }
+
+    private func trackingCode(_ query: StatusQuery, callerNumber: String) throws -> String? {
+        switch query {
+        case .code(let c): c
+        case .latestForCaller: callerNumber.isEmpty ? nil : try store.latestTrackingCode(callerNumber: callerNumber)
+        }
+    }
+
+    private func spokenStatus(_ query: StatusQuery, callerNumber: String) throws -> SpokenStatus {
+        guard let code = try trackingCode(query, callerNumber: callerNumber), let summary = try store.phoneStatus(trackingCode: code, now: Date()) else { return .notFound }
         return PhoneDesk.spoken(summary)
     }
 

@@ -94,7 +94,7 @@ extension TicketStore {
     /// The weekly report for [from, to) (seed 000: Thursday 10:00 to Thursday 10:00), compared with the
     /// previous 7 days; cumulative figures from `since` (default: the first ticket).
     public func weeklyReport(from: Date, to: Date, since: Date? = nil, asOf: Date) throws -> WeeklyReport {
-        let start = try since ?? firstReceipt() ?? from
+        let start = try cumulativeStart(since: since, from: from)
         let length = to.timeIntervalSince(from)
         return WeeklyReport.build(
             from: from, to: to, cumulativeSince: start, week: try reportCells(from: from, to: to, asOf: asOf),
@@ -103,9 +103,27 @@ extension TicketStore {
             units: try unitNames())
     }
 
+    /// Where cumulative figures start: `since`, else the first ticket; never after the period's own start (a
+    /// report for June printed from a database whose first ticket is of December counts from June, not
+    /// "từ 01/12/2026" for a period that ends in June).
+    func cumulativeStart(since: Date?, from: Date) throws -> Date {
+        min(try since ?? firstReceipt() ?? from, from)
+    }
+
+    /// The week [to − 7 days, to) and the `weeks − 1` weeks before it, oldest first: received in each, and how many
+    /// of those are completed at `asOf` (from the daily counters, like `tally`).
+    public func weeklyTrend(to: Date, weeks: Int, asOf: Date) throws -> WeeklyTrend {
+        let week: TimeInterval = 7 * 86400
+        return WeeklyTrend(weeks: try (0..<max(1, weeks)).reversed().map { k in
+            let end = to.addingTimeInterval(-week * Double(k))
+            let t = try tally(from: end.addingTimeInterval(-week), to: end, asOf: asOf)
+            return WeekPoint(from: end.addingTimeInterval(-week), to: end, received: t.total, completed: t.completed)
+        })
+    }
+
     /// Monthly Form 01 for [from, to), cumulative from `since` (default: the first ticket).
     public func monthlyReport(from: Date, to: Date, since: Date? = nil, asOf: Date) throws -> MonthlyReport {
-        let start = try since ?? firstReceipt() ?? from
+        let start = try cumulativeStart(since: since, from: from)
         return MonthlyReport.build(from: from, to: to, cumulativeSince: start,
                                    month: try reportCells(from: from, to: to, asOf: asOf),
                                    cumulative: try tally(from: start, to: to, asOf: asOf), units: try unitNames())

@@ -142,6 +142,9 @@ public enum CallEvent: Sendable, Equatable {
     /// The draft could not be stored (the performer keeps the recording and logs why).
     case draftFailed
     case statusFound(SpokenStatus)
+    /// The performer tried to store the caller's rating: `accepted` false when the store refused it (the result
+    /// was rated already, or the ticket is no longer completed). The caller is thanked either way.
+    case ratingStored(accepted: Bool)
     /// A transfer ended: true if the agent answered and the call was handed over.
     case transferFinished(success: Bool)
     /// The caller hung up. After it, the engine emits only `submitDraft` (if a report is pending).
@@ -167,6 +170,9 @@ public enum CallAction: Sendable, Equatable {
     case playRecording(PlaybackID, RecordingID, bargeIn: Bool)
     case submitDraft(DraftRequest)
     case lookupStatus(StatusQuery)
+    /// Store the caller's satisfaction (1–5) with the completed ticket the last lookup found, by the same query
+    /// (Art. 8.5b); answered with `ratingStored`.
+    case rateTicket(StatusQuery, score: Int)
     /// Blind-transfer the caller to a SIP URI (an agent); answered with `transferFinished`.
     case transfer(uri: String)
     /// End the call. No event follows but a possible `hangup`.

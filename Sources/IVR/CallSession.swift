@@ -16,6 +16,10 @@ public struct CallSession: Sendable {
     /// The digits of the last `collect` node.
     private var collected = ""
     public private(set) var trackingCode: String?
+    /// The last status lookup's query, while what it found is a completed ticket: what a `rate` node rates.
+    private var completedLookup: StatusQuery?
+    /// The query of the lookup in progress.
+    private var pendingLookup: StatusQuery?
     private var lastID = 0
     /// Automatic steps taken for the current event; bounded so a plan can never spin (the validator already
     /// refuses loops without input).
@@ -33,6 +37,8 @@ public struct CallSession: Sendable {
         case review(NodeID, TimerID, Counts)
         case submitting(NodeID)
         case lookingUp(NodeID)
+        case rateInput(NodeID, TimerID, failures: Int)
+        case rating(NodeID)
         case transferring(NodeID)
         case bridged
         case ended
@@ -45,6 +51,7 @@ public struct CallSession: Sendable {
         case collectInput(NodeID, digits: String)
         case record(NodeID)
         case reviewInput(NodeID, Counts)
+        case rateInput(NodeID, failures: Int)
         case hangup
     }
 
@@ -112,7 +119,20 @@ public struct CallSession: Sendable {
 
         case (.lookingUp(let node), .statusFound(let status)):
             guard case .status(_, let next) = plan.nodes[node]?.kind else { return hangupNow() }
+            if case .completed = status { completedLookup = pendingLookup } else { completedLookup = nil }
+            pendingLookup = nil
             return play(Readback.status(speakable(status)), bargeIn: false, then: .go(next))
+
+        case (.rateInput(let node, let timer, let failures), .digit(let d)):
+            return [.cancelTimer(timer)] + rateKey(node, failures, d)
+        case (.rateInput(let node, let timer, _), .timerFired(let fired)) where fired == timer:
+            // A rating is the caller's choice: silence goes on without one.
+            guard case .rate(let r) = plan.nodes[node]?.kind else { return hangupNow() }
+            return enter(r.next)
+        case (.rating(let node), .ratingStored):
+            // Thanks either way: a second rating of the same result is refused by the store, not by the caller's ear.
+            guard case .rate(let r) = plan.nodes[node]?.kind else { return hangupNow() }
+            return play(r.thanks, bargeIn: true, then: .go(r.next))
 
         case (.transferring(let node), .transferFinished(let success)):
             if success {
@@ -187,14 +207,22 @@ public struct CallSession: Sendable {
             switch mode {
             case .latest:
                 state = .lookingUp(id)
+                completedLookup = nil
+                pendingLookup = .latestForCaller
                 return [.lookupStatus(.latestForCaller)]
             case .typed:
+                completedLookup = nil
                 guard collected.count == 15, collected.allSatisfy(\.isNumber) else {
                     return play(["code-invalid"], bargeIn: false, then: .go(next))
                 }
                 state = .lookingUp(id)
-                return [.lookupStatus(.code(String(collected.prefix(8)) + "-" + String(collected.suffix(7))))]
+                let query = StatusQuery.code(String(collected.prefix(8)) + "-" + String(collected.suffix(7)))
+                pendingLookup = query
+                return [.lookupStatus(query)]
             }
+        case .rate(let r):
+            guard completedLookup != nil else { return enter(r.next) }
+            return play(r.prompts, bargeIn: true, then: .rateInput(id, failures: 0))
         case .officeHours(let open, let closed):
             return enter(context.isOfficeHours ? open : closed)
         case .transfer(let uri, let prompts, _):
@@ -227,6 +255,7 @@ public struct CallSession: Sendable {
             let timer = nextTimer()
             state = .review(node, timer, counts)
             return [.startTimer(timer, after: .seconds(r.timeoutSeconds))]
+        case .rateInput(let node, let failures): return waitForRating(node, failures: failures)
         case .hangup: return hangupNow()
         }
     }
@@ -237,6 +266,7 @@ public struct CallSession: Sendable {
         case .menuInput(let node, let counts): return menuKey(node, counts, d)
         case .collectInput(let node, let digits): return collectKey(node, digits, d)
         case .reviewInput(let node, let counts): return reviewKey(node, counts, d)
+        case .rateInput(let node, let failures): return rateKey(node, failures, d)
         case .go(let target):
             // A key during an announcement skips it; a menu right after takes the key as its choice.
             if case .node(let id) = target, case .menu = plan.nodes[id]?.kind {
@@ -355,6 +385,27 @@ public struct CallSession: Sendable {
             if counts.failures >= r.maxTimeouts + 1 { return enter(r.next) }
             return play(r.invalid + r.prompts, bargeIn: true, then: .reviewInput(node, counts))
         }
+    }
+
+    // MARK: Rating (Art. 8.5b)
+
+    private mutating func waitForRating(_ node: NodeID, failures: Int) -> [CallAction] {
+        guard case .rate(let r) = plan.nodes[node]?.kind else { return hangupNow() }
+        let timer = nextTimer()
+        state = .rateInput(node, timer, failures: failures)
+        return [.startTimer(timer, after: .seconds(r.timeoutSeconds))]
+    }
+
+    private mutating func rateKey(_ node: NodeID, _ failures: Int, _ d: Character) -> [CallAction] {
+        guard case .rate(let r) = plan.nodes[node]?.kind else { return hangupNow() }
+        if let score = d.wholeNumberValue, (1...5).contains(score), let query = completedLookup {
+            // One rating per lookup: asking again needs a new lookup.
+            completedLookup = nil
+            state = .rating(node)
+            return [.rateTicket(query, score: score)]
+        }
+        if failures + 1 >= r.maxFailures { return enter(r.next) }
+        return play(r.invalid + r.prompts, bargeIn: true, then: .rateInput(node, failures: failures + 1))
     }
 
     // MARK: Ending

@@ -100,6 +100,9 @@ public struct Node: Sendable, Equatable {
         case sayDigits(before: [PromptName], after: [PromptName], next: Target)
         /// Looks a ticket up and speaks its status (no personal data).
         case status(mode: StatusMode, next: Target)
+        /// After a status lookup that found a completed ticket: offers a rating, keys 1–5 (Art. 8.5b), stores it
+        /// and thanks the caller. Any other lookup (or none) goes straight on to `next`.
+        case rate(Rate)
         case officeHours(open: Target, closed: Target)
         case transfer(uri: String, prompts: [PromptName], failed: Target)
         case goto(Target)
@@ -142,6 +145,19 @@ public struct Node: Sendable, Equatable {
         public let tooShort: Target?
     }
 
+    public struct Rate: Sendable, Equatable {
+        /// The offer ("bấm từ một đến năm").
+        public let prompts: [PromptName]
+        public let invalid: [PromptName]
+        /// Said after a rating, stored or refused as a second one.
+        public let thanks: [PromptName]
+        /// Silence this long after the offer goes on without a rating.
+        public let timeoutSeconds: Int
+        /// Wrong keys (not 1–5) before going on without a rating.
+        public let maxFailures: Int
+        public let next: Target
+    }
+
     public struct Review: Sendable, Equatable {
         public let prompts: [PromptName]
         public let invalid: [PromptName]
@@ -160,6 +176,7 @@ public struct Node: Sendable, Equatable {
         case .collect(let c): c.prompts
         case .record(let r): r.prompts + (r.beep ? [Readback.beep] : [])
         case .review(let r): r.prompts + r.invalid
+        case .rate(let r): r.prompts + r.invalid + r.thanks
         case .sayCode(let b, let a, _), .sayDigits(let b, let a, _): b + a
         case .transfer(_, let p, _): p
         case .hangup(let p): p
@@ -179,6 +196,7 @@ public struct Node: Sendable, Equatable {
         case .submit(let next, let failed): [next, failed]
         case .sayCode(_, _, let next), .sayDigits(_, _, let next): [next]
         case .status(_, let next): [next]
+        case .rate(let r): [r.next]
         case .officeHours(let open, let closed): [open, closed]
         case .transfer(_, _, let failed): [failed]
         case .goto(let t): [t]
@@ -187,7 +205,8 @@ public struct Node: Sendable, Equatable {
         }
     }
 
-    /// True for nodes that wait for the caller (a loop through one of them is the caller's choice).
+    /// True for nodes that wait for the caller (a loop through one of them is the caller's choice). A rate node
+    /// waits only after a completed lookup, so it counts as automatic.
     var waitsForCaller: Bool {
         switch kind {
         case .menu, .collect, .record, .review: true

@@ -95,6 +95,7 @@ private struct Reader {
         "sayCode": ["before", "after", "next"],
         "sayDigits": ["before", "after", "next"],
         "status": ["mode", "next"],
+        "rate": ["prompts", "invalid", "thanks", "timeoutSeconds", "maxFailures", "next"],
         "officeHours": ["open", "closed"],
         "transfer": ["uri", "prompts", "failed"],
         "goto": ["target"],
@@ -203,6 +204,12 @@ private struct Reader {
                 return nil
             }
             kind = .status(mode: mode, next: target(o, "next", path))
+        case "rate":
+            kind = .rate(Node.Rate(
+                prompts: prompts(o, "prompts", path, required: true), invalid: prompts(o, "invalid", path, required: false),
+                thanks: prompts(o, "thanks", path, required: false),
+                timeoutSeconds: int(o, "timeoutSeconds", path, default: 6, range: 1...60),
+                maxFailures: int(o, "maxFailures", path, default: 2, range: 1...10), next: target(o, "next", path)))
         case "officeHours":
             kind = .officeHours(open: target(o, "open", path), closed: target(o, "closed", path))
         case "transfer":

@@ -136,6 +136,9 @@ public struct DialplanSimulator {
             case .lookupStatus(let query):
                 say("  (status lookup: \(query); simulated as \(status))")
                 perform(session.handle(.statusFound(status)))
+            case .rateTicket(let query, let score):
+                say("  ★ rating \(score)/5 stored for \(query)")
+                perform(session.handle(.ratingStored(accepted: true)))
             case .transfer(let uri):
                 say("  ☎ transfer to \(uri): simulated as \(agentAnswers ? "answered" : "unanswered")")
                 perform(session.handle(.transferFinished(success: agentAnswers)))
@@ -180,6 +183,7 @@ public enum DialplanGraph {
             case .submit(let next, let failed): shape = "cylinder"; edges = [(next, "stored"), (failed, "failed")]
             case .sayCode(_, _, let next), .sayDigits(_, _, let next): shape = "box"; edges = [(next, "")]
             case .status(_, let next): shape = "cylinder"; edges = [(next, "")]
+            case .rate(let r): shape = "diamond"; edges = [(r.next, "1-5 rated, or none")]
             case .officeHours(let open, let closed): shape = "hexagon"; edges = [(open, "open"), (closed, "closed")]
             case .transfer(_, _, let failed): shape = "house"; edges = [(failed, "no answer")]
             case .goto(let t): shape = "point"; edges = [(t, "")]

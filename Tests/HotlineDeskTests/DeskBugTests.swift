@@ -151,5 +151,17 @@ final class DeskBugTests: DeskTestCase {
 
     func testAReportPeriodNeverStartsAfterItEnds() throws {
         assertDesk(try desk.weeklyReport(from: vn("2026-12-01T00:00:00"), to: vn("2026-06-30T00:00:00"), since: nil), field(.until))
+        // Cumulative figures never start after the period: an explicit --since later than the week is refused,
+        // and the default (the first ticket, here in December) moves back to the week's start.
+        assertDesk(try desk.weeklyReport(from: vn("2026-06-23T00:00:00"), to: vn("2026-06-30T00:00:00"), since: vn("2026-12-01T00:00:00")),
+                   field(.since))
+        assertDesk(try desk.monthlyReport(from: vn("2026-06-01T00:00:00"), to: vn("2026-07-01T00:00:00"), since: vn("2026-06-15T00:00:00")),
+                   field(.since))
+        _ = try portalTicket(at: vn("2026-12-01T09:00:00"))
+        let r = try desk.weeklyReport(from: vn("2026-06-23T00:00:00"), to: vn("2026-06-30T00:00:00"), since: nil)
+        XCTAssertEqual(r.cumulativeSince, vn("2026-06-23T00:00:00"))
+        XCTAssertFalse(try ReportRenderer.render(r, as: .md).contains("01/12/2026"))
+        XCTAssertEqual(try desk.weeklyTrend(to: vn("2026-12-03T00:00:00"), weeks: 2).weeks.map(\.received), [0, 1])
+        assertDesk(try desk.weeklyTrend(to: vn("2026-12-03T00:00:00"), weeks: 0), field(.weeks))
     }
 }

@@ -82,6 +82,55 @@ final class ServicesTests: XCTestCase {
         XCTAssertEqual(box.spoken, .notFound, "a stranger's number finds nothing")
     }
 
+    /// Art. 8.5b by phone: the caller's key stored as the citizen's rating; a second one refused by the store.
+    func testThePhoneDeskStoresACallersRatingOnceAsTheCitizen() throws {
+        let configDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Config").path
+        try store.importUnits(try UnitDirectory.load(path: configDir + "/units.json"))
+        let context = WorkflowContext(calendar: WorkingCalendar(), templates: try NotificationTemplates.load(path: configDir + "/templates.vi.json"))
+        let start = Date().addingTimeInterval(-3 * 3600)
+        let code = try store.createTicket(NewTicket(channel: .portal, receivedAt: start, category: .socioeconomic, topic: .fieldReport,
+                                                    reporter: Reporter(name: "An", phone: "0912345678"), content: "Rác", summary: "Rác",
+                                                    ward: "Lê Chân"),
+                                          by: Actor(.citizen, "portal"), context: context)
+        let open = try store.createTicket(NewTicket(channel: .portal, receivedAt: start, category: .socioeconomic, topic: .fieldReport,
+                                                    reporter: Reporter(name: "An", phone: "0912345678"), content: "Ồn", summary: "Ồn",
+                                                    ward: "Lê Chân"),
+                                          by: Actor(.citizen, "portal"), context: context)
+        let agent = Actor(.hotline, "lan"), unit = Actor(.unit, "le-chan-1")
+        try store.perform(.forward(unit: "P-LECHAN"), on: code, by: agent, at: start.addingTimeInterval(600), context: context)
+        try store.perform(.accept, on: code, by: unit, at: start.addingTimeInterval(700), context: context)
+        let photo = dir + "/photo.jpg"
+        try Data("JPEG".utf8).write(to: URL(fileURLWithPath: photo))
+        try store.addAttachment(code, kind: .photo, path: photo, by: unit, at: start.addingTimeInterval(3600))
+        try store.perform(.resolve(result: "Đã thu gom", evidenceCount: 0), on: code, by: unit, at: start.addingTimeInterval(3600), context: context)
+        try store.perform(.confirm, on: code, by: agent, at: start.addingTimeInterval(4000), context: context)
+
+        let logger = MemoryLogger()
+        let desk = PhoneDesk(store: store, logger: logger, calendar: WorkingCalendar())
+        func rate(_ query: StatusQuery, _ score: Int, caller: String = "0912345678") -> Bool {
+            let done = expectation(description: "rated")
+            final class Box: @unchecked Sendable { var accepted: Bool? }
+            let box = Box()
+            desk.rate(query, score: score, callerNumber: caller) { box.accepted = $0; done.fulfill() }
+            wait(for: [done], timeout: 10)
+            return box.accepted!
+        }
+        XCTAssertTrue(rate(.code(code), 4))
+        XCTAssertEqual(try store.ticket(code)?.rating, 4)
+        let audit = try XCTUnwrap(store.history(code).last)
+        XCTAssertEqual(audit.action, "rate")
+        XCTAssertEqual(audit.actor, "citizen:citizen", "the citizen rated, no agent typed it in")
+        XCTAssertFalse(rate(.code(code), 1), "one rating per result: the second is refused")
+        XCTAssertEqual(try store.ticket(code)?.rating, 4, "and the first kept")
+        XCTAssertFalse(rate(.code(open), 5), "a ticket not completed is not rated")
+        XCTAssertNil(try store.ticket(open)?.rating)
+        XCTAssertFalse(rate(.latestForCaller, 5, caller: "0999999999"), "a stranger's number finds nothing to rate")
+        XCTAssertFalse(rate(.code("20260101-9999999"), 5))
+        XCTAssertTrue(logger.all.contains { $0.hasPrefix("info rating-refused") })
+        XCTAssertFalse(logger.all.joined().contains("0912345678"), "no caller number in the log")
+    }
+
     func testTheOutboxServiceDeliversARoundAndLogsCountsOnly() throws {
         struct Collecting: NotificationSender {
             let sink: Sink

@@ -97,6 +97,10 @@ enum Plans {
         return url.path
     }()
 
+    /// The shipped main menu: one prompt per option, played as one playback.
+    static let mainMenu: [PromptName] = ["main-menu-1", "main-menu-2", "main-menu-3", "main-menu-4", "main-menu-5", "main-menu-0"]
+    static let confidentialQuestion: [PromptName] = ["confidential-question", "confidential-no"]
+
     static let shipped: Dialplan = {
         try! DialplanLoader.load(path: repo + "/Dialplans/hotline-1022.json", promptDirectory: nil,
                                  variables: ["agentsURI": "sip:agents@10.0.0.5"])
@@ -112,7 +116,7 @@ final class CallSessionTests: XCTestCase {
         // 1 during the welcome: it stops, and the main menu takes the key (category 1).
         let afterKey = d.press("1")
         XCTAssertEqual(afterKey.first, .stopPlayback)
-        XCTAssertEqual(d.playing?.prompts, ["confidential-question"])
+        XCTAssertEqual(d.playing?.prompts, Plans.confidentialQuestion)
         d.press("2")
         XCTAssertEqual(d.playing?.prompts, ["record-instructions", "beep"])
         XCTAssertEqual(d.playing?.bargeIn, false)
@@ -152,7 +156,7 @@ final class CallSessionTests: XCTestCase {
         var d = Driver(Plans.shipped)
         d.start()
         d.finishPlayback()
-        XCTAssertEqual(d.playing?.prompts, ["main-menu"])
+        XCTAssertEqual(d.playing?.prompts, Plans.mainMenu)
         d.finishPlayback()
         XCTAssertEqual(d.timers.values.first, .seconds(6))
         d.fireTimer()
@@ -175,7 +179,7 @@ final class CallSessionTests: XCTestCase {
         d.start()
         d.finishPlayback()
         d.press("*")
-        XCTAssertEqual(d.playing?.prompts, ["main-menu"], "* repeats the long menu and is not a failure")
+        XCTAssertEqual(d.playing?.prompts, Plans.mainMenu, "* repeats the long menu and is not a failure")
         d.press("9")
         XCTAssertEqual(d.playing?.prompts, ["invalid-key", "main-menu-short"])
         d.press("8")  // barges into the invalid prompt
@@ -264,7 +268,11 @@ final class CallSessionTests: XCTestCase {
         XCTAssertEqual(d.playing?.prompts, ["status-completed", "word-day", "number-20", "word-month", "number-11",
                                             "word-year", "digit-2", "digit-0", "digit-2", "digit-6"])
         d.finishPlayback()
-        XCTAssertEqual(d.playing?.prompts, ["after-status"])
+        XCTAssertEqual(d.playing?.prompts, ["rate-offer"], "a completed ticket: the caller may rate it (Art. 8.5b)")
+        d.finishPlayback()
+        d.fireTimer()
+        XCTAssertEqual(d.playing?.prompts, ["after-status"], "silence: no rating, the call goes on")
+        XCTAssertFalse(d.log.contains { if case .rateTicket = $0 { true } else { false } })
         d.press("#")
         XCTAssertEqual(d.playing?.prompts, ["thanks-goodbye"])
     }
@@ -293,14 +301,14 @@ final class CallSessionTests: XCTestCase {
         d.send(.transferFinished(success: false))
         XCTAssertEqual(d.playing?.prompts, ["agent-busy"], "no agent answered: the caller may leave a report")
         d.finishPlayback()
-        XCTAssertEqual(d.playing?.prompts, ["confidential-question"])
+        XCTAssertEqual(d.playing?.prompts, Plans.confidentialQuestion)
 
         var night = Driver(Plans.shipped)
         night.start(officeHours: false)
         night.press("0")
         XCTAssertEqual(night.playing?.prompts, ["after-hours"])
         night.press("1")
-        XCTAssertEqual(night.playing?.prompts, ["confidential-question"])
+        XCTAssertEqual(night.playing?.prompts, Plans.confidentialQuestion)
         night.press("1")
         XCTAssertEqual(night.playing?.prompts, ["record-instructions", "beep"])
         XCTAssertFalse(night.log.contains { if case .transfer = $0 { true } else { false } }, "no transfer after hours")

@@ -171,7 +171,7 @@ final class DialplanValidatorTests: XCTestCase {
         // The schema beside the plans names every node type the loader knows.
         let schema = try String(contentsOfFile: Plans.repo + "/Dialplans/dialplan.schema.json", encoding: .utf8)
         for type in ["play", "menu", "collect", "record", "review", "set", "submit", "sayCode", "sayDigits", "status",
-                     "officeHours", "transfer", "goto", "submenu", "hangup"] {
+                     "rate", "officeHours", "transfer", "goto", "submenu", "hangup"] {
             XCTAssertTrue(schema.contains("\"const\": \"\(type)\""), "the schema lacks \(type)")
         }
     }

@@ -231,7 +231,7 @@ final class HangUpTests: XCTestCase {
         var d = Driver(Plans.shipped)
         d.start()
         d.press("3")
-        XCTAssertEqual(d.playing?.prompts, ["confidential-question"])
+        XCTAssertEqual(d.playing?.prompts, Plans.confidentialQuestion)
         d.finishPlayback()
         XCTAssertEqual(d.timers.values.first, .seconds(5))
         d.fireTimer()
