@@ -191,7 +191,7 @@ extension TicketStore {
     public func ticketsByReporterName(_ words: String, limit: Int = 50) throws -> [TicketSearchHit] {
         let tokens = Self.searchFold(words).split { !$0.isLetter && !$0.isNumber }.map(String.init)
         guard !tokens.isEmpty else { return [] }
-        let terms = tokens.enumerated().map { i, t in "\"\(t)\"" + (i == tokens.count - 1 && t.count >= 2 ? "*" : "") }
+        let terms = tokens.enumerated().map { i, t in "\"\(t)\"" + (i == tokens.count - 1 ? "*" : "") }
         let query = "name : (" + terms.joined(separator: " AND ") + ")"
         return try db.prepare("""
             SELECT t.tracking_code, t.status, t.summary, t.received_at FROM caller_search s JOIN tickets t ON t.id = s.rowid

@@ -162,7 +162,7 @@ let usersPasswordCommand = Command.leaf(
         }
     }
     try w.desk.setPassword(SetPasswordRequest(userName: name, newPassword: new, currentPassword: current), as: w.user)
-    print("Đã đặt mật khẩu cho \(name). Các phiên đăng nhập bảng điều khiển đang chạy của người này kết thúc khi máy chủ khởi động lại.")
+    print("Đã đặt mật khẩu cho \(name). Các phiên đăng nhập bảng điều khiển của người này đã kết thúc.")
 }
 
 /// The first line of a file, without its line break.
