@@ -255,12 +255,9 @@ extension Console {
             switch error {
             case .invalidField(let field, _):
                 var errors: [(String, String)] = []
-                if let details, form == "complete" {
-                    for missing in details.missingFields where missing != field {
-                        errors.append((CaseFormState.fieldID(missing, form: form), "Cần nhập \(missing.label)."))
-                    }
-                }
-                errors.insert((CaseFormState.fieldID(field, form: form), error.rendered()), at: 0)
+                let missing = form == "complete" ? details?.missingFields ?? [] : []
+                for f in missing { errors.append((CaseFormState.fieldID(f, form: form), "Cần nhập \(f.label).")) }
+                if !missing.contains(field) { errors.append((CaseFormState.fieldID(field, form: form), error.rendered())) }
                 // In form order.
                 let order = ["ten", "dia_chi", "email", "tom_tat", "noi_dung", "linh_vuc", "chuyen_muc", "dia_ban", "don_vi",
                              "ly_do_huong_dan", "ly_do_chon", "ma_goc"]
