@@ -48,8 +48,8 @@ extension Pages {
         var claimBox = ""
         if let claim = view.claim {
             claimBox = claim.userName == user.name
-                ? "<div class=\"notice\" role=\"status\"><p><span class=\"badge mine\">Bạn đang xử lý</span> đến \(e(DeskClock.text(claim.expiresAt))).</p>"
-                : "<div class=\"notice held\" role=\"status\"><p><span class=\"badge held\">Đang do \(e(claim.userName)) xử lý</span> đến \(e(DeskClock.text(claim.expiresAt))). Bạn chỉ xem được; người đó hoặc giám sát viên trả hồ sơ để người khác nhận.</p>"
+                ? "<div class=\"notice\" role=\"status\"><p><span class=\"badge mine\">Bạn đang xử lý</span> đến \(e(full(claim.expiresAt))).</p>"
+                : "<div class=\"notice held\" role=\"status\"><p><span class=\"badge held\">Đang do \(e(claim.userName)) xử lý</span> đến \(e(full(claim.expiresAt))). Bạn chỉ xem được; người đó hoặc giám sát viên trả hồ sơ để người khác nhận.</p>"
             claimBox += "<div class=\"actions\">"
             if claim.userName == user.name {
                 claimBox += "<form class=\"claim\" method=\"post\" action=\"\(e(base))/nhan\">\(csrf)<button type=\"submit\">Gia hạn 15 phút</button></form>"
@@ -107,7 +107,7 @@ extension Pages {
         var facts = """
             <dl class="facts">
             <dt>Trạng thái</dt><dd>\(e(t.status.label))\(t.awaitingGuidance ? " · chờ VP UBND hướng dẫn" : "")</dd>
-            <dt>Nhận lúc</dt><dd>\(e(DeskClock.text(t.receivedAt))) · \(e(t.channel.label))</dd>
+            <dt>Nhận lúc</dt><dd>\(e(full(t.receivedAt))) · \(e(t.channel.label))</dd>
             <dt>Số gọi đến</dt><dd>\(e(t.reporter.phone.isEmpty ? "(không có)" : t.reporter.phone))</dd>
             <dt>Lĩnh vực</dt><dd>\(e(t.category?.label ?? "Chưa phân loại"))</dd>
             """

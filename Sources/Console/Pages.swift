@@ -1,5 +1,8 @@
 import DeskSecurity
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HotlineCore
 import HotlineDesk
 import HotlineStore
@@ -12,22 +15,30 @@ enum Pages {
 
     static func millis(_ date: Date) -> String { String(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
 
-    /// "HH:mm dd/MM" in Vietnam time.
-    static func short(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TrackingCode.timeZone
-        f.dateFormat = "HH:mm dd/MM"
-        return f.string(from: date)
+    /// "HH:mm dd/MM" in Vietnam time (UTC+7, no daylight saving since 1975: a fixed offset). Computed with
+    /// gmtime_r, not a DateFormatter: a queue page prints hundreds of times.
+    static func short(_ date: Date) -> String { vietnamTime(date, year: false) }
+
+    /// "HH:mm dd/MM/yyyy" in Vietnam time, as `DeskClock.text` writes it.
+    static func full(_ date: Date) -> String { vietnamTime(date, year: true) }
+
+    static func vietnamTime(_ date: Date, year: Bool) -> String {
+        var t = time_t(date.timeIntervalSince1970.rounded(.down)) + 7 * 3600
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let text = "\(two(parts.tm_hour)):\(two(parts.tm_min)) \(two(parts.tm_mday))/\(two(parts.tm_mon + 1))"
+        return year ? text + "/\(parts.tm_year + 1900)" : text
     }
 
     /// What the countdown says before the script takes over (and without script).
     static func countdown(_ due: Date, now: Date) -> String {
         let seconds = Int(due.timeIntervalSince(now))
         let s = abs(seconds)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let text = s >= 86400 ? "\(s / 86400) ngày \((s % 86400) / 3600) giờ"
-            : s >= 3600 ? "\(s / 3600) giờ \(String(format: "%02d", (s % 3600) / 60)) phút"
-            : "\(s / 60) phút \(String(format: "%02d", s % 60)) giây"
+            : s >= 3600 ? "\(s / 3600) giờ \(two((s % 3600) / 60)) phút"
+            : "\(s / 60) phút \(two(s % 60)) giây"
         return seconds < 0 ? "quá hạn \(text)" : "còn \(text)"
     }
 
@@ -43,7 +54,7 @@ enum Pages {
     /// A live countdown: `main` ones colour their row when overdue.
     static func clock(_ due: Date?, label: String, now: Date, main: Bool) -> String {
         guard let due else { return "<span class=\"muted\">không có hạn</span>" }
-        return "<span class=\"clock\(main ? " main-clock" : "")\" data-due=\"\(millis(due))\" title=\"hạn \(e(DeskClock.text(due)))\">"
+        return "<span class=\"clock\(main ? " main-clock" : "")\" data-due=\"\(millis(due))\" title=\"hạn \(e(full(due)))\">"
             + "<span class=\"clock-text\">\(e(countdown(due, now: now)))</span>"
             + "<span class=\"clock-label\">\(e(label)) · hạn \(e(short(due)))</span></span>"
     }
@@ -253,7 +264,7 @@ enum Pages {
                 \(result.hits.map { hit in
                     """
                     <tr><td><a href="/phieu/\(e(hit.trackingCode))">\(e(hit.trackingCode))</a></td><td>\(e(hit.status.label))</td>
-                    <td>\(e(hit.summary))</td><td class="wide">\(e(DeskClock.text(hit.receivedAt)))</td>
+                    <td>\(e(hit.summary))</td><td class="wide">\(e(full(hit.receivedAt)))</td>
                     <td>\(e(hit.matchedIn.map(matchLabel).joined(separator: ", ")))</td></tr>
                     """
                 }.joined(separator: "\n"))
