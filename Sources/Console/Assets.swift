@@ -4,6 +4,7 @@ enum Assets {
 :root { --ink: #1b1b1b; --muted: #5a5a5a; --line: #d0d0d0; --bg: #f6f6f4; --accent: #0b5cad; --danger: #b00020;
         --warn: #8a5a00; --ok: #1d6b2f; --held: #6b3fa0; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html { font-size: 16px; }
 body { margin: 0; font-family: "Noto Sans", "Segoe UI", Roboto, Arial, sans-serif; color: var(--ink); background: var(--bg);
        line-height: 1.4; }
@@ -40,7 +41,9 @@ tr.case-row.fresh { animation: fresh 3s ease-out; }
 tr.case-row.overdue td.due { color: #fff; background: var(--danger); font-weight: 700; }
 tr.case-row.soon td.due { color: var(--warn); font-weight: 700; }
 .clock { white-space: nowrap; }
-.clock-label { display: block; font-size: .78rem; color: inherit; opacity: .85; }
+.clock-label { display: block; font-size: .78rem; color: inherit; opacity: .85; white-space: normal; }
+td.due { width: 15rem; }
+td.when { white-space: nowrap; }
 .badge { display: inline-block; padding: .05rem .45rem; border-radius: 999px; font-size: .78rem; font-weight: 700;
          border: 1px solid currentColor; white-space: nowrap; }
 .badge.secret { color: var(--danger); }

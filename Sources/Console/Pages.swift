@@ -224,7 +224,7 @@ enum Pages {
                 <tr class="case-row\(overdue ? " overdue" : "")" tabindex="0" data-code="\(e(item.trackingCode))" data-href="\(e(href))">
                 <td><a href="\(e(href))">\(e(item.trackingCode))</a><br><span class="badge status">\(e(item.status.label))</span></td>
                 <td class="due">\(clock(item.dueAt, label: clockLabel(item.clock), now: now, main: true))\(secondClock)</td>
-                <td class="wide">\(e(short(item.receivedAt)))<br><span class="muted">\(e(item.channel.label))</span></td>
+                <td class="wide when">\(e(short(item.receivedAt)))<br><span class="muted">\(e(item.channel.label))</span></td>
                 <td class="wide">\(e(item.category?.label ?? "Chưa phân loại"))</td>
                 <td>\(what)</td>
                 <td>\(item.confidential ? "<span class=\"badge secret\" title=\"Người phản ánh yêu cầu bảo mật (Điều 10)\">Bảo mật</span>" : "")</td>
