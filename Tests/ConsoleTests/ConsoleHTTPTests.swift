@@ -144,4 +144,51 @@ final class ConsoleHTTPTests: XCTestCase {
         XCTAssertEqual(after.status, 303)
         XCTAssertEqual(after.header("Location"), "/dang-nhap")
     }
+
+    func testRefuseLinkAndGuidanceFromTheCasePageWithMessagesBesideTheirFields() throws {
+        let lan = try session("lan")
+        func post(_ path: String, _ form: [(String, String)]) throws -> RawReply {
+            let body = (form + [("csrf", lan.csrf)]).map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }
+                .joined(separator: "&")
+            return try request(port: port, path, method: "POST", cookie: lan.cookie, body: body)
+        }
+        let third = try draft("0911000002")  // the earlier report the second one repeats
+        let first = try draft("0911000001")
+        let second = try draft("0911000001")
+
+        let noReason = try post("/phieu/\(first)/tu-choi", [("ly_do_chon", ""), ("ly_do_them", "  ")])
+        XCTAssertEqual(noReason.status, 422)
+        XCTAssertTrue(noReason.body.contains("id=\"ly_do_chon-error\""), "the message sits beside the reason")
+        XCTAssertTrue(noReason.body.contains("href=\"#ly_do_chon\""), "and is listed in the summary")
+        let refused = try post("/phieu/\(first)/tu-choi", [("ly_do_chon", "Cuộc gọi không có nội dung phản ánh (gọi nhầm, im lặng, thử máy)"),
+                                                          ("ly_do_them", "Im lặng 40 giây")])
+        XCTAssertEqual(refused.status, 200, refused.body)
+        XCTAssertTrue(refused.body.contains("Đã từ chối tiếp nhận"))
+        XCTAssertEqual(try store.ticket(first)?.refusalReason,
+                       "Cuộc gọi không có nội dung phản ánh (gọi nhầm, im lặng, thử máy). Im lặng 40 giây")
+
+        let unknown = try post("/phieu/\(second)/lien-ket", [("kieu", "duplicate"), ("ma_goc", "20991231-0000009")])
+        XCTAssertEqual(unknown.status, 422)
+        XCTAssertTrue(unknown.body.contains("id=\"ma_goc-error\""), "the unknown code is named beside its field")
+        _ = try desk.complete(CompleteRequest(code: third, details: CaseDetails(
+            name: "An", address: "1 Lạch Tray", summary: "Ổ gà", category: .infrastructure, topic: .infrastructureIncident,
+            ward: "Lê Chân")), as: try desk.user(named: "lan"))
+        let linked = try post("/phieu/\(second)/lien-ket", [("kieu", "duplicate"), ("ma_goc", third)])
+        XCTAssertEqual(linked.status, 200, linked.body.components(separatedBy: "<ul>").dropFirst().first.map { String($0.prefix(700)) } ?? "")
+        XCTAssertEqual(try store.ticket(second)?.duplicateOf, third)
+
+        let fourth = try draft("0911000003")
+        let details: [(String, String)] = [("ten", "Bình"), ("dia_chi", "2 Trần Phú"), ("tom_tat", "Khói bụi xưởng gỗ"),
+                                           ("linh_vuc", "socioeconomic"), ("chuyen_muc", "field_report"), ("dia_ban", "Lê Chân")]
+        let noGuidanceReason = try post("/phieu/\(fourth)/huong-dan", details + [("ly_do_huong_dan", "")])
+        XCTAssertEqual(noGuidanceReason.status, 422)
+        XCTAssertTrue(noGuidanceReason.body.contains("id=\"ly_do_huong_dan-error\""))
+        XCTAssertTrue(noGuidanceReason.body.contains("value=\"2 Trần Phú\""), "what the agent typed is kept")
+        let sent = try post("/phieu/\(fourth)/huong-dan", details + [("ly_do_huong_dan", "nhiều đơn vị liên quan")])
+        XCTAssertEqual(sent.status, 200, sent.body)
+        XCTAssertEqual(try store.ticket(fourth)?.awaitingGuidance, true)
+        let queue = try request(port: port, "/hang-doi", cookie: lan.cookie)
+        XCTAssertTrue(queue.body.contains("Chờ VP UBND hướng dẫn"), "the guidance clock is in the queue")
+        XCTAssertFalse(queue.body.contains("data-code=\"\(first)\""), "a refused case left the queue")
+    }
 }
