@@ -12,6 +12,7 @@ import PackageDescription
 //   WebServer (HTTP on libmicrohttpd, the only importer of CMicroHTTPD; WebAuth/ puts DeskSecurity on HTTP)
 //   PromptTools (regenerates prompt WAVs; admin tooling)
 //   Transcription (speech-to-text workers; the engine is dlopen'ed at run time, never linked)
+//   Console (the agents' browser console: pages on WebServer, every operation through HotlineDesk)
 //   hotline1022 (the executable: parses, wires, runs)
 let package = Package(
     name: "Hotline1022",
@@ -31,26 +32,29 @@ let package = Package(
         .target(name: "HotlineCore"),
         .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"]),
         .target(name: "IVR", dependencies: ["HotlineCore"]),
-        .target(name: "HotlineDesk", dependencies: ["HotlineCore", "HotlineStore", "IVR"]),
+        .target(name: "HotlineDesk", dependencies: ["HotlineCore", "HotlineStore", "IVR", "DeskSecurity"]),
         .target(name: "Gateway", dependencies: ["IVR", "HotlineCore", "CPJSIP"]),
         .target(name: "HotlineServices", dependencies: ["Gateway", "HotlineDesk", "HotlineStore", "HotlineCore", "IVR"]),
         .target(name: "PromptTools", dependencies: ["HotlineCore"]),
         .target(name: "WebServer", dependencies: ["CMicroHTTPD", "DeskSecurity"], exclude: ["README.md"]),
         .target(name: "DeskSecurity", dependencies: ["CCrypto"]),
         .target(name: "Transcription", dependencies: ["HotlineStore", "HotlineCore"]),
+        .target(name: "Console", dependencies: ["HotlineDesk", "WebServer", "DeskSecurity", "HotlineCore", "HotlineStore"]),
         .executableTarget(name: "hotline1022",
                           dependencies: ["HotlineCore", "HotlineStore", "HotlineDesk", "IVR", "Gateway", "PromptTools",
-                                         "Transcription", "HotlineServices"]),
+                                         "Transcription", "HotlineServices", "Console"]),
 
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
-        .testTarget(name: "HotlineDeskTests", dependencies: ["HotlineDesk", "HotlineStore", "HotlineCore"]),
+        .testTarget(name: "HotlineDeskTests", dependencies: ["HotlineDesk", "HotlineStore", "HotlineCore", "DeskSecurity"]),
         .testTarget(name: "IVRTests", dependencies: ["IVR", "HotlineCore"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
         .testTarget(name: "HotlineServicesTests", dependencies: ["HotlineServices", "Gateway", "HotlineStore", "HotlineCore", "IVR"]),
         .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools", "HotlineCore"]),
         .testTarget(name: "WebServerTests", dependencies: ["WebServer", "DeskSecurity"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "HotlineDesk", "HotlineStore", "HotlineCore", "WebServer",
+                                                         "DeskSecurity"]),
         .testTarget(name: "TranscriptionTests", dependencies: ["Transcription", "HotlineStore", "HotlineCore"]),
     ]
 )

@@ -1,3 +1,4 @@
+import DeskSecurity
 import Foundation
 import HotlineCore
 import HotlineStore
@@ -14,6 +15,9 @@ public final class Desk: @unchecked Sendable {
     public var now: () -> Date
     /// The administrators' topic keywords (Config/topic-keywords.json), for suggestions from transcripts.
     public var topicKeywords: TopicKeywords?
+    /// Password checks and sign-in throttling, shared by every desk of one console process (its counts live in
+    /// memory); nil where nobody signs in (the CLI), which hashes new passwords with the standard parameters.
+    public var signInGate: SignInGate?
 
     public init(store: TicketStore, context: @escaping () throws -> WorkflowContext, now: @escaping () -> Date = Date.init) {
         self.store = store

@@ -240,6 +240,34 @@ enum Migrations {
                 WHERE rowid = NEW.ticket_id;
         END;
         """,
+        // The console (issue 12): each user's password (a `$scrypt$...` string from DeskSecurity; NULL: cannot sign
+        // in yet); the cases waiting for the City Office's guidance, by deadline, for the live queue; and a word
+        // index of callers (the reporter's name folded like ticket_search, and the caller's number with every
+        // ending of 3 to 11 digits as a word, so "5678" finds 0912345678 through the index, not a scan).
+        // Self-contained: it names only tables of steps 1-4.
+        """
+        ALTER TABLE users ADD COLUMN password_hash TEXT;
+        ALTER TABLE users ADD COLUMN password_changed_at REAL;
+        CREATE INDEX tickets_guidance_due ON tickets (due_at) WHERE status = 'forwarded' AND guidance = 1;
+        CREATE VIRTUAL TABLE caller_search USING fts5(name, phone, tokenize = 'unicode61 remove_diacritics 2');
+        INSERT INTO caller_search (rowid, name, phone)
+            SELECT id, replace(replace(reporter_name, 'đ', 'd'), 'Đ', 'D'),
+                   caller_number || ' ' || substr(caller_number, -3) || ' ' || substr(caller_number, -4) || ' ' || substr(caller_number, -5) || ' ' || substr(caller_number, -6) || ' ' || substr(caller_number, -7) || ' ' || substr(caller_number, -8) || ' ' || substr(caller_number, -9) || ' ' || substr(caller_number, -10) || ' ' || substr(caller_number, -11)
+            FROM tickets;
+        CREATE TRIGGER tickets_caller_search_insert AFTER INSERT ON tickets BEGIN
+            INSERT INTO caller_search (rowid, name, phone)
+                VALUES (NEW.id, replace(replace(NEW.reporter_name, 'đ', 'd'), 'Đ', 'D'),
+                        NEW.caller_number || ' ' || substr(NEW.caller_number, -3) || ' ' || substr(NEW.caller_number, -4) || ' ' || substr(NEW.caller_number, -5) || ' ' || substr(NEW.caller_number, -6) || ' ' || substr(NEW.caller_number, -7) || ' ' || substr(NEW.caller_number, -8) || ' ' || substr(NEW.caller_number, -9) || ' ' || substr(NEW.caller_number, -10) || ' ' || substr(NEW.caller_number, -11));
+        END;
+        CREATE TRIGGER tickets_caller_search_update AFTER UPDATE OF reporter_name, caller_number ON tickets BEGIN
+            UPDATE caller_search SET name = replace(replace(NEW.reporter_name, 'đ', 'd'), 'Đ', 'D'),
+                phone = NEW.caller_number || ' ' || substr(NEW.caller_number, -3) || ' ' || substr(NEW.caller_number, -4) || ' ' || substr(NEW.caller_number, -5) || ' ' || substr(NEW.caller_number, -6) || ' ' || substr(NEW.caller_number, -7) || ' ' || substr(NEW.caller_number, -8) || ' ' || substr(NEW.caller_number, -9) || ' ' || substr(NEW.caller_number, -10) || ' ' || substr(NEW.caller_number, -11)
+                WHERE rowid = NEW.id;
+        END;
+        CREATE TRIGGER tickets_caller_search_delete AFTER DELETE ON tickets BEGIN
+            DELETE FROM caller_search WHERE rowid = OLD.id;
+        END;
+        """,
     ]
 
     static func apply(_ db: Connection) throws {

@@ -208,6 +208,7 @@ enum CLI {
         case .userName: "NAME"
         case .trackingCode: "CODE"
         case .dialplan: "FILE"
+        case .password: "the password (stdin or --password-file)"
         default: "--" + field.rawValue
         }
         return "\(name) (\(field.label))"

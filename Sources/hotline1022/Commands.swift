@@ -14,4 +14,5 @@ let rootCommands: [Command] = [
     outboxCommands,
     transcribeCommands,
     userCommands,
+    webCommand,
 ]

@@ -1,3 +1,4 @@
+import Console
 import Foundation
 import HotlineServices
 import HotlineDesk
@@ -109,7 +110,16 @@ struct Server {
         } catch {
             throw CommandFailure("cannot start the SIP gateway: \(error)")
         }
+        var console: Console?
+        do {
+            console = try settings.console.start(database: settings.database,
+                                                 configDirectory: (settings.calendar as NSString).deletingLastPathComponent,
+                                                 logger: logger)
+        } catch {
+            logger.log(.error, "console-failed", [("error", "\(error)")])
+        }
         gateway.waitUntilStopped()
+        console?.stop()
         watcher.stop()
         sources.forEach { $0.cancel() }
         outbox.stop()

@@ -45,6 +45,12 @@ struct ServeSettings: Codable, Equatable {
     /// Speech-to-text workers (0 = transcription off) and the engine's library (see `transcribe run`).
     var transcribeWorkers = 1
     var transcriptionLibrary = VietASRLibrary.defaultPath
+    /// The agents' browser console (0 = off), its TLS files, and plain HTTP off loopback only when allowed.
+    var webAddress = "127.0.0.1"
+    var webPort = 8080
+    var webCertificate = ""
+    var webPrivateKey = ""
+    var webAllowPlainHTTP = false
 
     static let help = """
         [--config FILE] [--sip-address ADDR] [--sip-port N] [--rtp-port N] [--max-calls N]
@@ -55,6 +61,8 @@ struct ServeSettings: Codable, Equatable {
                   [--registrar sip:HOST[:PORT] --register-user U --register-password P --register-retry-seconds N]
                   [--units FILE] [--webhook URL [--webhook-token T]] [--messages-log FILE] [--outbox-interval N]
                   [--transcribe-workers N] [--transcription-library PATH]
+                  [--web-address ADDR] [--web-port N|0] [--no-web] [--web-certificate PEM --web-private-key PEM]
+                  [--web-allow-plain-http]
 
         Answers citizens' calls on SIP/UDP, plays the dialplan's Vietnamese menus, records voice reports and
         files each one as a draft ticket for the agents (see `hotline1022 agent queue`). It also delivers the
@@ -64,6 +72,10 @@ struct ServeSettings: Codable, Equatable {
         Each voice report is transcribed by --transcribe-workers threads (default 1; 0 = off) at the lowest CPU
         priority, with the engine --transcription-library (default /usr/local/lib/hotline1022/vietasr/libvietasr.so,
         installed by scripts/bootstrap); without it, transcription is off (logged once) and nothing else changes.
+        The agents' browser console listens on --web-address:--web-port (default 127.0.0.1:8080; --web-port 0 or
+        --no-web: off), HTTPS with --web-certificate and --web-private-key; plain HTTP on an address other than
+        loopback is refused unless --web-allow-plain-http is given. It reads calendar.json and templates.vi.json
+        from the folder of --calendar.
 
         Defaults (no configuration needed): SIP on 127.0.0.1:5060, database ./var/hotline.sqlite (WAL),
         recordings under ./var/recordings/, dialplan Dialplans/hotline-1022.json, prompts Prompts/vi/.
@@ -71,7 +83,7 @@ struct ServeSettings: Codable, Equatable {
         recordings, dialplan, prompts, agentsURI, drainSeconds, pjsipLogLevel, logLevel, allowedSources (a list of
         CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp, officeHours, calendar, registrar, registerUser,
         registerPassword, registerRetrySeconds, units, webhook, webhookToken, messagesLog, outboxIntervalSeconds,
-        transcribeWorkers, transcriptionLibrary (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
+        transcribeWorkers, transcriptionLibrary, webAddress, webPort, webCertificate, webPrivateKey, webAllowPlainHTTP (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
         each trunk's network with --allow (repeatable); anyone else is answered 403 Forbidden.
 
         Signals: SIGHUP reloads the dialplan and prompts (an invalid plan is refused and the old one kept;
@@ -120,6 +132,12 @@ struct ServeSettings: Codable, Equatable {
         if let v = try args.intOption("--outbox-interval") { outboxIntervalSeconds = v }
         if let v = try args.intOption("--transcribe-workers") { transcribeWorkers = v }
         if let v = try args.option("--transcription-library") { transcriptionLibrary = v }
+        if let v = try args.option("--web-address") { webAddress = v }
+        if let v = try args.intOption("--web-port") { webPort = v }
+        if args.flag("--no-web") { webPort = 0 }
+        if let v = try args.option("--web-certificate") { webCertificate = v }
+        if let v = try args.option("--web-private-key") { webPrivateKey = v }
+        if args.flag("--web-allow-plain-http") { webAllowPlainHTTP = true }
         let allow = try args.options("--allow")
         if !allow.isEmpty { allowedSources = allow }
         try validate()
@@ -146,6 +164,7 @@ struct ServeSettings: Codable, Equatable {
         }
         try delivery.validate()
         guard (0...16).contains(transcribeWorkers) else { throw UsageError("--transcribe-workers must be 0–16 (0 = off)") }
+        try console.validate()
         guard SRTPPolicy(rawValue: srtp) != nil else { throw UsageError("--srtp must be off, optional or required") }
         if tlsPort != 0 {
             guard (1...65535).contains(tlsPort), tlsPort != sipPort else {
@@ -155,6 +174,11 @@ struct ServeSettings: Codable, Equatable {
                 throw UsageError("--tls-port needs --tls-certificate and --tls-private-key (PEM files)")
             }
         }
+    }
+
+    var console: ConsoleSettings {
+        ConsoleSettings(webAddress: webAddress, webPort: webPort, webCertificate: webCertificate, webPrivateKey: webPrivateKey,
+                        webAllowPlainHTTP: webAllowPlainHTTP)
     }
 
     var delivery: DeliverySettings {

@@ -8,6 +8,7 @@ let userCommands = Command.group("users", "Who may use the case tools, and as wh
     usersAddCommand,
     usersActiveCommand("disable", "Disable a user: their commands are refused, their history stays.", active: false),
     usersActiveCommand("enable", "Enable a disabled user again.", active: true),
+    usersPasswordCommand,
 ])
 
 let usersListCommand = Command.leaf(

@@ -1,0 +1,257 @@
+/// The console's style sheet and scripts, served from the binary (no CDN, no inline script: the CSP forbids it).
+enum Assets {
+    static let css = #"""
+:root { --ink: #1b1b1b; --muted: #5a5a5a; --line: #d0d0d0; --bg: #f6f6f4; --accent: #0b5cad; --danger: #b00020;
+        --warn: #8a5a00; --ok: #1d6b2f; --held: #6b3fa0; }
+* { box-sizing: border-box; }
+[hidden] { display: none !important; }
+html { font-size: 16px; }
+body { margin: 0; font-family: "Noto Sans", "Segoe UI", Roboto, Arial, sans-serif; color: var(--ink); background: var(--bg);
+       line-height: 1.4; }
+a { color: var(--accent); }
+a:focus, button:focus, input:focus, select:focus, textarea:focus, tr:focus { outline: 3px solid #ffbf47; outline-offset: 1px; }
+header.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1.25rem; padding: .5rem 1rem; background: #0b2e4f;
+             color: #fff; }
+header.top a { color: #fff; text-decoration: none; font-weight: 600; }
+header.top a.current { text-decoration: underline; }
+header.top .brand { font-weight: 700; margin-right: .5rem; }
+header.top .who { margin-left: auto; display: flex; gap: .75rem; align-items: center; flex-wrap: wrap; }
+header.top form { margin: 0; }
+header.top button { background: transparent; color: #fff; border: 1px solid #fff; border-radius: 3px; padding: .15rem .6rem;
+                    cursor: pointer; }
+header.top form.search input { width: 14rem; max-width: 40vw; padding: .25rem .4rem; border: 0; border-radius: 3px; }
+main { padding: 1rem; max-width: 1400px; margin: 0 auto; }
+h1 { font-size: 1.4rem; margin: .25rem 0 .75rem; }
+h2 { font-size: 1.1rem; margin: 1rem 0 .5rem; }
+.panel { background: #fff; border: 1px solid var(--line); border-radius: 4px; padding: .75rem 1rem; margin-bottom: 1rem; }
+.muted { color: var(--muted); }
+.toolbar { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: center; margin-bottom: .5rem; }
+.live { font-size: .9rem; color: var(--muted); }
+.live.on::before { content: "●"; color: var(--ok); margin-right: .3rem; }
+.live.off::before { content: "●"; color: var(--danger); margin-right: .3rem; }
+.table-wrap { overflow-x: auto; background: #fff; border: 1px solid var(--line); border-radius: 4px; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: #eceae4; font-size: .85rem; white-space: nowrap; }
+tr.case-row { cursor: pointer; }
+tr.case-row:hover { background: #f0f5fb; }
+tr.case-row.selected { background: #dbe9f8; box-shadow: inset 4px 0 0 var(--accent); }
+tr.case-row.fresh { animation: fresh 3s ease-out; }
+@keyframes fresh { from { background: #fff3b0; } to { background: transparent; } }
+tr.case-row.overdue td.due { color: #fff; background: var(--danger); font-weight: 700; }
+tr.case-row.soon td.due { color: var(--warn); font-weight: 700; }
+.clock { white-space: nowrap; }
+.clock-label { display: block; font-size: .78rem; color: inherit; opacity: .85; white-space: normal; }
+td.due { width: 15rem; }
+td.when { white-space: nowrap; }
+.badge { display: inline-block; padding: .05rem .45rem; border-radius: 999px; font-size: .78rem; font-weight: 700;
+         border: 1px solid currentColor; white-space: nowrap; }
+.badge.secret { color: var(--danger); }
+.badge.held { color: var(--held); }
+.badge.mine { color: var(--ok); }
+.badge.status { color: var(--muted); }
+button, .button { font: inherit; padding: .35rem .8rem; border-radius: 3px; border: 1px solid #6b6b6b; background: #fff;
+                  cursor: pointer; color: var(--ink); text-decoration: none; display: inline-block; }
+button.primary { background: var(--ok); border-color: var(--ok); color: #fff; font-weight: 600; }
+button.danger { background: #fff; border-color: var(--danger); color: var(--danger); }
+button:disabled { opacity: .5; cursor: not-allowed; }
+.case { display: grid; grid-template-columns: 1fr; gap: 1rem; }
+@media (min-width: 1000px) { .case { grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); } }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .8rem; margin: 0; }
+.facts dt { color: var(--muted); }
+.facts dd { margin: 0; }
+audio { width: 100%; margin: .25rem 0; }
+.transcript { white-space: pre-wrap; background: #fafafa; border-left: 4px solid var(--line); padding: .5rem .75rem; }
+form.case-form .field { margin-bottom: .75rem; }
+label { display: block; font-weight: 600; margin-bottom: .2rem; }
+label.inline { display: inline; font-weight: normal; }
+input[type=text], input[type=password], input[type=email], input[type=search], select, textarea {
+  font: inherit; width: 100%; max-width: 40rem; padding: .35rem .45rem; border: 2px solid #6b6b6b; border-radius: 2px; background: #fff; }
+textarea { min-height: 4.5rem; }
+.field.has-error { border-left: 5px solid var(--danger); padding-left: .75rem; }
+.field-error { color: var(--danger); font-weight: 700; margin: .15rem 0 .25rem; }
+.input-error { border-color: var(--danger) !important; }
+.error-summary { border: 4px solid var(--danger); padding: .75rem 1rem; margin-bottom: 1rem; background: #fff; }
+.error-summary h2 { margin-top: 0; }
+.error-summary a { color: var(--danger); font-weight: 700; }
+.notice { border-left: 6px solid var(--accent); background: #fff; padding: .6rem .9rem; margin-bottom: 1rem; }
+.notice.error { border-color: var(--danger); }
+.notice.held { border-color: var(--held); }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-top: .5rem; }
+ul.plain { list-style: none; padding: 0; margin: 0; }
+ul.plain li { padding: .3rem 0; border-bottom: 1px dashed var(--line); }
+.help-dialog { position: fixed; inset: 10% auto auto 50%; transform: translateX(-50%); background: #fff; border: 2px solid var(--ink);
+               padding: 1rem 1.5rem; max-width: 90vw; z-index: 10; box-shadow: 0 6px 30px rgba(0,0,0,.3); }
+.help-dialog[hidden] { display: none; }
+kbd { border: 1px solid #999; border-bottom-width: 2px; border-radius: 3px; padding: 0 .3rem; font-family: monospace; background: #f4f4f4; }
+.signin { max-width: 26rem; margin: 3rem auto; }
+.signin input { max-width: none; }
+@media (max-width: 700px) {
+  main { padding: .5rem; }
+  header.top .who { margin-left: 0; }
+  th.wide, td.wide { display: none; }
+  header.top form.search input { width: 9rem; }
+}
+"""#
+
+    /// Live queue (server-sent events, countdowns, optional sound or notification), keyboard shortcuts, player.
+    static let js = #"""
+(function () {
+  "use strict";
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+
+  // ---- countdowns, in Vietnamese -------------------------------------------------------------
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function span(ms) {
+    var s = Math.floor(Math.abs(ms) / 1000), d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600),
+        m = Math.floor((s % 3600) / 60), sec = s % 60;
+    if (d > 0) return d + " ngày " + h + " giờ";
+    if (h > 0) return h + " giờ " + two(m) + " phút";
+    return m + " phút " + two(sec) + " giây";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".clock[data-due]").forEach(function (el) {
+      var due = Number(el.getAttribute("data-due"));
+      if (!due) return;
+      var left = due - now, text = el.querySelector(".clock-text") || el;
+      text.textContent = left < 0 ? "quá hạn " + span(left) : "còn " + span(left);
+      var row = el.closest("tr.case-row");
+      if (row && el.classList.contains("main-clock")) {
+        row.classList.toggle("overdue", left < 0);
+        row.classList.toggle("soon", left >= 0 && left < 15 * 60 * 1000);
+      }
+      el.classList.toggle("is-overdue", left < 0);
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  // ---- the queue: rows, selection, live updates ----------------------------------------------
+  var tbody = document.getElementById("queue-body");
+  var selected = 0;
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("tr.case-row")); }
+  function select(i, scroll) {
+    var r = rows();
+    if (!r.length) return;
+    selected = Math.max(0, Math.min(i, r.length - 1));
+    r.forEach(function (row, k) { row.classList.toggle("selected", k === selected); row.setAttribute("aria-selected", k === selected ? "true" : "false"); });
+    if (scroll) r[selected].scrollIntoView({ block: "nearest" });
+  }
+  function selectedCode() { var r = rows()[selected]; return r ? r.getAttribute("data-code") : null; }
+  function bindRows() {
+    rows().forEach(function (row, k) {
+      row.addEventListener("click", function (e) {
+        if (e.target.closest("a, button, form, input, select, textarea, audio")) return;
+        window.location.href = row.getAttribute("data-href");
+      });
+      row.addEventListener("focus", function () { select(k, false); });
+    });
+  }
+  if (tbody) { bindRows(); select(0, false); }
+
+  var seen = {};
+  rows().forEach(function (r) { seen[r.getAttribute("data-code")] = true; });
+  var notify = document.getElementById("notify");
+  if (notify) {
+    notify.checked = localStorage.getItem("hotline-notify") === "1";
+    notify.addEventListener("change", function () {
+      localStorage.setItem("hotline-notify", notify.checked ? "1" : "0");
+      if (notify.checked && window.Notification && Notification.permission === "default") Notification.requestPermission();
+    });
+  }
+  function announce(codes) {
+    if (!notify || !notify.checked || !codes.length) return;
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (Ctx) {
+        var ctx = new Ctx(), osc = ctx.createOscillator(), gain = ctx.createGain();
+        osc.frequency.value = 880; gain.gain.value = 0.15; osc.connect(gain); gain.connect(ctx.destination);
+        osc.start(); osc.stop(ctx.currentTime + 0.25);
+      }
+    } catch (e) { /* no sound: the row still flashes */ }
+    if (window.Notification && Notification.permission === "granted") {
+      new Notification("Phản ánh mới tại Tổng đài 1022", { body: codes.join(", ") });
+    }
+  }
+  var refreshing = false, again = false;
+  function refresh() {
+    if (!tbody) return;
+    if (refreshing) { again = true; return; }
+    refreshing = true;
+    var keep = selectedCode();
+    fetch("/hang-doi/danh-sach", { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { if (r.status === 200) return r.text(); throw new Error("HTTP " + r.status); })
+      .then(function (html) {
+        tbody.innerHTML = html;
+        var fresh = [];
+        rows().forEach(function (r, k) {
+          var code = r.getAttribute("data-code");
+          if (!seen[code]) { r.classList.add("fresh"); fresh.push(code); seen[code] = true; }
+          if (code === keep) selected = k;
+        });
+        var count = document.getElementById("queue-count");
+        if (count) count.textContent = String(rows().length);
+        bindRows(); select(selected, false); tick();
+        announce(fresh);
+      })
+      .catch(function () { /* the next event retries */ })
+      .then(function () { refreshing = false; if (again) { again = false; refresh(); } });
+  }
+  var live = document.getElementById("live");
+  if (tbody && window.EventSource) {
+    var source = new EventSource("/su-kien");
+    source.addEventListener("open", function () { if (live) { live.className = "live on"; live.textContent = "Đang cập nhật trực tiếp"; } });
+    source.addEventListener("error", function () { if (live) { live.className = "live off"; live.textContent = "Mất kết nối, đang thử lại…"; } });
+    source.addEventListener("draft", refresh);
+    source.addEventListener("queue", refresh);
+    setInterval(refresh, 60000);  // claims run out without an event
+  }
+
+  // ---- keyboard shortcuts: j/k move, Enter open, c claim, ? help; never while typing -----------
+  var help = document.getElementById("help");
+  function typing(e) {
+    var t = e.target;
+    if (!t || !t.tagName) return false;
+    var tag = t.tagName.toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || t.isContentEditable;
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e)) return;
+    if (e.key === "?") { if (help) help.hidden = !help.hidden; e.preventDefault(); return; }
+    if (e.key === "Escape" && help && !help.hidden) { help.hidden = true; return; }
+    if (tbody && (e.key === "j" || e.key === "k")) {
+      select(selected + (e.key === "j" ? 1 : -1), true);
+      var r = rows()[selected]; if (r) r.focus();
+      e.preventDefault();
+      return;
+    }
+    if (tbody && e.key === "Enter" && (e.target === document.body || (e.target.classList && e.target.classList.contains("case-row")))) {
+      var row = rows()[selected];
+      if (row) { window.location.href = row.getAttribute("data-href"); e.preventDefault(); }
+      return;
+    }
+    if (e.key === "c") {
+      var form = null;
+      if (tbody) { var cr = rows()[selected]; form = cr ? cr.querySelector("form.claim") : null; }
+      else form = document.querySelector("form.claim");
+      if (form) { form.submit(); e.preventDefault(); }
+    }
+  });
+  var closeHelp = document.getElementById("help-close");
+  if (closeHelp && help) closeHelp.addEventListener("click", function () { help.hidden = true; });
+
+  // ---- the case page: error summary first, refusal text -----------------------------------------
+  var summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
+  var audio = document.getElementById("recording");
+  if (audio) {
+    audio.addEventListener("error", function () {
+      var note = document.getElementById("recording-error");
+      if (note) note.hidden = false;
+    });
+  }
+})();
+"""#
+}

@@ -1,0 +1,205 @@
+import Foundation
+import HotlineCore
+
+/// Which clock a case in the hotline's live queue runs against.
+public enum QueueClock: String, Codable, Sendable, Equatable {
+    /// A new report: 60 minutes to classify and forward (Art. 7.3).
+    case classify
+    /// A suggestion: 1 working day (Art. 8.3a).
+    case suggestion
+    /// A unit sent it back: the hotline's 60 minutes start again from the return (Art. 7.3).
+    case returned
+    /// Waiting for the City Office's guidance: 2 h in office hours, 4 h otherwise (Art. 7.4).
+    case guidance
+
+    public var article: String {
+        switch self {
+        case .classify, .returned: "Art. 7.3"
+        case .suggestion: "Art. 8.3a"
+        case .guidance: "Art. 7.4"
+        }
+    }
+}
+
+/// A case in the hotline's live queue: what the console lists, with every clock it runs against and who holds it.
+public struct HotlineQueueItem: Codable, Sendable, Equatable {
+    public var trackingCode: String
+    public var status: TicketStatus
+    public var clock: QueueClock
+    public var channel: Channel
+    public var category: HotlineCore.Category?
+    public var topic: Topic?
+    public var confidential: Bool
+    public var summary: String
+    public var callerNumber: String
+    public var ward: String
+    public var unitCode: String?
+    public var receivedAt: Date
+    /// The deadline of the clock above.
+    public var dueAt: Date?
+    /// The unit's deadline to answer, once a unit has had the case (returned cases).
+    public var responseDueAt: Date?
+    public var recordingDurationMs: Int?
+    public var interrupted: Bool
+    public var claimedBy: String?
+    public var claimedUntil: Date?
+}
+
+/// What changed in the store since a poll: the newest ticket and the newest audit line (every step, claim and
+/// release writes one), so a watcher can tell "a new case" from "something in the queue moved".
+public struct StoreChangeStamp: Sendable, Equatable {
+    public var newestTicketID: Int64
+    public var newestAuditID: Int64
+    public init(newestTicketID: Int64, newestAuditID: Int64) {
+        self.newestTicketID = newestTicketID
+        self.newestAuditID = newestAuditID
+    }
+}
+
+/// The console's reads and the users' passwords. Password changes and sign-ins go to the audit log with no
+/// ticket (ticket_id NULL), never with the password or its hash.
+extension TicketStore {
+    // MARK: Passwords and sign-in audit
+
+    /// The stored `$scrypt$...` string of an active user; nil for an unknown or disabled user, or one who has
+    /// no password yet (any of them signs in as nobody).
+    public func passwordHash(of name: String) throws -> String? {
+        try db.prepare("SELECT password_hash FROM users WHERE name = ? AND active = 1").query([.text(name)]) { $0.text(0) }
+            .first ?? nil
+    }
+
+    /// Stores a user's new password hash, audited as `action` (password-set by an administrator,
+    /// password-change by the user) by `actor`.
+    public func setPasswordHash(_ name: String, hash: String, actor: String, action: String, at: Date) throws {
+        try db.transaction {
+            guard try user(named: name) != nil else { throw DeskError.notFound(.user, name) }
+            try db.prepare("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE name = ?")
+                .run([.text(hash), .double(at.timeIntervalSince1970), .text(name)])
+            try auditSystem(at: at, actor: actor, action: action, after: ["user": name])
+        }
+    }
+
+    /// When a user's password was last set or changed; nil if never.
+    public func passwordChangedAt(of name: String) throws -> Date? {
+        try db.prepare("SELECT password_changed_at FROM users WHERE name = ?").query([.text(name)]) { Self.date($0, 0) }
+            .first ?? nil
+    }
+
+    /// Replaces a hash after a successful sign-in when its parameters are outdated; not audited (the password
+    /// did not change).
+    public func rehashPassword(_ name: String, hash: String) throws {
+        try db.prepare("UPDATE users SET password_hash = ? WHERE name = ?").run([.text(hash), .text(name)])
+    }
+
+    /// A sign-in event in the audit log (sign-in, sign-in-failed, sign-in-throttled, sign-out).
+    public func recordSignIn(_ action: String, actor: String, details: [String: String?], at: Date) throws {
+        try db.transaction { try auditSystem(at: at, actor: actor, action: action, after: details) }
+    }
+
+    /// The audit lines with no ticket (users, passwords, sign-ins, dialplans), newest last.
+    public func systemAudit(limit: Int = 100) throws -> [AuditEntry] {
+        try db.prepare("""
+            SELECT at, actor, action, before, after FROM (
+                SELECT id, at, actor, action, before, after FROM audit_log WHERE ticket_id IS NULL ORDER BY id DESC LIMIT ?
+            ) ORDER BY id
+            """).query([.int(Int64(limit))]) { r in
+                AuditEntry(at: Date(timeIntervalSince1970: r.double(0)), actor: r.text(1) ?? "", action: r.text(2) ?? "",
+                           before: r.text(3), after: r.text(4))
+            }
+    }
+
+    // MARK: The live queue
+
+    /// Drafts and returned cases, and cases waiting for guidance, most urgent first, with their claims.
+    public func hotlineQueue(now: Date) throws -> [HotlineQueueItem] {
+        let columns = """
+            t.tracking_code, t.status, t.channel, t.category, t.topic, t.confidential, t.summary, t.caller_number, t.ward,
+            t.unit_code, t.received_at, t.due_at, t.response_due_at, t.interrupted, t.guidance,
+            (SELECT a.duration_ms FROM attachments a WHERE a.ticket_id = t.id AND a.kind = 'recording' LIMIT 1),
+            c.user_name, c.expires_at
+            """
+        return try db.prepare("""
+            SELECT * FROM (
+                SELECT \(columns) FROM tickets t INDEXED BY tickets_queue
+                LEFT JOIN claims c ON c.ticket_id = t.id AND c.expires_at > ?1
+                WHERE t.status IN ('draft', 'returned')
+                UNION ALL
+                SELECT \(columns) FROM tickets t INDEXED BY tickets_guidance_due
+                LEFT JOIN claims c ON c.ticket_id = t.id AND c.expires_at > ?1
+                WHERE t.status = 'forwarded' AND t.guidance = 1
+            ) ORDER BY 12, 11
+            LIMIT 2000
+            """).query([.double(now.timeIntervalSince1970)]) { r in
+                let status = TicketStatus(rawValue: r.text(1) ?? "") ?? .draft
+                let category = r.text(3).flatMap(HotlineCore.Category.init(rawValue:))
+                let clock: QueueClock = r.int(14) != 0 ? .guidance
+                    : status == .returned ? .returned : category == .suggestion ? .suggestion : .classify
+                return HotlineQueueItem(
+                    trackingCode: r.text(0) ?? "", status: status, clock: clock,
+                    channel: Channel(rawValue: r.text(2) ?? "") ?? .phone, category: category,
+                    topic: r.text(4).flatMap(Topic.init(rawValue:)), confidential: r.int(5) != 0, summary: r.text(6) ?? "",
+                    callerNumber: r.text(7) ?? "", ward: r.text(8) ?? "", unitCode: r.text(9),
+                    receivedAt: Date(timeIntervalSince1970: r.double(10)), dueAt: Self.date(r, 11),
+                    responseDueAt: Self.date(r, 12), recordingDurationMs: r.isNull(15) ? nil : Int(r.int(15)),
+                    interrupted: r.int(13) != 0, claimedBy: r.text(16), claimedUntil: Self.date(r, 17))
+            }
+    }
+
+    /// The newest ticket and audit line: two reads of a rowid's maximum, cheap enough to poll every 300 ms.
+    public func changeStamp() throws -> StoreChangeStamp {
+        try db.prepare("SELECT (SELECT max(id) FROM tickets), (SELECT max(id) FROM audit_log)").query { r in
+            StoreChangeStamp(newestTicketID: r.int(0), newestAuditID: r.int(1))
+        }.first ?? StoreChangeStamp(newestTicketID: 0, newestAuditID: 0)
+    }
+
+    /// Tracking codes of the tickets stored after `id` (a watcher's "new cases"), oldest first.
+    public func trackingCodes(after id: Int64, limit: Int = 100) throws -> [String] {
+        try db.prepare("SELECT tracking_code FROM tickets WHERE id > ? ORDER BY id LIMIT ?")
+            .query([.int(id), .int(Int64(limit))]) { $0.text(0) ?? "" }
+    }
+
+    // MARK: Finding a caller
+
+    /// The ticket with this tracking code, as a search hit.
+    public func ticketByTrackingCode(_ code: String) throws -> TicketSearchHit? {
+        try db.prepare("SELECT tracking_code, status, summary, received_at FROM tickets WHERE tracking_code = ?")
+            .query([.text(code)]) { r in
+                TicketSearchHit(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
+                                summary: r.text(2) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(3)),
+                                matchedIn: ["trackingCode"], score: 0)
+            }.first
+    }
+
+    /// Tickets from a phone number, or from any number ending in `digits` (3 digits or more), newest first.
+    /// `alternatives` are other spellings of the same number (0912… and 84912…).
+    public func ticketsByPhone(_ digits: [String], limit: Int = 50) throws -> [TicketSearchHit] {
+        let tokens = digits.filter { $0.count >= 3 && $0.allSatisfy(\.isNumber) }
+        guard !tokens.isEmpty else { return [] }
+        let query = "phone : (" + tokens.map { "\"\($0)\"" }.joined(separator: " OR ") + ")"
+        return try db.prepare("""
+            SELECT t.tracking_code, t.status, t.summary, t.received_at FROM caller_search s JOIN tickets t ON t.id = s.rowid
+            WHERE caller_search MATCH ? ORDER BY t.received_at DESC LIMIT ?
+            """).query([.text(query), .int(Int64(limit))]) { r in
+                TicketSearchHit(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
+                                summary: r.text(2) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(3)),
+                                matchedIn: ["phone"], score: 0)
+            }
+    }
+
+    /// Tickets whose reporter's name holds every word (diacritics optional; the last word may be the start of
+    /// one), newest first.
+    public func ticketsByReporterName(_ words: String, limit: Int = 50) throws -> [TicketSearchHit] {
+        let tokens = Self.searchFold(words).split { !$0.isLetter && !$0.isNumber }.map(String.init)
+        guard !tokens.isEmpty else { return [] }
+        let terms = tokens.enumerated().map { i, t in "\"\(t)\"" + (i == tokens.count - 1 ? "*" : "") }
+        let query = "name : (" + terms.joined(separator: " AND ") + ")"
+        return try db.prepare("""
+            SELECT t.tracking_code, t.status, t.summary, t.received_at FROM caller_search s JOIN tickets t ON t.id = s.rowid
+            WHERE caller_search MATCH ? ORDER BY t.received_at DESC LIMIT ?
+            """).query([.text(query), .int(Int64(limit))]) { r in
+                TicketSearchHit(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
+                                summary: r.text(2) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(3)),
+                                matchedIn: ["name"], score: 0)
+            }
+    }
+}

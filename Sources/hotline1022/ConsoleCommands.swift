@@ -1,0 +1,199 @@
+import Console
+import DeskSecurity
+import Foundation
+import Gateway
+import HotlineCore
+import HotlineDesk
+import HotlineStore
+import WebServer
+
+// The agents' browser console (`serve` starts it; `web` runs it alone) and passwords (`users password`).
+
+/// Where the console listens; part of `serve`'s settings and `web`'s options.
+struct ConsoleSettings: Codable, Equatable {
+    var webAddress = "127.0.0.1"
+    /// 0 turns the console off.
+    var webPort = 8080
+    var webCertificate = ""
+    var webPrivateKey = ""
+    /// Plain HTTP on an address other than loopback (passwords in clear on the network): only when asked.
+    var webAllowPlainHTTP = false
+
+    static let help = "[--web-address ADDR] [--web-port N|0] [--no-web] [--web-certificate PEM --web-private-key PEM] "
+        + "[--web-allow-plain-http]"
+
+    static let explanation = """
+        The console (agents' web pages) listens on --web-address:--web-port (default 127.0.0.1:8080); --web-port 0
+        or --no-web turns it off. HTTPS with --web-certificate and --web-private-key (PEM files). Plain HTTP on an
+        address other than loopback is refused unless --web-allow-plain-http is given (passwords would cross the
+        network in clear).
+        """
+
+    mutating func apply(_ args: inout Arguments) throws {
+        if let v = try args.option("--web-address") { webAddress = v }
+        if let v = try args.intOption("--web-port") { webPort = v }
+        if args.flag("--no-web") { webPort = 0 }
+        if let v = try args.option("--web-certificate") { webCertificate = v }
+        if let v = try args.option("--web-private-key") { webPrivateKey = v }
+        if args.flag("--web-allow-plain-http") { webAllowPlainHTTP = true }
+        try validate()
+    }
+
+    func validate() throws {
+        guard (0...65535).contains(webPort) else { throw UsageError("--web-port must be 0–65535 (0 = no console), got \(webPort)") }
+        guard webCertificate.isEmpty == webPrivateKey.isEmpty else {
+            throw UsageError("--web-certificate and --web-private-key go together (PEM files)")
+        }
+        guard enabled else { return }
+        do {
+            try web.validate()
+        } catch {
+            switch error {
+            case .plainHTTPOnNetwork: throw UsageError("\(error) (--web-allow-plain-http, or --web-certificate and --web-private-key)")
+            default: throw UsageError("\(error)")
+            }
+        }
+    }
+
+    var enabled: Bool { webPort != 0 }
+
+    var web: WebServerConfiguration {
+        WebServerConfiguration(address: webAddress, port: UInt16(webPort),
+                               tls: webCertificate.isEmpty ? nil : .init(certificatePath: webCertificate, privateKeyPath: webPrivateKey),
+                               allowPlainHTTPOnNetwork: webAllowPlainHTTP)
+    }
+
+    /// Starts the console on the database (desks opened like the case commands' with `configDirectory`), or
+    /// returns nil when it is turned off, or cannot listen (port taken: logged as an error; `serve` keeps
+    /// answering calls, which matter more).
+    func start(database: String, configDirectory: String, logger: StderrLogger) throws -> Console? {
+        guard enabled else {
+            logger.log(.info, "console-off", [])
+            return nil
+        }
+        var caseOptions = CaseOptions(database: database)
+        caseOptions.configDirectory = configDirectory
+        let options = caseOptions
+        let console = try Console(configuration: ConsoleConfiguration(web: web), makeDesk: { try options.openDesk() },
+                                  log: { logger.log(.warning, "console", [("message", $0)]) })
+        do {
+            try console.start()
+        } catch let error as WebServerError {
+            if case .startFailed = error {
+                logger.log(.error, "console-failed", [("error", "\(error)"),
+                    ("fix", "another program listens on \(webAddress):\(webPort): choose --web-port, or --no-web")])
+                console.stop()
+                return nil
+            }
+            throw CommandFailure("không khởi động được bảng điều khiển web: \(error)")
+        }
+        let scheme = console.isSecure ? "https" : "http"
+        let host = webAddress.contains(":") ? "[\(webAddress)]" : webAddress
+        logger.log(.info, "console-ready", [("url", "\(scheme)://\(host):\(console.port)/"), ("port", "\(console.port)")])
+        return console
+    }
+}
+
+let webCommand = Command.leaf(
+    "web", "Run the agents' browser console alone, against the same database as serve.",
+    help: "\(ConsoleSettings.help) [--db PATH] [--config-dir DIR] [--log-level debug|info|warning|error]\n\n"
+        + ConsoleSettings.explanation + "\n\n" + """
+        Agents sign in with their user name and password (`hotline1022 users password NAME` sets one). The console
+        reads --config-dir (calendar.json, templates.vi.json; default $HOTLINE1022_CONFIG, else ./Config).
+        SIGINT or SIGTERM stops it.
+        """
+) { args in
+    var settings = ConsoleSettings()
+    try settings.apply(&args)
+    let options = try CaseOptions(&args)
+    let level = try args.option("--log-level") ?? "info"
+    try args.finish()
+    guard settings.enabled else { throw UsageError("--web-port 0 / --no-web: nothing to run") }
+    let logger = StderrLogger(minimum: LogLevel(rawValue: level) ?? .info)
+    for sig in [SIGINT, SIGTERM] { signal(sig, SIG_IGN) }
+    let stopped = DispatchSemaphore(value: 0)
+    let queue = DispatchQueue(label: "hotline1022.web.signals")
+    let sources = [SIGINT, SIGTERM].map { sig in
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+        source.setEventHandler { stopped.signal() }
+        source.resume()
+        return source
+    }
+    guard let console = try settings.start(database: options.database, configDirectory: options.configDirectory,
+                                           logger: logger) else { return }
+    stopped.wait()
+    logger.log(.info, "console-stopping", [])
+    console.stop()
+    sources.forEach { $0.cancel() }
+}
+
+let usersPasswordCommand = Command.leaf(
+    "password", "Set a user's password for the console (administrators: anyone's; a user: their own).",
+    help: """
+        NAME [--password-file FILE] [--current-password-file FILE] \(CaseOptions.help)
+
+        The new password is read from --password-file (its first line) or from standard input (the first line;
+        asked twice, without echo, on a terminal): never from the command line, which other users of the
+        server can see. An administrator (--as) sets or resets anyone's password; anybody else changes only their
+        own and gives the current one first (--current-password-file, or the line before the new one on
+        standard input). At least \(Desk.minimumPasswordLength) characters. The user's console sessions end.
+        """
+) { args in
+    let options = try CaseOptions(&args)
+    let file = try args.option("--password-file")
+    let currentFile = try args.option("--current-password-file")
+    let name = try args.requiredPositional("the user's login name")
+    try args.finish()
+    let w = try options.open()
+    defer { w.close() }
+    let byAdministrator = w.user.role == .administrator
+    var current: String?
+    if !byAdministrator && name != w.user.name {
+        current = ""  // the desk refuses: only an administrator sets another's password
+    } else if !byAdministrator {
+        current = try currentFile.map { try passwordLine(file: $0) } ?? (file == nil ? try readSecret("Mật khẩu hiện tại: ") : nil)
+        guard current != nil else { throw UsageError("give your current password: --current-password-file FILE") }
+    }
+    let new: String
+    if current == "" {
+        new = ""
+    } else if let file {
+        new = try passwordLine(file: file)
+    } else {
+        new = try readSecret("Mật khẩu mới: ")
+        if isatty(STDIN_FILENO) != 0, try readSecret("Nhập lại mật khẩu mới: ") != new {
+            throw CommandFailure("hai lần nhập không khớp; mật khẩu giữ nguyên")
+        }
+    }
+    try w.desk.setPassword(SetPasswordRequest(userName: name, newPassword: new, currentPassword: current), as: w.user)
+    print("Đã đặt mật khẩu cho \(name). Các phiên đăng nhập bảng điều khiển của người này đã kết thúc.")
+}
+
+/// The first line of a file, without its line break.
+func passwordLine(file: String) throws -> String {
+    guard let data = FileManager.default.contents(atPath: file) else { throw CommandFailure("không đọc được \(file)") }
+    let text = String(decoding: data, as: UTF8.self)
+    return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+}
+
+/// One line of standard input; on a terminal, asked with `prompt` on stderr and not echoed.
+func readSecret(_ prompt: String) throws -> String {
+    let terminal = isatty(STDIN_FILENO) != 0
+    var saved = termios()
+    if terminal {
+        FileHandle.standardError.write(Data(prompt.utf8))
+        tcgetattr(STDIN_FILENO, &saved)
+        var quiet = saved
+        quiet.c_lflag &= ~tcflag_t(ECHO)
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet)
+    }
+    defer {
+        if terminal {
+            tcsetattr(STDIN_FILENO, TCSANOW, &saved)
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
+    }
+    guard let line = readLine(strippingNewline: true) else { throw CommandFailure("không có mật khẩu trên đầu vào chuẩn") }
+    return line.trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+}

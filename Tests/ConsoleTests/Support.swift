@@ -1,0 +1,106 @@
+import Console
+import DeskSecurity
+import Foundation
+import HotlineCore
+import HotlineDesk
+import HotlineStore
+import WebServer
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// A console on a free loopback port over a store at `database`, with cheap password hashing for tests.
+func startConsole(database: String, pollInterval: TimeInterval = 0.3, maxDesks: Int = 12) throws -> Console {
+    let templates = try NotificationTemplates.load(path: repositoryRoot + "/Config/templates.vi.json")
+    let context = WorkflowContext(calendar: WorkingCalendar(), templates: templates)
+    let console = try Console(
+        configuration: ConsoleConfiguration(web: WebServerConfiguration(address: "127.0.0.1", port: 0),
+                                            hasher: PasswordHasher(parameters: ScryptParameters(logN: 10)),
+                                            pollInterval: pollInterval, maxDesks: maxDesks),
+        makeDesk: { Desk(store: try TicketStore(path: database), context: context) })
+    try console.start()
+    return console
+}
+
+/// One HTTP/1.1 exchange over a plain socket (Connection: close): enough for the console's pages.
+struct RawReply {
+    let status: Int
+    let headers: [String: String]
+    let body: String
+    func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+func connectLoopback(port: UInt16) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = port.bigEndian
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let ok = withUnsafePointer(to: &addr) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard ok == 0 else {
+        close(fd)
+        throw POSIXError(.ECONNREFUSED)
+    }
+    return fd
+}
+
+func sendAll(_ fd: Int32, _ text: String) {
+    let bytes = Array(text.utf8)
+    var sent = 0
+    while sent < bytes.count {
+        let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n <= 0 { return }
+        sent += n
+    }
+}
+
+func request(port: UInt16, _ path: String, method: String = "GET", cookie: String? = nil, headers: [String: String] = [:],
+             body: String = "") throws -> RawReply {
+    let fd = try connectLoopback(port: port)
+    defer { close(fd) }
+    var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    if let cookie { text += "Cookie: \(cookie)\r\n" }
+    for (k, v) in headers { text += "\(k): \(v)\r\n" }
+    if method == "POST" {
+        text += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n"
+    }
+    text += "\r\n" + body
+    sendAll(fd, text)
+    var data: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(fd, &buffer, buffer.count)
+        if n <= 0 { break }
+        data += buffer[0..<n]
+    }
+    let whole = String(decoding: data, as: UTF8.self)
+    guard let split = whole.range(of: "\r\n\r\n") else { throw POSIXError(.EBADMSG) }
+    let head = whole[..<split.lowerBound].split(separator: "\r\n")
+    let status = Int(head.first?.split(separator: " ").dropFirst().first ?? "") ?? 0
+    var headers: [String: String] = [:]
+    for line in head.dropFirst() {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        headers[name] = headers[name].map { $0 + "\n" + value } ?? value
+    }
+    return RawReply(status: status, headers: headers, body: String(whole[split.upperBound...]))
+}
+
+/// "app;dur=1.23" → 1.23
+func serverTiming(_ reply: RawReply) -> Double? {
+    reply.header("Server-Timing").flatMap { $0.components(separatedBy: "dur=").last }.flatMap(Double.init)
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}
