@@ -106,23 +106,13 @@ extension DeskError: CustomStringConvertible {
     public var description: String { rendered() }
 }
 
-/// How the desk writes a moment for people: `17:00 15/06/2026 (+07:00)`, Vietnam time, the offset shown so a
-/// log read elsewhere is never ambiguous.
+/// How the desk's messages write a moment for people: `17:00 15/06/2026`, Vietnam time.
 public enum DeskClock {
     public static func text(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TrackingCode.timeZone
         f.dateFormat = "HH:mm dd/MM/yyyy"
-        return f.string(from: date)
-    }
-
-    /// A log line's timestamp: ISO 8601 in Vietnam time with its offset (`2026-12-01T22:15:03.120+07:00`).
-    public static func logStamp(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TrackingCode.timeZone
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSxxx"
         return f.string(from: date)
     }
 }

@@ -241,3 +241,26 @@ func renderTable(_ header: [String], _ rows: [[String]]) -> String {
     }
     return ([line(header)] + rows.map(line)).joined(separator: "\n")
 }
+
+/// SIGINT and SIGTERM caught from its creation on, for a command that runs a service until it is stopped
+/// (`outbox run`, `transcribe run`, `web`): create it before starting the service, `wait()` after, then shut
+/// down cleanly (the signals' default action, exit, is off meanwhile).
+final class StopSignal {
+    private let stopped = DispatchSemaphore(value: 0)
+    private var sources: [DispatchSourceSignal] = []
+
+    init() {
+        for sig in [SIGINT, SIGTERM] { signal(sig, SIG_IGN) }
+        sources = [SIGINT, SIGTERM].map { sig in
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { [stopped] in stopped.signal() }
+            s.resume()
+            return s
+        }
+    }
+
+    func wait() {
+        stopped.wait()
+        sources.forEach { $0.cancel() }
+    }
+}

@@ -110,21 +110,12 @@ let webCommand = Command.leaf(
     try args.finish()
     guard settings.enabled else { throw UsageError("--web-port 0 / --no-web: nothing to run") }
     let logger = StderrLogger(minimum: LogLevel(rawValue: level) ?? .info)
-    for sig in [SIGINT, SIGTERM] { signal(sig, SIG_IGN) }
-    let stopped = DispatchSemaphore(value: 0)
-    let queue = DispatchQueue(label: "hotline1022.web.signals")
-    let sources = [SIGINT, SIGTERM].map { sig in
-        let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-        source.setEventHandler { stopped.signal() }
-        source.resume()
-        return source
-    }
+    let stop = StopSignal()
     guard let console = try settings.start(database: options.database, configDirectory: options.configDirectory,
                                            logger: logger) else { return }
-    stopped.wait()
+    stop.wait()
     logger.log(.info, "console-stopping", [])
     console.stop()
-    sources.forEach { $0.cancel() }
 }
 
 let usersPasswordCommand = Command.leaf(

@@ -72,17 +72,9 @@ let outboxRunCommand = Command.leaf(
         return
     }
     logger.log(.info, "outbox-started", [("to", delivery.destination), ("interval", "\(delivery.intervalSeconds)s")])
-    let stopped = DispatchSemaphore(value: 0)
-    for sig in [SIGINT, SIGTERM] { signal(sig, SIG_IGN) }
-    let sources = [SIGINT, SIGTERM].map { sig in
-        let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-        s.setEventHandler { stopped.signal() }
-        s.resume()
-        return s
-    }
+    let stop = StopSignal()
     service.start()
-    stopped.wait()
-    sources.forEach { $0.cancel() }
+    stop.wait()
     service.stop()
     logger.log(.info, "outbox-stopped", [])
 }

@@ -110,6 +110,7 @@ let transcribeRunCommand = Command.leaf(
         print("Đã chuyển \(done) bản ghi (\(formatDuration(audioMs)) âm thanh, hệ số thời gian thực \(factor)), lỗi \(failed).")
         return
     }
+    let stop = StopSignal()
     let service = TranscriptionService(database: db, settings: .init(libraryPath: options.library, workers: options.workers),
                                        log: transcriptionLog(logger))
     do {
@@ -118,16 +119,7 @@ let transcribeRunCommand = Command.leaf(
         throw CommandFailure("chưa chạy được bộ nhận dạng tiếng nói: \(e)")
     }
     logger.log(.info, "transcription-started", [("workers", "\(options.workers)")])
-    let stopped = DispatchSemaphore(value: 0)
-    for sig in [SIGINT, SIGTERM] { signal(sig, SIG_IGN) }
-    let sources = [SIGINT, SIGTERM].map { sig in
-        let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-        s.setEventHandler { stopped.signal() }
-        s.resume()
-        return s
-    }
-    stopped.wait()
-    sources.forEach { $0.cancel() }
+    stop.wait()
     service.stop(waitSeconds: 30)
 }
 
