@@ -11,6 +11,7 @@ import PackageDescription
 //   WebServer (HTTP on libmicrohttpd, the only importer of CMicroHTTPD; WebAuth/ puts DeskSecurity on HTTP)
 //   PromptTools (regenerates prompt WAVs; admin tooling)
 //   Transcription (speech-to-text workers; the engine is dlopen'ed at run time, never linked)
+//   Operations (running it for real: metrics and health over WebServer, data modes, backups; no SIP)
 //   hotline1022 (the executable: parses, wires, runs)
 let package = Package(
     name: "Hotline1022",
@@ -36,9 +37,10 @@ let package = Package(
         .target(name: "WebServer", dependencies: ["CMicroHTTPD", "DeskSecurity"], exclude: ["README.md"]),
         .target(name: "DeskSecurity", dependencies: ["CCrypto"]),
         .target(name: "Transcription", dependencies: ["HotlineStore", "HotlineCore"]),
+        .target(name: "Operations", dependencies: ["HotlineCore", "HotlineStore", "WebServer"]),
         .executableTarget(name: "hotline1022",
                           dependencies: ["HotlineCore", "HotlineStore", "HotlineDesk", "IVR", "Gateway", "PromptTools",
-                                         "Transcription"]),
+                                         "Transcription", "Operations"]),
 
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
@@ -49,5 +51,6 @@ let package = Package(
         .testTarget(name: "WebServerTests", dependencies: ["WebServer", "DeskSecurity"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),
         .testTarget(name: "TranscriptionTests", dependencies: ["Transcription", "HotlineStore", "HotlineCore"]),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "HotlineStore", "HotlineCore", "WebServer"]),
     ]
 )

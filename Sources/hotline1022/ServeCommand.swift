@@ -26,6 +26,7 @@ struct Server {
     }
 
     func run() throws {
+        Server.restrictNewFiles()
         let plan = try startingPlan()
         let store: TicketStore
         do {
@@ -33,6 +34,7 @@ struct Server {
         } catch {
             throw CommandFailure("cannot open the database \(settings.database): \(error)")
         }
+        warnAboutWideModes()
         let calendar: WorkingCalendar
         if !FileManager.default.fileExists(atPath: settings.calendar) {
             logger.log(.warning, "calendar-file-missing", [("path", settings.calendar),

@@ -86,13 +86,26 @@ final class InstallTests: XCTestCase {
         let call = try Ops.sipp("voice-report.xml", port: sipPort, directory: root, caller: "0912000016")
         XCTAssertTrue(call.wait(timeout: 100), "sipp did not finish\n\(call.report)\n\(gateway.log)")
         XCTAssertEqual(call.process.terminationStatus, 0, "the call failed\n\(call.report)\n\(gateway.log)")
-        XCTAssertEqual(gateway.stop(), 0, "serve did not stop cleanly:\n\(gateway.log)")
+        XCTAssertTrue(gateway.waitForLog("event=draft-submitted", timeout: 10), gateway.log)
 
+        // Personal data at rest (§2), while the gateway runs: folders 0750, files 0640, nothing for others.
         let database = state + "/hotline.sqlite"
         let drafts = try E2E.drafts(database: database)
         XCTAssertEqual(drafts.map(\.callerNumber), ["0912000016"], gateway.log)
         let recording = try XCTUnwrap(drafts.first?.recordingPath)
         XCTAssertTrue(recording.hasPrefix(state + "/recordings/"), "recording at \(recording)")
+        var privatePaths: [(String, Int)] = [(state, 0o750), (database, 0o640), (database + "-wal", 0o640),
+                                             (database + "-shm", 0o640), (recording, 0o640)]
+        var folder = (recording as NSString).deletingLastPathComponent
+        while folder.count > state.count {
+            privatePaths.append((folder, 0o750))
+            folder = (folder as NSString).deletingLastPathComponent
+        }
+        for (path, mode) in privatePaths {
+            XCTAssertEqual(Ops.mode(path), mode, "\(path) is \(Ops.octal(Ops.mode(path))), expected \(Ops.octal(mode))")
+        }
+        XCTAssertTrue(gateway.lines(event: "data-mode-too-wide").isEmpty, "a fresh install warned:\n\(gateway.log)")
+        XCTAssertEqual(gateway.stop(), 0, "serve did not stop cleanly:\n\(gateway.log)")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dest + "/etc/hotline1022/dialplans/.hotline-1022.json.last-good"),
                       "serve keeps the last good dialplan beside the live one, in the writable /etc/hotline1022/dialplans")
 
@@ -111,5 +124,25 @@ final class InstallTests: XCTestCase {
         let kept = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath))) as? [String: Any])
         XCTAssertEqual(kept["database"] as? String, database, "a second install overwrote the administrator's configuration")
         XCTAssertEqual(try E2E.drafts(database: database).count, 1)
+
+        // Data left readable by others (an old install, a careless copy) is named at start-up, one line a path.
+        chmod(database, 0o644)
+        chmod(state + "/recordings", 0o755)
+        let warned = try ServiceProcess(
+            name: "wide", binary: dest + "/usr/local/bin/hotline1022",
+            arguments: ["serve", "--config", configPath, "--sip-port", "\(try E2E.freePort())", "--transcribe-workers", "0"],
+            directory: root, workingDirectory: state)
+        defer { warned.stop() }
+        XCTAssertTrue(warned.waitForLog("event=ready", timeout: 20), warned.log)
+        let warnings = warned.lines(event: "data-mode-too-wide")
+        // SQLite gives the WAL and SHM the database's mode: they are named too.
+        XCTAssertEqual(warnings.count, 4, warned.log)
+        for path in [database + "-wal", database + "-shm"] {
+            XCTAssertTrue(warnings.contains { $0.contains("path=\(path) ") && $0.contains("mode=0644") }, warned.log)
+        }
+        XCTAssertTrue(warnings.contains { $0.contains("path=\(database) ") && $0.contains("mode=0644") && $0.contains("fix=\"chmod 0640 \(database)\"") },
+                      warned.log)
+        XCTAssertTrue(warnings.contains { $0.contains("path=\(state)/recordings ") && $0.contains("mode=0755") }, warned.log)
+        XCTAssertEqual(warned.stop(), 0)
     }
 }
