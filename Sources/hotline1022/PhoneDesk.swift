@@ -3,6 +3,7 @@ import Gateway
 import HotlineCore
 import HotlineStore
 import IVR
+import Operations
 
 /// The gateway's way into the domain core: files a finished call as a draft ticket and answers status
 /// questions, all on one serial queue that owns the store connection, so neither SQLite nor hashing ever
@@ -16,6 +17,9 @@ final class PhoneDesk: ReportDesk, @unchecked Sendable {
     private let officeHoursMode: String
 
     private let calendar: WorkingCalendar
+
+    /// Drafts stored and their commit time (set once, before the first call).
+    var metrics: GatewayMetrics?
 
     init(store: TicketStore, logger: GatewayLogger, calendar: WorkingCalendar, officeHoursMode: String = "calendar") {
         self.store = store
@@ -63,11 +67,20 @@ final class PhoneDesk: ReportDesk, @unchecked Sendable {
             confidential: report.confidential, receivedAt: report.receivedAt, recordingPath: path,
             recordingDurationMs: report.recordingDurationMs, recordingSHA256: sha,
             dialplanVersion: report.dialplanVersion, interrupted: report.interrupted)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let result: Result<String, ReportDeskError>
         do {
-            return .success(try store.createPhoneDraft(draft, calendar: calendar))
+            result = .success(try store.createPhoneDraft(draft, calendar: calendar))
         } catch {
-            return .failure(ReportDeskError("\(error)"))
+            result = .failure(ReportDeskError("\(error)"))
         }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        if case .success = result {
+            metrics?.draftStored(seconds: seconds, interrupted: report.interrupted, succeeded: true)
+        } else {
+            metrics?.draftStored(seconds: seconds, interrupted: report.interrupted, succeeded: false)
+        }
+        return result
     }
 
     func lookup(_ query: StatusQuery, callerNumber: String, completion: @escaping @Sendable (SpokenStatus) -> Void) {

@@ -19,10 +19,12 @@ let serveCommand = Command.leaf(
 struct Server {
     let settings: ServeSettings
     let logger: StderrLogger
+    let monitoring: ServeMonitoring
 
     init(_ settings: ServeSettings) {
         self.settings = settings
         self.logger = StderrLogger(minimum: LogLevel(rawValue: settings.logLevel) ?? .info)
+        self.monitoring = ServeMonitoring(database: settings.database)
     }
 
     func run() throws {
@@ -60,6 +62,7 @@ struct Server {
         logger.log(.info, "outbox-started", [("to", settings.delivery.destination)])
         let transcription = startTranscription()
         let desk = PhoneDesk(store: store, logger: logger, calendar: calendar, officeHoursMode: settings.officeHours)
+        desk.metrics = monitoring.metrics
         recoverInterruptedRecordings(desk)
 
         var configuration = GatewayConfiguration()
@@ -81,7 +84,7 @@ struct Server {
             configuration.tls = TLSConfiguration(port: settings.tlsPort, certificateFile: settings.tlsCertificate,
                                                  privateKeyFile: settings.tlsPrivateKey)
         }
-        let gateway = Gateway(configuration: configuration, plan: plan, desk: desk, logger: logger)
+        let gateway = Gateway(configuration: configuration, plan: plan, desk: desk, logger: monitoring.logger(wrapping: logger))
 
         // Signals are turned into events for the gateway's owner thread; nothing else runs in them.
         for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_IGN) }
@@ -89,8 +92,9 @@ struct Server {
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: signalQueue)
-            source.setEventHandler { [logger, settings] in
+            source.setEventHandler { [logger, settings, monitoring] in
                 logger.log(.info, "signal", [("signal", sig == SIGINT ? "SIGINT" : "SIGTERM")])
+                monitoring.markDraining()
                 gateway.shutdown(drainSeconds: settings.drainSeconds)
             }
             source.resume()
@@ -109,7 +113,9 @@ struct Server {
         } catch {
             throw CommandFailure("cannot start the SIP gateway: \(error)")
         }
+        monitoring.start(port: settings.metricsPort, logger: logger)
         gateway.waitUntilStopped()
+        monitoring.stop()
         watcher.stop()
         sources.forEach { $0.cancel() }
         outbox.stop()

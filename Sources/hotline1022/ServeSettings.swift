@@ -45,6 +45,8 @@ struct ServeSettings: Codable, Equatable {
     /// Speech-to-text workers (0 = transcription off) and the engine's library (see `transcribe run`).
     var transcribeWorkers = 1
     var transcriptionLibrary = VietASRLibrary.defaultPath
+    /// Prometheus `/metrics` and `/healthz` on 127.0.0.1:metricsPort (0 = off).
+    var metricsPort = 9108
 
     static let help = """
         [--config FILE] [--sip-address ADDR] [--sip-port N] [--rtp-port N] [--max-calls N]
@@ -54,7 +56,7 @@ struct ServeSettings: Codable, Equatable {
                   [--srtp off|optional|required] [--office-hours calendar|always|never] [--calendar FILE]
                   [--registrar sip:HOST[:PORT] --register-user U --register-password P --register-retry-seconds N]
                   [--units FILE] [--webhook URL [--webhook-token T]] [--messages-log FILE] [--outbox-interval N]
-                  [--transcribe-workers N] [--transcription-library PATH]
+                  [--transcribe-workers N] [--transcription-library PATH] [--metrics-port N]
 
         Answers citizens' calls on SIP/UDP, plays the dialplan's Vietnamese menus, records voice reports and
         files each one as a draft ticket for the agents (see `hotline1022 agent queue`). It also delivers the
@@ -64,6 +66,9 @@ struct ServeSettings: Codable, Equatable {
         Each voice report is transcribed by --transcribe-workers threads (default 1; 0 = off) at the lowest CPU
         priority, with the engine --transcription-library (default /usr/local/lib/hotline1022/vietasr/libvietasr.so,
         installed by scripts/bootstrap); without it, transcription is off (logged once) and nothing else changes.
+        Monitoring: Prometheus metrics at http://127.0.0.1:--metrics-port/metrics and a health check at /healthz
+        (200 ok, 503 while draining or when the database does not answer); default port 9108, 0 = off; loopback
+        only. A port already taken is logged and the gateway runs on without metrics.
 
         Defaults (no configuration needed): SIP on 127.0.0.1:5060, database ./var/hotline.sqlite (WAL),
         recordings under ./var/recordings/, dialplan Dialplans/hotline-1022.json, prompts Prompts/vi/.
@@ -71,7 +76,7 @@ struct ServeSettings: Codable, Equatable {
         recordings, dialplan, prompts, agentsURI, drainSeconds, pjsipLogLevel, logLevel, allowedSources (a list of
         CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp, officeHours, calendar, registrar, registerUser,
         registerPassword, registerRetrySeconds, units, webhook, webhookToken, messagesLog, outboxIntervalSeconds,
-        transcribeWorkers, transcriptionLibrary (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
+        transcribeWorkers, transcriptionLibrary, metricsPort (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
         each trunk's network with --allow (repeatable); anyone else is answered 403 Forbidden.
 
         Signals: SIGHUP reloads the dialplan and prompts (an invalid plan is refused and the old one kept;
@@ -120,6 +125,7 @@ struct ServeSettings: Codable, Equatable {
         if let v = try args.intOption("--outbox-interval") { outboxIntervalSeconds = v }
         if let v = try args.intOption("--transcribe-workers") { transcribeWorkers = v }
         if let v = try args.option("--transcription-library") { transcriptionLibrary = v }
+        if let v = try args.intOption("--metrics-port") { metricsPort = v }
         let allow = try args.options("--allow")
         if !allow.isEmpty { allowedSources = allow }
         try validate()
@@ -145,6 +151,7 @@ struct ServeSettings: Codable, Equatable {
             throw UsageError("--office-hours must be calendar, always or never")
         }
         try delivery.validate()
+        guard (0...65535).contains(metricsPort) else { throw UsageError("--metrics-port must be 0–65535 (0 = off)") }
         guard (0...16).contains(transcribeWorkers) else { throw UsageError("--transcribe-workers must be 0–16 (0 = off)") }
         guard SRTPPolicy(rawValue: srtp) != nil else { throw UsageError("--srtp must be off, optional or required") }
         if tlsPort != 0 {

@@ -17,7 +17,7 @@ final class ServiceProcess {
          environment: [String: String] = [:]) throws {
         self.name = name
         logPath = directory + "/\(name)-\(UUID().uuidString.prefix(4)).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
@@ -100,5 +100,24 @@ enum Ops {
         let out = try E2E.execute("/usr/bin/sqlite3", [database, sql], timeout: 60)
         guard out.status == 0 else { throw E2E.CommandFailed(description: "sqlite3 \(database) '\(sql)': \(out.stderr)") }
         return out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+extension Ops {
+    /// An HTTP GET on loopback, bounded (10 s): status and body.
+    static func httpGet(_ url: String) throws -> (status: Int, body: String) {
+        let out = try E2E.execute("/usr/bin/curl", ["-s", "-m", "10", "-o", "-", "-w", "\n%{http_code}", url], timeout: 15)
+        guard out.status == 0 else { throw E2E.CommandFailed(description: "curl \(url) exited \(out.status): \(out.stderr)") }
+        var lines = out.stdout.components(separatedBy: "\n")
+        let status = Int(lines.removeLast()) ?? 0
+        return (status, lines.joined(separator: "\n"))
+    }
+
+    /// The value of one series of a Prometheus text page (`name` or `name{labels}` exactly as printed).
+    static func sample(_ page: String, _ series: String) -> Double? {
+        for line in page.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
     }
 }
