@@ -14,4 +14,6 @@ let rootCommands: [Command] = [
     outboxCommands,
     transcribeCommands,
     userCommands,
+    backupCommand,
+    restoreCommand,
 ]
