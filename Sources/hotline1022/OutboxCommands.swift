@@ -54,9 +54,14 @@ final class OutboxService: @unchecked Sendable {
     private let worker: OutboxWorker
     private let logger: GatewayLogger
     private let interval: Int
+    /// Where the delivery lock lives: beside the database, so one process at a time delivers (several
+    /// gateways share a database; when the one delivering dies, the next round of another takes over).
+    private let lockFolder: String
 
     init(database: String, delivery: DeliverySettings, logger: GatewayLogger) throws {
         store = try TicketStore(path: database)
+        let folder = (database as NSString).deletingLastPathComponent
+        lockFolder = folder.isEmpty ? "." : folder
         worker = OutboxWorker(store: store, sender: delivery.sender())
         self.logger = logger
         interval = delivery.intervalSeconds
@@ -71,9 +76,14 @@ final class OutboxService: @unchecked Sendable {
         self.timer = timer
     }
 
-    /// One delivery round, logged when it did anything (counts only: recipients are personal data).
+    /// True when this process is (or has just become) the one that delivers; false while another one is.
+    func mayDeliver() -> Bool { FileLock.acquire(in: lockFolder, name: ".hotline1022-outbox.lock", exclusive: true) }
+
+    /// One delivery round, logged when it did anything (counts only: recipients are personal data); nil when
+    /// the round failed, or when another process delivers (`mayDeliver()` tells which).
     @discardableResult
     func round() -> OutboxWorker.Round? {
+        guard mayDeliver() else { return nil }
         do {
             let r = try worker.runOnce(now: Date())
             if r.sent + r.retrying + r.failed > 0 {
@@ -112,6 +122,9 @@ let outboxRunCommand = Command.leaf(
     let logger = StderrLogger(minimum: .info)
     let service = try OutboxService(database: db, delivery: delivery, logger: logger)
     if once {
+        guard service.mayDeliver() else {
+            throw CommandFailure("một tiến trình khác (tổng đài đang chạy) đang gửi tin nhắn từ cơ sở dữ liệu này; không gửi gì thêm")
+        }
         guard let r = service.round() else { throw CommandFailure("the delivery round failed (see the log line above)") }
         service.stop()
         print("Đã gửi \(r.sent), chờ gửi lại \(r.retrying), thất bại \(r.failed).")

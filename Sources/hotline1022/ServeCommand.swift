@@ -37,6 +37,7 @@ struct Server {
             throw CommandFailure("cannot open the database \(settings.database): \(error)")
         }
         warnAboutWideModes()
+        try claimRecordingsFolder()
         let calendar: WorkingCalendar
         if !FileManager.default.fileExists(atPath: settings.calendar) {
             logger.log(.warning, "calendar-file-missing", [("path", settings.calendar),
@@ -70,7 +71,7 @@ struct Server {
         configuration.sipPort = settings.sipPort
         configuration.rtpPort = settings.rtpPort
         configuration.maxCalls = settings.maxCalls
-        configuration.recordingsDirectory = settings.recordings
+        configuration.recordingsDirectory = settings.instanceRecordings
         configuration.pjsipLogLevel = settings.pjsipLogLevel
         configuration.sourcePolicy = SourcePolicy(networks: try settings.sourceNetworks())
         configuration.srtp = SRTPPolicy(rawValue: settings.srtp) ?? .off
@@ -190,7 +191,7 @@ struct Server {
     /// Files a draft for each recording a previous run could not finish (killed, power cut): zero voice
     /// reports lost. Runs before the SIP port opens.
     func recoverInterruptedRecordings(_ desk: PhoneDesk) {
-        let found = RecordingRecovery.scan(directory: settings.recordings) { problem in
+        let found = RecordingRecovery.scan(directory: settings.instanceRecordings) { problem in
             logger.log(.error, "recovery-problem", [("problem", problem)])
         }
         for recording in found {

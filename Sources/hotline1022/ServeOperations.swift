@@ -95,3 +95,55 @@ struct MeteredLogger: GatewayLogger {
         inner.log(level, event, metadata)
     }
 }
+
+// MARK: Several gateways on one host
+
+extension Server {
+    /// Makes sure no other live gateway uses this gateway's recordings folder: its start-up recovery would take
+    /// that gateway's calls in progress for interrupted ones. A gateway without --instance holds the folder's
+    /// lock exclusively; one with --instance shares the top folder's lock and holds `recordings/<instance>`'s
+    /// alone. The kernel drops the locks when the process ends, however it ends (kill -9 included).
+    func claimRecordingsFolder() throws {
+        let root = settings.recordings
+        if settings.instance.isEmpty {
+            guard FileLock.acquire(in: root, exclusive: true) else {
+                throw CommandFailure("another gateway is running on the recordings folder \(root); when several "
+                                     + "gateways share it, start each with its own --instance NAME")
+            }
+        } else {
+            guard FileLock.acquire(in: root, exclusive: false) else {
+                throw CommandFailure("a gateway without --instance is running on \(root): give every gateway on "
+                                     + "that folder an --instance NAME")
+            }
+            guard FileLock.acquire(in: settings.instanceRecordings, exclusive: true) else {
+                throw CommandFailure("another gateway already runs as --instance \(settings.instance) on \(root)")
+            }
+        }
+    }
+}
+
+/// Advisory locks (`flock`) on lock files (`.hotline1022.lock` by default), held until the process ends.
+enum FileLock {
+    nonisolated(unsafe) private static var held: [String: Int32] = [:]
+    private static let lock = NSLock()
+
+    /// Takes the lock of `folder` (created 0750 if missing) without waiting; false if another process holds
+    /// it. Taking a lock this process already holds succeeds. A folder that cannot be locked (no permission
+    /// to create the file) counts as free: the lock protects, it must not stop a gateway.
+    static func acquire(in folder: String, name: String = ".hotline1022.lock", exclusive: Bool) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let path = (folder as NSString).appendingPathComponent(name)
+        if held[path] != nil { return true }
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o750])
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { return true }
+        guard flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
+            close(fd)
+            return false
+        }
+        held[path] = fd
+        return true
+    }
+}
