@@ -16,7 +16,8 @@ public final class TicketStore: @unchecked Sendable {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         try PrivateFiles.makeFolder(dir)
-        let created = PrivateFiles.createFile(path)
+        // An in-memory or URI database has no file of its own to create.
+        let created = path != ":memory:" && !path.isEmpty && !path.hasPrefix("file:") && PrivateFiles.createFile(path)
         db = try Connection(path: path)
         try db.execute("PRAGMA busy_timeout = 5000")
         try db.execute("PRAGMA journal_mode = WAL")

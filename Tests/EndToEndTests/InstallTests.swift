@@ -26,6 +26,8 @@ final class InstallTests: XCTestCase {
             ("/usr/local/share/hotline1022/config/units.json", 0o644),
             ("/usr/local/share/doc/hotline1022/README.md", 0o644),
             ("/usr/local/lib/systemd/system/hotline1022.service", 0o644),
+            ("/usr/local/lib/systemd/system/hotline1022-backup.service", 0o644),
+            ("/usr/local/lib/systemd/system/hotline1022-backup.timer", 0o644),
             ("/etc/hotline1022", 0o750),
             ("/etc/hotline1022/hotline1022.json", 0o640),
             ("/etc/hotline1022/calendar.json", 0o640),
@@ -51,11 +53,15 @@ final class InstallTests: XCTestCase {
         }
         let verifyDir = root + "/verify"
         try FileManager.default.createDirectory(atPath: verifyDir, withIntermediateDirectories: true)
-        try unit.replacingOccurrences(of: "/usr/local/bin/hotline1022", with: dest + "/usr/local/bin/hotline1022")
-            .write(toFile: verifyDir + "/hotline1022.service", atomically: true, encoding: .utf8)
-        let verify = try E2E.execute("/usr/bin/systemd-analyze", ["verify", verifyDir + "/hotline1022.service"], timeout: 60)
+        let units = ["hotline1022.service", "hotline1022-backup.service", "hotline1022-backup.timer"]
+        for name in units {
+            try String(contentsOfFile: dest + "/usr/local/lib/systemd/system/" + name, encoding: .utf8)
+                .replacingOccurrences(of: "/usr/local/bin/hotline1022", with: dest + "/usr/local/bin/hotline1022")
+                .write(toFile: verifyDir + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let verify = try E2E.execute("/usr/bin/systemd-analyze", ["verify"] + units.map { verifyDir + "/" + $0 }, timeout: 60)
         XCTAssertEqual(verify.status, 0, "systemd-analyze verify: \(verify.stdout)\(verify.stderr)")
-        XCTAssertFalse(verify.stderr.contains("hotline1022.service:"), "systemd-analyze warned: \(verify.stderr)")
+        XCTAssertFalse(verify.stderr.contains("hotline1022"), "systemd-analyze warned: \(verify.stderr)")
 
         // The installed configuration, its absolute paths moved under DESTDIR (the binary's own default of the
         // transcription engine is left: transcription is off here).
@@ -74,15 +80,19 @@ final class InstallTests: XCTestCase {
 
         // The installed program, run by hand as the unit runs it.
         let sipPort = try E2E.freePort()
+        let metricsPort = try E2E.freePort(tcp: true)
+        XCTAssertEqual(config["metricsPort"] as? Int, 9108)
         let state = dest + "/var/lib/hotline1022"
         let gateway = try ServiceProcess(
             name: "installed", binary: dest + "/usr/local/bin/hotline1022",
             arguments: ["serve", "--config", configPath, "--sip-port", "\(sipPort)",
                         "--rtp-port", "\(20000 + Int.random(in: 0..<400) * 100)", "--drain-seconds", "3",
-                        "--transcribe-workers", "0"],
+                        "--transcribe-workers", "0", "--metrics-port", "\(metricsPort)"],
             directory: root, workingDirectory: state, environment: ["HOTLINE1022_CONFIG": dest + "/etc/hotline1022"])
         defer { gateway.stop() }
         XCTAssertTrue(gateway.waitForLog("event=ready", timeout: 20), "the installed gateway did not start:\n\(gateway.log)")
+        XCTAssertTrue(gateway.waitForLog("event=metrics-listening", timeout: 10), gateway.log)
+        XCTAssertEqual(try Ops.httpGet("http://127.0.0.1:\(metricsPort)/healthz").status, 200)
         let call = try Ops.sipp("voice-report.xml", port: sipPort, directory: root, caller: "0912000016")
         XCTAssertTrue(call.wait(timeout: 100), "sipp did not finish\n\(call.report)\n\(gateway.log)")
         XCTAssertEqual(call.process.terminationStatus, 0, "the call failed\n\(call.report)\n\(gateway.log)")
@@ -105,6 +115,16 @@ final class InstallTests: XCTestCase {
             XCTAssertEqual(Ops.mode(path), mode, "\(path) is \(Ops.octal(Ops.mode(path))), expected \(Ops.octal(mode))")
         }
         XCTAssertTrue(gateway.lines(event: "data-mode-too-wide").isEmpty, "a fresh install warned:\n\(gateway.log)")
+        XCTAssertEqual(Ops.sample(try Ops.httpGet("http://127.0.0.1:\(metricsPort)/metrics").body,
+                                  "hotline1022_drafts_total{interrupted=\"false\"}"), 1)
+
+        // The backup the timer runs, by hand, while the gateway runs: into backups/latest, private.
+        let backup = try E2E.execute(dest + "/usr/local/bin/hotline1022",
+                                     ["backup", state + "/backups/latest", "--config", configPath], timeout: 60)
+        XCTAssertEqual(backup.status, 0, backup.stdout + backup.stderr)
+        XCTAssertEqual(Ops.mode(state + "/backups/latest"), 0o750)
+        XCTAssertEqual(Ops.mode(state + "/backups/latest/hotline.sqlite"), 0o640)
+        XCTAssertEqual(Ops.mode(state + "/backups/latest/manifest.json"), 0o640)
         XCTAssertEqual(gateway.stop(), 0, "serve did not stop cleanly:\n\(gateway.log)")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dest + "/etc/hotline1022/dialplans/.hotline-1022.json.last-good"),
                       "serve keeps the last good dialplan beside the live one, in the writable /etc/hotline1022/dialplans")
@@ -130,7 +150,8 @@ final class InstallTests: XCTestCase {
         chmod(state + "/recordings", 0o755)
         let warned = try ServiceProcess(
             name: "wide", binary: dest + "/usr/local/bin/hotline1022",
-            arguments: ["serve", "--config", configPath, "--sip-port", "\(try E2E.freePort())", "--transcribe-workers", "0"],
+            arguments: ["serve", "--config", configPath, "--sip-port", "\(try E2E.freePort())", "--transcribe-workers", "0",
+                        "--metrics-port", "0"],
             directory: root, workingDirectory: state)
         defer { warned.stop() }
         XCTAssertTrue(warned.waitForLog("event=ready", timeout: 20), warned.log)
