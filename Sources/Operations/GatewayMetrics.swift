@@ -5,6 +5,10 @@ import HotlineStore
 /// (`observe(event:metadata:)`: every event the gateway logs passes through here before the log level filter),
 /// so the call path needs no second instrumentation; drafts and store latency come from the report desk;
 /// queues come from the store when Prometheus scrapes.
+///
+/// The events read, by name: `incoming` (a call accepted), `hangup` (it ended), `answered`, `recording-finished`,
+/// `rejected-draining`, and `sip-refused` / `call-refused` with a `reason=` (every request the SIP edge refuses,
+/// counted under its reason). A refusal that is not logged can be counted with `refused(reason:)`.
 public final class GatewayMetrics: @unchecked Sendable {
     public let registry: Metrics
 
