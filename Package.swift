@@ -13,6 +13,7 @@ import PackageDescription
 //   PromptTools (regenerates prompt WAVs; admin tooling)
 //   Transcription (speech-to-text workers; the engine is dlopen'ed at run time, never linked)
 //   Console (the agents' browser console: pages on WebServer, every operation through HotlineDesk)
+//   Operations (running it for real: metrics and health over WebServer, data modes, backups; no SIP)
 //   hotline1022 (the executable: parses, wires, runs)
 let package = Package(
     name: "Hotline1022",
@@ -39,10 +40,11 @@ let package = Package(
         .target(name: "WebServer", dependencies: ["CMicroHTTPD", "DeskSecurity"], exclude: ["README.md"]),
         .target(name: "DeskSecurity", dependencies: ["CCrypto"]),
         .target(name: "Transcription", dependencies: ["HotlineStore", "HotlineCore"]),
+        .target(name: "Operations", dependencies: ["HotlineCore", "HotlineStore", "WebServer"]),
         .target(name: "Console", dependencies: ["HotlineDesk", "WebServer", "DeskSecurity", "HotlineCore", "HotlineStore"]),
         .executableTarget(name: "hotline1022",
                           dependencies: ["HotlineCore", "HotlineStore", "HotlineDesk", "IVR", "Gateway", "PromptTools",
-                                         "Transcription", "HotlineServices", "Console"]),
+                                         "Transcription", "HotlineServices", "Console", "Operations"]),
 
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
@@ -56,5 +58,6 @@ let package = Package(
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "HotlineDesk", "HotlineStore", "HotlineCore", "WebServer",
                                                          "DeskSecurity"]),
         .testTarget(name: "TranscriptionTests", dependencies: ["Transcription", "HotlineStore", "HotlineCore"]),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "HotlineStore", "HotlineCore", "WebServer"]),
     ]
 )

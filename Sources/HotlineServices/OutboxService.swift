@@ -11,9 +11,14 @@ public final class OutboxService: @unchecked Sendable {
     private let worker: OutboxWorker
     private let logger: GatewayLogger
     private let interval: Int
+    /// Where the delivery lock lives: beside the database, so one process at a time delivers (several
+    /// gateways share a database; when the one delivering dies, the next round of another takes over).
+    private let lockFolder: String
 
     public init(database: String, sender: NotificationSender, intervalSeconds: Int, logger: GatewayLogger) throws {
         store = try TicketStore(path: database)
+        let folder = (database as NSString).deletingLastPathComponent
+        lockFolder = folder.isEmpty ? "." : folder
         worker = OutboxWorker(store: store, sender: sender)
         self.logger = logger
         interval = intervalSeconds
@@ -28,9 +33,14 @@ public final class OutboxService: @unchecked Sendable {
         self.timer = timer
     }
 
-    /// One delivery round, logged when it did anything (counts only: recipients are personal data).
+    /// True when this process is (or has just become) the one that delivers; false while another one is.
+    public func mayDeliver() -> Bool { FileLock.acquire(in: lockFolder, name: ".hotline1022-outbox.lock", exclusive: true) }
+
+    /// One delivery round, logged when it did anything (counts only: recipients are personal data); nil when
+    /// the round failed, or when another process delivers (`mayDeliver()` tells which).
     @discardableResult
     public func round() -> OutboxWorker.Round? {
+        guard mayDeliver() else { return nil }
         do {
             let r = try worker.runOnce(now: Date())
             if r.sent + r.retrying + r.failed > 0 {

@@ -17,6 +17,9 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
 
     private let calendar: WorkingCalendar
 
+    /// Told of each draft stored or not, with its commit time (metrics); set once, before the first call.
+    public var onDraftStored: (@Sendable (_ seconds: Double, _ interrupted: Bool, _ succeeded: Bool) -> Void)?
+
     public init(store: TicketStore, logger: GatewayLogger, calendar: WorkingCalendar, officeHoursMode: String = "calendar") {
         self.store = store
         self.logger = logger
@@ -60,11 +63,16 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
         var draft = report
         draft.recordingPath = path
         draft.recordingSHA256 = sha
+        let started = DispatchTime.now().uptimeNanoseconds
+        let result: Result<String, ReportDeskError>
         do {
-            return .success(try store.createPhoneDraft(draft, calendar: calendar))
+            result = .success(try store.createPhoneDraft(draft, calendar: calendar))
         } catch {
-            return .failure(ReportDeskError("\(error)"))
+            result = .failure(ReportDeskError("\(error)"))
         }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        onDraftStored?(seconds, report.interrupted, (try? result.get()) != nil)
+        return result
     }
 
     public func lookup(_ query: StatusQuery, callerNumber: String, completion: @escaping @Sendable (SpokenStatus) -> Void) {

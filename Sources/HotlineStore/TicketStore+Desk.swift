@@ -146,10 +146,11 @@ extension TicketStore {
         }
         let sha = try SHA256.hexOfFile(atPath: file)
         let base = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("evidence/\(code)")
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        try PrivateFiles.makeFolder(base)
         let target = (base as NSString).appendingPathComponent("\(sha.prefix(12))-\((file as NSString).lastPathComponent)")
         if FileManager.default.fileExists(atPath: target) { return (target, false) }
         try FileManager.default.copyItem(atPath: file, toPath: target)
+        PrivateFiles.restrict(target)
         return (target, true)
     }
 

@@ -15,10 +15,13 @@ public final class TicketStore: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try PrivateFiles.makeFolder(dir)
+        // An in-memory or URI database has no file of its own to create.
+        let created = path != ":memory:" && !path.isEmpty && !path.hasPrefix("file:") && PrivateFiles.createFile(path)
         db = try Connection(path: path)
         try db.execute("PRAGMA busy_timeout = 5000")
         try db.execute("PRAGMA journal_mode = WAL")
+        if created { for file in [path, path + "-wal", path + "-shm"] { PrivateFiles.restrict(file) } }
         try db.execute("PRAGMA synchronous = FULL")
         try db.execute("PRAGMA foreign_keys = ON")
         try Migrations.apply(db)

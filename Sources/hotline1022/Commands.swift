@@ -15,4 +15,6 @@ let rootCommands: [Command] = [
     transcribeCommands,
     userCommands,
     webCommand,
+    backupCommand,
+    restoreCommand,
 ]

@@ -66,6 +66,9 @@ let outboxRunCommand = Command.leaf(
     let logger = StderrLogger(minimum: .info)
     let service = try OutboxService(database: db, sender: delivery.sender(), intervalSeconds: delivery.intervalSeconds, logger: logger)
     if once {
+        guard service.mayDeliver() else {
+            throw CommandFailure("một tiến trình khác (tổng đài đang chạy) đang gửi tin nhắn từ cơ sở dữ liệu này; không gửi gì thêm")
+        }
         guard let r = service.round() else { throw CommandFailure("lượt gửi không thực hiện được (xem dòng nhật ký phía trên)") }
         service.stop()
         print("Đã gửi \(r.sent), chờ gửi lại \(r.retrying), thất bại \(r.failed).")

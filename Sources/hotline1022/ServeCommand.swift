@@ -21,13 +21,16 @@ let serveCommand = Command.leaf(
 struct Server {
     let settings: ServeSettings
     let logger: StderrLogger
+    let monitoring: ServeMonitoring
 
     init(_ settings: ServeSettings) {
         self.settings = settings
         self.logger = StderrLogger(minimum: LogLevel(rawValue: settings.logLevel) ?? .info)
+        self.monitoring = ServeMonitoring(database: settings.database)
     }
 
     func run() throws {
+        Server.restrictNewFiles()
         let plan = try startingPlan()
         let store: TicketStore
         do {
@@ -35,6 +38,8 @@ struct Server {
         } catch {
             throw CommandFailure("cannot open the database \(settings.database): \(error)")
         }
+        warnAboutWideModes()
+        try claimRecordingsFolder()
         let calendar: WorkingCalendar
         if !FileManager.default.fileExists(atPath: settings.calendar) {
             logger.log(.warning, "calendar-file-missing", [("path", settings.calendar),
@@ -61,6 +66,10 @@ struct Server {
         logger.log(.info, "outbox-started", [("to", settings.delivery.destination)])
         let transcription = startTranscription()
         let desk = PhoneDesk(store: store, logger: logger, calendar: calendar, officeHoursMode: settings.officeHours)
+        let metrics = monitoring.metrics
+        desk.onDraftStored = { seconds, interrupted, succeeded in
+            metrics.draftStored(seconds: seconds, interrupted: interrupted, succeeded: succeeded)
+        }
         recoverInterruptedRecordings(desk)
 
         var configuration = GatewayConfiguration()
@@ -68,7 +77,7 @@ struct Server {
         configuration.sipPort = settings.sipPort
         configuration.rtpPort = settings.rtpPort
         configuration.maxCalls = settings.maxCalls
-        configuration.recordingsDirectory = settings.recordings
+        configuration.recordingsDirectory = settings.instanceRecordings
         configuration.pjsipLogLevel = settings.pjsipLogLevel
         configuration.sourcePolicy = SourcePolicy(networks: try settings.sourceNetworks())
         configuration.srtp = SRTPPolicy(rawValue: settings.srtp) ?? .off
@@ -82,7 +91,7 @@ struct Server {
             configuration.tls = TLSConfiguration(port: settings.tlsPort, certificateFile: settings.tlsCertificate,
                                                  privateKeyFile: settings.tlsPrivateKey)
         }
-        let gateway = Gateway(configuration: configuration, plan: plan, desk: desk, logger: logger)
+        let gateway = Gateway(configuration: configuration, plan: plan, desk: desk, logger: monitoring.logger(wrapping: logger))
 
         // Signals are turned into events for the gateway's owner thread; nothing else runs in them.
         for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_IGN) }
@@ -90,8 +99,9 @@ struct Server {
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: signalQueue)
-            source.setEventHandler { [logger, settings] in
+            source.setEventHandler { [logger, settings, monitoring] in
                 logger.log(.info, "signal", [("signal", sig == SIGINT ? "SIGINT" : "SIGTERM")])
+                monitoring.markDraining()
                 gateway.shutdown(drainSeconds: settings.drainSeconds)
             }
             source.resume()
@@ -110,6 +120,7 @@ struct Server {
         } catch {
             throw CommandFailure("cannot start the SIP gateway: \(error)")
         }
+        monitoring.start(port: settings.metricsPort, logger: logger)
         var console: Console?
         do {
             console = try settings.console.start(database: settings.database,
@@ -120,6 +131,7 @@ struct Server {
         }
         gateway.waitUntilStopped()
         console?.stop()
+        monitoring.stop()
         watcher.stop()
         sources.forEach { $0.cancel() }
         outbox.stop()
@@ -194,7 +206,7 @@ struct Server {
     /// Files a draft for each recording a previous run could not finish (killed, power cut): zero voice
     /// reports lost. Runs before the SIP port opens.
     func recoverInterruptedRecordings(_ desk: PhoneDesk) {
-        let found = RecordingRecovery.scan(directory: settings.recordings) { problem in
+        let found = RecordingRecovery.scan(directory: settings.instanceRecordings) { problem in
             logger.log(.error, "recovery-problem", [("problem", problem)])
         }
         for recording in found {

@@ -51,6 +51,11 @@ struct ServeSettings: Codable, Equatable {
     var webCertificate = ""
     var webPrivateKey = ""
     var webAllowPlainHTTP = false
+    /// Prometheus `/metrics` and `/healthz` on 127.0.0.1:metricsPort (0 = off).
+    var metricsPort = 9108
+    /// Several gateways on one host share the database and the recordings folder: each names itself, and
+    /// keeps its recordings in `recordings/<instance>/` so a restart recovers only its own calls.
+    var instance = ""
 
     static let help = """
         [--config FILE] [--sip-address ADDR] [--sip-port N] [--rtp-port N] [--max-calls N]
@@ -60,7 +65,7 @@ struct ServeSettings: Codable, Equatable {
                   [--srtp off|optional|required] [--office-hours calendar|always|never] [--calendar FILE]
                   [--registrar sip:HOST[:PORT] --register-user U --register-password P --register-retry-seconds N]
                   [--units FILE] [--webhook URL [--webhook-token T]] [--messages-log FILE] [--outbox-interval N]
-                  [--transcribe-workers N] [--transcription-library PATH]
+                  [--transcribe-workers N] [--transcription-library PATH] [--metrics-port N] [--instance NAME]
                   [--web-address ADDR] [--web-port N|0] [--no-web] [--web-certificate PEM --web-private-key PEM]
                   [--web-allow-plain-http]
 
@@ -76,6 +81,13 @@ struct ServeSettings: Codable, Equatable {
         --no-web: off), HTTPS with --web-certificate and --web-private-key; plain HTTP on an address other than
         loopback is refused unless --web-allow-plain-http is given. It reads calendar.json and templates.vi.json
         from the folder of --calendar.
+        Monitoring: Prometheus metrics at http://127.0.0.1:--metrics-port/metrics and a health check at /healthz
+        (200 ok, 503 while draining or when the database does not answer); default port 9108, 0 = off; loopback
+        only. A port already taken is logged and the gateway runs on without metrics.
+        Several gateways on one host (behind Kamailio, deploy/kamailio/) share --db and --recordings; give each
+        its own --instance NAME (letters, digits, - and _): its recordings go to --recordings/NAME/, and at
+        start-up it recovers only the interrupted calls of that folder. Two gateways on the same folder are
+        refused (a lock file in it), and only one gateway at a time delivers the outbox (a lock beside --db).
 
         Defaults (no configuration needed): SIP on 127.0.0.1:5060, database ./var/hotline.sqlite (WAL),
         recordings under ./var/recordings/, dialplan Dialplans/hotline-1022.json, prompts Prompts/vi/.
@@ -83,7 +95,7 @@ struct ServeSettings: Codable, Equatable {
         recordings, dialplan, prompts, agentsURI, drainSeconds, pjsipLogLevel, logLevel, allowedSources (a list of
         CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp, officeHours, calendar, registrar, registerUser,
         registerPassword, registerRetrySeconds, units, webhook, webhookToken, messagesLog, outboxIntervalSeconds,
-        transcribeWorkers, transcriptionLibrary, webAddress, webPort, webCertificate, webPrivateKey, webAllowPlainHTTP (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
+        transcribeWorkers, transcriptionLibrary, webAddress, webPort, webCertificate, webPrivateKey, webAllowPlainHTTP, metricsPort, instance (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
         each trunk's network with --allow (repeatable); anyone else is answered 403 Forbidden.
 
         Signals: SIGHUP reloads the dialplan and prompts (an invalid plan is refused and the old one kept;
@@ -138,6 +150,8 @@ struct ServeSettings: Codable, Equatable {
         if let v = try args.option("--web-certificate") { webCertificate = v }
         if let v = try args.option("--web-private-key") { webPrivateKey = v }
         if args.flag("--web-allow-plain-http") { webAllowPlainHTTP = true }
+        if let v = try args.intOption("--metrics-port") { metricsPort = v }
+        if let v = try args.option("--instance") { instance = v }
         let allow = try args.options("--allow")
         if !allow.isEmpty { allowedSources = allow }
         try validate()
@@ -163,6 +177,11 @@ struct ServeSettings: Codable, Equatable {
             throw UsageError("--office-hours must be calendar, always or never")
         }
         try delivery.validate()
+        guard (0...65535).contains(metricsPort) else { throw UsageError("--metrics-port must be 0–65535 (0 = off)") }
+        guard instance.count <= 32, instance.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }),
+              instance.first != "-" else {
+            throw UsageError("--instance must be up to 32 letters, digits, - or _ (got '\(instance)')")
+        }
         guard (0...16).contains(transcribeWorkers) else { throw UsageError("--transcribe-workers must be 0–16 (0 = off)") }
         try console.validate()
         guard SRTPPolicy(rawValue: srtp) != nil else { throw UsageError("--srtp must be off, optional or required") }
@@ -179,6 +198,11 @@ struct ServeSettings: Codable, Equatable {
     var console: ConsoleSettings {
         ConsoleSettings(webAddress: webAddress, webPort: webPort, webCertificate: webCertificate, webPrivateKey: webPrivateKey,
                         webAllowPlainHTTP: webAllowPlainHTTP)
+    }
+
+    /// Where this gateway writes its recordings: `recordings`, or `recordings/<instance>` for one of several.
+    var instanceRecordings: String {
+        instance.isEmpty ? recordings : (recordings as NSString).appendingPathComponent(instance)
     }
 
     var delivery: DeliverySettings {

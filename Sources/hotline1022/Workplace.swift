@@ -4,7 +4,7 @@ import HotlineStore
 import HotlineDesk
 
 /// The options every case command shares: the database, who runs it, and the administrators' data files.
-///   --db PATH          (default ./var/hotline.sqlite)
+///   --db PATH          (default $HOTLINE1022_DB, else ./var/hotline.sqlite)
 ///   --as USER          (default $HOTLINE1022_USER)
 ///   --config-dir DIR   (default $HOTLINE1022_CONFIG, else ./Config): calendar.json, templates.vi.json
 struct CaseOptions {
@@ -30,7 +30,7 @@ struct CaseOptions {
 
     init(_ args: inout Arguments) throws {
         let env = ProcessInfo.processInfo.environment
-        database = try args.option("--db") ?? "./var/hotline.sqlite"
+        database = try args.option("--db") ?? env["HOTLINE1022_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "./var/hotline.sqlite"
         userName = try args.option("--as") ?? env[Self.userVariable].flatMap { $0.isEmpty ? nil : $0 }
         configDirectory = try args.option("--config-dir") ?? env["HOTLINE1022_CONFIG"] ?? "Config"
     }

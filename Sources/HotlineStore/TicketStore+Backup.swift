@@ -1,0 +1,85 @@
+import CSQLite
+import Foundation
+import HotlineCore
+
+/// A file a ticket points at (a recording or a piece of evidence), as the store knows it.
+public struct StoredFile: Sendable, Equatable {
+    public var trackingCode: String
+    public var kind: AttachmentKind
+    /// As stored: absolute for recordings; evidence paths follow the database path given to the store.
+    public var path: String
+    /// The SHA-256 taken when the file was attached (nil for a recording that could not be read then).
+    public var sha256: String?
+}
+
+extension TicketStore {
+    /// Copies the whole database to `destination` with SQLite's online backup API
+    /// (`sqlite3_backup_init` / `step` / `finish`), in one step: one read transaction on the source, so the copy
+    /// is the database as of one instant, while the gateway and the desk go on writing (WAL: a reader never
+    /// blocks a writer). The copy is created 0640. Retries while the source is busy or locked, up to `timeout`.
+    public func backup(to destination: String, timeout: TimeInterval = 60) throws {
+        try? FileManager.default.removeItem(atPath: destination)
+        PrivateFiles.createFile(destination)
+        let target = try Connection(path: destination)
+        defer { try? target.close() }
+        guard let backup = sqlite3_backup_init(target.handle, "main", db.handle, "main") else {
+            throw SQLiteError(code: sqlite3_errcode(target.handle), message: String(cString: sqlite3_errmsg(target.handle)),
+                              context: "starting the backup to \(destination)")
+        }
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        var rc: Int32
+        repeat {
+            rc = sqlite3_backup_step(backup, -1)
+            if rc == SQLITE_BUSY || rc == SQLITE_LOCKED {
+                guard Date() < deadline else { break }
+                sqlite3_sleep(50)
+            }
+        } while rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED
+        let finished = sqlite3_backup_finish(backup)
+        guard rc == SQLITE_DONE, finished == SQLITE_OK else {
+            let code = rc == SQLITE_DONE ? finished : rc
+            throw SQLiteError(code: code, message: String(cString: sqlite3_errstr(code)), context: "backing up to \(destination)")
+        }
+        PrivateFiles.restrict(destination)
+    }
+
+    /// `PRAGMA integrity_check`: `["ok"]` for a sound database, else SQLite's list of problems.
+    public func integrityCheck() throws -> [String] {
+        try db.prepare("PRAGMA integrity_check").query { $0.text(0) ?? "" }
+    }
+
+    /// Every file a ticket points at, by ticket then attachment.
+    public func storedFiles() throws -> [StoredFile] {
+        try db.prepare("""
+            SELECT t.tracking_code, a.kind, a.path, a.sha256 FROM attachments a JOIN tickets t ON t.id = a.ticket_id
+            ORDER BY t.id, a.id
+            """).query { r in
+                StoredFile(trackingCode: r.text(0) ?? "", kind: AttachmentKind(rawValue: r.text(1) ?? "") ?? .document,
+                           path: r.text(2) ?? "", sha256: r.text(3))
+            }
+    }
+
+    /// After a restore into another folder: every reference to an old path (attachments, transcription jobs,
+    /// transcripts) points at its new place, in one transaction. The audit log keeps its history as written.
+    /// Returns how many attachments moved.
+    @discardableResult
+    public func relocateFiles(_ moves: [String: String]) throws -> Int {
+        try db.transaction {
+            var moved = 0
+            for (old, new) in moves where old != new {
+                try db.prepare("UPDATE attachments SET path = ? WHERE path = ?").run([.text(new), .text(old)])
+                moved += Int(sqlite3_changes(db.handle))
+                try db.prepare("UPDATE transcription_jobs SET path = ? WHERE path = ?").run([.text(new), .text(old)])
+                try db.prepare("UPDATE transcripts SET recording_path = ? WHERE recording_path = ?").run([.text(new), .text(old)])
+            }
+            return moved
+        }
+    }
+}
+
+extension TicketStore {
+    /// How many tickets the database holds.
+    public func ticketCount() throws -> Int {
+        try db.prepare("SELECT count(*) FROM tickets").query { Int($0.int(0)) }.first ?? 0
+    }
+}

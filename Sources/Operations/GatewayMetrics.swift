@@ -1,0 +1,170 @@
+import Foundation
+import HotlineStore
+
+/// The gateway's metrics, by name (README, "Monitoring"). Call counts come from the gateway's own log events
+/// (`observe(event:metadata:)`: every event the gateway logs passes through here before the log level filter),
+/// so the call path needs no second instrumentation; drafts and store latency come from the report desk;
+/// queues come from the store when Prometheus scrapes.
+///
+/// The events read, by name: `incoming` (a call accepted), `hangup` (it ended), `answered`, `recording-finished`,
+/// `rejected-draining`, and `sip-refused` / `call-refused` with a `reason=` (every request the SIP edge refuses,
+/// counted under its reason). A refusal that is not logged can be counted with `refused(reason:)`.
+public final class GatewayMetrics: @unchecked Sendable {
+    public let registry: Metrics
+
+    public static let callsInProgress = "hotline1022_calls_in_progress"
+    public static let calls = "hotline1022_calls_total"
+    public static let answered = "hotline1022_calls_answered_total"
+    public static let refused = "hotline1022_calls_refused_total"
+    public static let recordings = "hotline1022_recordings_total"
+    public static let drafts = "hotline1022_drafts_total"
+    public static let draftFailures = "hotline1022_draft_failures_total"
+    public static let storeSeconds = "hotline1022_draft_store_seconds"
+    public static let draftsWaiting = "hotline1022_drafts_waiting"
+    public static let outboxQueued = "hotline1022_outbox_queued"
+    public static let outboxFailed = "hotline1022_outbox_failed"
+    public static let transcriptionJobs = "hotline1022_transcription_jobs"
+    public static let transcriptionOldest = "hotline1022_transcription_oldest_waiting_seconds"
+    public static let retransmissions = "hotline1022_sip_retransmissions_total"
+    public static let startTime = "hotline1022_start_time_seconds"
+    public static let scrapeErrors = "hotline1022_metrics_store_errors_total"
+
+    /// Draft commit times: a draft is one small transaction with an fsync (synchronous=FULL).
+    public static let storeBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    public init(registry: Metrics = Metrics(), now: Date = Date()) {
+        self.registry = registry
+        let m = registry
+        m.declare(Self.startTime, .gauge, help: "When this gateway process started (Unix time).")
+        m.declare(Self.callsInProgress, .gauge, help: "Calls the gateway holds now.")
+        m.declare(Self.calls, .counter, help: "Calls accepted (INVITEs the gateway took) since start.")
+        m.declare(Self.answered, .counter, help: "Calls answered with media (the IVR started).")
+        m.declare(Self.refused, .counter, help: "Calls refused, by reason (stranger, draining, caller-limit, ...).")
+        m.declare(Self.recordings, .counter, help: "Voice recordings finished (any end: key, silence, limit, hang-up).")
+        m.declare(Self.drafts, .counter, help: "Draft tickets stored, interrupted ones (hang-up or crash recovery) labelled.")
+        m.declare(Self.draftFailures, .counter, help: "Attempts to store a draft that failed (retried; the sidecar keeps it).")
+        m.declare(Self.storeSeconds, .histogram, help: "Time to commit one draft to the store (hash excluded).",
+                  buckets: Self.storeBuckets)
+        m.declare(Self.draftsWaiting, .gauge, help: "Drafts and returned tickets waiting for the hotline's agents.")
+        m.declare(Self.outboxQueued, .gauge, help: "Citizens' messages waiting to be delivered.")
+        m.declare(Self.outboxFailed, .gauge, help: "Citizens' messages that failed after every retry (outbox list --failed).")
+        m.declare(Self.transcriptionJobs, .gauge, help: "Speech-to-text jobs by state (the backlog is queued + running + retrying).")
+        m.declare(Self.transcriptionOldest, .gauge, help: "Age of the oldest transcription job not done (0 if none).")
+        m.declare(Self.retransmissions, .counter, help: "SIP messages the gateway sent again (its retransmissions and re-answers to peers' retransmissions).")
+        m.declare(Self.scrapeErrors, .counter, help: "Scrapes whose store queries failed (the queue gauges then keep their last values).")
+        m.set(Self.startTime, now.timeIntervalSince1970.rounded())
+        m.set(Self.callsInProgress, 0)
+        for name in [Self.calls, Self.answered, Self.recordings, Self.draftFailures, Self.retransmissions, Self.scrapeErrors] {
+            m.set(name, 0)
+        }
+        m.set(Self.drafts, 0, labels: [("interrupted", "false")])
+        m.set(Self.drafts, 0, labels: [("interrupted", "true")])
+    }
+
+    // MARK: From the gateway's log events
+
+    /// Counts what a gateway log event says happened. Unknown events are ignored; cheap for every event.
+    public func observe(event: String, metadata: [(String, String)]) {
+        switch event {
+        case "incoming":
+            registry.increment(Self.calls)
+            registry.add(Self.callsInProgress, 1)
+        case "hangup":
+            registry.add(Self.callsInProgress, -1)
+        case "answered":
+            registry.increment(Self.answered)
+        case "recording-finished":
+            registry.increment(Self.recordings)
+        case "sip-refused", "call-refused":
+            refused(reason: metadata.first { $0.0 == "reason" }?.1 ?? "unknown")
+        case "rejected-draining":
+            refused(reason: "draining")
+        default:
+            break
+        }
+    }
+
+    /// A call refused for `reason` (a short word: `stranger`, `draining`, `caller-limit`…).
+    public func refused(reason: String) {
+        registry.increment(Self.refused, labels: [("reason", reason.isEmpty ? "unknown" : reason)])
+    }
+
+    // MARK: From the report desk
+
+    /// A draft stored (or not) and how long its commit took.
+    public func draftStored(seconds: TimeInterval, interrupted: Bool, succeeded: Bool) {
+        registry.observe(Self.storeSeconds, seconds)
+        if succeeded {
+            registry.increment(Self.drafts, labels: [("interrupted", interrupted ? "true" : "false")])
+        } else {
+            registry.increment(Self.draftFailures)
+        }
+    }
+
+    // MARK: At scrape time
+
+    /// Reads the queues from the store (its own connection, used only here) on every scrape, and the SIP
+    /// retransmission count from `retransmissions` if given.
+    public func collect(from reader: StoreProbe, retransmissions: (@Sendable () -> UInt64)? = nil) {
+        registry.onScrape { m in
+            if let retransmissions { m.set(Self.retransmissions, Double(retransmissions())) }
+            do {
+                let counts = try reader.counts()
+                m.set(Self.draftsWaiting, Double(counts.draftsWaiting))
+                m.set(Self.outboxQueued, Double(counts.outboxQueued))
+                m.set(Self.outboxFailed, Double(counts.outboxFailed))
+                let t = counts.transcription
+                for (state, n) in [("queued", t.queued), ("running", t.running), ("retrying", t.retrying), ("failed", t.failed)] {
+                    m.set(Self.transcriptionJobs, Double(n), labels: [("state", state)])
+                }
+                m.set(Self.transcriptionOldest, t.oldestWaitingSince.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
+            } catch {
+                m.increment(Self.scrapeErrors)
+            }
+        }
+    }
+}
+
+/// One store connection for scrapes and health checks, opened on first use, used under a lock (a scrape runs
+/// on a web connection thread; two may overlap).
+public final class StoreProbe: @unchecked Sendable {
+    private let path: String
+    private let lock = NSLock()
+    private var store: TicketStore?
+
+    public init(path: String) { self.path = path }
+
+    public func counts() throws -> OperationalCounts {
+        try use { try $0.operationalCounts() }
+    }
+
+    /// nil when the database answers a read, else why not (for `/healthz`).
+    public func problem() -> String? {
+        do {
+            try use { try $0.ping() }
+            return nil
+        } catch {
+            return "the database does not answer: \(error)"
+        }
+    }
+
+    func use<T>(_ body: (TicketStore) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if store == nil { store = try TicketStore(path: path) }
+        do {
+            return try body(store!)
+        } catch {
+            try? store?.close()
+            store = nil
+            throw error
+        }
+    }
+
+    public func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        try? store?.close()
+        store = nil
+    }
+}
