@@ -27,6 +27,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE = os.environ["BASE_URL"].rstrip("/")
@@ -62,7 +63,12 @@ def browser(name, width=1366, height=768):
 
 def wait(driver, condition, timeout=10, poll=0.05, what="condition"):
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=poll).until(lambda d: condition(d))
+        # The live queue re-renders rows as server-sent events arrive, and a submitted form navigates: an
+        # element read mid-render or mid-navigation is gone (stale, "does not belong to the document") or not
+        # there yet; each means "not yet", and a real failure still ends in the timeout below.
+        return WebDriverWait(driver, timeout, poll_frequency=poll,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException,
+                                                 WebDriverException)).until(lambda d: condition(d))
     except Exception as error:
         raise AssertionError(f"timed out after {timeout} s waiting for {what}") from error
 
@@ -119,7 +125,7 @@ def run():
     step[0] = "sign in"
     sign_in(lan, "lan", USERS["lan"])
     wait(lan, lambda d: d.current_url.endswith("/hang-doi"), what="the queue after sign-in")
-    check("Hàng đợi phản ánh" in text(lan), "the queue page")
+    wait(lan, lambda d: "Hàng đợi phản ánh" in text(d), what="the queue page")
     lan_session = cookie(lan)
     sign_in(binh, "binh", USERS["binh"])
     wait(binh, lambda d: d.current_url.endswith("/hang-doi"), what="binh's queue after sign-in")
@@ -209,7 +215,7 @@ def run():
     wait(binh, lambda d: "Đang do lan xử lý" in d.find_element(By.CSS_SELECTOR, f"tr.case-row[data-code='{code}']").text,
          timeout=5, what="binh's queue to show lan holds it (no reload)")
     binh.get(BASE + "/phieu/" + code)
-    check("Đang do lan xử lý" in text(binh), "binh's case page says lan holds it")
+    wait(binh, lambda d: "Đang do lan xử lý" in text(d), what="binh's case page says lan holds it")
     check(not binh.find_elements(By.ID, "hoan-tat"), "no complete form for binh while lan holds it")
     binh.get(BASE + "/hang-doi")
     wait(binh, lambda d: "Đang cập nhật trực tiếp" in d.find_element(By.ID, "live").text, what="binh's live stream")
@@ -223,7 +229,7 @@ def run():
     check(status == 403, f"a POST with a wrong CSRF token gets 403, not {status}")
     results["csrfStatus"] = status
     lan.refresh()
-    check("Bạn đang xử lý" in text(lan), "the refused POSTs released nothing")
+    wait(lan, lambda d: "Bạn đang xử lý" in text(d), what="the refused POSTs released nothing")
 
     step[0] = "validation messages beside the fields"
     lan.find_element(By.ID, "ten").clear()
@@ -247,7 +253,7 @@ def run():
     Select(lan.find_element(By.ID, "dia_ban")).select_by_visible_text("Lê Chân")
     lan.find_element(By.CSS_SELECTOR, "#hoan-tat button.primary").click()
     wait(lan, lambda d: "Đã hoàn tất" in text(d), what="the completion")
-    check("P-LECHAN" in text(lan), "forwarded to the suggested unit")
+    wait(lan, lambda d: "P-LECHAN" in text(d), what="forwarded to the suggested unit")
 
     step[0] = "the case leaves the queue"
     wait(binh, lambda d: not d.find_elements(By.CSS_SELECTOR, f"tr.case-row[data-code='{code}']"), timeout=5,
@@ -296,9 +302,10 @@ def run():
     binh.delete_all_cookies()
     for attempt in range(4):
         sign_in(binh, "cuong", f"sai {attempt}")
-        check("Tên đăng nhập hoặc mật khẩu không đúng" in text(binh), f"wrong password {attempt + 1}")
+        wait(binh, lambda d: "Tên đăng nhập hoặc mật khẩu không đúng" in text(d), what=f"wrong password {attempt + 1}")
     sign_in(binh, "cuong", USERS["cuong"])
-    check("Đăng nhập sai nhiều lần" in text(binh), "even the right password is refused right after repeated failures")
+    wait(binh, lambda d: "Đăng nhập sai nhiều lần" in text(d),
+         what="even the right password refused right after repeated failures")
     check(binh.current_url.endswith("/dang-nhap"), "not signed in")
     binh.save_screenshot(os.path.join(OUT, "lockout.png"))
 
