@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "HotlineCore"),
         .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"]),
         .target(name: "IVR", dependencies: ["HotlineCore"]),
-        .target(name: "HotlineDesk", dependencies: ["HotlineCore", "HotlineStore", "IVR", "DeskSecurity"]),
+        .target(name: "HotlineDesk", dependencies: ["HotlineCore", "HotlineStore", "IVR", "DeskSecurity", "PromptTools"]),
         .target(name: "Gateway", dependencies: ["IVR", "HotlineCore", "CPJSIP"]),
         .target(name: "HotlineServices", dependencies: ["Gateway", "HotlineDesk", "HotlineStore", "HotlineCore", "IVR"]),
         .target(name: "PromptTools", dependencies: ["HotlineCore"]),
