@@ -15,4 +15,5 @@ let rootCommands: [Command] = [
     transcribeCommands,
     userCommands,
     webCommand,
+    open311Commands,
 ]
