@@ -127,7 +127,7 @@ ol.problems li { margin: .25rem 0; }
 ol.problems .where { font-family: monospace; font-weight: 700; }
 button.linelink { border: 0; padding: 0; background: none; color: var(--accent); text-decoration: underline; font-family: monospace; }
 .graph { overflow: auto; max-height: 40rem; background: #fff; border: 1px solid var(--line); }
-.graph svg { max-width: none; }
+.graph img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 pre.simulation { white-space: pre-wrap; background: #fafafa; border-left: 4px solid var(--line); padding: .5rem .75rem; max-height: 30rem; overflow: auto; }
 table.prompts td { vertical-align: middle; }
 table.prompts audio { min-width: 14rem; }
@@ -139,6 +139,9 @@ table.prompts audio { min-width: 14rem; }
 .hp { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 @media (max-width: 700px) {
   main { padding: .5rem; }
+  header.top { font-size: .85rem; padding: .4rem .6rem; gap: .3rem .8rem; }
+  header.top .brand { width: 100%; }
+  header.top .who { gap: .5rem; }
   header.top .who { margin-left: 0; }
   th.wide, td.wide { display: none; }
   header.top form.search input { width: 9rem; }

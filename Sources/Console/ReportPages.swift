@@ -30,7 +30,7 @@ extension Pages {
         }
         let units = """
             <div class="table-wrap"><table id="theo-don-vi"><caption>Theo đơn vị</caption><thead><tr><th>Đơn vị</th><th>Tiếp nhận</th><th>Hoàn thành</th><th>Trễ hạn</th><th>Đang xử lý (quá hạn)</th><th>Tỷ lệ quá hạn</th></tr></thead><tbody>
-            \(r.byUnit.map { "<tr><td>\(e($0.name)) (\(e($0.code)))</td><td>\($0.tally.total)</td><td>\($0.tally.completed)</td><td>\($0.tally.completedLate)</td><td>\($0.tally.inProgress) (\($0.tally.inProgressOverdue))</td><td>\(e(percent($0.overdueRate)))</td></tr>" }.joined())
+            \(r.byUnit.map { "<tr><td>\(e($0.name))\($0.code.isEmpty ? "" : " (\(e($0.code)))")</td><td>\($0.tally.total)</td><td>\($0.tally.completed)</td><td>\($0.tally.completedLate)</td><td>\($0.tally.inProgress) (\($0.tally.inProgressOverdue))</td><td>\(e(percent($0.overdueRate)))</td></tr>" }.joined())
             </tbody></table></div>
             """
         let toText = day.description

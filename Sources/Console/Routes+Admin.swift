@@ -89,7 +89,8 @@ extension Console {
                                          user: c.user, session: c.session))
         })
         router.post("/quan-tri/don-vi", page { [self] c in
-            let text = try c.request.form(limits: FormLimits(maxFieldBytes: 2 * 1024 * 1024))["noi_dung"] ?? ""
+            let text = (try c.request.form(limits: FormLimits(maxFieldBytes: 2 * 1024 * 1024))["noi_dung"] ?? "")
+                .replacingOccurrences(of: "\r\n", with: "\n")
             var shown = text
             return try adminAct(c, { state in
                 Pages.unitsPage(text: shown, directory: try c.desk.unitDirectory(), state: state, user: c.user, session: c.session)
@@ -151,7 +152,8 @@ extension Console {
         router.post("/quan-tri/kich-ban", page { [self] c in
             let settings = try dialplanSettings()
             let f = try c.request.form(limits: FormLimits(maxFieldBytes: 1024 * 1024))
-            var state = MenuEditorState(text: f["plan"] ?? "")
+            // Browsers send a textarea's lines with CRLF; the plan is kept with LF.
+            var state = MenuEditorState(text: (f["plan"] ?? "").replacingOccurrences(of: "\r\n", with: "\n"))
             state.keys = f["phim"] ?? state.keys
             state.status = f["trang_thai"].flatMap { $0.isEmpty ? nil : $0 } ?? "waiting"
             state.afterHours = f["ngoai_gio"] == "1"
