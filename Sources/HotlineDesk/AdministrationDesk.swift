@@ -20,6 +20,16 @@ public enum ConfigFile: String, Sendable {
 }
 
 extension Desk {
+    /// The workflow context read from the administrators' files in `directory` (calendar.json,
+    /// templates.vi.json): what a desk whose files are edited reads again after `reloadContext()`.
+    public static func context(fromFiles directory: String) -> @Sendable () throws -> WorkflowContext {
+        {
+            let calendar = (directory as NSString).appendingPathComponent(ConfigFile.calendar.rawValue)
+            let templates = (directory as NSString).appendingPathComponent(ConfigFile.templates.rawValue)
+            return WorkflowContext(calendar: try WorkingCalendar.load(path: calendar), templates: try NotificationTemplates.load(path: templates))
+        }
+    }
+
     // MARK: Users
 
     /// Changes a user's role (and the unit of a unit member); audited.
