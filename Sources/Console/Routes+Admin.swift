@@ -36,7 +36,7 @@ extension Console {
 
         // Users.
         let usersPage: @Sendable (PageContext, StepFormState) throws -> String = { c, state in
-            Pages.users(try c.desk.users(as: c.user), units: try c.desk.unitDirectory().units, state: state, user: c.user,
+            Pages.users(try c.desk.usersToAdminister(as: c.user), units: try c.desk.unitDirectory().units, state: state, user: c.user,
                         session: c.session)
         }
         router.get("/quan-tri/nguoi-dung", page { c in .html(try usersPage(c, StepFormState())) })

@@ -87,9 +87,9 @@ public final class FormTokenSigner: @unchecked Sendable {
         return chars.isEmpty ? out : nil
     }
 
-    /// A token for a form shown now: `<unix seconds>.<nonce>.<HMAC>`; `purpose` binds it to one form.
+    /// A token for a form shown now: `<unix milliseconds>.<nonce>.<HMAC>`; `purpose` binds it to one form.
     public func issue(purpose: String, now: Date = Date()) throws -> String {
-        let payload = "\(Int64(now.timeIntervalSince1970)).\(try SecureRandom.hexToken(byteCount: 12))"
+        let payload = "\(Int64((now.timeIntervalSince1970 * 1000).rounded(.down))).\(try SecureRandom.hexToken(byteCount: 12))"
         return payload + "." + sign(purpose: purpose, payload)
     }
 
@@ -103,14 +103,14 @@ public final class FormTokenSigner: @unchecked Sendable {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, let issued = Int64(parts[0]), parts[1].count == 24 else { throw .invalid }
         guard ConstantTime.equals(sign(purpose: purpose, parts[0] + "." + parts[1]), parts[2]) else { throw .invalid }
-        let age = now.timeIntervalSince1970 - Double(issued)
+        let age = now.timeIntervalSince1970 - Double(issued) / 1000
         guard age >= minimumAge else { throw .tooFresh }
         guard age <= maximumAge else { throw .expired }
         lock.lock()
         defer { lock.unlock() }
         if used.count > 10_000 { used = used.filter { $0.value > now } }
         guard used[parts[1]] == nil else { throw .reused }
-        used[parts[1]] = Date(timeIntervalSince1970: Double(issued) + maximumAge)
+        used[parts[1]] = Date(timeIntervalSince1970: Double(issued) / 1000 + maximumAge)
     }
 }
 

@@ -32,6 +32,12 @@ extension Desk {
 
     // MARK: Users
 
+    /// Every user, for the administrators' page (who may change them).
+    public func usersToAdminister(as admin: User) throws -> [User] {
+        try check(admin, .administer)
+        return try store.users()
+    }
+
     /// Changes a user's role (and the unit of a unit member); audited.
     public func setUserRole(_ name: String, role: UserRole, unit: String?, as admin: User) throws {
         try check(admin, .administer)
