@@ -139,9 +139,10 @@ table.prompts audio { min-width: 14rem; }
 .hp { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 @media (max-width: 700px) {
   main { padding: .5rem; }
-  header.top { font-size: .85rem; padding: .4rem .6rem; gap: .3rem .8rem; }
-  header.top .brand { width: 100%; }
-  header.top .who { gap: .5rem; }
+  header.top { font-size: .85rem; padding: .35rem .6rem; gap: .2rem .8rem; }
+  header.top .who { gap: .25rem .6rem; font-size: .8rem; width: 100%; }
+  header.top button { padding: .05rem .45rem; font-size: .8rem; }
+  h1 { font-size: 1.2rem; }
   header.top .who { margin-left: 0; }
   th.wide, td.wide { display: none; }
   header.top form.search input { width: 9rem; }

@@ -55,7 +55,7 @@ extension Pages {
             \(s.info.map { "<div class=\"notice\" role=\"status\" id=\"done\"><p>\(e($0))</p></div>" } ?? "")
             \(checkBox)
             <form class="panel" method="post" action="/quan-tri/kich-ban" id="editor-form">\(csrf)
-            <div class="field"><label for="plan">Kịch bản JSON (tệp đang dùng: \(e(settings.live)); lời nhắc: \(e(settings.promptDirectory)))</label>
+            <div class="field"><label for="plan">Kịch bản JSON (tệp đang dùng: \(e(shortPath(settings.live))); lời nhắc: \(e(shortPath(settings.promptDirectory))))</label>
             <textarea id="plan" name="plan" class="code-editor" spellcheck="false" autocapitalize="none">\(e(s.text))</textarea></div>
             <div class="actions">
             <button type="submit" name="hanh_dong" value="kiem-tra" id="check">Kiểm tra</button>
@@ -77,6 +77,12 @@ extension Pages {
             \(history.isEmpty ? "<p class=\"muted\">Chưa có bản nào được cài từ khi có lịch sử.</p>" : "<div class=\"table-wrap\"><table id=\"history\"><thead><tr><th>Cài lúc</th><th>Phiên bản</th><th>SHA-256</th><th></th></tr></thead><tbody>\(historyRows)</tbody></table></div>")
             </div>
             """)
+    }
+
+    /// The last two components of a path ("Dialplans/hotline-1022.json"): enough to recognise it.
+    static func shortPath(_ path: String) -> String {
+        let parts = path.split(separator: "/")
+        return parts.suffix(2).joined(separator: "/")
     }
 
     static func promptsPage(_ prompts: [PromptInfo], state: StepFormState, user: User, session: Session) -> String {

@@ -168,6 +168,8 @@ extension Console {
                     if state.check?.isValid == true {
                         state.simulation = try c.desk.simulateDialplan(state.text, settings, keys: state.keys, status: state.status,
                                                                        afterHours: state.afterHours, as: c.user)
+                        // The run beside the picture of the plan it ran through.
+                        state.graph = try? c.desk.dialplanGraph(state.text, settings, as: c.user)
                     }
                 case "cai-dat":
                     if state.check?.isValid == true {

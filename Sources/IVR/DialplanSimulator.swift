@@ -22,7 +22,8 @@ public struct DialplanSimulator {
     /// What a status lookup finds, and whether an agent answers a transfer.
     public var status: SpokenStatus = .waiting
     public var agentAnswers = false
-    /// Say the run's own lines in Vietnamese (the console's simulator); the prompts are Vietnamese either way.
+    /// Say the run's own lines in Vietnamese (the console's simulator; ♪ marks what is played, a sign every font
+    /// has); the prompts are Vietnamese either way.
     public var vietnamese = false
     /// The drafts the run filed, in order.
     public private(set) var drafts: [DraftRequest] = []
@@ -110,10 +111,10 @@ public struct DialplanSimulator {
             switch action {
             case .play(let id, let names, let bargeIn):
                 playing = id
-                for name in names { say("  🔊 \(text(name))\(bargeIn ? "" : vietnamese ? "  [không nhận phím]" : "  [keys ignored]")") }
+                for name in names { say("  \(vietnamese ? "♪" : "🔊") \(text(name))\(bargeIn ? "" : vietnamese ? "  [không nhận phím]" : "  [keys ignored]")") }
             case .playRecording(let id, let r, _):
                 playing = id
-                say(vietnamese ? "  🔊 <bản ghi âm #\(r.rawValue)>" : "  🔊 <recording #\(r.rawValue)>")
+                say(vietnamese ? "  ♪ <bản ghi âm #\(r.rawValue)>" : "  🔊 <recording #\(r.rawValue)>")
             case .stopPlayback:
                 playing = nil
             case .startTimer(let id, let after):

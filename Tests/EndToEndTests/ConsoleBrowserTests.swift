@@ -167,9 +167,6 @@ final class ConsoleBrowserTests: XCTestCase {
         environment["HOTLINE_CLI"] = String(decoding: try JSONSerialization.data(withJSONObject: [E2E.binary] + base), as: UTF8.self)
         environment["RESULTS"] = results
         environment["PYTHONUNBUFFERED"] = "1"
-        if let shots = ProcessInfo.processInfo.environment["HOTLINE_CONSOLE_SCREENSHOTS"] {
-            environment["SCREENSHOT_DIR"] = shots.hasPrefix("/") ? shots : E2E.repo + "/" + shots
-        }
         let started = Date()
         let run = try runScript(Self.deskScript, environment: environment, directory: dir, timeout: 150)
         let seconds = Date().timeIntervalSince(started)
