@@ -237,7 +237,9 @@ enum Pages {
                 <form class="claim" method="post" action="\(href)/nhan">\(SessionGuard.csrfField(session))\
                 <button type="submit" title="Nhận xử lý (phím c)">\(item.claimedBy == user.name ? "Gia hạn" : "Nhận")</button></form>
                 """ : ""
-            var what = e(item.summary.isEmpty ? "(chưa có nội dung: nghe ghi âm)" : item.summary)
+            var what = !item.summary.isEmpty ? e(item.summary)
+                : !item.contentStart.isEmpty ? "<span class=\"muted\">Người dân viết:</span> " + e(item.contentStart)
+                : e("(chưa có nội dung: nghe ghi âm)")
             if let ms = item.recordingDurationMs { what += " <span class=\"muted\">· ghi âm \(ms / 1000) giây</span>" }
             if item.interrupted { what += " <span class=\"muted\">· cuộc gọi bị ngắt</span>" }
             if !item.ward.isEmpty { what += "<br><span class=\"muted\">\(e(item.ward))</span>" }

@@ -239,11 +239,16 @@ extension Pages {
         let csrf = SessionGuard.csrfField(session)
         let base = "/phieu/\(t.trackingCode)"
         var out = ""
-        if t.resultText != nil || t.evidenceCount > 0 {
+        if let result = t.resultText {
             out += """
                 <div class="panel" id="ket-qua-don-vi"><h2>Kết quả đơn vị báo</h2>
-                <div class="result-text">\(e(t.resultText ?? "(chưa có)"))</div>
-                <h3>Minh chứng</h3>\(evidenceList(t.attachments, code: t.trackingCode))</div>
+                <div class="result-text">\(e(result))</div></div>
+                """
+        }
+        if t.evidenceCount > 0 {
+            out += """
+                <div class="panel" id="anh-tai-lieu"><h2>Ảnh và tài liệu (người dân gửi, minh chứng của đơn vị)</h2>
+                \(evidenceList(t.attachments, code: t.trackingCode))</div>
                 """
         }
         let message = state.message.map { "<div class=\"notice error\" role=\"alert\"><p>\(e($0))</p></div>" } ?? ""

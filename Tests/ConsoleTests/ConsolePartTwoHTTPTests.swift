@@ -99,6 +99,50 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
         XCTAssertFalse(page.contains("<script>"), "no inline script")
     }
 
+    func testAUnitMemberHearsTheRecordingAuditedTransfersAndExtends() throws {
+        // A call's report with its recording, forwarded to Lê Chân.
+        let wav = dir + "/call.wav"
+        var bytes = Array("RIFF".utf8) + [0x64, 0x06, 0, 0] + Array("WAVEfmt ".utf8) + [16, 0, 0, 0, 1, 0, 1, 0, 0x40, 0x1F, 0, 0, 0x80, 0x3E, 0, 0, 2, 0, 16, 0]
+        bytes += Array("data".utf8) + [0x40, 0x06, 0, 0] + [UInt8](repeating: 0, count: 1600)
+        try Data(bytes).write(to: URL(fileURLWithPath: wav))
+        let call = try store.createPhoneDraft(PhoneDraft(callID: UUID().uuidString, callerNumber: "0912345678", category: .infrastructure,
+                                                         confidential: false, receivedAt: Date(), recordingPath: wav, recordingDurationMs: 100,
+                                                         recordingSHA256: SHA256.hex(Data(bytes)), dialplanVersion: "t", interrupted: false))
+        _ = try desk.complete(CompleteRequest(code: call, details: CaseDetails(
+            name: "Nguyễn Văn An", address: "12 Lạch Tray", summary: "Đèn đường không sáng", category: .infrastructure,
+            topic: .infrastructureIncident, ward: "Lê Chân")), as: lan)
+        let u = try session("hoa")
+        let page = try request(port: port, "/don-vi/phieu/\(call)", cookie: u.cookie).body
+        XCTAssertTrue(page.contains("src=\"/phieu/\(call)/ghi-am\"") && page.contains("id=\"chuyen\"") && page.contains("id=\"tra-lai\""))
+        XCTAssertFalse(page.contains("id=\"ket-qua\""), "no result before the unit accepts")
+        let heard = try request(port: port, "/phieu/\(call)/ghi-am", method: "GET", cookie: u.cookie, bytes: [], contentType: "text/plain")
+        XCTAssertEqual(heard.status, 200)
+        XCTAssertEqual(heard.bytes, bytes)
+        XCTAssertEqual(try request(port: port, "/phieu/\(call)/ghi-am", cookie: try session("gv").cookie).status, 403)
+        XCTAssertTrue(try store.history(call).contains { $0.action == "listen" && $0.actor == "unit:hoa" }, "the listen is audited")
+
+        // Extend after accepting: a date in the picker, a progress report and a photo.
+        XCTAssertEqual(try request(port: port, "/don-vi/phieu/\(call)/tiep-nhan", method: "POST", cookie: u.cookie,
+                                   body: form(["csrf": u.csrf])).status, 200)
+        let day = Day(Date().addingTimeInterval(5 * 86400)).description
+        let noPhoto = multipart([("csrf", u.csrf), ("ngay", day), ("bao_cao", "Chờ thay cột đèn mới")], files: [("minh_chung", "", [])])
+        XCTAssertEqual(try request(port: port, "/don-vi/phieu/\(call)/gia-han", cookie: u.cookie, bytes: noPhoto.bytes,
+                                   contentType: noPhoto.contentType).status, 409, "an extension needs evidence (Art. 8.2e)")
+        let extend = multipart([("csrf", u.csrf), ("ngay", day), ("bao_cao", "Chờ thay cột đèn mới")],
+                               files: [("minh_chung", "cot-den.png", Self.png)])
+        let extended = try request(port: port, "/don-vi/phieu/\(call)/gia-han", cookie: u.cookie, bytes: extend.bytes, contentType: extend.contentType)
+        XCTAssertEqual(extended.status, 200, extended.body)
+        XCTAssertEqual(try store.ticket(call)?.responseDueAt, Day(day)!.at(minutes: 17 * 60), "the end of the committed day")
+
+        // Transfer a forwarded case to another unit.
+        let other = try forwardedToLeChan()
+        let moved = try request(port: port, "/don-vi/phieu/\(other)/chuyen", method: "POST", cookie: u.cookie,
+                                body: form(["csrf": u.csrf, "den_don_vi": "P-GIAVIEN", "ly_do_chuyen": "Địa điểm thuộc phường Gia Viên"]))
+        XCTAssertEqual(moved.status, 200, moved.body)
+        XCTAssertEqual(try store.ticket(other)?.unitCode, "P-GIAVIEN")
+        XCTAssertEqual(try request(port: port, "/don-vi/phieu/\(other)", cookie: u.cookie).status, 403, "no longer Lê Chân's")
+    }
+
     func testEveryNewFormNeedsItsToken() throws {
         let code = try forwardedToLeChan()
         let (u, a, l) = (try session("hoa"), try session("admin"), try session("lan"))
