@@ -5,14 +5,16 @@ import PackageDescription
 //   CPJSIP, CSQLite, CMicroHTTPD, CCrypto (C shims)
 //   HotlineCore (domain rules, no I/O)   IVR (dialplans in, call actions out)
 //   HotlineStore (SQLite, the only importer of CSQLite; persists, decides nothing)
-//   HotlineDesk (the application layer: every operation a person performs, permission-checked once)
+//   HotlineDesk (the application layer: every operation a person performs, permission-checked once; uses
+//                PromptTools for the administrators' prompt operations)
 //   Gateway (PJSIP, the only importer of CPJSIP)
 //   HotlineServices (the phone desk, the outbox service, the dialplan watcher: long-running services serve wires)
 //   DeskSecurity (passwords, sessions, CSRF, sign-in throttling, no HTTP; the only importer of CCrypto)
 //   WebServer (HTTP on libmicrohttpd, the only importer of CMicroHTTPD; WebAuth/ puts DeskSecurity on HTTP)
 //   PromptTools (regenerates prompt WAVs; admin tooling)
 //   Transcription (speech-to-text workers; the engine is dlopen'ed at run time, never linked)
-//   Console (the agents' browser console: pages on WebServer, every operation through HotlineDesk)
+//   Console (the browser desk for every role and the citizens' channels, Open311 included: pages on WebServer,
+//            every operation through HotlineDesk)
 //   Operations (running it for real: metrics and health over WebServer, data modes, backups; no SIP)
 //   hotline1022 (the executable: parses, wires, runs)
 let package = Package(
@@ -33,7 +35,7 @@ let package = Package(
         .target(name: "HotlineCore"),
         .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"]),
         .target(name: "IVR", dependencies: ["HotlineCore"]),
-        .target(name: "HotlineDesk", dependencies: ["HotlineCore", "HotlineStore", "IVR", "DeskSecurity"]),
+        .target(name: "HotlineDesk", dependencies: ["HotlineCore", "HotlineStore", "IVR", "DeskSecurity", "PromptTools"]),
         .target(name: "Gateway", dependencies: ["IVR", "HotlineCore", "CPJSIP"]),
         .target(name: "HotlineServices", dependencies: ["Gateway", "HotlineDesk", "HotlineStore", "HotlineCore", "IVR"]),
         .target(name: "PromptTools", dependencies: ["HotlineCore"]),

@@ -86,8 +86,63 @@ ul.plain li { padding: .3rem 0; border-bottom: 1px dashed var(--line); }
 kbd { border: 1px solid #999; border-bottom-width: 2px; border-radius: 3px; padding: 0 .3rem; font-family: monospace; background: #f4f4f4; }
 .signin { max-width: 26rem; margin: 3rem auto; }
 .signin input { max-width: none; }
+header.top nav { display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
+ul.cards { list-style: none; padding: 0; margin: 0 0 1rem; display: grid; gap: .75rem;
+           grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr)); }
+.card { background: #fff; border: 1px solid var(--line); border-left: 6px solid var(--accent); border-radius: 4px; padding: .75rem 1rem; }
+.card.overdue { border-left-color: var(--danger); }
+.card.soon { border-left-color: var(--warn); }
+.card .card-head { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; }
+.card .code { font-weight: 700; font-size: 1.05rem; }
+.card p { margin: .35rem 0; }
+.card .is-overdue .clock-text { color: var(--danger); font-weight: 700; }
+.card .due { margin: .4rem 0; }
+button.big, .button.big { font-size: 1.1rem; padding: .65rem 1.2rem; width: 100%; max-width: 28rem; }
+form.step { margin-bottom: 1rem; }
+form.step h2 { margin-top: 0; }
+input[type=file] { font: inherit; max-width: 100%; }
+input[type=date], input[type=month], input[type=number], input[type=tel] { font: inherit; padding: .35rem .45rem; border: 2px solid #6b6b6b; border-radius: 2px; }
+ul.evidence { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: .75rem; }
+ul.evidence li { max-width: 14rem; }
+img.thumb { max-width: 14rem; max-height: 10rem; border: 1px solid var(--line); border-radius: 3px; display: block; }
+.result-text, .content-text { white-space: pre-wrap; }
+.result-text { background: #f3f8f1; border-left: 4px solid var(--ok); padding: .5rem .75rem; }
+.review-actions { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-end; margin-top: .75rem; }
+.review-actions form.tra-lai { flex: 1 1 20rem; }
+dl.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .75rem; margin: 0; }
+dl.figures div { border: 1px solid var(--line); border-radius: 4px; padding: .5rem .75rem; }
+dl.figures dt { color: var(--muted); font-size: .85rem; }
+dl.figures dd { margin: 0; font-size: 1.35rem; font-weight: 700; }
+.charts { display: grid; grid-template-columns: 1fr; gap: 0 1rem; }
+@media (min-width: 1200px) { .charts { grid-template-columns: 1fr 1fr; } }
+figure.chart { margin: 0 0 1rem; overflow-x: auto; }
+figure.chart svg { max-width: 100%; height: auto; }
+caption { text-align: left; font-weight: 700; padding: .35rem 0; }
+.downloads .toolbar { margin: .5rem 0; }
+textarea.code-editor { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: .85rem; min-height: 28rem; max-width: none;
+                       white-space: pre; tab-size: 2; }
+textarea.json { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: .85rem; min-height: 18rem; max-width: none; }
+ol.problems { padding-left: 1.2rem; }
+ol.problems li { margin: .25rem 0; }
+ol.problems .where { font-family: monospace; font-weight: 700; }
+button.linelink { border: 0; padding: 0; background: none; color: var(--accent); text-decoration: underline; font-family: monospace; }
+.graph { overflow: auto; max-height: 40rem; background: #fff; border: 1px solid var(--line); }
+.graph img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+pre.simulation { white-space: pre-wrap; background: #fafafa; border-left: 4px solid var(--line); padding: .5rem .75rem; max-height: 30rem; overflow: auto; }
+table.prompts td { vertical-align: middle; }
+table.prompts audio { min-width: 14rem; }
+.key-once { font-family: monospace; font-size: 1rem; background: #fff3b0; padding: .5rem; word-break: break-all; }
+.tracking-code { font-size: 1.8rem; font-weight: 700; letter-spacing: .05em; font-family: monospace; }
+.public-page main { max-width: 48rem; }
+.stars { display: flex; flex-wrap: wrap; gap: .5rem; }
+.stars label { font-weight: normal; border: 1px solid var(--line); border-radius: 3px; padding: .35rem .6rem; background: #fff; }
+.hp { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 @media (max-width: 700px) {
   main { padding: .5rem; }
+  header.top { font-size: .85rem; padding: .35rem .6rem; gap: .2rem .8rem; }
+  header.top .who { gap: .25rem .6rem; font-size: .8rem; width: 100%; }
+  header.top button { padding: .05rem .45rem; font-size: .8rem; }
+  h1 { font-size: 1.2rem; }
   header.top .who { margin-left: 0; }
   th.wide, td.wide { display: none; }
   header.top form.search input { width: 9rem; }
@@ -117,7 +172,7 @@ kbd { border: 1px solid #999; border-bottom-width: 2px; border-radius: 3px; padd
       if (!due) return;
       var left = due - now, text = el.querySelector(".clock-text") || el;
       text.textContent = left < 0 ? "quá hạn " + span(left) : "còn " + span(left);
-      var row = el.closest("tr.case-row");
+      var row = el.closest("tr.case-row, li.card");
       if (row && el.classList.contains("main-clock")) {
         row.classList.toggle("overdue", left < 0);
         row.classList.toggle("soon", left >= 0 && left < 15 * 60 * 1000);
@@ -241,6 +296,21 @@ kbd { border: 1px solid #999; border-bottom-width: 2px; border-radius: 3px; padd
   });
   var closeHelp = document.getElementById("help-close");
   if (closeHelp && help) closeHelp.addEventListener("click", function () { help.hidden = true; });
+
+  // ---- the menu editor: a problem's line selected in the text ------------------------------------
+  var editor = document.getElementById("plan");
+  document.querySelectorAll("button.linelink[data-line]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      if (!editor) return;
+      var line = Number(b.getAttribute("data-line")), lines = editor.value.split("\n"), start = 0;
+      for (var i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
+      var end = start + (lines[line - 1] || "").length;
+      editor.focus();
+      editor.setSelectionRange(start, end);
+      var lh = parseFloat(getComputedStyle(editor).lineHeight) || 16;
+      editor.scrollTop = Math.max(0, (line - 5) * lh);
+    });
+  });
 
   // ---- the case page: error summary first, refusal text -----------------------------------------
   var summary = document.querySelector(".error-summary");

@@ -36,7 +36,7 @@ struct CaseFormState {
 
 extension Pages {
     static func casePage(_ view: AgentCaseView, transcript: CaseTranscript?, choices: CaseFormChoices, state: CaseFormState,
-                         user: User, session: Session, now: Date) -> String {
+                         after: StepFormState = StepFormState(), user: User, session: Session, now: Date) -> String {
         let t = view.ticket
         let code = t.trackingCode
         let base = "/phieu/\(code)"
@@ -158,6 +158,7 @@ extension Pages {
             <div class="panel"><h2>Ghi âm</h2>\(recording)\(transcriptBox)</div>
             <div class="panel">\(facts)</div>
             \(forms)
+            \(afterwards(t, state: after, session: session))
             </div>
             <aside>
             <div class="panel"><h2>Gợi ý chuyển đơn vị</h2><p>\(e(view.suggestion))</p></div>

@@ -1,5 +1,6 @@
 import DeskSecurity
 import Foundation
+import Synchronization
 import HotlineDesk
 import WebServer
 
@@ -13,16 +14,35 @@ public struct ConsoleConfiguration: Sendable {
     public var pollInterval: TimeInterval
     /// At most this many desks (SQLite connections) serve requests at once; others wait for one.
     public var maxDesks: Int
+    /// The live dialplan and its prompts, for the menu editor; nil: the editor says it is not configured.
+    public var dialplan: DialplanSettings?
+    /// The citizens' forms: a form is accepted this long after it was shown at the soonest (a person reads and
+    /// types; a robot posts at once) and at the latest.
+    public var publicFormMinimumAge: TimeInterval
+    public var publicFormMaximumAge: TimeInterval
+    /// Reports one address may file through the public form in an hour; lookups and ratings in a minute.
+    public var citizenReportsPerHour: Int
+    public var citizenLookupsPerMinute: Int
+    /// Requests one Open311 client (or address, without a key) may make in a minute.
+    public var apiRequestsPerMinute: Int
 
     public init(web: WebServerConfiguration = WebServerConfiguration(), sessionPolicy: SessionPolicy = SessionPolicy(),
                 hasher: PasswordHasher = PasswordHasher(), throttle: SignInThrottle = SignInThrottle(),
-                pollInterval: TimeInterval = 0.3, maxDesks: Int = 12) {
+                pollInterval: TimeInterval = 0.3, maxDesks: Int = 12, dialplan: DialplanSettings? = nil,
+                publicFormMinimumAge: TimeInterval = 3, publicFormMaximumAge: TimeInterval = 4 * 3600,
+                citizenReportsPerHour: Int = 10, citizenLookupsPerMinute: Int = 30, apiRequestsPerMinute: Int = 120) {
         self.web = web
         self.sessionPolicy = sessionPolicy
         self.hasher = hasher
         self.throttle = throttle
         self.pollInterval = pollInterval
         self.maxDesks = maxDesks
+        self.dialplan = dialplan
+        self.publicFormMinimumAge = publicFormMinimumAge
+        self.publicFormMaximumAge = publicFormMaximumAge
+        self.citizenReportsPerHour = citizenReportsPerHour
+        self.citizenLookupsPerMinute = citizenLookupsPerMinute
+        self.apiRequestsPerMinute = apiRequestsPerMinute
     }
 }
 
@@ -43,6 +63,11 @@ public final class Console: @unchecked Sendable {
     private var watcherThread: Thread?
     private var watcherDone = DispatchSemaphore(value: 0)
     private let makeDesk: @Sendable () throws -> Desk
+    /// The citizens' forms' signed tokens (the key lives in the data folder; set by `start`).
+    var formSigner: FormTokenSigner!
+    let citizenReports: RateLimiter
+    let citizenLookups: RateLimiter
+    let apiRequests: RateLimiter
 
     /// - Parameter makeDesk: opens a desk on the database (each has its own connection; the console keeps a few).
     public init(configuration: ConsoleConfiguration, makeDesk: @escaping @Sendable () throws -> Desk,
@@ -60,6 +85,9 @@ public final class Console: @unchecked Sendable {
             return desk
         }
         guardian = SessionGuard(sessions: sessions, signInPath: "/dang-nhap")
+        citizenReports = RateLimiter(limit: configuration.citizenReportsPerHour, window: 3600)
+        citizenLookups = RateLimiter(limit: configuration.citizenLookupsPerMinute, window: 60)
+        apiRequests = RateLimiter(limit: configuration.apiRequestsPerMinute, window: 60)
     }
 
     /// The bound port (the chosen one when the configuration asked for port 0).
@@ -69,6 +97,15 @@ public final class Console: @unchecked Sendable {
     /// Starts listening and watching the store. Throws `WebServerError` (Vietnamese) or the desk's error.
     public func start() throws {
         let watcherDesk = try makeDesk()
+        do {
+            // The key of the citizens' forms: made at first start, kept in the data folder (mode 0600).
+            let key = try FormTokenSigner.loadOrCreateKey(at: (watcherDesk.dataDirectory as NSString).appendingPathComponent("web-form.key"))
+            formSigner = FormTokenSigner(key: key, minimumAge: configuration.publicFormMinimumAge,
+                                         maximumAge: configuration.publicFormMaximumAge)
+        } catch {
+            try? watcherDesk.store.close()
+            throw error
+        }
         let server = WebServer(configuration: configuration.web, router: routes(), log: log)
         do {
             try server.start()
@@ -171,11 +208,23 @@ final class DeskPool: @unchecked Sendable {
         return try body(desk)
     }
 
+    /// After an administrator changed the calendar or templates: every desk reads them again before its next step.
+    func reloadContexts() {
+        condition.lock()
+        let desks = all
+        condition.unlock()
+        // A desk in use finishes its request with what it read; the flag is read when it is next borrowed.
+        stale.withLock { $0 = Set(desks.map(ObjectIdentifier.init)) }
+    }
+
+    private let stale = Mutex<Set<ObjectIdentifier>>([])
+
     private func borrow() throws -> Desk {
         condition.lock()
         while idle.isEmpty && created >= max { condition.wait() }
         if let desk = idle.popLast() {
             condition.unlock()
+            if stale.withLock({ $0.remove(ObjectIdentifier(desk)) != nil }) { desk.reloadContext() }
             return desk
         }
         created += 1

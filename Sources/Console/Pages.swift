@@ -90,11 +90,26 @@ enum Pages {
             func link(_ href: String, _ text: String, _ key: String) -> String {
                 "<a href=\"\(href)\"\(current == key ? " class=\"current\" aria-current=\"page\"" : "")>\(e(text))</a>"
             }
-            nav = """
-                <nav aria-label="Chính">\(link("/hang-doi", "Hàng đợi", "queue"))</nav>
+            // What each role works with; the desk still decides every request.
+            let links: String
+            switch user.role {
+            case .agent, .supervisor:
+                links = link("/hang-doi", "Hàng đợi", "queue") + link("/duyet", "Duyệt kết quả", "review")
+                    + link("/bao-cao", "Báo cáo", "reports") + link("/qua-han", "Quá hạn", "overdue")
+            case .unit:
+                links = link("/don-vi", "Việc của đơn vị", "unit")
+            case .administrator:
+                links = link("/quan-tri", "Quản trị", "admin") + link("/quan-tri/kich-ban", "Kịch bản", "menu")
+                    + link("/bao-cao", "Báo cáo", "reports")
+            }
+            let searchBox = user.role == .agent || user.role == .supervisor ? """
                 <form class="search" method="get" action="/tim-kiem" role="search">\
                 <label class="inline" for="top-q" hidden>Tìm kiếm</label>\
                 <input type="search" id="top-q" name="q" placeholder="Mã số, SĐT, họ tên, từ khóa…" aria-label="Tìm kiếm"></form>
+                """ : ""
+            nav = """
+                <nav aria-label="Chính">\(links)</nav>
+                \(searchBox)
                 <div class="who"><span>\(e(user.displayName.isEmpty ? user.name : user.displayName)) · \(e(user.role.label))</span>
                 \(link("/mat-khau", "Đổi mật khẩu", "password"))
                 <form method="post" action="/dang-xuat">\(SessionGuard.csrfField(session))<button type="submit">Đăng xuất</button></form>
@@ -133,8 +148,17 @@ enum Pages {
         .html(layout(title: title, user: user, session: session, body: """
             <h1>\(e(title))</h1>
             <div class="notice error" role="alert"><p>\(e(message))</p></div>
-            <p><a href="/hang-doi">Về hàng đợi</a></p>
+            <p><a href="/">Về trang chính</a></p>
             """), status: status)
+    }
+
+    /// Where a user starts: the hotline's queue, the unit's inbox, the administration.
+    static func home(_ user: User) -> String {
+        switch user.role {
+        case .agent, .supervisor: "/hang-doi"
+        case .unit: "/don-vi"
+        case .administrator: "/quan-tri"
+        }
     }
 
     // MARK: Sign-in and password
@@ -213,7 +237,9 @@ enum Pages {
                 <form class="claim" method="post" action="\(href)/nhan">\(SessionGuard.csrfField(session))\
                 <button type="submit" title="Nhận xử lý (phím c)">\(item.claimedBy == user.name ? "Gia hạn" : "Nhận")</button></form>
                 """ : ""
-            var what = e(item.summary.isEmpty ? "(chưa có nội dung: nghe ghi âm)" : item.summary)
+            var what = !item.summary.isEmpty ? e(item.summary)
+                : !item.contentStart.isEmpty ? "<span class=\"muted\">Người dân viết:</span> " + e(item.contentStart)
+                : e("(chưa có nội dung: nghe ghi âm)")
             if let ms = item.recordingDurationMs { what += " <span class=\"muted\">· ghi âm \(ms / 1000) giây</span>" }
             if item.interrupted { what += " <span class=\"muted\">· cuộc gọi bị ngắt</span>" }
             if !item.ward.isEmpty { what += "<br><span class=\"muted\">\(e(item.ward))</span>" }

@@ -28,11 +28,11 @@ extension Console {
 
         router.get("/tai-nguyen/console.css") { _ in Self.asset(Assets.css, type: "text/css; charset=utf-8") }
         router.get("/tai-nguyen/console.js") { _ in Self.asset(Assets.js, type: "text/javascript; charset=utf-8") }
-        router.get("/") { _ in .redirect(to: "/hang-doi") }
+        router.get("/", page { c in .redirect(to: Pages.home(c.user)) })
 
         // Sign-in, sign-out, password.
         router.get("/dang-nhap") { request in
-            if guardian.session(for: request) != nil { return .redirect(to: "/hang-doi") }
+            if guardian.session(for: request) != nil { return .redirect(to: "/") }
             let (token, setCookie) = try guardian.signInFormToken(for: request)
             let info: String? = request.query("ra") != nil ? "Bạn đã đăng xuất."
                 : request.query("doi") != nil ? "Đã đổi mật khẩu. Hãy đăng nhập bằng mật khẩu mới." : nil
@@ -49,7 +49,7 @@ extension Console {
                 let user = try pool.with { desk in
                     try desk.signIn(name: name, password: form["mat_khau"] ?? "", address: request.remoteAddress)
                 }
-                return try guardian.signIn(userID: user.name, request: request, response: .redirect(to: "/hang-doi")).1
+                return try guardian.signIn(userID: user.name, request: request, response: .redirect(to: Pages.home(user))).1
             } catch let refusal as SignInRefusal {
                 return .html(Pages.signIn(token: token, name: name, message: refusal.message), status: refusal.throttled ? 429 : 401)
             } catch let error as DeskError {
@@ -177,6 +177,10 @@ extension Console {
                 return made == .duplicate ? "Đã gộp \(code) vào \(original) (trùng)." : "Đã liên kết \(code) là tái diễn của \(original)."
             }
         })
+        workRoutes(&router)
+        reportRoutes(&router)
+        adminRoutes(&router)
+        citizenRoutes(&router)
         return router
     }
 
@@ -227,12 +231,13 @@ extension Console {
     }
 
     /// The case page; the transcript's absence (or its engine's trouble) never hides the case.
-    func casePage(_ c: PageContext, code: String, state: CaseFormState, status: Int = 200) throws -> HTTPResponse {
+    func casePage(_ c: PageContext, code: String, state: CaseFormState, after: StepFormState = StepFormState(),
+                  status: Int = 200) throws -> HTTPResponse {
         guard TrackingCode.isValid(code) else { throw DeskError.notFound(.ticket, code) }
         let view = try c.desk.show(code, as: c.user)
         let transcript = try? c.desk.transcript(code, as: c.user)
         let choices = try c.desk.caseFormChoices(as: c.user)
-        return .html(Pages.casePage(view, transcript: transcript, choices: choices, state: state, user: c.user,
+        return .html(Pages.casePage(view, transcript: transcript, choices: choices, state: state, after: after, user: c.user,
                                     session: c.session, now: c.desk.now()), status: status)
     }
 

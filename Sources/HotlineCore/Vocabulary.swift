@@ -35,6 +35,18 @@ public enum Topic: String, CaseIterable, Codable, Sendable {
     }
 }
 
+extension Topic {
+    /// The legal category (Art. 5) a report of this topic usually falls under: what a report from the city's
+    /// app, which names only a topic, is filed under until an agent classifies it.
+    public var category: Category {
+        switch self {
+        case .infrastructureIncident: .infrastructure
+        case .citySuggestion: .suggestion
+        case .economySocietyDefence, .administrativeProcedure, .fieldReport, .publicOrder: .socioeconomic
+        }
+    }
+}
+
 extension Category {
     /// The Vietnamese name of the category (Art. 5).
     public var label: String {

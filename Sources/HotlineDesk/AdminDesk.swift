@@ -81,15 +81,24 @@ extension Desk {
                                          + problems.map { "  \(r.source): \($0)" }.joined(separator: "\n"))
         }
         let lastGood = DialplanFiles.lastGood(of: r.target)
+        let kept: String
         do {
+            // The plan being replaced is kept first when the history does not have it yet (a plan installed
+            // before the history existed, or copied in by hand), so a rollback can always reach it.
+            if let current = FileManager.default.contents(atPath: r.target),
+               !(try Self.history(of: r.target)).contains(where: { $0.sha256 == SHA256.hex(current) }) {
+                let modified = (try? FileManager.default.attributesOfItem(atPath: r.target)[.modificationDate] as? Date) ?? now()
+                _ = try DialplanFiles.keep(current, of: r.target, at: modified)
+            }
             try DialplanFiles.replace(r.target, with: r.data)
             try DialplanFiles.replace(lastGood, with: r.data)
+            kept = try DialplanFiles.keep(r.data, of: r.target, at: now())
         } catch {
             throw DeskError.failed("không ghi được \(r.target): \(error)")
         }
         let sha = SHA256.hex(r.data)
-        try store.recordAdministration("dialplan-install", ["file": r.target, "version": plan.version, "sha256": sha],
-                                       by: admin, at: now())
+        try store.recordAdministration("dialplan-install", ["file": r.target, "version": plan.version, "sha256": sha,
+                                                            "history": kept], by: admin, at: now())
         return DialplanInstallResult(version: plan.version, nodeCount: plan.nodes.count, sha256: sha, lastGood: lastGood)
     }
 
@@ -138,6 +147,43 @@ public enum DialplanFiles {
         let dir = (live as NSString).deletingLastPathComponent
         let name = "." + (live as NSString).lastPathComponent + ".last-good"
         return dir.isEmpty ? name : (dir as NSString).appendingPathComponent(name)
+    }
+
+    /// Keeps an installed plan in the history folder beside the live file, named by when it was installed
+    /// (Vietnam time, to the millisecond) and its version: `.history/20260611-100000-123-v3.json`. Returns the name.
+    public static func keep(_ data: Data, of live: String, at: Date) throws -> String {
+        let dir = historyDirectory(of: live)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let version = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["version"] as? String ?? "khong-ro"
+        let safe = String(version.unicodeScalars.map { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+            || $0 == "." || $0 == "-" ? Character($0) : "-" }.prefix(40))
+        var name = "\(historyStamp(at))-\(safe).json"
+        var n = 2
+        while FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent(name)) {
+            name = "\(historyStamp(at))-\(safe)-\(n).json"
+            n += 1
+        }
+        try replace((dir as NSString).appendingPathComponent(name), with: data)
+        return name
+    }
+
+    static func historyStamp(_ date: Date) -> String {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) + 7 * 3_600_000
+        let day = Day(Date(timeIntervalSince1970: Double(ms / 1000) - 7 * 3600))
+        let inDay = Int((ms / 1000) % 86400)
+        return String(format: "%04d%02d%02d-%02d%02d%02d-%03d", day.year, day.month, day.day, inDay / 3600, (inDay % 3600) / 60,
+                      inDay % 60, Int(ms % 1000))
+    }
+
+    /// When a history entry was installed, from its name.
+    public static func historyDate(_ name: String) -> Date? {
+        let digits = name.prefix(19)
+        let parts = digits.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 8, parts[1].count == 6, parts[2].count == 3,
+              let ymd = Int(parts[0]), let hms = Int(parts[1]), let ms = Int(parts[2]) else { return nil }
+        let day = Day(ymd / 10000, (ymd / 100) % 100, ymd % 100)
+        let seconds = (hms / 10000) * 3600 + ((hms / 100) % 100) * 60 + hms % 100
+        return day.at(minutes: 0).addingTimeInterval(Double(seconds) + Double(ms) / 1000)
     }
 
     /// Writes `data` beside `path` and renames it over `path` in one step (rename(2) is atomic).

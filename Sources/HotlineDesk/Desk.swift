@@ -18,6 +18,9 @@ public final class Desk: @unchecked Sendable {
     /// Password checks and sign-in throttling, shared by every desk of one console process (its counts live in
     /// memory); nil where nobody signs in (the CLI), which hashes new passwords with the standard parameters.
     public var signInGate: SignInGate?
+    /// The administrators' data files (units.json, calendar.json, templates.vi.json): where their edits from
+    /// the console are written; nil where nobody edits them (their operations then say so).
+    public var configDirectory: String?
 
     public init(store: TicketStore, context: @escaping () throws -> WorkflowContext, now: @escaping () -> Date = Date.init) {
         self.store = store
@@ -36,6 +39,9 @@ public final class Desk: @unchecked Sendable {
         loaded = c
         return c
     }
+
+    /// Forgets the calendar and templates read so far: the next step reads the files again (after an edit).
+    public func reloadContext() { loaded = nil }
 
     // MARK: Who is acting
 

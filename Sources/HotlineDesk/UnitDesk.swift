@@ -39,6 +39,8 @@ extension Desk {
     /// A unit's open tickets by deadline; with no unit given, the member's own.
     public func inbox(_ unit: String?, as user: User) throws -> [WorkItem] {
         guard let typed = unit ?? user.unitCode else {
+            // Only a unit's members have an inbox of their own: anyone else is refused as such.
+            if user.role != .unit { try check(user, .unitWork(unit: "của đơn vị")) }
             throw DeskError.invalidField(.unit, reason: "cần mã đơn vị (chỉ cán bộ đơn vị có đơn vị của mình)")
         }
         let code = try unitCode(typed)

@@ -268,6 +268,18 @@ enum Migrations {
             DELETE FROM caller_search WHERE rowid = OLD.id;
         END;
         """,
+        // The citizens' own channels (issue 13): the city app's Open311 clients, one API key each, stored as the
+        // SHA-256 of the key (a 256-bit random key needs no slow hash); the key itself is shown once, when made.
+        """
+        CREATE TABLE api_clients (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            key_sha256 TEXT NOT NULL UNIQUE,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at REAL NOT NULL,
+            last_used_at REAL
+        );
+        """,
     ]
 
     static func apply(_ db: Connection) throws {

@@ -96,6 +96,7 @@ final class Connection {
     private var depth = 0
 
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var changes: Int { Int(sqlite3_changes(handle)) }
 }
 
 /// A prepared statement; finalized when released.

@@ -43,6 +43,9 @@ public struct HotlineQueueItem: Codable, Sendable, Equatable {
     public var interrupted: Bool
     public var claimedBy: String?
     public var claimedUntil: Date?
+    /// The first 200 characters of the content: what a report typed by a citizen (web page, app) says before
+    /// an agent writes its summary.
+    public var contentStart: String = ""
 }
 
 /// What changed in the store since a poll: the newest ticket and the newest audit line (every step, claim and
@@ -116,7 +119,7 @@ extension TicketStore {
             t.tracking_code, t.status, t.channel, t.category, t.topic, t.confidential, t.summary, t.caller_number, t.ward,
             t.unit_code, t.received_at, t.due_at, t.response_due_at, t.interrupted, t.guidance,
             (SELECT a.duration_ms FROM attachments a WHERE a.ticket_id = t.id AND a.kind = 'recording' LIMIT 1),
-            c.user_name, c.expires_at
+            c.user_name, c.expires_at, substr(t.content, 1, 200)
             """
         return try db.prepare("""
             SELECT * FROM (
@@ -141,7 +144,8 @@ extension TicketStore {
                     callerNumber: r.text(7) ?? "", ward: r.text(8) ?? "", unitCode: r.text(9),
                     receivedAt: Date(timeIntervalSince1970: r.double(10)), dueAt: Self.date(r, 11),
                     responseDueAt: Self.date(r, 12), recordingDurationMs: r.isNull(15) ? nil : Int(r.int(15)),
-                    interrupted: r.int(13) != 0, claimedBy: r.text(16), claimedUntil: Self.date(r, 17))
+                    interrupted: r.int(13) != 0, claimedBy: r.text(16), claimedUntil: Self.date(r, 17),
+                    contentStart: r.text(18) ?? "")
             }
     }
 

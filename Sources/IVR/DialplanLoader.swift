@@ -348,8 +348,11 @@ enum JSONPosition {
 
     /// 1-based line and column (in characters) of a byte offset.
     static func lineAndColumn(_ offset: Int, in data: Data) -> (Int, Int) {
-        let prefix = data.prefix(max(0, min(offset, data.count)))
-        let lines = String(decoding: prefix, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        return (lines.count, (lines.last?.count ?? 0) + 1)
+        // Counted on bytes: in a Swift string "\r\n" is one character, not a line feed.
+        let prefix = [UInt8](data.prefix(max(0, min(offset, data.count))))
+        let line = prefix.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+        let start = (prefix.lastIndex(of: 0x0A) ?? -1) + 1
+        let column = prefix[start...].filter { $0 & 0xC0 != 0x80 && $0 != 0x0D }.count + 1
+        return (line, column)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 
 /// A call run through a dialplan without a phone: says what the caller would hear (prompt texts), and feeds
 /// back the caller's keys from a script or from `ask`. Pure: its only ways out are the closures it is given,
@@ -21,6 +22,9 @@ public struct DialplanSimulator {
     /// What a status lookup finds, and whether an agent answers a transfer.
     public var status: SpokenStatus = .waiting
     public var agentAnswers = false
+    /// Say the run's own lines in Vietnamese (the console's simulator; ♪ marks what is played, a sign every font
+    /// has); the prompts are Vietnamese either way.
+    public var vietnamese = false
     /// The drafts the run filed, in order.
     public private(set) var drafts: [DraftRequest] = []
 
@@ -53,12 +57,13 @@ public struct DialplanSimulator {
     func text(_ name: PromptName) -> String { promptText(name) }
 
     public mutating func run(_ context: CallContext) {
-        say("— call from \(context.callerNumber), \(context.isOfficeHours ? "office hours" : "after hours"), plan \(plan.version)")
+        say(vietnamese ? "— cuộc gọi từ \(context.callerNumber), \(context.isOfficeHours ? "trong giờ hành chính" : "ngoài giờ hành chính"), kịch bản \(plan.version)"
+            : "— call from \(context.callerNumber), \(context.isOfficeHours ? "office hours" : "after hours"), plan \(plan.version)")
         perform(session.handle(.started(context)))
         while !ended {
             guard let input = nextInput() else {
                 perform(session.handle(.hangup))
-                say("— caller hung up")
+                say(vietnamese ? "— người gọi gác máy" : "— caller hung up")
                 break
             }
             if input.isEmpty {
@@ -68,11 +73,11 @@ public struct DialplanSimulator {
                     perform(session.handle(.playbackFinished(p)))
                 } else if let t = timer {
                     timer = nil
-                    say("  (no key: the wait runs out)")
+                    say(vietnamese ? "  (không bấm phím: hết thời gian chờ)" : "  (no key: the wait runs out)")
                     perform(session.handle(.timerFired(t)))
                 } else if let r = recording {
                     recording = nil
-                    say("  (5 s of silence: the recording stops)")
+                    say(vietnamese ? "  (5 giây im lặng: dừng ghi âm)" : "  (5 s of silence: the recording stops)")
                     perform(session.handle(.recordingFinished(RecordingResult(id: r, end: .silence, durationMs: 12_000))))
                 }
                 continue
@@ -83,11 +88,11 @@ public struct DialplanSimulator {
                     perform(session.handle(.recordingFinished(RecordingResult(id: r, end: .hangup, durationMs: 9_000))))
                 }
                 perform(session.handle(.hangup))
-                say("— caller hung up")
+                say(vietnamese ? "— người gọi gác máy" : "— caller hung up")
                 break
             }
             for key in input where "0123456789*#".contains(key) {
-                say("  [key \(key)]")
+                say(vietnamese ? "  [phím \(key)]" : "  [key \(key)]")
                 perform(session.handle(.digit(key)))
             }
         }
@@ -106,48 +111,49 @@ public struct DialplanSimulator {
             switch action {
             case .play(let id, let names, let bargeIn):
                 playing = id
-                for name in names { say("  🔊 \(text(name))\(bargeIn ? "" : "  [keys ignored]")") }
+                for name in names { say("  \(vietnamese ? "♪" : "🔊") \(text(name))\(bargeIn ? "" : vietnamese ? "  [không nhận phím]" : "  [keys ignored]")") }
             case .playRecording(let id, let r, _):
                 playing = id
-                say("  🔊 <recording #\(r.rawValue)>")
+                say(vietnamese ? "  ♪ <bản ghi âm #\(r.rawValue)>" : "  🔊 <recording #\(r.rawValue)>")
             case .stopPlayback:
                 playing = nil
             case .startTimer(let id, let after):
                 timer = id
-                say("  (waiting up to \(after.components.seconds) s for a key)")
+                say(vietnamese ? "  (chờ bấm phím tối đa \(after.components.seconds) giây)" : "  (waiting up to \(after.components.seconds) s for a key)")
             case .cancelTimer:
                 timer = nil
             case .startRecording(let id, let limits):
                 recording = id
-                say("  ● recording (up to \(limits.maxSeconds) s; # ends it)")
+                say(vietnamese ? "  ● đang ghi âm (tối đa \(limits.maxSeconds) giây; # để kết thúc)" : "  ● recording (up to \(limits.maxSeconds) s; # ends it)")
             case .stopRecording:
                 if let r = recording {
                     recording = nil
                     perform(session.handle(.recordingFinished(RecordingResult(id: r, end: .stopped, durationMs: 8_000))))
                 }
             case .discardRecording(let id):
-                say("  (recording #\(id.rawValue) discarded)")
+                say(vietnamese ? "  (bỏ bản ghi âm #\(id.rawValue))" : "  (recording #\(id.rawValue) discarded)")
             case .submitDraft(let draft):
                 recordings += 1
                 drafts.append(draft)
                 let code = "20261122-00000\(String(format: "%02d", recordings))"
-                say("  ✓ draft filed: category \(draft.category?.rawValue ?? "none"), confidential \(draft.confidential.map(String.init) ?? "not asked"), code \(code)")
+                say(vietnamese ? "  ✓ đã lưu phiếu nháp: lĩnh vực \(draft.category?.label ?? "chưa chọn"), bảo mật \(draft.confidential.map { $0 ? "có" : "không" } ?? "chưa hỏi"), mã số \(code)"
+                    : "  ✓ draft filed: category \(draft.category?.rawValue ?? "none"), confidential \(draft.confidential.map(String.init) ?? "not asked"), code \(code)")
                 if !ended { perform(session.handle(.draftSubmitted(trackingCode: code))) }
             case .lookupStatus(let query):
-                say("  (status lookup: \(query); simulated as \(status))")
+                say(vietnamese ? "  (tra cứu trạng thái: \(query); giả lập là \(status))" : "  (status lookup: \(query); simulated as \(status))")
                 perform(session.handle(.statusFound(status)))
             case .rateTicket(let query, let score):
-                say("  ★ rating \(score)/5 stored for \(query)")
+                say(vietnamese ? "  ★ đã lưu đánh giá \(score)/5 cho \(query)" : "  ★ rating \(score)/5 stored for \(query)")
                 perform(session.handle(.ratingStored(accepted: true)))
             case .transfer(let uri):
-                say("  ☎ transfer to \(uri): simulated as \(agentAnswers ? "answered" : "unanswered")")
+                say(vietnamese ? "  ☎ chuyển tới \(uri): giả lập \(agentAnswers ? "có người nghe" : "không ai nghe")" : "  ☎ transfer to \(uri): simulated as \(agentAnswers ? "answered" : "unanswered")")
                 perform(session.handle(.transferFinished(success: agentAnswers)))
                 if agentAnswers {
-                    say("— the caller talks with the agent; the IVR is done")
+                    say(vietnamese ? "— người gọi nói chuyện với tổng đài viên; menu tự động kết thúc" : "— the caller talks with the agent; the IVR is done")
                     ended = true
                 }
             case .hangup:
-                say("— the hotline hangs up")
+                say(vietnamese ? "— tổng đài gác máy" : "— the hotline hangs up")
                 ended = true
             }
         }

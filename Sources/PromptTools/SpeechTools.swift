@@ -57,6 +57,12 @@ public struct SpeechTools: Sendable {
                                                    "silence", "1", "0.05", "0.5%", "reverse", "gain", "-n", "-3"])
     }
 
+    /// Converts a studio recording (any WAV sox reads: 44.1/48 kHz, stereo, 24-bit...) to the gateway's format:
+    /// 8000 Hz, mono, 16-bit PCM with a plain header. The level is the studio's own: not normalised.
+    public func convertStudioRecording(_ input: String, to wav: String) throws {
+        try run(sox, ["-R", input, "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "wav", wav])
+    }
+
     private func run(_ tool: String, _ args: [String]) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)

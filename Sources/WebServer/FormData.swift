@@ -8,7 +8,7 @@ public struct FormLimits: Sendable {
     public var maxFiles: Int
     public var maxFileBytes: Int
 
-    public init(maxFields: Int = 200, maxFieldBytes: Int = 64 * 1024, maxFiles: Int = 4,
+    public init(maxFields: Int = 200, maxFieldBytes: Int = 64 * 1024, maxFiles: Int = 8,
                 maxFileBytes: Int = 16 * 1024 * 1024) {
         self.maxFields = maxFields
         self.maxFieldBytes = maxFieldBytes

@@ -17,4 +17,5 @@ let rootCommands: [Command] = [
     webCommand,
     backupCommand,
     restoreCommand,
+    open311Commands,
 ]

@@ -66,7 +66,7 @@ struct ConsoleSettings: Codable, Equatable {
     /// Starts the console on the database (desks opened like the case commands' with `configDirectory`), or
     /// returns nil when it is turned off, or cannot listen (port taken: logged as an error; `serve` keeps
     /// answering calls, which matter more).
-    func start(database: String, configDirectory: String, logger: StderrLogger) throws -> Console? {
+    func start(database: String, configDirectory: String, dialplan: DialplanSettings? = nil, logger: StderrLogger) throws -> Console? {
         guard enabled else {
             logger.log(.info, "console-off", [])
             return nil
@@ -74,7 +74,7 @@ struct ConsoleSettings: Codable, Equatable {
         var caseOptions = CaseOptions(database: database)
         caseOptions.configDirectory = configDirectory
         let options = caseOptions
-        let console = try Console(configuration: ConsoleConfiguration(web: web), makeDesk: { try options.openDesk() },
+        let console = try Console(configuration: ConsoleConfiguration(web: web, dialplan: dialplan), makeDesk: { try options.openDesk() },
                                   log: { logger.log(.warning, "console", [("message", $0)]) })
         do {
             try console.start()
@@ -96,15 +96,22 @@ struct ConsoleSettings: Codable, Equatable {
 
 let webCommand = Command.leaf(
     "web", "Run the agents' browser console alone, against the same database as serve.",
-    help: "\(ConsoleSettings.help) [--db PATH] [--config-dir DIR] [--log-level debug|info|warning|error]\n\n"
+    help: "\(ConsoleSettings.help) [--db PATH] [--config-dir DIR] [--dialplan FILE] [--prompts DIR] [--agents-uri URI] "
+        + "[--log-level debug|info|warning|error]\n\n"
         + ConsoleSettings.explanation + "\n\n" + """
         Agents sign in with their user name and password (`hotline1022 users password NAME` sets one). The console
-        reads --config-dir (calendar.json, templates.vi.json; default $HOTLINE1022_CONFIG, else ./Config).
-        SIGINT or SIGTERM stops it.
+        reads --config-dir (calendar.json, templates.vi.json, units.json: administrators edit them in the
+        console; default $HOTLINE1022_CONFIG, else ./Config). The menu editor edits --dialplan (default
+        Dialplans/hotline-1022.json) with the prompts of --prompts (default Prompts/vi). Citizens file reports at
+        /phan-anh and look them up at /tra-cuu; the city's app uses /open311/v2/ with a key from
+        `hotline1022 open311 key add NAME`. SIGINT or SIGTERM stops it.
         """
 ) { args in
     var settings = ConsoleSettings()
     try settings.apply(&args)
+    let dialplan = try args.option("--dialplan") ?? ServeSettings().dialplan
+    let prompts = try args.option("--prompts") ?? ServeSettings().prompts
+    let agents = try args.option("--agents-uri") ?? ServeSettings().agentsURI
     let options = try CaseOptions(&args)
     let level = try args.option("--log-level") ?? "info"
     try args.finish()
@@ -112,6 +119,8 @@ let webCommand = Command.leaf(
     let logger = StderrLogger(minimum: LogLevel(rawValue: level) ?? .info)
     let stop = StopSignal()
     guard let console = try settings.start(database: options.database, configDirectory: options.configDirectory,
+                                           dialplan: DialplanSettings(live: dialplan, promptDirectory: prompts,
+                                                                      variables: ["agentsURI": agents]),
                                            logger: logger) else { return }
     stop.wait()
     logger.log(.info, "console-stopping", [])

@@ -125,6 +125,8 @@ struct Server {
         do {
             console = try settings.console.start(database: settings.database,
                                                  configDirectory: (settings.calendar as NSString).deletingLastPathComponent,
+                                                 dialplan: DialplanSettings(live: settings.dialplan, promptDirectory: settings.prompts,
+                                                                            variables: ["agentsURI": settings.agentsURI]),
                                                  logger: logger)
         } catch {
             logger.log(.error, "console-failed", [("error", "\(error)")])

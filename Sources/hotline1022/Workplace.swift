@@ -62,6 +62,7 @@ struct CaseOptions {
                 throw CommandFailure("\(error) (tệp dữ liệu nằm trong \(dir)/; dùng --config-dir DIR)")
             }
         }
+        desk.configDirectory = dir
         // Suggestions only: a missing or broken keyword file leaves the transcript's topic unsuggested.
         let keywords = (dir as NSString).appendingPathComponent("topic-keywords.json")
         if FileManager.default.fileExists(atPath: keywords) {

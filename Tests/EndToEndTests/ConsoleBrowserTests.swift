@@ -108,6 +108,141 @@ final class ConsoleBrowserTests: XCTestCase {
         XCTAssertLessThan(seconds, 150)
     }
 
+    /// Part 2 (issue 13) in Chromium against `hotline1022 web` on a copy of the administrators' files and the
+    /// live menu: the public form and lookup, Open311 (201 with channel app; 401 for a wrong key), a unit member
+    /// on a phone resolving with a photo from the page, the reviewer confirming, the weekly .docx and CSV from the
+    /// report page, the menu editor's line-numbered problem, install and rollback. Then, outside the browser:
+    /// the citizen's result message carries the unit's words (outbox and messages log), the .docx holds seed
+    /// 000's sections, the live menu is the original again, and every step is in the audit log.
+    func testUnitsReviewReportsMenusAndCitizensInTheBrowser() throws {
+        try requireBrowserTools()
+        let dir = try E2E.tempDir("desk-browser")
+        let db = dir + "/h.sqlite", config = dir + "/Config", live = dir + "/Dialplans/hotline-1022.json"
+        try FileManager.default.copyItem(atPath: E2E.repo + "/Config", toPath: config)
+        try FileManager.default.createDirectory(atPath: dir + "/Dialplans", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: E2E.repo + "/Dialplans/hotline-1022.json", toPath: live)
+        let original = try Data(contentsOf: URL(fileURLWithPath: live))
+
+        let passwords = ["admin": "mật khẩu quản trị 1022", "lan": "mật khẩu của Lan 1022", "hoa": "mật khẩu của Hoa 1022"]
+        let base = ["--db", db, "--config-dir", config]
+        try cli(["users", "add", "admin", "--role", "administrator"] + base)
+        try cli(["units", "import", config + "/units.json", "--as", "admin"] + base)
+        try cli(["users", "add", "lan", "--role", "agent", "--as", "admin"] + base)
+        try cli(["users", "add", "hoa", "--role", "unit", "--unit", "P-LECHAN", "--as", "admin"] + base)
+        for (name, password) in passwords {
+            let file = dir + "/password-\(name)"
+            try Data((password + "\n").utf8).write(to: URL(fileURLWithPath: file))
+            try cli(["users", "password", name, "--password-file", file, "--as", "admin"] + base)
+            try FileManager.default.removeItem(atPath: file)
+        }
+        let key = try cli(["open311", "key", "add", "smart-haiphong", "--as", "admin"] + base).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(key.hasPrefix("h1022_") && key.count == 70, "the key is printed once: \(key)")
+        let stored = try E2E.execute("/usr/bin/sqlite3", [db, "SELECT key_sha256 FROM api_clients"], timeout: 30).stdout
+        XCTAssertFalse(stored.contains(key), "only the key's hash is stored")
+
+        let webPort = try E2E.freePort(tcp: true)
+        let web = Process()
+        web.executableURL = URL(fileURLWithPath: E2E.binary)
+        web.arguments = ["web", "--web-port", "\(webPort)", "--dialplan", live, "--prompts", E2E.repo + "/Prompts/vi"] + base
+        let webLog = dir + "/web.log"
+        FileManager.default.createFile(atPath: webLog, contents: nil)
+        web.standardError = FileHandle(forWritingAtPath: webLog)
+        web.standardOutput = FileHandle.nullDevice
+        try web.run()
+        defer {
+            if web.isRunning { web.terminate() }
+            web.waitUntilExit()
+        }
+        func log() -> String { (try? String(contentsOfFile: webLog, encoding: .utf8)) ?? "" }
+        let ready = Date(timeIntervalSinceNow: 10)
+        while !log().contains("event=console-ready"), Date() < ready { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertTrue(log().contains("event=console-ready"), "the console started:\n\(log())")
+
+        let results = dir + "/desk-results.json"
+        var environment = ProcessInfo.processInfo.environment
+        environment["BASE_URL"] = "http://127.0.0.1:\(webPort)"
+        environment["OUT_DIR"] = dir
+        environment["USERS"] = String(decoding: try JSONSerialization.data(withJSONObject: passwords), as: UTF8.self)
+        environment["API_KEY"] = key
+        environment["HOTLINE_CLI"] = String(decoding: try JSONSerialization.data(withJSONObject: [E2E.binary] + base), as: UTF8.self)
+        environment["RESULTS"] = results
+        environment["PYTHONUNBUFFERED"] = "1"
+        let started = Date()
+        let run = try runScript(Self.deskScript, environment: environment, directory: dir, timeout: 150)
+        let seconds = Date().timeIntervalSince(started)
+        print("desk_test.py: \(String(format: "%.1f", seconds)) s\n\(run.stdout)")
+        let figures = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results)))) as? [String: Any] ?? [:]
+        XCTAssertFalse(run.timedOut, "the browser test was still running after 150 s and was killed")
+        XCTAssertEqual(run.status, 0, """
+            the browser test failed at '\(figures["failedStep"] ?? "?")'; screenshots and page sources in \(dir)
+            --- stdout ---
+            \(run.stdout)
+            --- stderr (last lines) ---
+            \(run.stderr.split(separator: "\n").suffix(40).joined(separator: "\n"))
+            --- console log (last lines) ---
+            \(log().split(separator: "\n").suffix(30).joined(separator: "\n"))
+            """)
+        guard run.status == 0 else { return }
+        let portal = try XCTUnwrap(figures["portalCode"] as? String)
+        let app = try XCTUnwrap(figures["appCode"] as? String)
+        func sql(_ query: String) throws -> String {
+            try E2E.execute("/usr/bin/sqlite3", [db, query], timeout: 30).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        // Every ticket carries its channel, and the weekly report counts both.
+        XCTAssertEqual(try sql("SELECT channel FROM tickets WHERE tracking_code = '\(portal)'"), "portal")
+        XCTAssertEqual(try sql("SELECT channel FROM tickets WHERE tracking_code = '\(app)'"), "app")
+        XCTAssertEqual(figures["wrongKeyStatus"] as? Int, 401)
+        let weekly = try cli(["report", "weekly", "--format", "json", "--db", db])
+        XCTAssertTrue(weekly.contains("Trang tin 1022") && weekly.contains("Smart Hải Phòng"), "byChannel counts both channels")
+
+        // The unit's photo is stored outside any web root with its SHA-256, and the citizen's result message
+        // (queued at the confirmation, then sent to the messages log) carries the unit's words.
+        let evidence = try sql("SELECT path || ' ' || sha256 FROM attachments WHERE kind = 'photo' AND ticket_id = (SELECT id FROM tickets WHERE tracking_code = '\(portal)') ORDER BY id DESC LIMIT 1")
+        let parts = evidence.split(separator: " ").map(String.init)
+        XCTAssertEqual(parts.count, 2, evidence)
+        if parts.count == 2 {
+            XCTAssertTrue(parts[0].hasPrefix(dir + "/evidence/\(portal)/"), "stored under the data folder: \(parts[0])")
+            let sum = try E2E.execute("/usr/bin/sha256sum", [parts[0]], timeout: 30).stdout
+            XCTAssertEqual(sum.split(separator: " ").first.map(String.init), parts[1], "the stored SHA-256 is the file's")
+        }
+        let resultText = "Đã dựng lại và cố định cột đèn trước 45 Tô Hiệu lúc 15 giờ, đèn sáng bình thường."
+        let body = try sql("SELECT body FROM outbox WHERE kind = 'result' AND ticket_id = (SELECT id FROM tickets WHERE tracking_code = '\(portal)')")
+        XCTAssertTrue(body.contains(resultText) && body.contains(portal), "the result message: \(body)")
+        let messages = dir + "/messages.log"
+        try cli(["outbox", "run", "--once", "--messages-log", messages, "--db", db])
+        let sent = (try? String(contentsOfFile: messages, encoding: .utf8)) ?? ""
+        XCTAssertTrue(sent.contains(resultText), "the messages log has the result text:\n\(sent)")
+
+        // The weekly .docx from the page holds seed 000's heading, sections 1-7 and signature block.
+        let paragraphs = (figures["docxParagraphs"] as? [String] ?? []).joined(separator: "\n")
+        let cells = (figures["docxCells"] as? [String] ?? []).joined(separator: "\n")
+        for needle in ["BÁO CÁO", "1. Chỉ số tổng quan", "2. Lĩnh vực chuyên mục", "3. Kênh tiếp nhận",
+                       "4. Tình hình tiếp nhận và giải quyết tại các đơn vị", "5. Đánh giá tổng hợp", "6. Những khó khăn, vướng mắc",
+                       "7. Đề xuất, kiến nghị phương án khắc phục"] {
+            XCTAssertTrue(paragraphs.contains(needle), "the .docx has «\(needle)»")
+        }
+        XCTAssertTrue(cells.contains("Nơi nhận:") && cells.contains("CHÁNH VĂN PHÒNG") && cells.contains("Trang tin 1022"),
+                      "the signature block and the channel table")
+        XCTAssertEqual(figures["csvBOM"] as? Bool, true)
+
+        // The menu: the problem's line, the install and the rollback, audited; the live file is the original.
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: live)), original, "rolled back to the original menu")
+        let history = try FileManager.default.contentsOfDirectory(atPath: dir + "/Dialplans/.history")
+        XCTAssertGreaterThanOrEqual(history.count, 3, "the original, the edit and the rollback are kept: \(history)")
+        let audit = try sql("SELECT action FROM audit_log WHERE ticket_id IS NULL ORDER BY id").split(separator: "\n").map(String.init)
+        for action in ["api-key-add", "dialplan-install", "dialplan-rollback"] {
+            XCTAssertTrue(audit.contains(action), "audited: \(action) in \(audit)")
+        }
+        let steps = try sql("SELECT action || ' ' || actor FROM audit_log WHERE ticket_id = (SELECT id FROM tickets WHERE tracking_code = '\(portal)') ORDER BY id")
+        for line in ["create citizen:portal", "attach citizen:portal", "accept unit:hoa", "resolve unit:hoa", "confirm hotline:lan", "rate citizen:citizen"] {
+            XCTAssertTrue(steps.contains(line), "\(line) in the ticket's audit log:\n\(steps)")
+        }
+        XCTAssertLessThan(seconds, 150)
+    }
+
+    static let deskScript = E2E.repo + "/Tests/browser/desk_test.py"
+
     @discardableResult
     func cli(_ arguments: [String]) throws -> String {
         let result = try E2E.execute(E2E.binary, arguments, timeout: 60)
@@ -118,13 +253,14 @@ final class ConsoleBrowserTests: XCTestCase {
     }
 
     /// Runs the Python script with its environment, bounded in time (killed at `timeout`).
-    func runScript(environment: [String: String], directory: String, timeout: TimeInterval) throws -> E2E.Output {
+    func runScript(_ script: String = ConsoleBrowserTests.script, environment: [String: String], directory: String,
+                   timeout: TimeInterval) throws -> E2E.Output {
         let out = directory + "/browser.stdout", err = directory + "/browser.stderr"
         FileManager.default.createFile(atPath: out, contents: nil)
         FileManager.default.createFile(atPath: err, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.python)
-        p.arguments = [Self.script]
+        p.arguments = [script]
         p.environment = environment
         p.currentDirectoryURL = URL(fileURLWithPath: directory)
         p.standardInput = FileHandle.nullDevice

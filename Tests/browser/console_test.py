@@ -291,6 +291,8 @@ def run():
     step[0] = "a unit member gets 403 on a hotline page"
     binh.delete_all_cookies()
     sign_in(binh, "hoa", USERS["hoa"])
+    wait(binh, lambda d: d.current_url.endswith("/don-vi"), what="a unit member lands on the unit's inbox")
+    binh.get(BASE + "/hang-doi")
     wait(binh, lambda d: "Không có quyền truy cập" in text(d), what="the 403 page for a unit member")
     hoa_session = cookie(binh)
     for path in ("/hang-doi", "/phieu/" + code, "/tim-kiem?q=den", "/su-kien"):
