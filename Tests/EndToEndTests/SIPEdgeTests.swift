@@ -1,0 +1,175 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 15 on loopback: the SIP edge's smaller findings (481 outside dialogs, 405 for REGISTER, INFO digits,
+/// a G.729-only re-INVITE, two dialogs sharing a Call-ID, --allow ""), TCP, truncated datagrams, call floods
+/// and dead media. Every network step is bounded in time.
+final class SIPEdgeTests: XCTestCase {
+    override func setUpWithError() throws {
+        continueAfterFailure = false
+        try E2E.requireTools()
+    }
+
+    // MARK: Raw SIP helpers
+
+    /// A raw dialog from a UDP socket on 127.0.0.1 to the gateway.
+    final class RawDialog {
+        let probe: UDPProbe
+        let port: Int
+        let callID: String
+        let fromTag: String
+        var toTag = ""
+        var cseq = 1
+        init(probe: UDPProbe, port: Int, callID: String, fromTag: String) {
+            self.probe = probe
+            self.port = port
+            self.callID = callID
+            self.fromTag = fromTag
+        }
+
+        static func sdp(payloads: String, rtpmaps: [String]) -> String {
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP \(payloads)\r\n"
+                + rtpmaps.map { "a=rtpmap:\($0)\r\n" }.joined()
+        }
+
+        /// The branch of this dialog's request `cseq`/`method` (token characters only).
+        func branch(_ cseq: Int, _ method: String) -> String {
+            "z9hG4bK-" + "\(callID)-\(fromTag)-\(cseq)-\(method)".map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        }
+
+        func request(_ method: String, body: String = "", contentType: String = "application/sdp", branch: String? = nil,
+                     cseqMethod: String? = nil, withToTag: Bool = true) -> Data {
+            let to = "<sip:1022@127.0.0.1:\(port)>" + (withToTag && !toTag.isEmpty ? ";tag=\(toTag)" : "")
+            let text = "\(method) sip:1022@127.0.0.1:\(port) SIP/2.0\r\n"
+                + "Via: SIP/2.0/UDP 127.0.0.1:\(probe.port);branch=\(branch ?? self.branch(cseq, method))\r\n"
+                + "From: <sip:0900000000@127.0.0.1>;tag=\(fromTag)\r\nTo: \(to)\r\nCall-ID: \(callID)\r\n"
+                + "CSeq: \(cseq) \(cseqMethod ?? method)\r\nContact: <sip:0900000000@127.0.0.1:\(probe.port)>\r\n"
+                + "Max-Forwards: 70\r\n" + (body.isEmpty ? "" : "Content-Type: \(contentType)\r\n")
+                + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
+            return Data(text.utf8)
+        }
+
+        /// Sends and returns the final responses (≥ 200) received within `wait` seconds, whole.
+        func send(_ data: Data, wait: TimeInterval = 1.0) throws -> [String] {
+            try probe.exchangeFull(data, port: port, wait: wait).filter { (E2E.statusCode($0) ?? 0) >= 200 }
+        }
+
+        /// INVITE with a G.711 offer; on 200 keeps the To tag and ACKs. Returns the final status codes.
+        func invite(sdp: String = RawDialog.sdp(payloads: "8 0", rtpmaps: ["8 PCMA/8000", "0 PCMU/8000"])) throws -> [Int] {
+            let answers = try send(request("INVITE", body: sdp, withToTag: !toTag.isEmpty), wait: 1.5)
+            var codes: [Int] = []
+            for code in answers.compactMap(E2E.statusCode) where !codes.contains(code) { codes.append(code) }  // retransmissions
+            let invCSeq = cseq
+            if let ok = answers.first(where: { E2E.statusCode($0) == 200 }), toTag.isEmpty {
+                toTag = SIPEdgeTests.tag(ofHeader: "To", in: ok) ?? ""
+            }
+            if codes.contains(where: { $0 >= 200 }) {
+                // ACK: for a 2xx a new transaction; for an error, the INVITE's own branch.
+                let isOK = codes.contains(200)
+                try probe.send(request("ACK", branch: isOK ? nil : self.branch(invCSeq, "INVITE")),
+                               port: port)
+            }
+            cseq += 1
+            return codes
+        }
+
+        func inDialog(_ method: String, body: String = "", contentType: String = "application/sdp") throws -> [Int] {
+            let codes = try send(request(method, body: body, contentType: contentType)).compactMap(E2E.statusCode)
+            cseq += 1
+            return codes
+        }
+    }
+
+    static func header(_ name: String, in message: String) -> String? {
+        for line in message.components(separatedBy: "\r\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            if line[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == name.lowercased() {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
+    static func tag(ofHeader name: String, in message: String) -> String? {
+        guard let value = header(name, in: message), let range = value.range(of: ";tag=") else { return nil }
+        return String(value[range.upperBound...].prefix { $0 != ";" && $0 != ">" && $0 != " " })
+    }
+
+    // MARK: §5, the smaller findings
+
+    func testAnEmptyAllowedNetworkIsAUsageErrorNotACrash() throws {
+        let dir = try E2E.tempDir("allow-empty")
+        let flag = try E2E.execute(E2E.binary, ["serve", "--allow", "", "--db", dir + "/h.sqlite"], timeout: 20)
+        XCTAssertEqual(flag.status, 64, flag.stderr)
+        XCTAssertTrue(flag.stderr.contains("mạng trống"), flag.stderr)
+        let config = dir + "/serve.json"
+        try Data(#"{"allowedSources": [""]}"#.utf8).write(to: URL(fileURLWithPath: config))
+        let file = try E2E.execute(E2E.binary, ["serve", "--config", config, "--db", dir + "/h.sqlite"], timeout: 20)
+        XCTAssertEqual(file.status, 64, file.stderr)
+        XCTAssertTrue(file.stderr.contains("mạng trống"), file.stderr)
+        let tls = try E2E.execute(E2E.binary, ["serve", "--sip-transports", "udp,tls", "--db", dir + "/h.sqlite"], timeout: 20)
+        XCTAssertEqual(tls.status, 64, tls.stderr)
+        XCTAssertTrue(tls.stderr.contains("not configured"), tls.stderr)
+    }
+
+    func testRequestsOutsideADialogAndUnsupportedMethods() throws {
+        let gateway = try GatewayProcess.start(name: "edge-481")
+        defer { gateway.stop() }
+        let probe = try UDPProbe()
+        let lone = RawDialog(probe: probe, port: gateway.sipPort, callID: "lone-1@test", fromTag: "l1")
+        XCTAssertEqual(try lone.send(lone.request("BYE")).compactMap(E2E.statusCode), [481], "BYE without a To tag")
+        XCTAssertEqual(try lone.send(lone.request("INFO", body: "Signal=5\r\n", contentType: "application/dtmf-relay"))
+            .compactMap(E2E.statusCode), [481], "INFO outside any dialog")
+        let register = try lone.send(lone.request("REGISTER"))
+        XCTAssertEqual(register.compactMap(E2E.statusCode), [405])
+        XCTAssertTrue(register.first.flatMap { SIPEdgeTests.header("Allow", in: $0) }?.contains("INVITE") ?? false,
+                      "405 names what is allowed: \(register)")
+        // A BYE with a To tag of no dialog: 481 as before.
+        lone.toTag = "nodialog"
+        XCTAssertEqual(try lone.send(lone.request("BYE")).compactMap(E2E.statusCode), [481])
+    }
+
+    func testSIPInfoDigitsReInviteWithoutG711AndTwoDialogsSharingACallID() throws {
+        let gateway = try GatewayProcess.start(name: "edge-dialog")
+        defer { gateway.stop() }
+        let probe = try UDPProbe()
+        let call = RawDialog(probe: probe, port: gateway.sipPort, callID: "shared-1@test", fromTag: "first")
+        XCTAssertEqual(try call.invite().last, 200, gateway.log)
+        XCTAssertTrue(gateway.waitForLog("event=answered", count: 1, timeout: 5), gateway.log)
+
+        // INFO: flash, an RFC 4733 event number, a string of digits and a letter outside A-D are no digits.
+        // (3000 digits: 5000 would make the datagram exceed PJSIP's buffer, and a cut datagram is dropped.)
+        for body in ["Signal=16\r\nDuration=160\r\n", "Signal=11\r\nDuration=160\r\n",
+                     "Signal=" + String(repeating: "1", count: 3000) + "\r\n", "Signal=E\r\n"] {
+            XCTAssertEqual(try call.inDialog("INFO", body: body, contentType: "application/dtmf-relay"), [200])
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertFalse(gateway.log.contains("event=digit"), "no digit may come of those:\n\(gateway.log)")
+        XCTAssertEqual(try call.inDialog("INFO", body: "Signal=5\r\nDuration=160\r\n", contentType: "application/dtmf-relay"), [200])
+        XCTAssertTrue(gateway.waitForLog("key=5", count: 1, timeout: 3), gateway.log)
+
+        // A re-INVITE offering only G.729: 488, and the call goes on (a G.711 re-INVITE then gets 200).
+        XCTAssertEqual(try call.invite(sdp: RawDialog.sdp(payloads: "18", rtpmaps: ["18 G729/8000"])), [488], gateway.log)
+        XCTAssertEqual(try call.invite(), [200], gateway.log)
+        XCTAssertFalse(gateway.log.contains("event=hangup"), gateway.log)
+
+        // Same Call-ID, another From tag: another dialog, another call, told apart in the log.
+        let second = RawDialog(probe: try UDPProbe(), port: gateway.sipPort, callID: "shared-1@test", fromTag: "second")
+        XCTAssertEqual(try second.invite().last, 200, gateway.log)
+        XCTAssertNotEqual(second.toTag, call.toTag)
+        XCTAssertTrue(gateway.waitForLog("event=incoming", count: 2, timeout: 5), gateway.log)
+        let incoming = gateway.log.split(separator: "\n").filter { $0.contains("event=incoming") }
+        XCTAssertTrue(incoming.contains { $0.contains("from-tag=first") } && incoming.contains { $0.contains("from-tag=second") },
+                      incoming.joined(separator: "\n"))
+        XCTAssertEqual(try second.inDialog("BYE"), [200])
+        XCTAssertTrue(gateway.waitForLog("event=hangup", count: 1, timeout: 5), gateway.log)
+        let hangups = gateway.log.split(separator: "\n").filter { $0.contains("event=hangup") }
+        XCTAssertEqual(hangups.count, 1)
+        XCTAssertTrue(hangups[0].contains("from-tag=second"), "only the second dialog ended: \(hangups)")
+        XCTAssertEqual(try call.inDialog("BYE"), [200])
+    }
+}
