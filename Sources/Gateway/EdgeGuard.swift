@@ -223,3 +223,34 @@ func supportedExtensions() -> Set<String> {
         }
     }
 }
+
+// MARK: Requests PJSIP cannot parse
+
+/// PJSIP drops a datagram it cannot parse without a word. Some still deserve one (RFC 4475): an unknown SIP
+/// version gets 505 (§3.1.2.16), an unknown URI scheme 416 (§3.3.2, §3.3.3), a REGISTER 405, anything else 400
+/// — when the request names enough (Via, From, To, Call-ID, CSeq) to be answered, and only to allowed sources.
+/// PJSIP_EINVALIDMSG (PJSIP_ERRNO_START_PJSIP + 20; the macro chain does not import into Swift).
+let pjsipInvalidMessage: pj_status_t = 171_020
+
+func edgeOnDroppedData(_ dropped: UnsafeMutablePointer<pjsip_tp_dropped_data>?) {
+    guard let dropped, let state = edgeState, dropped.pointee.status == pjsipInvalidMessage,
+          let tp = dropped.pointee.tp, tp.pointee.flag & UInt32(PJSIP_TRANSPORT_DATAGRAM.rawValue) != 0,
+          let data = dropped.pointee.data else { return }
+    let length = Int(dropped.pointee.len)
+    // The dropped bytes lie in the receiving rdata's packet buffer, where the datagram starts (UDP carries one
+    // message, and a leading CRLF keep-alive would have been skipped first: then it is not found and ignored).
+    guard let offset = MemoryLayout<pjsip_rx_data>.offset(of: \pjsip_rx_data.pkt_info.packet) else { return }
+    let rdata = (data - offset).assumingMemoryBound(to: pjsip_rx_data.self)
+    guard rdata.pointee.pkt_info.len == length, length > 0, length < maxDatagram - 1 else { return }
+    guard state.policy.verdict(source: edgeSource(rdata)) == .allow else { return }
+    let raw = [UInt8](UnsafeRawBufferPointer(start: data, count: length))
+    guard let answer = UnparsableRequest.answer(raw, receivedFrom: edgeSource(rdata)) else { return }
+    var address = rdata.pointee.pkt_info.src_addr
+    if !answer.toSourcePort { pj_sockaddr_set_port(&address, UInt16(answer.port)) }
+    let bytes = Array(answer.text.utf8)
+    _ = bytes.withUnsafeBytes { buffer in
+        pjsip_endpt_send_raw(pjsua_get_pjsip_endpt(), PJSIP_TRANSPORT_UDP, nil, buffer.baseAddress, buffer.count,
+                             &address, rdata.pointee.pkt_info.src_addr_len, nil, nil)
+    }
+    refuse(state, rdata, code: answer.code, reason: answer.reason)
+}

@@ -44,7 +44,7 @@ public struct RequestScreen: Sendable {
 
     /// The refusal due for `raw` (one whole message), or nil when it may go on. `datagram`: it came over UDP,
     /// so the datagram's end is the message's end.
-    public func check(_ raw: [UInt8], datagram: Bool) -> Refusal? {
+    public func check(_ raw: [UInt8], datagram: Bool, extensions: Bool = true) -> Refusal? {
         guard let split = RequestScreen.headerEnd(raw) else { return Refusal(400, "no-header-end") }
         let head = String(decoding: raw[..<split.headerEnd], as: UTF8.self)
         let bodyLength = raw.count - split.bodyStart
@@ -66,6 +66,19 @@ public struct RequestScreen: Sendable {
         for name in RequestScreen.singleValued.sorted() where (counts[name] ?? 0) > 1 {
             return Refusal(400, "duplicate-\(name)")
         }
+        // CSeq: a 32-bit number and the request's own method (RFC 3261 §8.1.1.5, RFC 4475 §3.1.2.17).
+        if let cseq = headers.first(where: { $0.name == "cseq" })?.value {
+            let parts = cseq.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard parts.count == 2, parts[0].count <= 10, let n = UInt64(parts[0]), n < (1 << 31) else {
+                return Refusal(400, "bad-cseq")
+            }
+            if parts[1] != method { return Refusal(400, "cseq-method-mismatch") }
+        }
+        if let mf = headers.first(where: { $0.name == "max-forwards" })?.value {
+            guard mf.count <= 10, mf.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(mf), n <= 255 else {
+                return Refusal(400, "bad-max-forwards")
+            }
+        }
         if let cl = headers.first(where: { $0.name == "content-length" })?.value {
             guard !cl.isEmpty, cl.allSatisfy({ $0.isASCII && $0.isNumber }), let length = Int(cl.prefix(9)) else {
                 return Refusal(400, "bad-content-length")
@@ -75,7 +88,7 @@ public struct RequestScreen: Sendable {
         for h in headers where h.name == "from" || h.name == "to" {
             if !RequestScreen.isWellFormedNameAddr(h.value) { return Refusal(400, "malformed-\(h.name)") }
         }
-        if method != "ACK", method != "CANCEL" {
+        if extensions, method != "ACK", method != "CANCEL" {
             var unsupported: [String] = []
             for h in headers where h.name == "require" {
                 for tag in h.value.split(separator: ",") {
@@ -110,8 +123,14 @@ public struct RequestScreen: Sendable {
         if uri.contains("<") || uri.contains(">") { return Refusal(400, "malformed-request-uri") }
         // Escaped headers (`?`) are not allowed in a SIP Request-URI (RFC 3261 §19.1.5).
         let lower = uri.lowercased()
-        if (lower.hasPrefix("sip:") || lower.hasPrefix("sips:")), uri.contains("?") {
+        // `?` may appear in the user part (RFC 3261 §25.1 user-unreserved): look after the host's `@`.
+        let afterUser = uri.lastIndex(of: "@").map { uri[$0...] } ?? uri[...]
+        if (lower.hasPrefix("sip:") || lower.hasPrefix("sips:")), afterUser.contains("?") {
             return Refusal(400, "headers-in-request-uri")
+        }
+        // Only SIP and tel URIs are served here (RFC 3261 §8.2.2.1: 416).
+        if !(lower.hasPrefix("sip:") || lower.hasPrefix("sips:") || lower.hasPrefix("tel:")) {
+            return Refusal(416, "unsupported-uri-scheme")
         }
         return nil
     }
@@ -196,5 +215,69 @@ public enum DTMFRelay {
         let value = found[0].trimmingCharacters(in: .whitespaces).uppercased()
         guard value.count == 1, let c = value.first, "0123456789*#ABCD".contains(c) else { return nil }
         return c
+    }
+}
+
+/// The answer to a request PJSIP could not parse, built from its raw text (RFC 3261 §8.2.6.2: Via, From, To,
+/// Call-ID and CSeq copied; a To tag added).
+public enum UnparsableRequest {
+    public struct Answer: Equatable {
+        public let code: Int
+        public let reason: String
+        public let text: String
+        /// Send to the source port (the top Via has `rport`), else to `port` (the Via's sent-by port or 5060).
+        public let toSourcePort: Bool
+        public let port: Int
+    }
+
+    public static func answer(_ raw: [UInt8], receivedFrom source: String) -> Answer? {
+        guard let split = RequestScreen.headerEnd(raw) else { return nil }
+        var lines = RequestScreen.logicalLines(String(decoding: raw[..<split.headerEnd], as: UTF8.self))
+        guard !lines.isEmpty else { return nil }
+        let requestLine = lines.removeFirst()
+        let parts = requestLine.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard parts.count >= 2, !parts[0].uppercased().hasPrefix("SIP/") else { return nil }  // a response
+        let method = String(parts[0])
+        guard method != "ACK" else { return nil }
+        let version = parts.count >= 3 ? parts[parts.count - 1].uppercased() : ""
+        let uri = parts[1].lowercased()
+        let screened = RequestScreen(supportedExtensions: []).check(raw, datagram: true, extensions: false)
+        let (code, reason, phrase): (Int, String, String) =
+            version.hasPrefix("SIP/") && version != "SIP/2.0" ? (505, "version-not-supported", "Version Not Supported")
+            : parts.count != 3 || uri.contains("<") || uri.contains(">") ? (400, "malformed-request-line", "Bad Request")
+            : screened?.code == 400 ? (400, screened!.reason, "Bad Request")
+            : !(uri.hasPrefix("sip:") || uri.hasPrefix("sips:") || uri.hasPrefix("tel:"))
+                ? (416, "unsupported-uri-scheme", "Unsupported URI Scheme")
+            : method == "REGISTER" ? (405, "register-not-taken", "Method Not Allowed")
+            : (400, "unparsable-request", "Bad Request")
+        var vias: [String] = []
+        var copied: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            var name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            name = RequestScreen.compactForms[name] ?? name
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            if name == "via" {
+                vias += value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            } else if ["from", "to", "call-id", "cseq"].contains(name), copied[name] == nil {
+                copied[name] = value
+            }
+        }
+        guard var top = vias.first, let from = copied["from"], var to = copied["to"], let callID = copied["call-id"],
+              let cseq = copied["cseq"], top.uppercased().hasPrefix("SIP") else { return nil }
+        // Where the answer goes (RFC 3261 §18.2.2, RFC 3581).
+        let params = top.split(separator: ";").dropFirst().map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let rport = params.contains { $0 == "rport" || $0.hasPrefix("rport=") }
+        let sentBy = top.split(separator: ";").first.map { String($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).last ?? "") } ?? ""
+        let port = sentBy.split(separator: ":").count == 2 ? Int(sentBy.split(separator: ":")[1]) ?? 5060 : 5060
+        top += ";received=\(source)"
+        vias[0] = top
+        if !to.lowercased().contains(";tag=") { to += ";tag=edge\(UInt32.random(in: 0...UInt32.max))" }
+        var text = "SIP/2.0 \(code) \(phrase)\r\n"
+        for via in vias { text += "Via: \(via)\r\n" }
+        text += "From: \(from)\r\nTo: \(to)\r\nCall-ID: \(callID)\r\nCSeq: \(cseq)\r\n"
+        if code == 405 { text += "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK\r\n" }
+        text += "Content-Length: 0\r\n\r\n"
+        return Answer(code: code, reason: reason, text: text, toSourcePort: rport, port: port)
     }
 }

@@ -183,6 +183,8 @@ final class SIPEndpoint {
         module.pointee.on_rx_request = edgeOnRxRequest
         module.pointee.on_rx_response = edgeOnRxResponse
         try check(pjsip_endpt_register_module(pjsua_get_pjsip_endpt(), module), "registering the SIP edge module")
+        try check(pjsip_tpmgr_set_drop_data_cb(pjsip_endpt_get_tpmgr(pjsua_get_pjsip_endpt()), edgeOnDroppedData),
+                  "watching unparsable SIP messages")
     }
 
     /// PCMU and PCMA only: both are 8 kHz, so no call ever needs the resampler.

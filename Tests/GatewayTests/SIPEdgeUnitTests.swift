@@ -84,6 +84,30 @@ final class SIPEdgeUnitTests: XCTestCase {
         }
     }
 
+    func testUnparsableRequestsGetAnAnswerWhenTheyCanBeAnswered() throws {
+        func answer(_ name: String) throws -> UnparsableRequest.Answer? {
+            let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/sip-torture/rfc4475")
+            return UnparsableRequest.answer(try [UInt8](Data(contentsOf: dir.appendingPathComponent(name + ".dat"))),
+                                            receivedFrom: "127.0.0.1")
+        }
+        XCTAssertEqual(try answer("badvers")?.code, 505)
+        XCTAssertEqual(try answer("unkscm")?.code, 416)
+        XCTAssertEqual(try answer("ltgtruri")?.code, 400)
+        XCTAssertEqual(try answer("regaut01")?.code, 405)
+        XCTAssertEqual(try answer("scalar02")?.code, 400, "overlarge CSeq")
+        XCTAssertNil(try answer("bigcode"), "a response is never answered")
+        XCTAssertNil(try answer("insuf"), "without From, To and Call-ID there is nothing to answer")
+        let text = try XCTUnwrap(try answer("badvers")).text
+        XCTAssertTrue(text.hasPrefix("SIP/2.0 505 Version Not Supported\r\n"), text)
+        XCTAssertTrue(text.contains(";received=127.0.0.1"), text)
+        XCTAssertTrue(text.contains("Call-ID: badvers.31417@c.example.com\r\n"), text)
+        XCTAssertNil(screen.check(try [UInt8](Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("shared/sip-torture/rfc4475/intmeth.dat"))), datagram: true),
+            "intmeth: `?` in the user part is allowed")
+    }
+
     func testSIPInfoDigits() {
         XCTAssertEqual(DTMFRelay.digit(fromBody: "Signal=5\r\nDuration=160\r\n"), "5")
         XCTAssertEqual(DTMFRelay.digit(fromBody: "Signal= #\r\n"), "#")
