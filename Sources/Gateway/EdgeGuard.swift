@@ -56,7 +56,8 @@ let inDialogOnlyMethods: Set<String> = ["BYE", "INFO", "UPDATE", "PRACK", "NOTIF
 let refusedKnownMethods: Set<String> = ["REGISTER", "SUBSCRIBE", "PUBLISH", "MESSAGE", "REFER"]
 let allowHeaderValue = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK"
 
-/// The largest datagram PJSIP reads whole: one that fills its buffer was (almost surely) cut.
+/// PJSIP's receive buffer (PJSIP_MAX_PKT_LEN, 4000 unless PJSIP was built with another value): a datagram that
+/// fills it was (almost surely) cut by the kernel, and is dropped and logged rather than parsed.
 let maxDatagram = Int(PJSIP_MAX_PKT_LEN)
 
 func edgeSource(_ rdata: UnsafeMutablePointer<pjsip_rx_data>) -> String {
@@ -72,7 +73,7 @@ func isDatagram(_ rdata: UnsafeMutablePointer<pjsip_rx_data>) -> Bool {
 
 /// A datagram that filled PJSIP's receive buffer was cut by the kernel: never parse the rest.
 func isTruncated(_ rdata: UnsafeMutablePointer<pjsip_rx_data>) -> Bool {
-    isDatagram(rdata) && rdata.pointee.pkt_info.len >= maxDatagram - 1
+    isDatagram(rdata) && rdata.pointee.pkt_info.len >= maxDatagram
 }
 
 func edgeOnRxResponse(_ rdata: UnsafeMutablePointer<pjsip_rx_data>?) -> pj_bool_t {
@@ -241,7 +242,7 @@ func edgeOnDroppedData(_ dropped: UnsafeMutablePointer<pjsip_tp_dropped_data>?) 
     // message, and a leading CRLF keep-alive would have been skipped first: then it is not found and ignored).
     guard let offset = MemoryLayout<pjsip_rx_data>.offset(of: \pjsip_rx_data.pkt_info.packet) else { return }
     let rdata = (data - offset).assumingMemoryBound(to: pjsip_rx_data.self)
-    guard rdata.pointee.pkt_info.len == length, length > 0, length < maxDatagram - 1 else { return }
+    guard rdata.pointee.pkt_info.len == length, length > 0, length < maxDatagram else { return }
     guard state.policy.verdict(source: edgeSource(rdata)) == .allow else { return }
     let raw = [UInt8](UnsafeRawBufferPointer(start: data, count: length))
     guard let answer = UnparsableRequest.answer(raw, receivedFrom: edgeSource(rdata)) else { return }

@@ -78,6 +78,7 @@ final class SIPEndpoint {
             try check(pjsua_transport_create(PJSIP_TRANSPORT_UDP, &transport, &transportID),
                       "binding SIP UDP \(c.sipAddress):\(c.sipPort)")
         }
+        var tcpAccount: pjsua_acc_id = -1
         if c.tcp {
             var tcp = pjsua_transport_config()
             pjsua_transport_config_default(&tcp)
@@ -89,10 +90,13 @@ final class SIPEndpoint {
                 try check(pjsua_transport_create(PJSIP_TRANSPORT_TCP, &tcp, &tcpID),
                           "binding SIP TCP \(c.sipAddress):\(c.sipPort)")
             }
+            // Calls that come over TCP belong to an account bound to TCP, so their dialogs (the BYE) stay on TCP.
+            try check(pjsua_acc_add_local(tcpID, 0, &tcpAccount), "pjsua_acc_add_local (TCP)")
         }
         try check(pjsua_acc_add_local(transportID, 1, &accountID), "pjsua_acc_add_local")
         if let tls = c.tls { try addTLS(tls, address: c.sipAddress) }
-        try configureRTP(c)
+        try configureRTP(c, account: accountID)
+        if tcpAccount >= 0 { try configureRTP(c, account: tcpAccount) }
 
         try registerEdge(c, events: events, counters: counters)
         try check(pjsua_set_null_snd_dev(), "pjsua_set_null_snd_dev")
@@ -158,16 +162,17 @@ final class SIPEndpoint {
         }
     }
 
-    private func configureRTP(_ c: GatewayConfiguration) throws {
+    /// Both accounts share one RTP port range: pjsua allocates ports per call, skipping those in use.
+    private func configureRTP(_ c: GatewayConfiguration, account: pjsua_acc_id) throws {
         let pool = pjsua_pool_create("acc", 1024, 1024)
         defer { pj_pool_release(pool) }
         var acc = pjsua_acc_config()
-        try check(pjsua_acc_get_config(accountID, pool, &acc), "pjsua_acc_get_config")
+        try check(pjsua_acc_get_config(account, pool, &acc), "pjsua_acc_get_config")
         acc.rtp_cfg.port = UInt32(c.rtpPort)
         acc.rtp_cfg.port_range = UInt32(min(65535 - c.rtpPort, max(200, c.maxCalls * 4)))
         try withPJString(c.sipAddress) { address in
             acc.rtp_cfg.bound_addr = address.pointee
-            try check(pjsua_acc_modify(accountID, &acc), "pjsua_acc_modify (RTP ports)")
+            try check(pjsua_acc_modify(account, &acc), "pjsua_acc_modify (RTP ports)")
         }
     }
 

@@ -173,3 +173,33 @@ final class SIPEdgeTests: XCTestCase {
         XCTAssertEqual(try call.inDialog("BYE"), [200])
     }
 }
+
+extension SIPEdgeTests {
+    // MARK: §2, truncation and TCP
+
+    /// A 65 KB OPTIONS over UDP is cut by PJSIP's receive buffer: it must be dropped and logged, never parsed
+    /// (it used to get 200); a call over TCP on the same port gets its draft.
+    func testTruncatedDatagramsAreDroppedAndTCPCarriesACall() throws {
+        let gateway = try GatewayProcess.start(name: "edge-tcp")
+        defer { gateway.stop() }
+        let probe = try UDPProbe()
+        let pad = String(repeating: "a", count: 64_000)
+        let big = Data(("OPTIONS sip:1022@127.0.0.1:\(gateway.sipPort) SIP/2.0\r\n"
+            + "Via: SIP/2.0/UDP 127.0.0.1:\(probe.port);branch=z9hG4bK-big\r\nFrom: <sip:t@127.0.0.1>;tag=b1\r\n"
+            + "To: <sip:1022@127.0.0.1>\r\nCall-ID: big-1@test\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+            + "X-Padding: \(pad)\r\nContent-Length: 0\r\n\r\n").utf8)
+        XCTAssertGreaterThan(big.count, 64_000)
+        let answers = try probe.exchange(big, port: gateway.sipPort, wait: 1.0)
+        XCTAssertFalse(answers.compactMap(E2E.statusCode).contains(200), "a cut datagram was parsed: \(answers)")
+        XCTAssertTrue(gateway.waitForLog("reason=truncated-datagram", count: 1, timeout: 3), gateway.log)
+        let health = try UDPProbe()
+        XCTAssertEqual(try health.exchange(E2E.options(port: gateway.sipPort, local: health.port, via: "127.0.0.1"),
+                                           port: gateway.sipPort, wait: 0.6).compactMap(E2E.statusCode), [200])
+
+        try SIPp.call("voice-report.xml", gateway: gateway, caller: "0912000015", extraArguments: ["-t", "t1"])
+        gateway.stop()
+        let drafts = try gateway.drafts().filter { $0.callerNumber == "0912000015" }
+        XCTAssertEqual(drafts.count, 1, gateway.log)
+        XCTAssertGreaterThan(drafts.first?.recordingDurationMs ?? 0, 1000)
+    }
+}
