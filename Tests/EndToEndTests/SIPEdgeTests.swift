@@ -22,6 +22,7 @@ final class SIPEdgeTests: XCTestCase {
         let port: Int
         let callID: String
         let fromTag: String
+        var caller = "0900000000"
         var toTag = ""
         var cseq = 1
         init(probe: UDPProbe, port: Int, callID: String, fromTag: String) {
@@ -46,8 +47,8 @@ final class SIPEdgeTests: XCTestCase {
             let to = "<sip:1022@127.0.0.1:\(port)>" + (withToTag && !toTag.isEmpty ? ";tag=\(toTag)" : "")
             let text = "\(method) sip:1022@127.0.0.1:\(port) SIP/2.0\r\n"
                 + "Via: SIP/2.0/UDP 127.0.0.1:\(probe.port);branch=\(branch ?? self.branch(cseq, method))\r\n"
-                + "From: <sip:0900000000@127.0.0.1>;tag=\(fromTag)\r\nTo: \(to)\r\nCall-ID: \(callID)\r\n"
-                + "CSeq: \(cseq) \(cseqMethod ?? method)\r\nContact: <sip:0900000000@127.0.0.1:\(probe.port)>\r\n"
+                + "From: <sip:\(caller)@127.0.0.1>;tag=\(fromTag)\r\nTo: \(to)\r\nCall-ID: \(callID)\r\n"
+                + "CSeq: \(cseq) \(cseqMethod ?? method)\r\nContact: <sip:\(caller)@127.0.0.1:\(probe.port)>\r\n"
                 + "Max-Forwards: 70\r\n" + (body.isEmpty ? "" : "Content-Type: \(contentType)\r\n")
                 + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
             return Data(text.utf8)
@@ -201,5 +202,102 @@ extension SIPEdgeTests {
         let drafts = try gateway.drafts().filter { $0.callerNumber == "0912000015" }
         XCTAssertEqual(drafts.count, 1, gateway.log)
         XCTAssertGreaterThan(drafts.first?.recordingDurationMs ?? 0, 1000)
+    }
+}
+
+extension SIPEdgeTests {
+    // MARK: §3, floods
+
+    /// One source bursting new calls over its rate gets 503 with Retry-After (logged and counted by reason)
+    /// and takes no slot, while a caller from another source gets through; a network given its own rate is
+    /// not limited at the default; a caller number over its concurrent limit gets 503 too.
+    func testACallFloodFromOneSourceIsRateLimitedAndOthersGetThrough() throws {
+        let gateway = try GatewayProcess.start(name: "edge-flood", extra: [
+            "--calls-per-second", "5", "--network-rate", "127.0.0.3/32=1000", "--max-calls-per-caller", "1"])
+        defer { gateway.stop() }
+        // 30 new INVITEs at once from 127.0.0.1: the bucket holds 2 s of 5 calls a second.
+        let flood = try UDPProbe()
+        for i in 0..<30 {
+            let dialog = RawDialog(probe: flood, port: gateway.sipPort, callID: "flood-\(i)@test", fromTag: "f\(i)")
+            dialog.caller = "09110000\(String(format: "%02d", i))"
+            try flood.send(dialog.request("INVITE"), port: gateway.sipPort)
+        }
+        var finals: [String: String] = [:]  // Call-ID → the first final response
+        let deadline = Date(timeIntervalSinceNow: 2)
+        while Date() < deadline {
+            for answer in try flood.exchangeFull(Data(), port: gateway.sipPort, wait: 0.2)
+            where (E2E.statusCode(answer) ?? 0) >= 200 {
+                if let id = SIPEdgeTests.header("Call-ID", in: answer), finals[id] == nil { finals[id] = answer }
+            }
+        }
+        let refused = finals.values.filter { E2E.statusCode($0) == 503 }
+        XCTAssertGreaterThanOrEqual(refused.count, 15, "the burst beyond the bucket must get 503: \(finals.values.compactMap(E2E.statusCode))")
+        XCTAssertLessThanOrEqual(finals.count - refused.count, 12, "at most the bucket's 10 (and a refill) are taken")
+        for answer in refused {
+            let retry = SIPEdgeTests.header("Retry-After", in: answer).flatMap { Int($0) }
+            XCTAssertNotNil(retry, "503 without Retry-After: \(answer)")
+            XCTAssertGreaterThanOrEqual(retry ?? 0, 1)
+        }
+        XCTAssertEqual(gateway.log.components(separatedBy: "reason=rate-limited").count - 1, refused.count, gateway.log)
+        let incoming = gateway.log.components(separatedBy: "event=incoming").count - 1
+        XCTAssertEqual(incoming, finals.count - refused.count, "a refused INVITE never reaches a call slot")
+
+        // A caller from another source is not held back by the flood.
+        try SIPp.call("voice-report.xml", gateway: gateway, caller: "0912000016", source: "127.0.0.2")
+
+        // A trunk network with its own rate: 30 at once from 127.0.0.3 all pass the rate limit.
+        let trunk = try UDPProbe(address: "127.0.0.3")
+        var trunkRefused = 0
+        for i in 0..<30 {
+            let dialog = RawDialog(probe: trunk, port: gateway.sipPort, callID: "trunk-\(i)@test", fromTag: "t\(i)")
+            dialog.caller = "09120000\(String(format: "%02d", i))"
+            trunkRefused += try trunk.exchangeFull(dialog.request("INVITE"), port: gateway.sipPort, wait: 0.05)
+                .filter { E2E.statusCode($0) == 503 }.count
+        }
+        XCTAssertEqual(trunkRefused, 0, "127.0.0.3 has 1000 calls a second")
+
+        // One caller number, two calls at once: the second is refused (--max-calls-per-caller 1).
+        let first = RawDialog(probe: try UDPProbe(address: "127.0.0.4"), port: gateway.sipPort, callID: "same-1@test", fromTag: "s1")
+        first.caller = "0913000001"
+        XCTAssertEqual(try first.invite(), [200], gateway.log)
+        let second = RawDialog(probe: try UDPProbe(address: "127.0.0.4"), port: gateway.sipPort, callID: "same-2@test", fromTag: "s2")
+        second.caller = "0913000001"
+        XCTAssertEqual(try second.invite(), [503], gateway.log)
+        XCTAssertTrue(gateway.log.contains("reason=caller-limit"), gateway.log)
+        XCTAssertEqual(try first.inDialog("BYE"), [200])
+
+        gateway.stop()
+        XCTAssertEqual(try gateway.drafts().filter { $0.callerNumber == "0912000016" }.count, 1, gateway.log)
+    }
+
+    // MARK: §4, dead media
+
+    /// A call whose RTP never comes is hung up after --rtp-timeout.
+    func testACallWithoutRTPIsHungUp() throws {
+        let gateway = try GatewayProcess.start(name: "edge-nortp", extra: ["--rtp-timeout", "3"])
+        defer { gateway.stop() }
+        let run = try SIPp.call("no-rtp.xml", gateway: gateway, caller: "0912000017")
+        let acked = try run.time(of: "ACKED"), bye = try run.time(of: "BYE")
+        let waited = bye.timeIntervalSince(acked)
+        XCTAssertGreaterThanOrEqual(waited, 2.5, "hung up before the timeout")
+        XCTAssertLessThanOrEqual(waited, 8, "hung up long after the 3 s timeout")
+        XCTAssertTrue(gateway.log.contains("event=rtp-timeout"), gateway.log)
+    }
+
+    /// A call longer than --max-call-seconds is hung up, and the recording it was making is filed as a draft.
+    func testAnOverlongCallIsHungUpAndItsRecordingFiled() throws {
+        let gateway = try GatewayProcess.start(name: "edge-maxlen", extra: ["--max-call-seconds", "20"])
+        defer { gateway.stop() }
+        let caller = try SIPp.startLongRecording(gateway: gateway, caller: "0912000018")
+        defer { caller.kill() }
+        XCTAssertTrue(gateway.waitForLog("event=recording-started", count: 1, timeout: 25), gateway.log)
+        XCTAssertTrue(gateway.waitForLog("event=max-call-duration", count: 1, timeout: 20), gateway.log)
+        XCTAssertTrue(gateway.waitForLog("event=draft-submitted", count: 1, timeout: 15), gateway.log)
+        caller.kill()
+        gateway.stop()
+        let drafts = try gateway.drafts().filter { $0.callerNumber == "0912000018" }
+        XCTAssertEqual(drafts.count, 1, gateway.log)
+        XCTAssertGreaterThan(drafts.first?.recordingDurationMs ?? 0, 1000, gateway.log)
+        XCTAssertEqual(drafts.first?.interrupted, true)
     }
 }
