@@ -269,7 +269,8 @@ public enum UnparsableRequest {
         let params = top.split(separator: ";").dropFirst().map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let rport = params.contains { $0 == "rport" || $0.hasPrefix("rport=") }
         let sentBy = top.split(separator: ";").first.map { String($0.split(whereSeparator: { $0 == " " || $0 == "\t" }).last ?? "") } ?? ""
-        let port = sentBy.split(separator: ":").count == 2 ? Int(sentBy.split(separator: ":")[1]) ?? 5060 : 5060
+        let portText = sentBy.split(separator: ":").count == 2 ? String(sentBy.split(separator: ":")[1]) : ""
+        let port = Int(portText.prefix(6)).flatMap { (1...65535).contains($0) ? $0 : nil } ?? 5060
         top += ";received=\(source)"
         vias[0] = top
         if !to.lowercased().contains(";tag=") { to += ";tag=edge\(UInt32.random(in: 0...UInt32.max))" }

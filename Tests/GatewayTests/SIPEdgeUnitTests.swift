@@ -98,6 +98,9 @@ final class SIPEdgeUnitTests: XCTestCase {
         XCTAssertEqual(try answer("scalar02")?.code, 400, "overlarge CSeq")
         XCTAssertNil(try answer("bigcode"), "a response is never answered")
         XCTAssertNil(try answer("insuf"), "without From, To and Call-ID there is nothing to answer")
+        // Found by the fuzzer: a sent-by port beyond 65535 must not trap.
+        let odd = Array("OPTIONS sip:a@b SIP/3.0\r\nVia: SIP/2.0/UDP h:99999999;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n\r\n".utf8)
+        XCTAssertEqual(UnparsableRequest.answer(odd, receivedFrom: "127.0.0.1")?.port, 5060)
         let text = try XCTUnwrap(try answer("badvers")).text
         XCTAssertTrue(text.hasPrefix("SIP/2.0 505 Version Not Supported\r\n"), text)
         XCTAssertTrue(text.contains(";received=127.0.0.1"), text)
