@@ -170,7 +170,7 @@ final class SIPEdgeTests: XCTestCase {
         XCTAssertTrue(gateway.waitForLog("event=hangup", count: 1, timeout: 5), gateway.log)
         let hangups = gateway.log.split(separator: "\n").filter { $0.contains("event=hangup") }
         XCTAssertEqual(hangups.count, 1)
-        XCTAssertTrue(hangups[0].contains("from-tag=second"), "only the second dialog ended: \(hangups)")
+        XCTAssertTrue(hangups.first?.contains("from-tag=second") ?? false, "only the second dialog ended: \(hangups)")
         XCTAssertEqual(try call.inDialog("BYE"), [200])
     }
 }
