@@ -102,9 +102,13 @@ func edgeOnRxRequest(_ rdata: UnsafeMutablePointer<pjsip_rx_data>?) -> pj_bool_t
         switch state.policy.verdict(source: edgeSource(rdata)) {
         case .allow: break
         case .forbid:
-            if !isACK { respond(rdata, 403) }
+            if !isACK {
+                respond(rdata, 403)
+                refuse(state, rdata, code: 403, reason: "source-not-allowed")
+            }
             return 1
         case .drop:
+            state.counters.add("source-dropped")  // counted, not logged: the source is flooding
             return 1
         }
     }

@@ -232,6 +232,9 @@ enum IsolatedNetwork {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     static func run<T: Sendable>(timeout: TimeInterval = 240, _ body: @escaping @Sendable () throws -> T) throws -> T {
+        // Foundation sets up its child-process watching with the first Process it runs; when that happened on
+        // the namespace thread, later tests never saw their children exit. Run one here, on the caller's thread.
+        _ = try E2E.execute("/bin/true", [], timeout: 10)
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: Result<T, Error> = .failure(Failure(description: "did not finish in \(Int(timeout)) s"))
         let thread = Thread {
