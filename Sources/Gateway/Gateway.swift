@@ -546,9 +546,10 @@ public final class Gateway: @unchecked Sendable {
     }
 
     private func log(_ level: LogLevel, _ event: String, _ call: ActiveCall, _ extra: [(String, String)] = []) {
-        var metadata: [(String, String)] = [("call", call.incoming.sipCallID), ("from-tag", call.incoming.fromTag)]
+        var metadata: [(String, String)] = [("call", call.incoming.sipCallID)]
         if let code = call.trackingCode { metadata.append(("code", code)) }
-        logger.log(level, event, metadata + extra)
+        // The From tag last: with the Call-ID it names the dialog, and earlier fields keep their places.
+        logger.log(level, event, metadata + extra + [("from-tag", call.incoming.fromTag)])
     }
 }
 

@@ -79,7 +79,9 @@ final class SIPEdgeTests: XCTestCase {
         }
 
         func inDialog(_ method: String, body: String = "", contentType: String = "application/sdp") throws -> [Int] {
-            let codes = try send(request(method, body: body, contentType: contentType)).compactMap(E2E.statusCode)
+            // Only the answers to this request (a 2xx of an earlier INVITE may be retransmitted meanwhile).
+            let codes = try send(request(method, body: body, contentType: contentType))
+                .filter { SIPEdgeTests.header("CSeq", in: $0) == "\(cseq) \(method)" }.compactMap(E2E.statusCode)
             cseq += 1
             return codes
         }
