@@ -21,14 +21,17 @@ func onIncomingCall(_ accID: pjsua_acc_id, _ callID: pjsua_call_id, _ rdata: Uns
         (String(pjString: info.pointee.call_id), String(pjString: info.pointee.remote_info))
     }
     var source = ""
+    var fromTag = ""
     if let rdata {
+        fromTag = rdata.pointee.msg_info.from.map { String(pjString: $0.pointee.tag) } ?? ""
         source = withUnsafeBytes(of: rdata.pointee.pkt_info.src_name) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         } + ":\(rdata.pointee.pkt_info.src_port)"
     }
     let (sipCallID, remote) = copied ?? ("", "")
     callbackEvents?.post(.incoming(pjCall: callID, IncomingCall(
-        sipCallID: sipCallID, callerNumber: CallerNumber.parse(remote), source: source)))
+        sipCallID: sipCallID, fromTag: String(fromTag.prefix(64)), callerNumber: CallerNumber.parse(remote),
+        source: source)))
 }
 
 func onCallState(_ callID: pjsua_call_id, _ event: UnsafeMutablePointer<pjsip_event>?) {
@@ -50,9 +53,51 @@ func onCallMediaState(_ callID: pjsua_call_id) {
 
 func onDTMFDigit2(_ callID: pjsua_call_id, _ info: UnsafePointer<pjsua_dtmf_info>?) {
     guard let info, let scalar = Unicode.Scalar(info.pointee.digit) else { return }
-    let digit = Character(scalar)
-    guard "0123456789*#".contains(digit) else { return }
+    let digit = Character(String(scalar).uppercased())
+    guard "0123456789*#ABCD".contains(digit) else { return }
     callbackEvents?.post(.digit(pjCall: callID, digit, viaInfo: info.pointee.method == PJSUA_DTMF_METHOD_SIP_INFO))
+}
+
+/// A re-INVITE whose offer has no G.711 audio gets 488 and the call goes on with its current media (PJSIP
+/// would answer 500 after a failed negotiation).
+func onCallRxReinvite(_ callID: pjsua_call_id, _ offer: UnsafePointer<pjmedia_sdp_session>?,
+                      _ rdata: UnsafeMutablePointer<pjsip_rx_data>?, _ reserved: UnsafeMutableRawPointer?,
+                      _ async: UnsafeMutablePointer<pj_bool_t>?, _ code: UnsafeMutablePointer<pjsip_status_code>?,
+                      _ opt: UnsafeMutablePointer<pjsua_call_setting>?) {
+    guard let offer, let code else { return }
+    if !offersG711(offer) { code.pointee = PJSIP_SC_NOT_ACCEPTABLE_HERE }
+}
+
+/// Whether an SDP offer has an active audio stream with PCMU or PCMA (static 0/8 or by rtpmap name).
+func offersG711(_ sdp: UnsafePointer<pjmedia_sdp_session>) -> Bool {
+    let count = Int(sdp.pointee.media_count)
+    return withUnsafeBytes(of: sdp.pointee.media) { raw in
+        let media = raw.bindMemory(to: UnsafeMutablePointer<pjmedia_sdp_media>?.self)
+        for i in 0..<min(count, media.count) {
+            guard let m = media[i], String(pjString: m.pointee.desc.media).lowercased() == "audio",
+                  m.pointee.desc.port != 0 else { continue }
+            let fmtCount = Int(m.pointee.desc.fmt_count)
+            let formats: [String] = withUnsafeBytes(of: m.pointee.desc.fmt) { f in
+                let strs = f.bindMemory(to: pj_str_t.self)
+                return (0..<min(fmtCount, strs.count)).map { String(pjString: strs[$0]) }
+            }
+            if formats.contains("0") || formats.contains("8") { return true }
+            let attrCount = Int(m.pointee.attr_count)
+            let found: Bool = withUnsafeBytes(of: m.pointee.attr) { a in
+                let attrs = a.bindMemory(to: UnsafeMutablePointer<pjmedia_sdp_attr>?.self)
+                for j in 0..<min(attrCount, attrs.count) {
+                    guard let attr = attrs[j], String(pjString: attr.pointee.name).lowercased() == "rtpmap" else { continue }
+                    let value = String(pjString: attr.pointee.value).uppercased()
+                    let parts = value.split(separator: " ", maxSplits: 1)
+                    if parts.count == 2, formats.contains(String(parts[0])),
+                       parts[1].hasPrefix("PCMU/8000") || parts[1].hasPrefix("PCMA/8000") { return true }
+                }
+                return false
+            }
+            if found { return true }
+        }
+        return false
+    }
 }
 
 func onRegState2(_ accID: pjsua_acc_id, _ info: UnsafeMutablePointer<pjsua_reg_info>?) {
@@ -132,41 +177,5 @@ public enum CallerNumber {
         let body = cleaned.hasPrefix("+") ? cleaned.dropFirst() : Substring(cleaned)
         guard !body.isEmpty, body.count <= 20, body.allSatisfy({ $0.isASCII && $0.isNumber }) else { return "" }
         return String(cleaned)
-    }
-}
-
-// The source guard: a PJSIP module just above the transport layer that sees every request before a
-// transaction or a call is created for it.
-
-/// Methods outside pjsip_method_e that pjsua still handles.
-let supportedOtherMethods: Set<String> = ["INFO", "UPDATE", "PRACK", "REFER", "NOTIFY", "SUBSCRIBE", "MESSAGE", "PUBLISH"]
-
-/// Set once before the module is registered.
-nonisolated(unsafe) var sourceGuardPolicy: SourcePolicy?
-nonisolated(unsafe) let sourceGuardName: UnsafeMutablePointer<CChar> = strdup("mod-hotline-source-guard")!
-
-func sourceGuardOnRxRequest(_ rdata: UnsafeMutablePointer<pjsip_rx_data>?) -> pj_bool_t {
-    guard let rdata, let policy = sourceGuardPolicy, let msg = rdata.pointee.msg_info.msg else { return 0 }
-    // In-dialog requests (a To tag) belong to calls that passed this check when they began.
-    if let to = rdata.pointee.msg_info.to, to.pointee.tag.slen > 0 { return 0 }
-    let method = msg.pointee.line.req.method.id
-    let source = withUnsafeBytes(of: rdata.pointee.pkt_info.src_name) { raw in
-        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-    }
-    switch policy.verdict(source: source) {
-    case .allow:
-        // A method nobody here implements gets 501 at once instead of silence.
-        if method == PJSIP_OTHER_METHOD, !supportedOtherMethods.contains(String(pjString: msg.pointee.line.req.method.name)) {
-            pjsip_endpt_respond_stateless(pjsua_get_pjsip_endpt(), rdata, 501, nil, nil, nil)
-            return 1
-        }
-        return 0
-    case .forbid:
-        if method != PJSIP_ACK_METHOD {
-            pjsip_endpt_respond_stateless(pjsua_get_pjsip_endpt(), rdata, 403, nil, nil, nil)
-        }
-        return 1
-    case .drop:
-        return 1
     }
 }

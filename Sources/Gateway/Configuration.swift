@@ -29,6 +29,15 @@ public struct GatewayConfiguration: Sendable {
     /// The trunk networks allowed to start calls; everyone else gets 403 (then silence if they insist).
     public var sourcePolicy = SourcePolicy(networks: [try! .init("127.0.0.0/8"), try! .init("::1/128")])
 
+    /// SIP over TCP on the same address and port as UDP (RFC 3261 §18: trunks move large requests to TCP).
+    public var tcp = true
+    /// New calls per second per source, per network, and per caller number: over the limit, 503 + Retry-After.
+    public var admission = AdmissionLimits()
+    /// Hang up a call that has received no RTP for this long (seconds; 0 = never).
+    public var rtpTimeoutSeconds: Int = 30
+    /// Hang up any call after this long (seconds; 0 = never).
+    public var maxCallSeconds: Int = 600
+
     public init() {}
 }
 

@@ -20,11 +20,15 @@ enum GatewayEvent: Sendable {
     /// The trunk registration answered (or failed: code 0 or ≥ 300).
     case registration(code: Int, expires: Int, reason: String)
     case shutdown(drainSeconds: Int)
+    /// The edge refused a message (code 0: dropped without an answer).
+    case refused(reason: String, code: Int, source: String, sipCallID: String, bytes: Int)
 }
 
 /// What the INVITE callback copies out of PJSIP before handing the call to the owner.
 struct IncomingCall: Sendable {
     let sipCallID: String
+    /// The caller's From tag: with the Call-ID it names the dialog (two INVITEs may share a Call-ID).
+    let fromTag: String
     let callerNumber: String
     let source: String
 }

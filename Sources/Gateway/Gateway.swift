@@ -18,6 +18,8 @@ public final class Gateway: @unchecked Sendable {
     private var writer: RecordingWriter!
     private var ownerThread: Thread?
     private let stopped = DispatchSemaphore(value: 0)
+    /// Messages the SIP edge refused, by reason (rate-limited, caller-limit, truncated-datagram, …).
+    public let edgeCounters = EdgeCounters()
 
     // Owner-thread state.
     private var plan: CallPlan
@@ -31,6 +33,8 @@ public final class Gateway: @unchecked Sendable {
     private var drainDeadline: Date?
     private var pendingStores = 0
     private var hungUpForShutdown = false
+    /// When the owner next checks every call for silence (no RTP) and overlong calls.
+    private var nextSweep = Date()
     private let recordingsDirectory: String
 
     public init(configuration: GatewayConfiguration, plan: CallPlan, desk: ReportDesk, logger: GatewayLogger) {
@@ -48,14 +52,16 @@ public final class Gateway: @unchecked Sendable {
         writer = RecordingWriter { serial, id, reason in
             events.post(.recordingFailed(serial: serial, id, reason: reason))
         }
-        endpoint = try SIPEndpoint(configuration: configuration, events: events)
+        endpoint = try SIPEndpoint(configuration: configuration, events: events, counters: edgeCounters)
         let thread = Thread { [self] in runOwner() }
         thread.name = "hotline1022-owner"
         thread.stackSize = 1 << 20
         ownerThread = thread
         thread.start()
         logger.log(.info, "ready", [
-            ("sip", "udp:\(configuration.sipAddress):\(configuration.sipPort)"),
+            ("sip", (configuration.tcp ? "udp+tcp:" : "udp:") + "\(configuration.sipAddress):\(configuration.sipPort)"),
+            ("calls-per-second", "\(configuration.admission.callsPerSecond)"),
+            ("rtp-timeout", "\(configuration.rtpTimeoutSeconds)"), ("max-call-seconds", "\(configuration.maxCallSeconds)"),
             ("dialplan", plan.dialplan.version), ("prompts", "\(plan.prompts.count)"),
             ("max-calls", "\(configuration.maxCalls)"),
         ])
@@ -76,10 +82,14 @@ public final class Gateway: @unchecked Sendable {
     private func runOwner() {
         registerThreadWithPJSIP("owner")
         while true {
-            let deadline = [timers.nextDeadline, drainDeadline].compactMap { $0 }.min()
+            let deadline = [timers.nextDeadline, drainDeadline, nextSweep].compactMap { $0 }.min()
                 ?? Date(timeIntervalSinceNow: 1)
             for event in events.take(waitingUntil: deadline) { handle(event) }
             let now = Date()
+            if now >= nextSweep {
+                nextSweep = now.addingTimeInterval(1)
+                sweepDeadMedia(now: now)
+            }
             for (serial, id) in timers.due(at: now) {
                 guard let call = bySerial[serial] else { continue }
                 if id == Gateway.transferTimer { transferTimedOut(call) } else { deliver(.timerFired(id), to: call) }
@@ -173,6 +183,12 @@ public final class Gateway: @unchecked Sendable {
         case .replacePlan(let newPlan):
             plan = newPlan
             logger.log(.info, "dialplan-reloaded", [("version", newPlan.dialplan.version)])
+        case .refused(let reason, let code, let source, let sipCallID, let bytes):
+            var metadata: [(String, String)] = [("reason", reason), ("code", code == 0 ? "dropped" : "\(code)"),
+                                                ("source", source)]
+            if !sipCallID.isEmpty { metadata.append(("call", sipCallID)) }
+            if reason == "truncated-datagram" { metadata.append(("bytes", "\(bytes)")) }
+            logger.log(reason == "truncated-datagram" ? .warning : .info, "sip-refused", metadata)
         case .shutdown(let seconds):
             guard !draining else { return }
             draining = true
@@ -187,6 +203,16 @@ public final class Gateway: @unchecked Sendable {
         if draining {
             pjsua_call_answer(pjCall, 503, nil, nil)
             logger.log(.info, "rejected-draining", [("call", incoming.sipCallID)])
+            return
+        }
+        let perCaller = configuration.admission.maxCallsPerCaller
+        if perCaller > 0, !incoming.callerNumber.isEmpty,
+           calls.values.filter({ !$0.disconnected && $0.incoming.callerNumber == incoming.callerNumber }).count >= perCaller
+        {
+            answer(pjCall, 503, headers: [("Retry-After", "30")])
+            edgeCounters.add("caller-limit")
+            logger.log(.info, "sip-refused", [("reason", "caller-limit"), ("code", "503"), ("source", incoming.source),
+                                              ("call", incoming.sipCallID), ("from-tag", incoming.fromTag)])
             return
         }
         let serial = nextSerial
@@ -268,6 +294,37 @@ public final class Gateway: @unchecked Sendable {
         }
         releasePort(call)
         retireIfDone(call)
+    }
+
+    // MARK: Dead media and overlong calls
+
+    /// Hangs up calls that received no RTP for `rtpTimeoutSeconds` (a `c=0.0.0.0` offer, a caller whose media
+    /// died) and calls longer than `maxCallSeconds`. The hang-up takes the usual path: a recording already
+    /// made is filed as a draft.
+    private func sweepDeadMedia(now: Date) {
+        let rtpTimeout = TimeInterval(configuration.rtpTimeoutSeconds)
+        let maxLength = TimeInterval(configuration.maxCallSeconds)
+        guard rtpTimeout > 0 || maxLength > 0 else { return }
+        for call in calls.values where !call.disconnected && call.limitHangup == nil {
+            if maxLength > 0, now.timeIntervalSince(call.startedAt) >= maxLength {
+                hangUpForLimit(call, "max-call-duration")
+                continue
+            }
+            guard rtpTimeout > 0 else { continue }
+            var stat = pjsua_stream_stat()
+            if pjsua_call_get_stream_stat(call.pjCall, 0, &stat) == pjSuccess, stat.rtcp.rx.pkt != call.rtpPackets {
+                call.rtpPackets = stat.rtcp.rx.pkt
+                call.lastRTPAt = now
+            }
+            if now.timeIntervalSince(call.lastRTPAt) >= rtpTimeout { hangUpForLimit(call, "rtp-timeout") }
+        }
+    }
+
+    private func hangUpForLimit(_ call: ActiveCall, _ reason: String) {
+        call.limitHangup = reason
+        log(.warning, reason, call, [("seconds", "\(Int(Date().timeIntervalSince(call.startedAt)))"),
+                                     ("rtp-packets", "\(call.rtpPackets)")])
+        pjsua_call_hangup(call.pjCall, 0, nil, nil)
     }
 
     // MARK: Transfer to an agent (key 0)
@@ -471,10 +528,39 @@ public final class Gateway: @unchecked Sendable {
         return "\(recordingsDirectory)/\(stamp)-c\(call.serial)-\(call.token)-r\(id.rawValue).wav"
     }
 
+    /// Answers an incoming call with extra headers (e.g. 503 with Retry-After).
+    private func answer(_ pjCall: Int32, _ code: Int, headers: [(String, String)]) {
+        guard let pool = pjsua_pool_create("answer", 512, 512) else {
+            pjsua_call_answer(pjCall, UInt32(code), nil, nil)
+            return
+        }
+        defer { pj_pool_release(pool) }
+        // In the pool, so the list head keeps its address.
+        let data = pj_pool_zalloc(pool, MemoryLayout<pjsua_msg_data>.size).assumingMemoryBound(to: pjsua_msg_data.self)
+        pjsua_msg_data_init(data)
+        let head = (UnsafeMutableRawPointer(data) + MemoryLayout<pjsua_msg_data>.offset(of: \.hdr_list)!)
+            .assumingMemoryBound(to: pjsip_hdr.self)
+        for (name, value) in headers {
+            withPJString(name) { n in
+                withPJString(value) { v in
+                    guard let h = pjsip_generic_string_hdr_create(pool, n, v) else { return }
+                    h.withMemoryRebound(to: pjsip_hdr.self, capacity: 1) { hdr in
+                        hdr.pointee.prev = head.pointee.prev
+                        hdr.pointee.next = head
+                        head.pointee.prev.pointee.next = hdr
+                        head.pointee.prev = hdr
+                    }
+                }
+            }
+        }
+        pjsua_call_answer(pjCall, UInt32(code), nil, data)
+    }
+
     private func log(_ level: LogLevel, _ event: String, _ call: ActiveCall, _ extra: [(String, String)] = []) {
         var metadata: [(String, String)] = [("call", call.incoming.sipCallID)]
         if let code = call.trackingCode { metadata.append(("code", code)) }
-        logger.log(level, event, metadata + extra)
+        // The From tag last: with the Call-ID it names the dialog, and earlier fields keep their places.
+        logger.log(level, event, metadata + extra + [("from-tag", call.incoming.fromTag)])
     }
 }
 
@@ -525,6 +611,11 @@ final class ActiveCall {
     /// The outgoing call to an agent, while one is ringing or bridged.
     var agentLeg: pjsua_call_id?
     var bridged = false
+    /// RTP packets received so far, and when the count last grew (the answer counts as the start).
+    var rtpPackets: UInt32 = 0
+    var lastRTPAt = Date()
+    /// Why the gateway hung up on its own (rtp-timeout, max-call-duration), once it has.
+    var limitHangup: String?
 
     init(pjCall: Int32, serial: UInt64, incoming: IncomingCall, plan: CallPlan, channel: MediaChannel) {
         self.pjCall = pjCall

@@ -7,13 +7,16 @@ final class SIPEndpoint {
     private(set) var accountID: pjsua_acc_id = -1
     private var closed = false
 
-    init(configuration: GatewayConfiguration, events: EventQueue) throws {
+    private let events: EventQueue
+
+    init(configuration: GatewayConfiguration, events: EventQueue, counters: EdgeCounters) throws {
+        self.events = events
         // Quiet from the start: pjsua_create logs before pjsua_init installs the log configuration.
         pj_log_set_level(Int32(max(0, min(5, configuration.pjsipLogLevel))))
         try check(pjsua_create(), "pjsua_create")
         callbackEvents = events
         do {
-            try configure(configuration)
+            try configure(configuration, counters: counters)
         } catch {
             pjsua_destroy()
             callbackEvents = nil
@@ -21,7 +24,7 @@ final class SIPEndpoint {
         }
     }
 
-    private func configure(_ c: GatewayConfiguration) throws {
+    private func configure(_ c: GatewayConfiguration, counters: EdgeCounters) throws {
         var ua = pjsua_config()
         pjsua_config_default(&ua)
         ua.max_calls = UInt32(max(1, min(c.maxCalls, Int(PJSUA_MAX_CALLS))))
@@ -31,6 +34,7 @@ final class SIPEndpoint {
         ua.cb.on_call_media_state = onCallMediaState
         ua.cb.on_dtmf_digit2 = onDTMFDigit2
         ua.cb.on_reg_state2 = onRegState2
+        ua.cb.on_call_rx_reinvite = onCallRxReinvite
         switch c.srtp {
         case .off: ua.use_srtp = PJMEDIA_SRTP_DISABLED
         case .optional: ua.use_srtp = PJMEDIA_SRTP_OPTIONAL
@@ -74,11 +78,27 @@ final class SIPEndpoint {
             try check(pjsua_transport_create(PJSIP_TRANSPORT_UDP, &transport, &transportID),
                       "binding SIP UDP \(c.sipAddress):\(c.sipPort)")
         }
+        var tcpAccount: pjsua_acc_id = -1
+        if c.tcp {
+            var tcp = pjsua_transport_config()
+            pjsua_transport_config_default(&tcp)
+            tcp.port = UInt32(c.sipPort)
+            var tcpID: pjsua_transport_id = -1
+            try withPJString(c.sipAddress) { address in
+                tcp.bound_addr = address.pointee
+                tcp.public_addr = address.pointee
+                try check(pjsua_transport_create(PJSIP_TRANSPORT_TCP, &tcp, &tcpID),
+                          "binding SIP TCP \(c.sipAddress):\(c.sipPort)")
+            }
+            // Calls that come over TCP belong to an account bound to TCP, so their dialogs (the BYE) stay on TCP.
+            try check(pjsua_acc_add_local(tcpID, 0, &tcpAccount), "pjsua_acc_add_local (TCP)")
+        }
         try check(pjsua_acc_add_local(transportID, 1, &accountID), "pjsua_acc_add_local")
         if let tls = c.tls { try addTLS(tls, address: c.sipAddress) }
-        try configureRTP(c)
+        try configureRTP(c, account: accountID)
+        if tcpAccount >= 0 { try configureRTP(c, account: tcpAccount) }
 
-        try registerSourceGuard(c)
+        try registerEdge(c, events: events, counters: counters)
         try check(pjsua_set_null_snd_dev(), "pjsua_set_null_snd_dev")
         try restrictCodecsToG711()
         try check(pjsua_start(), "pjsua_start")
@@ -142,28 +162,34 @@ final class SIPEndpoint {
         }
     }
 
-    private func configureRTP(_ c: GatewayConfiguration) throws {
+    /// Both accounts share one RTP port range: pjsua allocates ports per call, skipping those in use.
+    private func configureRTP(_ c: GatewayConfiguration, account: pjsua_acc_id) throws {
         let pool = pjsua_pool_create("acc", 1024, 1024)
         defer { pj_pool_release(pool) }
         var acc = pjsua_acc_config()
-        try check(pjsua_acc_get_config(accountID, pool, &acc), "pjsua_acc_get_config")
+        try check(pjsua_acc_get_config(account, pool, &acc), "pjsua_acc_get_config")
         acc.rtp_cfg.port = UInt32(c.rtpPort)
         acc.rtp_cfg.port_range = UInt32(min(65535 - c.rtpPort, max(200, c.maxCalls * 4)))
         try withPJString(c.sipAddress) { address in
             acc.rtp_cfg.bound_addr = address.pointee
-            try check(pjsua_acc_modify(accountID, &acc), "pjsua_acc_modify (RTP ports)")
+            try check(pjsua_acc_modify(account, &acc), "pjsua_acc_modify (RTP ports)")
         }
     }
 
-    private func registerSourceGuard(_ c: GatewayConfiguration) throws {
-        sourceGuardPolicy = c.sourcePolicy
+    /// The edge module (EdgeGuard.swift), just above the transport layer: it sees every message first.
+    private func registerEdge(_ c: GatewayConfiguration, events: EventQueue, counters: EdgeCounters) throws {
+        edgeState = EdgeState(policy: c.sourcePolicy, screen: RequestScreen(supportedExtensions: supportedExtensions()),
+                              admission: CallAdmission(limits: c.admission), counters: counters, events: events)
         let module = UnsafeMutablePointer<pjsip_module>.allocate(capacity: 1)  // lives as long as pjsua
         module.initialize(to: pjsip_module())
-        module.pointee.name = pj_str_t(ptr: sourceGuardName, slen: pj_ssize_t(strlen(sourceGuardName)))
+        module.pointee.name = pj_str_t(ptr: edgeModuleName, slen: pj_ssize_t(strlen(edgeModuleName)))
         module.pointee.id = -1
         module.pointee.priority = Int32(PJSIP_MOD_PRIORITY_TRANSPORT_LAYER.rawValue) + 1
-        module.pointee.on_rx_request = sourceGuardOnRxRequest
-        try check(pjsip_endpt_register_module(pjsua_get_pjsip_endpt(), module), "registering the source guard")
+        module.pointee.on_rx_request = edgeOnRxRequest
+        module.pointee.on_rx_response = edgeOnRxResponse
+        try check(pjsip_endpt_register_module(pjsua_get_pjsip_endpt(), module), "registering the SIP edge module")
+        try check(pjsip_tpmgr_set_drop_data_cb(pjsip_endpt_get_tpmgr(pjsua_get_pjsip_endpt()), edgeOnDroppedData),
+                  "watching unparsable SIP messages")
     }
 
     /// PCMU and PCMA only: both are 8 kHz, so no call ever needs the resampler.
@@ -184,6 +210,7 @@ final class SIPEndpoint {
         closed = true
         let status = pjsua_destroy()
         callbackEvents = nil
+        edgeState = nil
         try check(status, "pjsua_destroy")
     }
 }

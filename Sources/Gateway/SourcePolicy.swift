@@ -15,15 +15,18 @@ public final class SourcePolicy: @unchecked Sendable {
 
         /// `10.0.0.0/8`, `192.0.2.7`, `::1/128`, `2001:db8::/32`.
         public init(_ text: String) throws {
-            let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
-            guard let bytes = SourcePolicy.parseAddress(parts[0]) else {
-                throw SourcePolicyError("'\(text)' is not an IPv4 or IPv6 address or network")
+            let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw SourcePolicyError("mạng trống: cần một địa chỉ IP hoặc mạng CIDR, ví dụ 10.0.0.0/8 (empty network)")
+            }
+            guard let first = parts.first, let bytes = SourcePolicy.parseAddress(first) else {
+                throw SourcePolicyError("'\(text)' không phải địa chỉ hay mạng IPv4/IPv6 (not an IPv4 or IPv6 address or network)")
             }
             let bits = bytes.count * 8
             var prefix = bits
             if parts.count == 2 {
                 guard let p = Int(parts[1]), (0...bits).contains(p) else {
-                    throw SourcePolicyError("'\(text)': prefix length must be 0–\(bits)")
+                    throw SourcePolicyError("'\(text)': độ dài tiền tố phải từ 0 đến \(bits) (prefix length must be 0–\(bits))")
                 }
                 prefix = p
             }

@@ -81,6 +81,10 @@ struct Server {
         configuration.pjsipLogLevel = settings.pjsipLogLevel
         configuration.sourcePolicy = SourcePolicy(networks: try settings.sourceNetworks())
         configuration.srtp = SRTPPolicy(rawValue: settings.srtp) ?? .off
+        configuration.tcp = settings.sipTransports.contains("tcp")
+        configuration.admission = try settings.admissionLimits()
+        configuration.rtpTimeoutSeconds = settings.rtpTimeoutSeconds
+        configuration.maxCallSeconds = settings.maxCallSeconds
         if !settings.registrar.isEmpty {
             var registration = TrunkRegistration(registrarURI: settings.registrar, user: settings.registerUser,
                                                  password: settings.registerPassword)

@@ -56,6 +56,19 @@ struct ServeSettings: Codable, Equatable {
     /// Several gateways on one host share the database and the recordings folder: each names itself, and
     /// keeps its recordings in `recordings/<instance>/` so a restart recovers only its own calls.
     var instance = ""
+    // The SIP edge's limits (issue 15).
+    /// SIP transports: udp and tcp share --sip-port; tls needs --tls-port and a certificate.
+    var sipTransports = ["udp", "tcp"]
+    /// New calls a second one source address may start (token bucket, bursts of 2 s); over it: 503 + Retry-After.
+    var callsPerSecond = 100.0
+    /// Per-network rates, "CIDR=CALLS_PER_SECOND" (a carrier trunk's surge rate); the longest prefix wins.
+    var networkRates: [String] = []
+    /// Concurrent calls one caller number may hold (0 = no limit).
+    var maxCallsPerCaller = 0
+    /// Hang up after this many seconds without RTP from the caller (0 = never).
+    var rtpTimeoutSeconds = 30
+    /// Hang up any call after this many seconds (0 = never).
+    var maxCallSeconds = 600
 
     static let help = """
         [--config FILE] [--sip-address ADDR] [--sip-port N] [--rtp-port N] [--max-calls N]
@@ -68,6 +81,8 @@ struct ServeSettings: Codable, Equatable {
                   [--transcribe-workers N] [--transcription-library PATH] [--metrics-port N] [--instance NAME]
                   [--web-address ADDR] [--web-port N|0] [--no-web] [--web-certificate PEM --web-private-key PEM]
                   [--web-allow-plain-http]
+                  [--sip-transports udp,tcp[,tls]] [--calls-per-second N] [--network-rate CIDR=N]...
+                  [--max-calls-per-caller N] [--rtp-timeout SECONDS] [--max-call-seconds SECONDS]
 
         Answers citizens' calls on SIP/UDP, plays the dialplan's Vietnamese menus, records voice reports and
         files each one as a draft ticket for the agents (see `hotline1022 agent queue`). It also delivers the
@@ -95,8 +110,18 @@ struct ServeSettings: Codable, Equatable {
         recordings, dialplan, prompts, agentsURI, drainSeconds, pjsipLogLevel, logLevel, allowedSources (a list of
         CIDR networks), tlsPort, tlsCertificate, tlsPrivateKey, srtp, officeHours, calendar, registrar, registerUser,
         registerPassword, registerRetrySeconds, units, webhook, webhookToken, messagesLog, outboxIntervalSeconds,
-        transcribeWorkers, transcriptionLibrary, webAddress, webPort, webCertificate, webPrivateKey, webAllowPlainHTTP, metricsPort, instance (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
+        transcribeWorkers, transcriptionLibrary, webAddress, webPort, webCertificate, webPrivateKey, webAllowPlainHTTP, metricsPort, instance,
+        sipTransports, callsPerSecond, networkRates, maxCallsPerCaller, rtpTimeoutSeconds, maxCallSeconds (keep the password in the config file, not on the command line). Flags override it. Only the allowed networks (default: loopback) may place calls: give
         each trunk's network with --allow (repeatable); anyone else is answered 403 Forbidden.
+
+        Giới hạn ở biên SIP (SIP edge limits): SIP on UDP and TCP on the same port (--sip-transports; tls also
+        needs --tls-port, --tls-certificate and --tls-private-key). One source address may start at most
+        --calls-per-second new calls a second (default 100, bursts of 2 s); a trunk network can get its own rate
+        with --network-rate CIDR=N (repeatable). Over the limit a call is answered 503 with Retry-After and takes no
+        call slot. --max-calls-per-caller N limits one caller number's concurrent calls (default 0: no limit).
+        A call with no RTP for --rtp-timeout seconds (default 30) is hung up, and so is any call longer than
+        --max-call-seconds (default 600); a recording already made is filed as a draft as usual. Each refusal is
+        logged (event=sip-refused, with its reason) and counted by reason.
 
         Signals: SIGHUP reloads the dialplan and prompts (an invalid plan is refused and the old one kept;
         the file is also watched); SIGTERM or SIGINT stops taking calls (503), lets calls in progress finish
@@ -154,6 +179,19 @@ struct ServeSettings: Codable, Equatable {
         if let v = try args.option("--instance") { instance = v }
         let allow = try args.options("--allow")
         if !allow.isEmpty { allowedSources = allow }
+        if let v = try args.option("--sip-transports") {
+            sipTransports = v.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        }
+        if let v = try args.option("--calls-per-second") {
+            guard let n = Double(v) else { throw UsageError("--calls-per-second cần một số, nhận '\(v)' (expects a number)") }
+            callsPerSecond = n
+        }
+        let rates = try args.options("--network-rate")
+        if !rates.isEmpty { networkRates = rates }
+        if let v = try args.intOption("--max-calls-per-caller") { maxCallsPerCaller = v }
+        if let v = try args.intOption("--rtp-timeout") { rtpTimeoutSeconds = v }
+        if let v = try args.intOption("--max-call-seconds") { maxCallSeconds = v }
         try validate()
     }
 
@@ -167,6 +205,21 @@ struct ServeSettings: Codable, Equatable {
             throw UsageError("--log-level must be debug, info, warning or error")
         }
         _ = try sourceNetworks()
+        _ = try admissionLimits()
+        let knownTransports: Set<String> = ["udp", "tcp", "tls"]
+        guard !sipTransports.isEmpty, sipTransports.allSatisfy(knownTransports.contains) else {
+            throw UsageError("--sip-transports: chỉ nhận udp, tcp, tls, cách nhau bằng dấu phẩy; nhận '\(sipTransports.joined(separator: ","))'")
+        }
+        guard sipTransports.contains("udp") else {
+            throw UsageError("--sip-transports phải có udp (RFC 3261 §18: every element implements UDP)")
+        }
+        if sipTransports.contains("tls"), tlsPort == 0 {
+            throw UsageError("--sip-transports tls: TLS chưa được cấu hình (not configured): cần --tls-port, "
+                             + "--tls-certificate và --tls-private-key")
+        }
+        guard (0...86_400).contains(rtpTimeoutSeconds) else { throw UsageError("--rtp-timeout phải từ 0 đến 86400 giây") }
+        guard (0...86_400).contains(maxCallSeconds) else { throw UsageError("--max-call-seconds phải từ 0 đến 86400 giây") }
+        guard (0...2048).contains(maxCallsPerCaller) else { throw UsageError("--max-calls-per-caller phải từ 0 đến 2048") }
         if !registrar.isEmpty {
             guard registrar.hasPrefix("sip:") || registrar.hasPrefix("sips:") else {
                 throw UsageError("--registrar must be a sip: URI, got '\(registrar)'")
@@ -219,6 +272,21 @@ struct ServeSettings: Codable, Equatable {
         } catch {
             throw UsageError("--allow: \(error)")
         }
+    }
+
+    func admissionLimits() throws -> AdmissionLimits {
+        guard callsPerSecond > 0, callsPerSecond <= 100_000 else {
+            throw UsageError("--calls-per-second phải lớn hơn 0 và không quá 100000, nhận \(callsPerSecond)")
+        }
+        var limits = AdmissionLimits()
+        limits.callsPerSecond = callsPerSecond
+        limits.maxCallsPerCaller = maxCallsPerCaller
+        do {
+            limits.networkRates = try networkRates.map(AdmissionLimits.NetworkRate.init)
+        } catch {
+            throw UsageError("--network-rate: \(error)")
+        }
+        return limits
     }
 
     /// The registrar's host when it is an IP address (`sip:192.0.2.10:5060` → `192.0.2.10`).

@@ -104,7 +104,7 @@ enum SIPp {
 
     /// Starts a scenario as a caller (`-key caller`), from `source`, with more `-key`s for the scenario.
     static func start(_ scenario: String, gateway: GatewayProcess, caller: String, source: String = "127.0.0.1",
-                      keys: [String: String] = [:]) throws -> SIPpRun {
+                      keys: [String: String] = [:], extraArguments: [String] = []) throws -> SIPpRun {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sipp") else {
             XCTFail("/usr/bin/sipp is missing: run scripts/bootstrap (the end-to-end tests are never skipped)")
             throw CancellationError()
@@ -116,7 +116,7 @@ enum SIPp {
             "127.0.0.1:\(gateway.sipPort)", "-sf", E2E.repo + "/Tests/sipp/" + scenario, "-m", "1", "-l", "1",
             "-i", source, "-p", "\(try E2E.freePort())", "-mp", "\(try E2E.freePort())", "-s", "1022",
             "-key", "caller", caller, "-timeout", "90s", "-timeout_error",
-        ] + keys.sorted(by: { $0.key < $1.key }).flatMap { ["-key", $0.key, $0.value] }
+        ] + keys.sorted(by: { $0.key < $1.key }).flatMap { ["-key", $0.key, $0.value] } + extraArguments
         return try SIPpRun(scenario: scenario, arguments: arguments, directory: gateway.dir)
     }
 
@@ -130,8 +130,10 @@ enum SIPp {
     /// gateway's log, unless SIPp exits 0 (every call of the scenario succeeded).
     @discardableResult
     static func call(_ scenario: String, gateway: GatewayProcess, caller: String, keys: [String: String] = [:],
+                     source: String = "127.0.0.1", extraArguments: [String] = [],
                      file: StaticString = #filePath, line: UInt = #line) throws -> SIPpRun {
-        let run = try start(scenario, gateway: gateway, caller: caller, keys: keys)
+        let run = try start(scenario, gateway: gateway, caller: caller, source: source, keys: keys,
+                            extraArguments: extraArguments)
         let finished = run.wait(timeout: 100)
         XCTAssertTrue(finished, "sipp \(scenario) was still running after 100 s and was killed\n\(run.report)\n"
                       + "--- gateway log ---\n\(gateway.log)", file: file, line: line)
