@@ -18,14 +18,7 @@ let backupCommand = Command.leaf(
         """
 ) { args in
     var settings = ServeSettings()
-    if let config = try args.option("--config") {
-        guard let data = FileManager.default.contents(atPath: config) else { throw CommandFailure("không đọc được \(config)") }
-        do {
-            settings = try ServeSettings.decode(data, over: settings)
-        } catch {
-            throw CommandFailure("tệp cấu hình \(config): \(error)")
-        }
-    }
+    if let config = try args.option("--config") { settings = try ServeSettings.load(config: config) }
     if let v = try args.option("--db") { settings.database = v }
     if let v = try args.option("--recordings") { settings.recordings = v }
     let dir = try args.requiredPositional("the backup folder DIR")

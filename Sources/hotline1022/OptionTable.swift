@@ -55,6 +55,59 @@ extension OptionSpec {
             show: { "\($0[keyPath: path])" })
     }
 
+    static func double(_ flag: String, key: String?, _ path: WritableKeyPath<Settings, Double>, _ range: ClosedRange<Double>,
+                       placeholder: String = "N", help: String) -> OptionSpec {
+        func store(_ s: inout Settings, _ v: Double) throws {
+            guard range.contains(v) else {
+                throw OptionValueError("cần từ \(range.lowerBound) đến \(range.upperBound), nhận được \(v)")
+            }
+            s[keyPath: path] = v
+        }
+        return OptionSpec(
+            flag: flag, key: key, placeholder: placeholder, help: help, repeatable: false,
+            set: { s, text in
+                guard let v = Double(text) else { throw OptionValueError("cần một số, nhận được '\(text)'") }
+                try store(&s, v)
+            },
+            setJSON: { s, any in
+                guard let n = any as? NSNumber, !isJSONBool(n) else { throw OptionValueError("cần một số") }
+                try store(&s, n.doubleValue)
+            },
+            show: { "\($0[keyPath: path])" })
+    }
+
+    /// A comma-separated list of words from a closed set (`udp,tcp`); a JSON list in a config file.
+    static func csv(_ flag: String, key: String?, _ path: WritableKeyPath<Settings, [String]>, _ choices: [String],
+                    help: String) -> OptionSpec {
+        func store(_ s: inout Settings, _ words: [String]) throws {
+            guard !words.isEmpty, let bad = Optional(words.filter { !choices.contains($0) }), bad.isEmpty else {
+                throw OptionValueError("chỉ nhận \(choices.joined(separator: ", ")), cách nhau bằng dấu phẩy; nhận được "
+                                       + "'\(words.joined(separator: ","))'")
+            }
+            s[keyPath: path] = words
+        }
+        return OptionSpec(
+            flag: flag, key: key, placeholder: choices.joined(separator: ","), help: help, repeatable: false,
+            set: { s, text in
+                try store(&s, text.split(separator: ",", omittingEmptySubsequences: false)
+                    .map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+            },
+            setJSON: { s, any in
+                guard let list = any as? [String] else { throw OptionValueError("cần một danh sách chuỗi") }
+                try store(&s, list.map { $0.lowercased() })
+            },
+            show: { $0[keyPath: path].joined(separator: ",") })
+    }
+
+    /// A switch that sets a value of another option (`--no-web` is `--web-port 0`).
+    static func preset<V>(_ flag: String, _ path: WritableKeyPath<Settings, V>, to value: V, help: String) -> OptionSpec {
+        OptionSpec(
+            flag: flag, key: nil, placeholder: "", help: help, repeatable: false,
+            set: { s, _ in s[keyPath: path] = value },
+            setJSON: { _, _ in },
+            show: { _ in "tắt" })
+    }
+
     /// A text value; `check` returns a reason when the value is wrong.
     static func text(_ flag: String, key: String?, _ path: WritableKeyPath<Settings, String>, placeholder: String,
                      help: String, check: @escaping (String) -> String? = { _ in nil }) -> OptionSpec {
@@ -190,7 +243,7 @@ struct OptionTable<Settings> {
             do {
                 try o.setJSON(&settings, object[key]!)
             } catch let e as OptionValueError {
-                throw CommandFailure("tệp cấu hình \(source): \(key): \(e)")
+                throw UsageError("tệp cấu hình \(source): \(key): \(e)")
             }
         }
     }

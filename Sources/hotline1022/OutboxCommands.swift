@@ -29,11 +29,16 @@ struct DeliverySettings {
 
     func validate() throws {
         guard (1...3600).contains(intervalSeconds) else { throw UsageError("--interval phải từ 1 đến 3600 giây") }
-        if !webhook.isEmpty {
-            guard let url = URL(string: webhook), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                throw UsageError("--webhook phải là địa chỉ http(s), nhận được '\(webhook)'")
-            }
+        if let problem = Self.webhookProblem(webhook) { throw UsageError("--webhook: \(problem)") }
+    }
+
+    /// Why a webhook address is unusable; nil when it is empty (no webhook) or an http(s) URL.
+    static func webhookProblem(_ webhook: String) -> String? {
+        guard !webhook.isEmpty else { return nil }
+        guard let url = URL(string: webhook), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            return "cần một URL http(s), nhận được '\(webhook)'"
         }
+        return nil
     }
 
     func sender() -> NotificationSender {
