@@ -19,23 +19,30 @@ struct ConsoleSettings: Codable, Equatable {
     /// Plain HTTP on an address other than loopback (passwords in clear on the network): only when asked.
     var webAllowPlainHTTP = false
 
-    static let help = "[--web-address ADDR] [--web-port N|0] [--no-web] [--web-certificate PEM --web-private-key PEM] "
-        + "[--web-allow-plain-http]"
+    /// The console's options, declared once, for any command's settings that hold a `ConsoleSettings`
+    /// (`serve`'s, and `web`'s own).
+    static func options<S>(_ path: WritableKeyPath<S, ConsoleSettings>) -> [OptionSpec<S>] {
+        [
+            .text("--web-address", key: "webAddress", path.appending(path: \.webAddress), placeholder: "ADDR",
+                  help: "Địa chỉ của bảng điều khiển web."),
+            .int("--web-port", key: "webPort", path.appending(path: \.webPort), 0...65535, placeholder: "N|0",
+                 help: "Cổng của bảng điều khiển web (0 = tắt)."),
+            .preset("--no-web", path.appending(path: \.webPort), to: 0, help: "Tắt bảng điều khiển web (như --web-port 0)."),
+            .text("--web-certificate", key: "webCertificate", path.appending(path: \.webCertificate), placeholder: "PEM",
+                  help: "Chứng chỉ HTTPS (đi cùng --web-private-key)."),
+            .text("--web-private-key", key: "webPrivateKey", path.appending(path: \.webPrivateKey), placeholder: "PEM",
+                  help: "Khóa riêng HTTPS."),
+            .flag("--web-allow-plain-http", key: "webAllowPlainHTTP", path.appending(path: \.webAllowPlainHTTP),
+                  help: "Cho phép HTTP không mã hóa trên địa chỉ khác loopback (mật khẩu đi qua mạng không mã hóa)."),
+        ]
+    }
 
-    static let explanation = """
-        The console (agents' web pages) listens on --web-address:--web-port (default 127.0.0.1:8080); --web-port 0
-        or --no-web turns it off. HTTPS with --web-certificate and --web-private-key (PEM files). Plain HTTP on an
-        address other than loopback is refused unless --web-allow-plain-http is given (passwords would cross the
-        network in clear).
-        """
+    static let table = OptionTable<ConsoleSettings>(options: options(\ConsoleSettings.self))
+    static var help: String { table.synopsis }
+    static var explanation: String { table.explanation(defaults: ConsoleSettings()) }
 
     mutating func apply(_ args: inout Arguments) throws {
-        if let v = try args.option("--web-address") { webAddress = v }
-        if let v = try args.intOption("--web-port") { webPort = v }
-        if args.flag("--no-web") { webPort = 0 }
-        if let v = try args.option("--web-certificate") { webCertificate = v }
-        if let v = try args.option("--web-private-key") { webPrivateKey = v }
-        if args.flag("--web-allow-plain-http") { webAllowPlainHTTP = true }
+        try Self.table.apply(&args, to: &self)
         try validate()
     }
 
