@@ -31,17 +31,10 @@ public struct ConsoleConfiguration: Sendable {
                 pollInterval: TimeInterval = 0.3, maxDesks: Int = 12, dialplan: DialplanSettings? = nil,
                 publicFormMinimumAge: TimeInterval = 3, publicFormMaximumAge: TimeInterval = 4 * 3600,
                 citizenReportsPerHour: Int = 10, citizenLookupsPerMinute: Int = 30, apiRequestsPerMinute: Int = 120) {
-        self.web = web
-        self.sessionPolicy = sessionPolicy
-        self.hasher = hasher
-        self.throttle = throttle
-        self.pollInterval = pollInterval
-        self.maxDesks = maxDesks
-        self.dialplan = dialplan
-        self.publicFormMinimumAge = publicFormMinimumAge
-        self.publicFormMaximumAge = publicFormMaximumAge
-        self.citizenReportsPerHour = citizenReportsPerHour
-        self.citizenLookupsPerMinute = citizenLookupsPerMinute
+        (self.web, self.sessionPolicy, self.hasher, self.throttle) = (web, sessionPolicy, hasher, throttle)
+        (self.pollInterval, self.maxDesks, self.dialplan) = (pollInterval, maxDesks, dialplan)
+        (self.publicFormMinimumAge, self.publicFormMaximumAge) = (publicFormMinimumAge, publicFormMaximumAge)
+        (self.citizenReportsPerHour, self.citizenLookupsPerMinute) = (citizenReportsPerHour, citizenLookupsPerMinute)
         self.apiRequestsPerMinute = apiRequestsPerMinute
     }
 }

@@ -9,11 +9,7 @@ public struct ScryptParameters: Sendable, Equatable {
     public var keyLength: Int
 
     public init(logN: Int = 15, r: Int = 8, p: Int = 1, saltLength: Int = 16, keyLength: Int = 32) {
-        self.logN = logN
-        self.r = r
-        self.p = p
-        self.saltLength = saltLength
-        self.keyLength = keyLength
+        (self.logN, self.r, self.p, self.saltLength, self.keyLength) = (logN, r, p, saltLength, keyLength)
     }
 
     /// N = 2^15, r = 8, p = 1: OWASP's scrypt minimum (Password Storage Cheat Sheet).
@@ -34,8 +30,7 @@ public struct PasswordHasher: Sendable {
     /// - Parameter compare: how derived keys are compared; constant time unless a test injects a probe.
     public init(parameters: ScryptParameters = .standard,
                 compare: @escaping @Sendable ([UInt8], [UInt8]) -> Bool = ConstantTime.equals) {
-        self.parameters = parameters
-        self.compare = compare
+        (self.parameters, self.compare) = (parameters, compare)
     }
 
     /// A new salted hash of `password`, ready to store.

@@ -48,9 +48,7 @@ public final class FormTokenSigner: @unchecked Sendable {
     private var used: [String: Date] = [:]
 
     public init(key: [UInt8], minimumAge: TimeInterval = 3, maximumAge: TimeInterval = 4 * 3600) {
-        self.key = key
-        self.minimumAge = minimumAge
-        self.maximumAge = maximumAge
+        (self.key, self.minimumAge, self.maximumAge) = (key, minimumAge, maximumAge)
     }
 
     /// The key in `path` (32 random bytes, hex), made with mode 0600 when the file does not exist yet.
@@ -124,8 +122,7 @@ public final class RateLimiter: @unchecked Sendable {
     private var lastSweep = Date.distantPast
 
     public init(limit: Int, window: TimeInterval) {
-        self.limit = limit
-        self.window = window
+        (self.limit, self.window) = (limit, window)
     }
 
     /// Counts an event for `key` now; false (and not counted) when the key has had `limit` in the window.

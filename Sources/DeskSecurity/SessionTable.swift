@@ -9,8 +9,7 @@ public struct SessionPolicy: Sendable, Equatable {
     public var absoluteLifetime: TimeInterval
 
     public init(idleTimeout: TimeInterval = 30 * 60, absoluteLifetime: TimeInterval = 12 * 60 * 60) {
-        self.idleTimeout = idleTimeout
-        self.absoluteLifetime = absoluteLifetime
+        (self.idleTimeout, self.absoluteLifetime) = (idleTimeout, absoluteLifetime)
     }
 }
 
@@ -44,8 +43,7 @@ public final class SessionTable: Sendable {
     private let sessions = Mutex([String: Session]())
 
     public init(policy: SessionPolicy = SessionPolicy(), now: @escaping @Sendable () -> Date = { Date() }) {
-        self.policy = policy
-        self.now = now
+        (self.policy, self.now) = (policy, now)
     }
 
     /// Starts a session after a successful sign-in. Rotating the id at sign-in defeats session fixation:

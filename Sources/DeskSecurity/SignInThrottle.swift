@@ -17,11 +17,8 @@ public struct ThrottlePolicy: Sendable, Equatable {
     public init(freeFailures: Int = 3, baseDelay: TimeInterval = 2, maxDelay: TimeInterval = 60,
                 lockoutThreshold: Int = 10, lockoutDuration: TimeInterval = 15 * 60,
                 forgetAfter: TimeInterval = 60 * 60) {
-        self.freeFailures = freeFailures
-        self.baseDelay = baseDelay
-        self.maxDelay = maxDelay
-        self.lockoutThreshold = lockoutThreshold
-        self.lockoutDuration = lockoutDuration
+        (self.freeFailures, self.baseDelay, self.maxDelay) = (freeFailures, baseDelay, maxDelay)
+        (self.lockoutThreshold, self.lockoutDuration) = (lockoutThreshold, lockoutDuration)
         self.forgetAfter = forgetAfter
     }
 
@@ -85,10 +82,7 @@ public final class SignInThrottle: Sendable {
 
     public init(userPolicy: ThrottlePolicy = .perUser, addressPolicy: ThrottlePolicy = .perAddress,
                 maxKeys: Int = 100_000, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.userPolicy = userPolicy
-        self.addressPolicy = addressPolicy
-        self.maxKeys = maxKeys
-        self.now = now
+        (self.userPolicy, self.addressPolicy, self.maxKeys, self.now) = (userPolicy, addressPolicy, maxKeys, now)
     }
 
     /// May this attempt go on to a password check? The address is checked first, then the user.

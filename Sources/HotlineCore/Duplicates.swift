@@ -11,13 +11,8 @@ public struct EarlierTicket: Sendable, Equatable {
     public var receivedAt: Date
     public init(trackingCode: String, status: TicketStatus, callerNumber: String, ward: String, topic: Topic?,
                 summary: String, receivedAt: Date) {
-        self.trackingCode = trackingCode
-        self.status = status
-        self.callerNumber = callerNumber
-        self.ward = ward
-        self.topic = topic
-        self.summary = summary
-        self.receivedAt = receivedAt
+        (self.trackingCode, self.status, self.callerNumber, self.ward) = (trackingCode, status, callerNumber, ward)
+        (self.topic, self.summary, self.receivedAt) = (topic, summary, receivedAt)
     }
 }
 

@@ -23,16 +23,10 @@ public struct PhoneDraft: Sendable, Equatable {
     public init(callID: String, callerNumber: String, category: Category?, confidential: Bool?,
                 receivedAt: Date, recordingPath: String?, recordingDurationMs: Int,
                 recordingSHA256: String?, dialplanVersion: String, interrupted: Bool) {
-        self.callID = callID
-        self.callerNumber = callerNumber
-        self.category = category
-        self.confidential = confidential
-        self.receivedAt = receivedAt
-        self.recordingPath = recordingPath
-        self.recordingDurationMs = recordingDurationMs
-        self.recordingSHA256 = recordingSHA256
-        self.dialplanVersion = dialplanVersion
-        self.interrupted = interrupted
+        (self.callID, self.callerNumber, self.category) = (callID, callerNumber, category)
+        (self.confidential, self.receivedAt, self.recordingPath) = (confidential, receivedAt, recordingPath)
+        (self.recordingDurationMs, self.recordingSHA256) = (recordingDurationMs, recordingSHA256)
+        (self.dialplanVersion, self.interrupted) = (dialplanVersion, interrupted)
     }
 }
 
@@ -58,18 +52,10 @@ public struct QueuedDraft: Codable, Sendable, Equatable {
                 receivedAt: Date, recordingPath: String?, recordingDurationMs: Int, recordingSHA256: String?,
                 interrupted: Bool, status: TicketStatus = .draft, dueAt: Date? = nil, claimedBy: String? = nil,
                 claimedUntil: Date? = nil) {
-        self.status = status
-        self.dueAt = dueAt
-        self.claimedBy = claimedBy
-        self.claimedUntil = claimedUntil
-        self.trackingCode = trackingCode
-        self.callerNumber = callerNumber
-        self.category = category
-        self.confidential = confidential
-        self.receivedAt = receivedAt
-        self.recordingPath = recordingPath
-        self.recordingDurationMs = recordingDurationMs
-        self.recordingSHA256 = recordingSHA256
+        (self.status, self.dueAt, self.claimedBy, self.claimedUntil) = (status, dueAt, claimedBy, claimedUntil)
+        (self.trackingCode, self.callerNumber, self.category) = (trackingCode, callerNumber, category)
+        (self.confidential, self.receivedAt, self.recordingPath) = (confidential, receivedAt, recordingPath)
+        (self.recordingDurationMs, self.recordingSHA256) = (recordingDurationMs, recordingSHA256)
         self.interrupted = interrupted
     }
 }

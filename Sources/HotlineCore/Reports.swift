@@ -13,13 +13,8 @@ public struct ReportCell: Sendable, Equatable {
     public var count: Int
     public init(channel: Channel, category: Category?, topic: Topic?, unitCode: String?, status: TicketStatus,
                 late: Bool, count: Int) {
-        self.channel = channel
-        self.category = category
-        self.topic = topic
-        self.unitCode = unitCode
-        self.status = status
-        self.late = late
-        self.count = count
+        (self.channel, self.category, self.topic, self.unitCode) = (channel, category, topic, unitCode)
+        (self.status, self.late, self.count) = (status, late, count)
     }
 }
 
@@ -87,9 +82,7 @@ public struct OverdueItem: Codable, Sendable, Equatable {
     public var unit: String
     public var dueAt: Date
     public init(trackingCode: String, unit: String, dueAt: Date) {
-        self.trackingCode = trackingCode
-        self.unit = unit
-        self.dueAt = dueAt
+        (self.trackingCode, self.unit, self.dueAt) = (trackingCode, unit, dueAt)
     }
 }
 
@@ -101,10 +94,7 @@ public struct SuggestionItem: Codable, Sendable, Equatable {
     public var status: TicketStatus
     public var rating: Int?
     public init(trackingCode: String, summary: String, unit: String, status: TicketStatus, rating: Int?) {
-        self.trackingCode = trackingCode
-        self.summary = summary
-        self.unit = unit
-        self.status = status
+        (self.trackingCode, self.summary, self.unit, self.status) = (trackingCode, summary, unit, status)
         self.rating = rating
     }
 }
@@ -188,11 +178,7 @@ public struct QuarterlyReport: Codable, Sendable, Equatable {
     public var suggestions: Tally
     public var items: [SuggestionItem]
     public init(from: Date, to: Date, quarter: Tally, suggestions: Tally, items: [SuggestionItem]) {
-        self.from = from
-        self.to = to
-        self.quarter = quarter
-        self.suggestions = suggestions
-        self.items = items
+        (self.from, self.to, self.quarter, self.suggestions, self.items) = (from, to, quarter, suggestions, items)
     }
 }
 
@@ -240,10 +226,7 @@ public struct WeekPoint: Codable, Sendable, Equatable {
     public var received: Int
     public var completed: Int
     public init(from: Date, to: Date, received: Int, completed: Int) {
-        self.from = from
-        self.to = to
-        self.received = received
-        self.completed = completed
+        (self.from, self.to, self.received, self.completed) = (from, to, received, completed)
     }
 }
 

@@ -11,10 +11,7 @@ public struct Unit: Codable, Sendable, Equatable {
     /// The wards or communes the unit answers for by default (a ward's People's Committee: its own name).
     public var wards: [String]
     public init(code: String, name: String, kind: Kind, wards: [String] = []) {
-        self.code = code
-        self.name = name
-        self.kind = kind
-        self.wards = wards
+        (self.code, self.name, self.kind, self.wards) = (code, name, kind, wards)
     }
 }
 
@@ -26,10 +23,7 @@ public struct RoutingRule: Codable, Sendable, Equatable {
     public var ward: String?
     public var units: [String]
     public init(category: Category? = nil, topic: Topic? = nil, ward: String? = nil, units: [String]) {
-        self.category = category
-        self.topic = topic
-        self.ward = ward
-        self.units = units
+        (self.category, self.topic, self.ward, self.units) = (category, topic, ward, units)
     }
 
     func matches(category: Category?, topic: Topic?, ward: String) -> Bool {
@@ -44,8 +38,7 @@ public struct UnitDirectory: Codable, Sendable, Equatable {
     public var rules: [RoutingRule]
 
     public init(units: [Unit], rules: [RoutingRule] = []) {
-        self.units = units
-        self.rules = rules
+        (self.units, self.rules) = (units, rules)
     }
 
     public struct InvalidDirectory: Error, CustomStringConvertible {

@@ -7,10 +7,7 @@ public struct Reporter: Codable, Sendable, Equatable {
     public var address: String
     public var email: String
     public init(name: String = "", phone: String = "", address: String = "", email: String = "") {
-        self.name = name
-        self.phone = phone
-        self.address = address
-        self.email = email
+        (self.name, self.phone, self.address, self.email) = (name, phone, address, email)
     }
 }
 
@@ -33,11 +30,7 @@ public struct Attachment: Codable, Sendable, Equatable {
     public var durationMs: Int?
     public var addedAt: Date
     public init(kind: AttachmentKind, path: String, sha256: String?, durationMs: Int? = nil, addedAt: Date) {
-        self.kind = kind
-        self.path = path
-        self.sha256 = sha256
-        self.durationMs = durationMs
-        self.addedAt = addedAt
+        (self.kind, self.path, self.sha256, self.durationMs, self.addedAt) = (kind, path, sha256, durationMs, addedAt)
     }
 }
 
@@ -46,8 +39,7 @@ public struct Actor: Codable, Sendable, Equatable {
     public var role: Role
     public var name: String
     public init(_ role: Role, _ name: String) {
-        self.role = role
-        self.name = name
+        (self.role, self.name) = (role, name)
     }
 }
 
@@ -90,30 +82,13 @@ public struct Ticket: Codable, Sendable, Equatable {
                 awaitingGuidance: Bool = false, duplicateOf: String? = nil, recurrenceOf: String? = nil,
                 refusalReason: String? = nil, rating: Int? = nil, ratingComment: String? = nil,
                 resultText: String? = nil, attachments: [Attachment] = []) {
-        self.trackingCode = trackingCode
-        self.channel = channel
-        self.status = status
-        self.category = category
-        self.topic = topic
-        self.reporter = reporter
-        self.confidential = confidential
-        self.content = content
-        self.summary = summary
-        self.ward = ward
-        self.unitCode = unitCode
-        self.receivedAt = receivedAt
-        self.dueAt = dueAt
-        self.responseDueAt = responseDueAt
-        self.resolvedAt = resolvedAt
-        self.completedAt = completedAt
-        self.awaitingGuidance = awaitingGuidance
-        self.duplicateOf = duplicateOf
-        self.recurrenceOf = recurrenceOf
-        self.refusalReason = refusalReason
-        self.rating = rating
-        self.ratingComment = ratingComment
-        self.resultText = resultText
-        self.attachments = attachments
+        (self.trackingCode, self.channel, self.status, self.category) = (trackingCode, channel, status, category)
+        (self.topic, self.reporter, self.confidential, self.content) = (topic, reporter, confidential, content)
+        (self.summary, self.ward, self.unitCode, self.receivedAt) = (summary, ward, unitCode, receivedAt)
+        (self.dueAt, self.responseDueAt, self.resolvedAt) = (dueAt, responseDueAt, resolvedAt)
+        (self.completedAt, self.awaitingGuidance, self.duplicateOf) = (completedAt, awaitingGuidance, duplicateOf)
+        (self.recurrenceOf, self.refusalReason, self.rating) = (recurrenceOf, refusalReason, rating)
+        (self.ratingComment, self.resultText, self.attachments) = (ratingComment, resultText, attachments)
     }
 
     public var evidenceCount: Int { attachments.filter(\.kind.isEvidence).count }
@@ -169,10 +144,6 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var before: String?
     public var after: String?
     public init(at: Date, actor: String, action: String, before: String?, after: String?) {
-        self.at = at
-        self.actor = actor
-        self.action = action
-        self.before = before
-        self.after = after
+        (self.at, self.actor, self.action, self.before, self.after) = (at, actor, action, before, after)
     }
 }

@@ -52,10 +52,7 @@ public struct PhoneStatusSummary: Sendable, Equatable {
     public var completedAt: Date?
     public var overdue: Bool
     public init(status: TicketStatus, unitCode: String?, completedAt: Date?, overdue: Bool) {
-        self.status = status
-        self.unitCode = unitCode
-        self.completedAt = completedAt
-        self.overdue = overdue
+        (self.status, self.unitCode, self.completedAt, self.overdue) = (status, unitCode, completedAt, overdue)
     }
 }
 

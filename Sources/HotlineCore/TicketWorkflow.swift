@@ -11,9 +11,7 @@ public struct AuditRecord: Sendable, Equatable {
     public var before: [String: String?]?
     public var after: [String: String?]?
     public init(action: String, before: [String: String?]?, after: [String: String?]?) {
-        self.action = action
-        self.before = before
-        self.after = after
+        (self.action, self.before, self.after) = (action, before, after)
     }
 }
 
@@ -22,8 +20,7 @@ public struct CitizenMessage: Sendable, Equatable {
     public var kind: NotificationKind
     public var values: [String: String]
     public init(_ kind: NotificationKind, _ values: [String: String] = [:]) {
-        self.kind = kind
-        self.values = values
+        (self.kind, self.values) = (kind, values)
     }
 }
 

@@ -32,10 +32,7 @@ public struct User: Codable, Sendable, Equatable {
     public var active: Bool
 
     public init(name: String, displayName: String = "", role: UserRole, unitCode: String? = nil, active: Bool = true) {
-        self.name = name
-        self.displayName = displayName
-        self.role = role
-        self.unitCode = unitCode
+        (self.name, self.displayName, self.role, self.unitCode) = (name, displayName, role, unitCode)
         self.active = active
     }
 
@@ -120,9 +117,7 @@ public struct Claim: Codable, Sendable, Equatable {
     public var claimedAt: Date
     public var expiresAt: Date
     public init(trackingCode: String, userName: String, claimedAt: Date, expiresAt: Date) {
-        self.trackingCode = trackingCode
-        self.userName = userName
-        self.claimedAt = claimedAt
+        (self.trackingCode, self.userName, self.claimedAt) = (trackingCode, userName, claimedAt)
         self.expiresAt = expiresAt
     }
 

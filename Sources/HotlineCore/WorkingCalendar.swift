@@ -7,9 +7,7 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
     public let day: Int
 
     public init(_ year: Int, _ month: Int, _ day: Int) {
-        self.year = year
-        self.month = month
-        self.day = day
+        (self.year, self.month, self.day) = (year, month, day)
     }
 
     /// `yyyy-MM-dd`.

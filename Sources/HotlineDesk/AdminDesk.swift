@@ -14,10 +14,7 @@ public struct DialplanInstallRequest: Sendable {
     public var promptDirectory: String
     public var variables: [String: String]
     public init(data: Data, source: String, target: String, promptDirectory: String, variables: [String: String]) {
-        self.data = data
-        self.source = source
-        self.target = target
-        self.promptDirectory = promptDirectory
+        (self.data, self.source, self.target, self.promptDirectory) = (data, source, target, promptDirectory)
         self.variables = variables
     }
 }

@@ -16,15 +16,8 @@ public struct CaseDetails: Sendable, Equatable {
     public init(name: String = "", address: String = "", summary: String = "", category: HotlineCore.Category? = nil,
                 topic: Topic? = nil, ward: String = "", content: String? = nil, email: String? = nil,
                 confidential: Bool? = nil) {
-        self.name = name
-        self.address = address
-        self.summary = summary
-        self.category = category
-        self.topic = topic
-        self.ward = ward
-        self.content = content
-        self.email = email
-        self.confidential = confidential
+        (self.name, self.address, self.summary, self.category, self.topic) = (name, address, summary, category, topic)
+        (self.ward, self.content, self.email, self.confidential) = (ward, content, email, confidential)
     }
 
     /// The fields Art. 6 needs and routing uses, missing from these details, in form order.
@@ -46,9 +39,7 @@ public struct CompleteRequest: Sendable {
     /// nil: the router's suggestion.
     public var unit: String?
     public init(code: String, details: CaseDetails, unit: String? = nil) {
-        self.code = code
-        self.details = details
-        self.unit = unit
+        (self.code, self.details, self.unit) = (code, details, unit)
     }
 }
 
@@ -57,9 +48,7 @@ public struct GuidanceRequest: Sendable {
     public var details: CaseDetails
     public var reason: String
     public init(code: String, details: CaseDetails, reason: String) {
-        self.code = code
-        self.details = details
-        self.reason = reason
+        (self.code, self.details, self.reason) = (code, details, reason)
     }
 }
 

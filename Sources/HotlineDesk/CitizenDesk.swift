@@ -23,18 +23,9 @@ public struct CitizenReport: Sendable {
     public init(channel: Channel, category: HotlineCore.Category? = nil, topic: Topic? = nil, description: String, ward: String,
                 place: String = "", name: String = "", phone: String = "", email: String = "", confidential: Bool = false,
                 photo: Upload? = nil, client: String? = nil) {
-        self.channel = channel
-        self.category = category
-        self.topic = topic
-        self.description = description
-        self.ward = ward
-        self.place = place
-        self.name = name
-        self.phone = phone
-        self.email = email
-        self.confidential = confidential
-        self.photo = photo
-        self.client = client
+        (self.channel, self.category, self.topic, self.description) = (channel, category, topic, description)
+        (self.ward, self.place, self.name, self.phone, self.email) = (ward, place, name, phone, email)
+        (self.confidential, self.photo, self.client) = (confidential, photo, client)
     }
 }
 

@@ -10,9 +10,7 @@ public struct DialplanSettings: Sendable {
     public var promptDirectory: String
     public var variables: [String: String]
     public init(live: String, promptDirectory: String, variables: [String: String]) {
-        self.live = live
-        self.promptDirectory = promptDirectory
-        self.variables = variables
+        (self.live, self.promptDirectory, self.variables) = (live, promptDirectory, variables)
     }
 }
 

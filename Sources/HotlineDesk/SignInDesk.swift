@@ -10,9 +10,7 @@ public struct SetPasswordRequest: Sendable {
     /// The owner's current password; nil when an administrator sets or resets it.
     public var currentPassword: String?
     public init(userName: String, newPassword: String, currentPassword: String? = nil) {
-        self.userName = userName
-        self.newPassword = newPassword
-        self.currentPassword = currentPassword
+        (self.userName, self.newPassword, self.currentPassword) = (userName, newPassword, currentPassword)
     }
 }
 

@@ -20,9 +20,7 @@ public struct UnitStepRequest: Sendable {
     /// Evidence files: copied into the store's folder with their SHA-256 and attached in the step's transaction.
     public var evidence: [String]
     public init(code: String, step: UnitStep, evidence: [String] = []) {
-        self.code = code
-        self.step = step
-        self.evidence = evidence
+        (self.code, self.step, self.evidence) = (code, step, evidence)
     }
 }
 

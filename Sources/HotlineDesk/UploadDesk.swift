@@ -7,8 +7,7 @@ public struct Upload: Sendable {
     public var filename: String
     public var bytes: [UInt8]
     public init(filename: String, bytes: [UInt8]) {
-        self.filename = filename
-        self.bytes = bytes
+        (self.filename, self.bytes) = (filename, bytes)
     }
 }
 
@@ -80,9 +79,7 @@ public struct UploadPolicy: Sendable {
     public var maxBytes: Int
     public var maxFiles: Int
     public init(types: Set<UploadType>, maxBytes: Int, maxFiles: Int) {
-        self.types = types
-        self.maxBytes = maxBytes
-        self.maxFiles = maxFiles
+        (self.types, self.maxBytes, self.maxFiles) = (types, maxBytes, maxFiles)
     }
 
     /// A unit's evidence: photos from the site, a scanned or typed report.

@@ -125,9 +125,7 @@ public struct WebhookSender: NotificationSender {
     public let timeout: TimeInterval
     public let token: String?
     public init(url: URL, timeout: TimeInterval = 10, token: String? = nil) {
-        self.url = url
-        self.timeout = timeout
-        self.token = token
+        (self.url, self.timeout, self.token) = (url, timeout, token)
     }
 
     public func send(_ message: OutboxMessage) throws {
@@ -170,9 +168,7 @@ public final class OutboxWorker: @unchecked Sendable {
     public let policy: RetryPolicy
 
     public init(store: TicketStore, sender: NotificationSender, policy: RetryPolicy = RetryPolicy()) {
-        self.store = store
-        self.sender = sender
-        self.policy = policy
+        (self.store, self.sender, self.policy) = (store, sender, policy)
     }
 
     @discardableResult

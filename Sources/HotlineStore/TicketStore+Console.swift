@@ -54,8 +54,7 @@ public struct StoreChangeStamp: Sendable, Equatable {
     public var newestTicketID: Int64
     public var newestAuditID: Int64
     public init(newestTicketID: Int64, newestAuditID: Int64) {
-        self.newestTicketID = newestTicketID
-        self.newestAuditID = newestAuditID
+        (self.newestTicketID, self.newestAuditID) = (newestTicketID, newestAuditID)
     }
 }
 

@@ -10,9 +10,7 @@ public struct WorkflowContext: Sendable {
     public var lookupAddress: String
     public init(calendar: WorkingCalendar, templates: NotificationTemplates,
                 lookupAddress: String = "1022.haiphong.gov.vn") {
-        self.calendar = calendar
-        self.templates = templates
-        self.lookupAddress = lookupAddress
+        (self.calendar, self.templates, self.lookupAddress) = (calendar, templates, lookupAddress)
     }
 }
 
@@ -29,14 +27,8 @@ public struct NewTicket: Sendable {
     public var ward: String
     public init(channel: Channel, receivedAt: Date, category: Category?, topic: Topic?, reporter: Reporter,
                 confidential: Bool = false, content: String, summary: String = "", ward: String = "") {
-        self.channel = channel
-        self.receivedAt = receivedAt
-        self.category = category
-        self.topic = topic
-        self.reporter = reporter
-        self.confidential = confidential
-        self.content = content
-        self.summary = summary
+        (self.channel, self.receivedAt, self.category, self.topic) = (channel, receivedAt, category, topic)
+        (self.reporter, self.confidential, self.content, self.summary) = (reporter, confidential, content, summary)
         self.ward = ward
     }
 }
@@ -55,15 +47,9 @@ public struct TicketDetails: Sendable {
     public init(category: Category? = nil, topic: Topic? = nil, reporterName: String? = nil,
                 reporterAddress: String? = nil, reporterEmail: String? = nil, confidential: Bool? = nil,
                 content: String? = nil, summary: String? = nil, ward: String? = nil) {
-        self.category = category
-        self.topic = topic
-        self.reporterName = reporterName
-        self.reporterAddress = reporterAddress
-        self.reporterEmail = reporterEmail
-        self.confidential = confidential
-        self.content = content
-        self.summary = summary
-        self.ward = ward
+        (self.category, self.topic, self.reporterName) = (category, topic, reporterName)
+        (self.reporterAddress, self.reporterEmail, self.confidential) = (reporterAddress, reporterEmail, confidential)
+        (self.content, self.summary, self.ward) = (content, summary, ward)
     }
 }
 

@@ -42,8 +42,7 @@ public struct CallContext: Sendable, Equatable {
     /// True inside the hotline's office hours on a working day (from the domain core's calendar).
     public var isOfficeHours: Bool
     public init(callerNumber: String, isOfficeHours: Bool) {
-        self.callerNumber = callerNumber
-        self.isOfficeHours = isOfficeHours
+        (self.callerNumber, self.isOfficeHours) = (callerNumber, isOfficeHours)
     }
 }
 
@@ -54,8 +53,7 @@ public struct RecordingLimits: Sendable, Equatable {
     /// Stop after this many seconds of continuous silence (0 = never).
     public var silenceSeconds: Int
     public init(maxSeconds: Int, silenceSeconds: Int) {
-        self.maxSeconds = maxSeconds
-        self.silenceSeconds = silenceSeconds
+        (self.maxSeconds, self.silenceSeconds) = (maxSeconds, silenceSeconds)
     }
 }
 
@@ -79,9 +77,7 @@ public struct RecordingResult: Sendable, Equatable {
     /// Milliseconds of audio in the file.
     public var durationMs: Int
     public init(id: RecordingID, end: RecordingEnd, durationMs: Int) {
-        self.id = id
-        self.end = end
-        self.durationMs = durationMs
+        (self.id, self.end, self.durationMs) = (id, end, durationMs)
     }
 }
 
@@ -119,9 +115,7 @@ public struct DraftRequest: Sendable, Equatable {
     /// The caller hung up before the engine finished (the report is kept all the same).
     public var callerHungUp: Bool
     public init(category: HotlineCore.Category?, confidential: Bool?, recording: RecordingID?, callerHungUp: Bool) {
-        self.category = category
-        self.confidential = confidential
-        self.recording = recording
+        (self.category, self.confidential, self.recording) = (category, confidential, recording)
         self.callerHungUp = callerHungUp
     }
 }

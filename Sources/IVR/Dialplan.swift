@@ -15,11 +15,7 @@ public struct Dialplan: Sendable, Equatable {
     public let unitPrompts: [PromptName]
 
     public init(version: String, start: NodeID, top: NodeID, nodes: [NodeID: Node], unitPrompts: [PromptName] = []) {
-        self.version = version
-        self.start = start
-        self.top = top
-        self.nodes = nodes
-        self.unitPrompts = unitPrompts
+        (self.version, self.start, self.top, self.nodes, self.unitPrompts) = (version, start, top, nodes, unitPrompts)
     }
 
     /// Every prompt a call on this plan may ask for: the nodes' prompts, the unit names and the read-back

@@ -6,8 +6,7 @@ public struct DialplanProblem: Error, Sendable, Equatable, CustomStringConvertib
     public let path: String
     public let message: String
     public init(_ path: String, _ message: String) {
-        self.path = path
-        self.message = message
+        (self.path, self.message) = (path, message)
     }
     public var description: String { "\(path): \(message)" }
 }

@@ -8,8 +8,7 @@ public struct JSONLocator: Sendable {
         public let line: Int
         public let column: Int
         public init(line: Int, column: Int) {
-            self.line = line
-            self.column = column
+            (self.line, self.column) = (line, column)
         }
     }
 

@@ -13,8 +13,7 @@ public struct PromptBuilder: Sendable {
     public let voice: String
 
     public init(directory: String, voice: String = "vi") {
-        self.directory = directory
-        self.voice = voice
+        (self.directory, self.voice) = (directory, voice)
     }
 
     /// One prompt's line of the manifest.
@@ -23,8 +22,7 @@ public struct PromptBuilder: Sendable {
         public var wavSHA256: String
 
         public init(textSHA256: String, wavSHA256: String) {
-            self.textSHA256 = textSHA256
-            self.wavSHA256 = wavSHA256
+            (self.textSHA256, self.wavSHA256) = (textSHA256, wavSHA256)
         }
     }
 

@@ -8,8 +8,7 @@ public struct SpeechTools: Sendable {
     public let sox: String
 
     public init(espeak: String, sox: String) {
-        self.espeak = espeak
-        self.sox = sox
+        (self.espeak, self.sox) = (espeak, sox)
     }
 
     public struct Failure: Error, CustomStringConvertible {

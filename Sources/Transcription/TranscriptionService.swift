@@ -25,9 +25,7 @@ public final class TranscriptionWorker {
     let name: String
 
     public init(store: TicketStore, recognizer: SpeechRecognizer, name: String = "worker-1") {
-        self.store = store
-        self.recognizer = recognizer
-        self.name = name
+        (self.store, self.recognizer, self.name) = (store, recognizer, name)
     }
 
     /// Processes the next due job; nil when none is due.
@@ -63,9 +61,7 @@ public final class TranscriptionService: @unchecked Sendable {
         /// How often an idle worker looks at the queue.
         public var pollSeconds: Double = 2
         public init(libraryPath: String = VietASRLibrary.defaultPath, workers: Int = 1, pollSeconds: Double = 2) {
-            self.libraryPath = libraryPath
-            self.workers = workers
-            self.pollSeconds = pollSeconds
+            (self.libraryPath, self.workers, self.pollSeconds) = (libraryPath, workers, pollSeconds)
         }
     }
 
@@ -79,9 +75,7 @@ public final class TranscriptionService: @unchecked Sendable {
     private let finished = DispatchGroup()
 
     public init(database: String, settings: Settings, log: @escaping TranscriptionLog) {
-        self.database = database
-        self.settings = settings
-        self.log = log
+        (self.database, self.settings, self.log) = (database, settings, log)
     }
 
     /// Loads the engine's library; throws `TranscriptionUnavailable` (absent, broken) so the caller logs it once

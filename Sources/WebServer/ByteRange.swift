@@ -7,8 +7,7 @@ public struct ByteRange: Equatable, Sendable {
     public var length: UInt64 { last - first + 1 }
 
     public init(first: UInt64, last: UInt64) {
-        self.first = first
-        self.last = last
+        (self.first, self.last) = (first, last)
     }
 
     /// The `Content-Range` value for this range of a representation of `size` bytes.

@@ -10,9 +10,7 @@ public struct FormLimits: Sendable {
 
     public init(maxFields: Int = 200, maxFieldBytes: Int = 64 * 1024, maxFiles: Int = 8,
                 maxFileBytes: Int = 16 * 1024 * 1024) {
-        self.maxFields = maxFields
-        self.maxFieldBytes = maxFieldBytes
-        self.maxFiles = maxFiles
+        (self.maxFields, self.maxFieldBytes, self.maxFiles) = (maxFields, maxFieldBytes, maxFiles)
         self.maxFileBytes = maxFileBytes
     }
 
@@ -65,8 +63,7 @@ public struct FormData: Sendable {
     public var files: [UploadedFile] = []
 
     public init(fields: [(name: String, value: String)] = [], files: [UploadedFile] = []) {
-        self.fields = fields
-        self.files = files
+        (self.fields, self.files) = (fields, files)
     }
 
     /// The first value of field `name`.

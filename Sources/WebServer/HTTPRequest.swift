@@ -36,13 +36,8 @@ public struct HTTPRequest: Sendable {
     public init(method: HTTPMethod, path: String, queryItems: [(name: String, value: String)] = [],
                 headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], remoteAddress: String = "",
                 isSecure: Bool = false) {
-        self.method = method
-        self.path = path
-        self.queryItems = queryItems
-        self.headers = headers
-        self.body = body
-        self.remoteAddress = remoteAddress
-        self.isSecure = isSecure
+        (self.method, self.path, self.queryItems, self.headers, self.body) = (method, path, queryItems, headers, body)
+        (self.remoteAddress, self.isSecure) = (remoteAddress, isSecure)
     }
 
     /// The first value of query argument `name`.

@@ -13,9 +13,7 @@ public struct HTTPResponse: Sendable {
     public var body: Body
 
     public init(status: Int = 200, headers: HTTPHeaders = HTTPHeaders(), body: Body = .bytes([])) {
-        self.status = status
-        self.headers = headers
-        self.body = body
+        (self.status, self.headers, self.body) = (status, headers, body)
     }
 
     /// A page. `html` must already be escaped where it prints data: build it with `HTML.escape`.
@@ -67,8 +65,7 @@ public struct HTTPError: Error, Sendable, Equatable {
     public var message: String
 
     public init(status: Int, message: String) {
-        self.status = status
-        self.message = message
+        (self.status, self.message) = (status, message)
     }
 
     public static let badRequest = HTTPError(status: 400, message: "Yêu cầu không hợp lệ.")

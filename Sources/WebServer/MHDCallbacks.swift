@@ -72,8 +72,7 @@ final class StreamContext {
     weak var server: WebServer?
 
     init(client: EventStreamClient, server: WebServer) {
-        self.client = client
-        self.server = server
+        (self.client, self.server) = (client, server)
     }
 }
 

@@ -8,9 +8,7 @@ public struct ServerSentEvent: Sendable, Equatable {
     public var id: String?
 
     public init(event: String? = nil, data: String, id: String? = nil) {
-        self.event = event
-        self.data = data
-        self.id = id
+        (self.event, self.data, self.id) = (event, data, id)
     }
 
     /// `event:`/`id:` lines, one `data:` line per line of data, then a blank line. Line breaks inside
@@ -142,9 +140,7 @@ public final class EventBroadcaster: Sendable {
     ///   - maxPendingBytes: a client whose unsent events exceed this is disconnected (it is not reading).
     public init(heartbeat: TimeInterval = 15, maxPendingBytes: Int = 1 << 20,
                 onDisconnect: (@Sendable (EventStreamClient) -> Void)? = nil) {
-        self.heartbeat = heartbeat
-        self.maxPendingBytes = maxPendingBytes
-        self.onDisconnect = onDisconnect
+        (self.heartbeat, self.maxPendingBytes, self.onDisconnect) = (heartbeat, maxPendingBytes, onDisconnect)
     }
 
     /// Registers a new client; answer the request with `HTTPResponse.eventStream(client)`.

@@ -34,9 +34,7 @@ public final class WebServer: @unchecked Sendable {
     let log: (@Sendable (String) -> Void)?
 
     public init(configuration: WebServerConfiguration, router: Router, log: (@Sendable (String) -> Void)? = nil) {
-        self.configuration = configuration
-        self.router = router
-        self.log = log
+        (self.configuration, self.router, self.log) = (configuration, router, log)
     }
 
     deinit { stop() }

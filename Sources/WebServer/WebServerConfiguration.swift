@@ -23,21 +23,16 @@ public struct WebServerConfiguration: Sendable {
         public var privateKeyPath: String
 
         public init(certificatePath: String, privateKeyPath: String) {
-            self.certificatePath = certificatePath
-            self.privateKeyPath = privateKeyPath
+            (self.certificatePath, self.privateKeyPath) = (certificatePath, privateKeyPath)
         }
     }
 
     public init(address: String = "127.0.0.1", port: UInt16 = 8080, tls: TLSFiles? = nil,
                 allowPlainHTTPOnNetwork: Bool = false, maxBodyBytes: Int = 32 * 1024 * 1024,
                 connectionLimit: Int = 1000, connectionTimeout: Int = 120) {
-        self.address = address
-        self.port = port
-        self.tls = tls
-        self.allowPlainHTTPOnNetwork = allowPlainHTTPOnNetwork
-        self.maxBodyBytes = maxBodyBytes
-        self.connectionLimit = connectionLimit
-        self.connectionTimeout = connectionTimeout
+        (self.address, self.port, self.tls) = (address, port, tls)
+        (self.allowPlainHTTPOnNetwork, self.maxBodyBytes) = (allowPlainHTTPOnNetwork, maxBodyBytes)
+        (self.connectionLimit, self.connectionTimeout) = (connectionLimit, connectionTimeout)
     }
 
     /// True for 127.0.0.0/8 and ::1 (and `localhost`).

@@ -14,11 +14,7 @@ public struct WordDocument: Sendable {
         /// Font size in points; nil keeps the style's.
         public var size: Double?
         public init(_ text: String, bold: Bool = false, italic: Bool = false, underline: Bool = false, size: Double? = nil) {
-            self.text = text
-            self.bold = bold
-            self.italic = italic
-            self.underline = underline
-            self.size = size
+            (self.text, self.bold, self.italic, self.underline, self.size) = (text, bold, italic, underline, size)
         }
     }
 
@@ -34,13 +30,8 @@ public struct WordDocument: Sendable {
         public var keepWithNext = false
         public init(_ runs: [Run], alignment: Alignment = .both, style: String? = nil, firstLineIndent: Int = 0,
                     spaceBefore: Int = 0, spaceAfter: Int = 120, keepWithNext: Bool = false) {
-            self.runs = runs
-            self.alignment = alignment
-            self.style = style
-            self.firstLineIndent = firstLineIndent
-            self.spaceBefore = spaceBefore
-            self.spaceAfter = spaceAfter
-            self.keepWithNext = keepWithNext
+            (self.runs, self.alignment, self.style, self.firstLineIndent) = (runs, alignment, style, firstLineIndent)
+            (self.spaceBefore, self.spaceAfter, self.keepWithNext) = (spaceBefore, spaceAfter, keepWithNext)
         }
         public init(_ text: String, bold: Bool = false, italic: Bool = false, alignment: Alignment = .both,
                     firstLineIndent: Int = 0, spaceAfter: Int = 120) {
@@ -55,9 +46,7 @@ public struct WordDocument: Sendable {
         public var span = 1
         public var shaded = false
         public init(_ paragraphs: [Paragraph], span: Int = 1, shaded: Bool = false) {
-            self.paragraphs = paragraphs
-            self.span = span
-            self.shaded = shaded
+            (self.paragraphs, self.span, self.shaded) = (paragraphs, span, shaded)
         }
         /// One paragraph of text, without space after (a table cell).
         public init(_ text: String, bold: Bool = false, italic: Bool = false, alignment: Alignment = .left, span: Int = 1,
@@ -75,10 +64,7 @@ public struct WordDocument: Sendable {
         /// Rows repeated at the top of every page the table runs onto.
         public var headerRows = 0
         public init(columns: [Int], rows: [[Cell]], borders: Bool = true, headerRows: Int = 0) {
-            self.columns = columns
-            self.rows = rows
-            self.borders = borders
-            self.headerRows = headerRows
+            (self.columns, self.rows, self.borders, self.headerRows) = (columns, rows, borders, headerRows)
         }
     }
 

@@ -9,8 +9,7 @@ public struct SessionGuard: Sendable {
     public let signInPath: String
 
     public init(sessions: SessionTable, signInPath: String = "/dang-nhap") {
-        self.sessions = sessions
-        self.signInPath = signInPath
+        (self.sessions, self.signInPath) = (sessions, signInPath)
     }
 
     /// The live session of this request's cookie (its idle clock restarts), or nil.
