@@ -30,24 +30,21 @@ public enum ReportRenderer {
     /// A report as the bytes of a file: the text formats in UTF-8 (the CSV with its byte order mark), the
     /// Word document stamped with the report's end.
     public static func file(_ r: WeeklyReport, as format: ReportFileFormat, letter: ReportLetter = ReportLetter()) throws -> [UInt8] {
-        guard let text = ReportOutput(rawValue: format.rawValue) else {
-            return try ReportDocuments.weekly(r, letter: letter).docx(modified: r.to)
-        }
-        return Array(try render(r, as: text).utf8)
+        try file(format, stamped: r.to, text: { try render(r, as: $0) }, document: { ReportDocuments.weekly(r, letter: letter) })
     }
 
     public static func file(_ r: MonthlyReport, as format: ReportFileFormat, letter: ReportLetter = ReportLetter()) throws -> [UInt8] {
-        guard let text = ReportOutput(rawValue: format.rawValue) else {
-            return try ReportDocuments.monthly(r, letter: letter).docx(modified: r.to)
-        }
-        return Array(try render(r, as: text).utf8)
+        try file(format, stamped: r.to, text: { try render(r, as: $0) }, document: { ReportDocuments.monthly(r, letter: letter) })
     }
 
     public static func file(_ r: QuarterlyReport, as format: ReportFileFormat, letter: ReportLetter = ReportLetter()) throws -> [UInt8] {
-        guard let text = ReportOutput(rawValue: format.rawValue) else {
-            return try ReportDocuments.quarterly(r, letter: letter).docx(modified: r.to)
-        }
-        return Array(try render(r, as: text).utf8)
+        try file(format, stamped: r.to, text: { try render(r, as: $0) }, document: { ReportDocuments.quarterly(r, letter: letter) })
+    }
+
+    static func file(_ format: ReportFileFormat, stamped: Date, text: (ReportOutput) throws -> String,
+                     document: () -> WordDocument) throws -> [UInt8] {
+        guard let output = ReportOutput(rawValue: format.rawValue) else { return try document().docx(modified: stamped) }
+        return Array(try text(output).utf8)
     }
 
     static func pct(_ part: Int, _ whole: Int) -> String { ReportFormat.percent(whole == 0 ? nil : Double(part) / Double(whole)) }
@@ -56,6 +53,14 @@ public enum ReportRenderer {
         (["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in "---|" }.joined()]
             + rows.map { "| " + $0.joined(separator: " | ") + " |" }).joined(separator: "\n")
     }
+
+    /// `[from, to)` as the monthly and quarterly reports print it: "dd/MM/yyyy đến hết" the period's last day.
+    static func untilEndOf(_ from: Date, _ to: Date) -> String {
+        "\(ReportFormat.date(from)) đến hết \(ReportFormat.date(to.addingTimeInterval(-1)))"
+    }
+
+    /// CSV lines as a file's text: one line each, the last one ended too.
+    static func csvText(_ lines: [String]) -> String { lines.joined(separator: "\n") + "\n" }
 
     static func csvLine(_ cells: [String]) -> String {
         cells.map { c in c.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
@@ -134,7 +139,7 @@ public enum ReportRenderer {
         lines.append(csvLine(["danh_gia", "ty_le_hoan_thanh", "", ReportFormat.percent(r.completionRate), "", "", ""]))
         lines.append(csvLine(["danh_gia", "ty_le_dung_han", "", ReportFormat.percent(r.onTimeRate), "", "", ""]))
         for o in r.overdue { lines.append(csvLine(["qua_han", o.trackingCode, "", "", o.unit, ReportFormat.date(o.dueAt, time: true), ""])) }
-        return lines.joined(separator: "\n") + "\n"
+        return csvText(lines)
     }
 
     // MARK: Monthly (Form 01)
@@ -158,10 +163,10 @@ public enum ReportRenderer {
             for u in r.highestOverdueRate {
                 lines.append(csvLine(["qua_han_cao", u.name, String(u.tally.total), ReportFormat.percent(u.overdueRate)]))
             }
-            return lines.joined(separator: "\n") + "\n"
+            return csvText(lines)
         case .md:
             var s = "# Báo cáo tình hình tiếp nhận và xử lý phản ánh, kiến nghị (Biểu mẫu 01)\n\n"
-            s += "Kỳ báo cáo từ \(ReportFormat.date(r.from)) đến hết \(ReportFormat.date(r.to.addingTimeInterval(-1))).\n\n"
+            s += "Kỳ báo cáo từ \(untilEndOf(r.from, r.to)).\n\n"
             s += "## 1. Tổng quan\n\n"
             s += "a) Số liệu lũy kế từ \(ReportFormat.date(r.cumulativeSince)) đến \(ReportFormat.date(r.to.addingTimeInterval(-1))): "
             s += "Tổng số phản ánh, kiến nghị đã tiếp nhận: \(c.total), trong đó:\n\n"
@@ -197,10 +202,10 @@ public enum ReportRenderer {
             for i in r.items {
                 lines.append(csvLine([i.trackingCode, i.summary, i.unit, i.status.label, i.rating.map(String.init) ?? ""]))
             }
-            return lines.joined(separator: "\n") + "\n"
+            return csvText(lines)
         case .md:
             var s = "# Báo cáo quý: góp ý, hiến kế xây dựng thành phố\n\n"
-            s += "Từ \(ReportFormat.date(r.from)) đến hết \(ReportFormat.date(r.to.addingTimeInterval(-1))).\n\n"
+            s += "Từ \(untilEndOf(r.from, r.to)).\n\n"
             s += "Trong quý tiếp nhận \(r.quarter.total) PAKN, trong đó \(r.suggestions.total) góp ý, hiến kế "
             s += "(đã hoàn thành \(r.suggestions.completed), đang xử lý \(r.suggestions.inProgress)).\n\n"
             s += r.items.isEmpty ? "Không có góp ý, hiến kế trong quý.\n"

@@ -65,30 +65,22 @@ final class Connection {
     /// Inside another transaction it is a savepoint, so store operations compose into one transaction
     /// ("SAVEPOINT … can be used within a BEGIN…COMMIT": SQLite's savepoint docs).
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        guard depth == 0 else {
-            let name = "s\(depth)"
-            try execute("SAVEPOINT \(name)")
-            depth += 1
-            defer { depth -= 1 }
-            do {
-                let result = try body()
-                try execute("RELEASE \(name)")
-                return result
-            } catch {
-                try? execute("ROLLBACK TO \(name)")
-                try? execute("RELEASE \(name)")
-                throw error
-            }
-        }
-        try execute("BEGIN IMMEDIATE")
-        depth = 1
-        defer { depth = 0 }
+        let outermost = depth == 0
+        let savepoint = "s\(depth)"
+        try execute(outermost ? "BEGIN IMMEDIATE" : "SAVEPOINT \(savepoint)")
+        depth += 1
+        defer { depth -= 1 }
         do {
             let result = try body()
-            try execute("COMMIT")
+            try execute(outermost ? "COMMIT" : "RELEASE \(savepoint)")
             return result
         } catch {
-            try? execute("ROLLBACK")
+            if outermost {
+                try? execute("ROLLBACK")
+            } else {
+                try? execute("ROLLBACK TO \(savepoint)")
+                try? execute("RELEASE \(savepoint)")
+            }
             throw error
         }
     }

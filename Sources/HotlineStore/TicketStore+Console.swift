@@ -166,11 +166,7 @@ extension TicketStore {
     /// The ticket with this tracking code, as a search hit.
     public func ticketByTrackingCode(_ code: String) throws -> TicketSearchHit? {
         try db.prepare("SELECT tracking_code, status, summary, received_at FROM tickets WHERE tracking_code = ?")
-            .query([.text(code)]) { r in
-                TicketSearchHit(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
-                                summary: r.text(2) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(3)),
-                                matchedIn: ["trackingCode"], score: 0)
-            }.first
+            .query([.text(code)]) { Self.searchHit($0, matchedIn: ["trackingCode"]) }.first
     }
 
     /// Tickets from a phone number, or from any number ending in `digits` (3 digits or more), newest first.
@@ -179,14 +175,7 @@ extension TicketStore {
         let tokens = digits.filter { $0.count >= 3 && $0.allSatisfy(\.isNumber) }
         guard !tokens.isEmpty else { return [] }
         let query = "phone : (" + tokens.map { "\"\($0)\"" }.joined(separator: " OR ") + ")"
-        return try db.prepare("""
-            SELECT t.tracking_code, t.status, t.summary, t.received_at FROM caller_search s JOIN tickets t ON t.id = s.rowid
-            WHERE caller_search MATCH ? ORDER BY t.received_at DESC LIMIT ?
-            """).query([.text(query), .int(Int64(limit))]) { r in
-                TicketSearchHit(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
-                                summary: r.text(2) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(3)),
-                                matchedIn: ["phone"], score: 0)
-            }
+        return try callerSearch(query, matchedIn: "phone", limit: limit)
     }
 
     /// Tickets whose reporter's name holds every word (diacritics optional; the last word may be the start of
@@ -196,13 +185,14 @@ extension TicketStore {
         guard !tokens.isEmpty else { return [] }
         let terms = tokens.enumerated().map { i, t in "\"\(t)\"" + (i == tokens.count - 1 ? "*" : "") }
         let query = "name : (" + terms.joined(separator: " AND ") + ")"
-        return try db.prepare("""
+        return try callerSearch(query, matchedIn: "name", limit: limit)
+    }
+
+    /// Tickets whose caller index (`caller_search`: phone, name) matches an FTS5 `query`, newest first.
+    private func callerSearch(_ query: String, matchedIn field: String, limit: Int) throws -> [TicketSearchHit] {
+        try db.prepare("""
             SELECT t.tracking_code, t.status, t.summary, t.received_at FROM caller_search s JOIN tickets t ON t.id = s.rowid
             WHERE caller_search MATCH ? ORDER BY t.received_at DESC LIMIT ?
-            """).query([.text(query), .int(Int64(limit))]) { r in
-                TicketSearchHit(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
-                                summary: r.text(2) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(3)),
-                                matchedIn: ["name"], score: 0)
-            }
+            """).query([.text(query), .int(Int64(limit))]) { Self.searchHit($0, matchedIn: [field]) }
     }
 }

@@ -287,10 +287,15 @@ extension TicketStore {
                     let have = Set(Self.searchWords(r.text(Int32(5 + i)) ?? ""))
                     if !wanted.isDisjoint(with: have) { matched.append(name) }
                 }
-                return TicketSearchHit(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
-                                       summary: r.text(2) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(3)),
-                                       matchedIn: matched, score: r.double(4))
+                return Self.searchHit(r, matchedIn: matched, score: r.double(4))
             }
+    }
+
+    /// A search hit from a row whose first columns are tracking code, status, summary and received-at.
+    static func searchHit(_ r: Row, matchedIn: [String], score: Double = 0) -> TicketSearchHit {
+        TicketSearchHit(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
+                        summary: r.text(2) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(3)),
+                        matchedIn: matchedIn, score: score)
     }
 
     /// Words as the index compares them: folded, lower case, without diacritics.

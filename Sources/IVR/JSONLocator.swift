@@ -113,6 +113,16 @@ public struct JSONLocator: Sendable {
             return String(decoding: out, as: UTF8.self)
         }
 
+        /// After a member or an element: true past a comma (another follows); false past the closing `close`,
+        /// at the end of the text, or at anything else (which ends the scan).
+        mutating func another(closedBy close: UInt8) -> Bool {
+            skipSpace()
+            guard i < bytes.count else { return false }
+            if bytes[i] == 0x2C { advance(); return true }
+            if bytes[i] == close { advance() } else { i = bytes.count }
+            return false
+        }
+
         mutating func value(path: String) {
             depth += 1
             defer { depth -= 1 }
@@ -138,12 +148,7 @@ public struct JSONLocator: Sendable {
                     let valueAt = here
                     value(path: member)
                     found[member] = found[member] ?? valueAt
-                    skipSpace()
-                    guard i < bytes.count else { return }
-                    if bytes[i] == 0x2C { advance(); continue }
-                    if bytes[i] == 0x7D { advance(); return }
-                    i = bytes.count
-                    return
+                    guard another(closedBy: 0x7D) else { return }
                 }
             case 0x5B:  // [
                 advance()
@@ -156,12 +161,7 @@ public struct JSONLocator: Sendable {
                     found[element] = here
                     value(path: element)
                     n += 1
-                    skipSpace()
-                    guard i < bytes.count else { return }
-                    if bytes[i] == 0x2C { advance(); continue }
-                    if bytes[i] == 0x5D { advance(); return }
-                    i = bytes.count
-                    return
+                    guard another(closedBy: 0x5D) else { return }
                 }
             case 0x22:
                 _ = string()

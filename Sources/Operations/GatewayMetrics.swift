@@ -32,26 +32,32 @@ public final class GatewayMetrics: @unchecked Sendable {
     /// Draft commit times: a draft is one small transaction with an fsync (synchronous=FULL).
     public static let storeBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
+    /// Every metric with its kind and the help text Prometheus shows (declared in this order).
+    static let declarations: [(name: String, kind: Metrics.Kind, help: String)] = [
+        (startTime, .gauge, "When this gateway process started (Unix time)."),
+        (callsInProgress, .gauge, "Calls the gateway holds now."),
+        (calls, .counter, "Calls accepted (INVITEs the gateway took) since start."),
+        (answered, .counter, "Calls answered with media (the IVR started)."),
+        (refused, .counter, "Calls refused, by reason (stranger, draining, caller-limit, ...)."),
+        (recordings, .counter, "Voice recordings finished (any end: key, silence, limit, hang-up)."),
+        (drafts, .counter, "Draft tickets stored, interrupted ones (hang-up or crash recovery) labelled."),
+        (draftFailures, .counter, "Attempts to store a draft that failed (retried; the sidecar keeps it)."),
+        (storeSeconds, .histogram, "Time to commit one draft to the store (hash excluded)."),
+        (draftsWaiting, .gauge, "Drafts and returned tickets waiting for the hotline's agents."),
+        (outboxQueued, .gauge, "Citizens' messages waiting to be delivered."),
+        (outboxFailed, .gauge, "Citizens' messages that failed after every retry (outbox list --failed)."),
+        (transcriptionJobs, .gauge, "Speech-to-text jobs by state (the backlog is queued + running + retrying)."),
+        (transcriptionOldest, .gauge, "Age of the oldest transcription job not done (0 if none)."),
+        (retransmissions, .counter, "SIP messages the gateway sent again (its retransmissions and re-answers to peers' retransmissions)."),
+        (scrapeErrors, .counter, "Scrapes whose store queries failed (the queue gauges then keep their last values)."),
+    ]
+
     public init(registry: Metrics = Metrics(), now: Date = Date()) {
         self.registry = registry
         let m = registry
-        m.declare(Self.startTime, .gauge, help: "When this gateway process started (Unix time).")
-        m.declare(Self.callsInProgress, .gauge, help: "Calls the gateway holds now.")
-        m.declare(Self.calls, .counter, help: "Calls accepted (INVITEs the gateway took) since start.")
-        m.declare(Self.answered, .counter, help: "Calls answered with media (the IVR started).")
-        m.declare(Self.refused, .counter, help: "Calls refused, by reason (stranger, draining, caller-limit, ...).")
-        m.declare(Self.recordings, .counter, help: "Voice recordings finished (any end: key, silence, limit, hang-up).")
-        m.declare(Self.drafts, .counter, help: "Draft tickets stored, interrupted ones (hang-up or crash recovery) labelled.")
-        m.declare(Self.draftFailures, .counter, help: "Attempts to store a draft that failed (retried; the sidecar keeps it).")
-        m.declare(Self.storeSeconds, .histogram, help: "Time to commit one draft to the store (hash excluded).",
-                  buckets: Self.storeBuckets)
-        m.declare(Self.draftsWaiting, .gauge, help: "Drafts and returned tickets waiting for the hotline's agents.")
-        m.declare(Self.outboxQueued, .gauge, help: "Citizens' messages waiting to be delivered.")
-        m.declare(Self.outboxFailed, .gauge, help: "Citizens' messages that failed after every retry (outbox list --failed).")
-        m.declare(Self.transcriptionJobs, .gauge, help: "Speech-to-text jobs by state (the backlog is queued + running + retrying).")
-        m.declare(Self.transcriptionOldest, .gauge, help: "Age of the oldest transcription job not done (0 if none).")
-        m.declare(Self.retransmissions, .counter, help: "SIP messages the gateway sent again (its retransmissions and re-answers to peers' retransmissions).")
-        m.declare(Self.scrapeErrors, .counter, help: "Scrapes whose store queries failed (the queue gauges then keep their last values).")
+        for (name, kind, help) in Self.declarations {
+            m.declare(name, kind, help: help, buckets: kind == .histogram ? Self.storeBuckets : [])
+        }
         m.set(Self.startTime, now.timeIntervalSince1970.rounded())
         m.set(Self.callsInProgress, 0)
         for name in [Self.calls, Self.answered, Self.recordings, Self.draftFailures, Self.retransmissions, Self.scrapeErrors] {

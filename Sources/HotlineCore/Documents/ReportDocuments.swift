@@ -17,12 +17,8 @@ public enum ReportDocuments {
         let c = r.cumulative
         let last = lastDay(r.to)
         var doc = WordDocument(title: "Báo cáo tình hình tiếp nhận và xử lý phản ánh kiến nghị từ \(day(r.from)) đến \(day(r.to))")
-        letterhead(&doc, letter, issued: letter.issued ?? last.at(minutes: 0))
-        doc.add(P([R("BÁO CÁO", bold: true, size: 14)], alignment: .center, style: "Title", spaceBefore: 240, spaceAfter: 0))
-        doc.add(P([R("Tình hình tiếp nhận và xử lý phản ánh kiến nghị tại thành phố Hải Phòng\n"
-                     + "(Kỳ báo cáo từ ngày \(day(r.from)) đến ngày \(day(r.to)))", bold: true)],
-                  alignment: .center, spaceAfter: 240))
-        addressees(&doc, letter)
+        opening(&doc, letter, issued: last, subtitle: "Tình hình tiếp nhận và xử lý phản ánh kiến nghị tại thành phố Hải Phòng\n"
+                    + "(Kỳ báo cáo từ ngày \(day(r.from)) đến ngày \(day(r.to)))")
         doc.add(P([R("\(letter.agencyName) báo cáo kết quả giải quyết phản ánh, kiến nghị (PAKN) qua Tổng đài 1022 từ "
                      + "\(clock(r.from)) ngày \(sameYear(r.from, r.to) ? dayMonth(r.from) : day(r.from)) đến \(clock(r.to)) ngày \(day(r.to)) cụ thể như sau:")],
                   firstLineIndent: 567))
@@ -129,11 +125,8 @@ public enum ReportDocuments {
         let period = first.month == last.month && first.year == last.year
             ? "tháng \(first.month) năm \(first.year)" : "từ ngày \(day(r.from)) đến ngày \(last.text)"
         var doc = WordDocument(title: "Báo cáo tình hình tiếp nhận và xử lý phản ánh, kiến nghị \(period)")
-        letterhead(&doc, letter, issued: letter.issued ?? last.at(minutes: 0))
-        doc.add(P([R("BÁO CÁO", bold: true, size: 14)], alignment: .center, style: "Title", spaceBefore: 240, spaceAfter: 0))
-        doc.add(P([R("Tình hình tiếp nhận và xử lý phản ánh, kiến nghị qua Tổng đài 1022 \(period)\n(Biểu mẫu 01)", bold: true)],
-                  alignment: .center, spaceAfter: 240))
-        addressees(&doc, letter)
+        opening(&doc, letter, issued: last,
+                subtitle: "Tình hình tiếp nhận và xử lý phản ánh, kiến nghị qua Tổng đài 1022 \(period)\n(Biểu mẫu 01)")
         doc.add(P("\(letter.agencyName) báo cáo tình hình tiếp nhận và xử lý phản ánh, kiến nghị qua Tổng đài 1022 \(period) cụ thể như sau:",
                   firstLineIndent: 567))
 
@@ -165,31 +158,18 @@ public enum ReportDocuments {
 
         heading(&doc, "3. Tình hình tiếp nhận, xử lý phản ánh, kiến nghị theo các cơ quan, đơn vị")
         doc.add(P("a) Các cơ quan, đơn vị có nhiều phản ánh, kiến nghị nhất:", firstLineIndent: 567))
-        if r.mostTickets.isEmpty {
-            doc.add(P("Không có phản ánh, kiến nghị chuyển đến đơn vị trong kỳ.", firstLineIndent: 567))
-        } else {
-            doc.add(WordDocument.Table(columns: [700, 3971, 1500, 1400, 1500], rows:
-                [header(["STT", "Đơn vị", "Tổng PAKN", "Hoàn thành", "Đang xử lý"])]
-                + r.mostTickets.enumerated().map { i, u in
-                    [C(String(i + 1), alignment: .center), C(u.name)]
-                        + [u.tally.total, u.tally.completed, u.tally.inProgress].map { C(String($0), alignment: .center) }
-                }, headerRows: 1))
+        numberedTable(&doc, r.mostTickets, columns: [700, 3971, 1500, 1400, 1500],
+                      titles: ["Đơn vị", "Tổng PAKN", "Hoàn thành", "Đang xử lý"],
+                      empty: "Không có phản ánh, kiến nghị chuyển đến đơn vị trong kỳ.") { u in
+            [C(u.name)] + [u.tally.total, u.tally.completed, u.tally.inProgress].map { C(String($0), alignment: .center) }
         }
         doc.add(P("b) Các cơ quan, đơn vị có tỷ lệ quá hạn cao:", firstLineIndent: 567))
-        if r.highestOverdueRate.isEmpty {
-            doc.add(P("Không có đơn vị nào có phản ánh, kiến nghị quá hạn.", firstLineIndent: 567))
-        } else {
-            doc.add(WordDocument.Table(columns: [700, 4371, 2000, 2000], rows:
-                [header(["STT", "Đơn vị", "Tổng PAKN", "Tỷ lệ quá hạn"])]
-                + r.highestOverdueRate.enumerated().map { i, u in
-                    [C(String(i + 1), alignment: .center), C(u.name), C(String(u.tally.total), alignment: .center),
-                     C(ReportFormat.percent(u.overdueRate), alignment: .center)]
-                }, headerRows: 1))
+        numberedTable(&doc, r.highestOverdueRate, columns: [700, 4371, 2000, 2000],
+                      titles: ["Đơn vị", "Tổng PAKN", "Tỷ lệ quá hạn"],
+                      empty: "Không có đơn vị nào có phản ánh, kiến nghị quá hạn.") { u in
+            [C(u.name), C(String(u.tally.total), alignment: .center), C(ReportFormat.percent(u.overdueRate), alignment: .center)]
         }
-        if !letter.difficulties.isEmpty || !letter.proposals.isEmpty {
-            heading(&doc, "4. Khó khăn, vướng mắc và đề xuất, kiến nghị")
-            for text in letter.difficulties + letter.proposals { doc.add(P(text, firstLineIndent: 567)) }
-        }
+        difficultiesAndProposals(&doc, letter, heading: "4. Khó khăn, vướng mắc và đề xuất, kiến nghị")
         closing(&doc, letter, text: "Trên đây là báo cáo tình hình tiếp nhận và xử lý phản ánh, kiến nghị qua Tổng đài 1022 \(period)./.")
         return doc
     }
@@ -203,11 +183,7 @@ public enum ReportDocuments {
         let isQuarter = first.day == 1 && (first.month - 1) % 3 == 0 && lastDay(r.to) == Self.quarterEnd(first)
         let period = isQuarter ? "quý \(roman[(first.month - 1) / 3]) năm \(first.year)" : "từ ngày \(day(r.from)) đến ngày \(last.text)"
         var doc = WordDocument(title: "Báo cáo góp ý, hiến kế xây dựng thành phố \(period)")
-        letterhead(&doc, letter, issued: letter.issued ?? last.at(minutes: 0))
-        doc.add(P([R("BÁO CÁO", bold: true, size: 14)], alignment: .center, style: "Title", spaceBefore: 240, spaceAfter: 0))
-        doc.add(P([R("Tổng hợp góp ý, hiến kế xây dựng thành phố qua Tổng đài 1022 \(period)", bold: true)],
-                  alignment: .center, spaceAfter: 240))
-        addressees(&doc, letter)
+        opening(&doc, letter, issued: last, subtitle: "Tổng hợp góp ý, hiến kế xây dựng thành phố qua Tổng đài 1022 \(period)")
 
         heading(&doc, "1. Tổng quan")
         let s = r.suggestions
@@ -215,20 +191,13 @@ public enum ReportDocuments {
                   + "\(s.total) góp ý, hiến kế xây dựng thành phố (đã hoàn thành \(s.completed), đang xử lý \(s.inProgress)).",
                   firstLineIndent: 567))
         heading(&doc, "2. Danh sách góp ý, hiến kế")
-        if r.items.isEmpty {
-            doc.add(P("Không có góp ý, hiến kế trong kỳ.", firstLineIndent: 567))
-        } else {
-            doc.add(WordDocument.Table(columns: [600, 1900, 3071, 1600, 1100, 800], rows:
-                [header(["STT", "Mã số", "Nội dung", "Đơn vị", "Trạng thái", "Đánh giá"])]
-                + r.items.enumerated().map { i, item in
-                    [C(String(i + 1), alignment: .center), C(item.trackingCode), C(item.summary), C(item.unit), C(item.status.label),
-                     C(item.rating.map { "\($0)/5" } ?? "", alignment: .center)]
-                }, headerRows: 1))
+        numberedTable(&doc, r.items, columns: [600, 1900, 3071, 1600, 1100, 800],
+                      titles: ["Mã số", "Nội dung", "Đơn vị", "Trạng thái", "Đánh giá"],
+                      empty: "Không có góp ý, hiến kế trong kỳ.") { item in
+            [C(item.trackingCode), C(item.summary), C(item.unit), C(item.status.label),
+             C(item.rating.map { "\($0)/5" } ?? "", alignment: .center)]
         }
-        if !letter.difficulties.isEmpty || !letter.proposals.isEmpty {
-            heading(&doc, "3. Đề xuất, kiến nghị")
-            for text in letter.difficulties + letter.proposals { doc.add(P(text, firstLineIndent: 567)) }
-        }
+        difficultiesAndProposals(&doc, letter, heading: "3. Đề xuất, kiến nghị")
         closing(&doc, letter, text: "Trên đây là báo cáo tổng hợp góp ý, hiến kế xây dựng thành phố qua Tổng đài 1022 \(period)./.")
         return doc
     }
@@ -252,6 +221,31 @@ public enum ReportDocuments {
         guard !l.addressees.isEmpty else { return }
         let lines = l.addressees.count == 1 ? l.addressees[0] : l.addressees.map { "- " + $0 }.joined(separator: "\n")
         doc.add(P([R("Kính gửi: "), R(lines)], alignment: .center, spaceAfter: 240))
+    }
+
+    /// The letterhead, "BÁO CÁO" over the report's subtitle, and the addressees. A letter without an issue date
+    /// is dated at the start of the period's last day.
+    static func opening(_ doc: inout WordDocument, _ l: ReportLetter, issued lastDay: Day, subtitle: String) {
+        letterhead(&doc, l, issued: l.issued ?? lastDay.at(minutes: 0))
+        doc.add(P([R("BÁO CÁO", bold: true, size: 14)], alignment: .center, style: "Title", spaceBefore: 240, spaceAfter: 0))
+        doc.add(P([R(subtitle, bold: true)], alignment: .center, spaceAfter: 240))
+        addressees(&doc, l)
+    }
+
+    /// A bordered table whose first column numbers the rows (STT), or the paragraph `empty` when there is
+    /// nothing to list.
+    static func numberedTable<T>(_ doc: inout WordDocument, _ items: [T], columns: [Int], titles: [String], empty: String,
+                                 cells: (T) -> [C]) {
+        guard !items.isEmpty else { doc.add(P(empty, firstLineIndent: 567)); return }
+        doc.add(WordDocument.Table(columns: columns, rows: [header(["STT"] + titles)]
+            + items.enumerated().map { i, item in [C(String(i + 1), alignment: .center)] + cells(item) }, headerRows: 1))
+    }
+
+    /// The letter's difficulties and proposals under one heading, when it has any.
+    static func difficultiesAndProposals(_ doc: inout WordDocument, _ l: ReportLetter, heading title: String) {
+        guard !l.difficulties.isEmpty || !l.proposals.isEmpty else { return }
+        heading(&doc, title)
+        for text in l.difficulties + l.proposals { doc.add(P(text, firstLineIndent: 567)) }
     }
 
     static func heading(_ doc: inout WordDocument, _ text: String) {
