@@ -104,12 +104,18 @@ public enum TicketLifecycle {
         func require(_ r: Role, _ article: String) throws {
             guard role == r else { throw fail("chỉ \(r == .hotline ? "Tổng đài 1022" : r == .unit ? "đơn vị xử lý" : "người phản ánh") được làm việc này", article) }
         }
+        /// A reason, note or name the step needs: not empty nor only spaces.
+        func requireText(_ text: String, _ reason: String, _ article: String) throws {
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail(reason, article) }
+        }
+        /// Progress, extension and result come after the unit has accepted the ticket.
+        func requireAccepted() throws {
+            guard status == .accepted || status == .inProgress else { throw fail("đơn vị cần tiếp nhận phản ánh trước", "Art. 8") }
+        }
         if case .reopen(let reason) = action {
             try require(.hotline, "Art. 8.5b")
             guard status == .completed else { throw fail("chỉ mở lại phản ánh đã hoàn thành", "Art. 8.5b") }
-            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw fail("cần nêu điều người dân chưa hài lòng với kết quả", "Art. 8.5b")
-            }
+            try requireText(reason, "cần nêu điều người dân chưa hài lòng với kết quả", "Art. 8.5b")
             return .inProgress
         }
         guard status.isOpen else { throw fail("phản ánh đã đóng", "Art. 8.5") }
@@ -120,7 +126,7 @@ public enum TicketLifecycle {
             guard status == .draft || status == .returned else {
                 throw fail("chỉ chuyển xử lý phản ánh mới hoặc bị đơn vị trả lại", "Art. 7.1")
             }
-            guard !unit.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("chưa nêu đơn vị xử lý", "Art. 7.3") }
+            try requireText(unit, "chưa nêu đơn vị xử lý", "Art. 7.3")
             return .forwarded
         case .accept:
             try require(.unit, "Art. 8")
@@ -128,15 +134,13 @@ public enum TicketLifecycle {
             return .accepted
         case .progress(let note):
             try require(.unit, "Art. 8.2e")
-            guard status == .accepted || status == .inProgress else { throw fail("đơn vị cần tiếp nhận phản ánh trước", "Art. 8") }
-            guard !note.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("báo cáo tiến độ cần có nội dung", "Art. 8.2e") }
+            try requireAccepted()
+            try requireText(note, "báo cáo tiến độ cần có nội dung", "Art. 8.2e")
             return .inProgress
         case .extend(let until, let note, let evidence):
             try require(.unit, "Art. 8.2e")
-            guard status == .accepted || status == .inProgress else { throw fail("đơn vị cần tiếp nhận phản ánh trước", "Art. 8") }
-            guard !note.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw fail("gia hạn cần có báo cáo tiến độ", "Art. 8.2e")
-            }
+            try requireAccepted()
+            try requireText(note, "gia hạn cần có báo cáo tiến độ", "Art. 8.2e")
             guard evidence > 0 else { throw fail("gia hạn cần có minh chứng (ảnh hoặc tài liệu)", "Art. 8.2e") }
             guard until.timeIntervalSince(receivedAt) <= maxCommitment else {
                 throw fail("ngày cam kết quá 15 ngày kể từ khi tiếp nhận", "Art. 8.2e")
@@ -144,7 +148,7 @@ public enum TicketLifecycle {
             return .inProgress
         case .resolve(let result, let evidence):
             try require(.unit, "Art. 8.1c")
-            guard status == .accepted || status == .inProgress else { throw fail("đơn vị cần tiếp nhận phản ánh trước", "Art. 8") }
+            try requireAccepted()
             guard !result.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw fail("kết quả cần nêu rõ đã làm gì; nội dung này được gửi tới người phản ánh", "Art. 8.1c")
             }
@@ -176,9 +180,7 @@ public enum TicketLifecycle {
         case .refuse(let reason):
             try require(.hotline, "Art. 4.7")
             guard status == .draft else { throw fail("chỉ từ chối phản ánh mới; sau đó, đơn vị chuyển trả", "Art. 4.7") }
-            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw fail("từ chối cần có lý do gửi người phản ánh", "Art. 4.7")
-            }
+            try requireText(reason, "từ chối cần có lý do gửi người phản ánh", "Art. 4.7")
             return .refused
         case .withdraw:
             try require(.citizen, "Art. 6")
@@ -188,9 +190,7 @@ public enum TicketLifecycle {
             guard status == .draft || status == .returned else {
                 throw fail("chỉ phản ánh mới hoặc bị trả lại mới chuyển Văn phòng UBND TP xin hướng dẫn", "Art. 7.4")
             }
-            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw fail("cần nêu lý do không xác định được một đơn vị", "Art. 7.4")
-            }
+            try requireText(reason, "cần nêu lý do không xác định được một đơn vị", "Art. 7.4")
             return .forwarded
         case .markDuplicate(let original):
             try require(.hotline, "Art. 7.5")
