@@ -42,8 +42,8 @@ extension TicketStore {
 
     static func outboxMessage(_ r: Row) -> OutboxMessage {
         OutboxMessage(id: r.int(0), trackingCode: r.text(1) ?? "", kind: NotificationKind(rawValue: r.text(2) ?? "") ?? .acknowledgement,
-                      recipient: r.text(3) ?? "", body: r.text(4) ?? "", createdAt: Date(timeIntervalSince1970: r.double(5)),
-                      attempts: Int(r.int(6)), nextAttemptAt: date(r, 7), sentAt: date(r, 8), failedAt: date(r, 9),
+                      recipient: r.text(3) ?? "", body: r.text(4) ?? "", createdAt: r.date(5), attempts: Int(r.int(6)),
+                      nextAttemptAt: r.optionalDate(7), sentAt: r.optionalDate(8), failedAt: r.optionalDate(9),
                       lastError: r.text(10))
     }
 

@@ -46,8 +46,8 @@ extension TicketStore {
 
     public func apiClients() throws -> [APIClient] {
         try db.prepare("SELECT name, active, created_at, last_used_at FROM api_clients ORDER BY name").query { r in
-            APIClient(name: r.text(0) ?? "", active: r.int(1) != 0, createdAt: Date(timeIntervalSince1970: r.double(2)),
-                      lastUsedAt: Self.date(r, 3))
+            APIClient(name: r.text(0) ?? "", active: r.int(1) != 0, createdAt: r.date(2),
+                      lastUsedAt: r.optionalDate(3))
         }
     }
 

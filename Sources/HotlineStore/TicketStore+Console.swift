@@ -105,7 +105,7 @@ extension TicketStore {
                 SELECT id, at, actor, action, before, after FROM audit_log WHERE ticket_id IS NULL ORDER BY id DESC LIMIT ?
             ) ORDER BY id
             """).query([.int(Int64(limit))]) { r in
-                AuditEntry(at: Date(timeIntervalSince1970: r.double(0)), actor: r.text(1) ?? "", action: r.text(2) ?? "",
+                AuditEntry(at: r.date(0), actor: r.text(1) ?? "", action: r.text(2) ?? "",
                            before: r.text(3), after: r.text(4))
             }
     }
@@ -132,18 +132,18 @@ extension TicketStore {
             ) ORDER BY 12, 11
             LIMIT 2000
             """).query([.double(now.timeIntervalSince1970)]) { r in
-                let status = TicketStatus(rawValue: r.text(1) ?? "") ?? .draft
-                let category = r.text(3).flatMap(HotlineCore.Category.init(rawValue:))
+                let status = r.status(1)
+                let category = r.category(3)
                 let clock: QueueClock = r.int(14) != 0 ? .guidance
                     : status == .returned ? .returned : category == .suggestion ? .suggestion : .classify
                 return HotlineQueueItem(
                     trackingCode: r.text(0) ?? "", status: status, clock: clock,
-                    channel: Channel(rawValue: r.text(2) ?? "") ?? .phone, category: category,
-                    topic: r.text(4).flatMap(Topic.init(rawValue:)), confidential: r.int(5) != 0, summary: r.text(6) ?? "",
+                    channel: r.channel(2), category: category,
+                    topic: r.topic(4), confidential: r.int(5) != 0, summary: r.text(6) ?? "",
                     callerNumber: r.text(7) ?? "", ward: r.text(8) ?? "", unitCode: r.text(9),
-                    receivedAt: Date(timeIntervalSince1970: r.double(10)), dueAt: Self.date(r, 11),
-                    responseDueAt: Self.date(r, 12), recordingDurationMs: r.isNull(15) ? nil : Int(r.int(15)),
-                    interrupted: r.int(13) != 0, claimedBy: r.text(16), claimedUntil: Self.date(r, 17),
+                    receivedAt: r.date(10), dueAt: r.optionalDate(11),
+                    responseDueAt: r.optionalDate(12), recordingDurationMs: r.isNull(15) ? nil : Int(r.int(15)),
+                    interrupted: r.int(13) != 0, claimedBy: r.text(16), claimedUntil: r.optionalDate(17),
                     contentStart: r.text(18) ?? "")
             }
     }

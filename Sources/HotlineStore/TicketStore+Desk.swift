@@ -38,10 +38,9 @@ extension TicketStore {
         """
 
     static func workItem(_ r: Row) -> WorkItem {
-        WorkItem(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
-                 category: r.text(2).flatMap(HotlineCore.Category.init(rawValue:)), summary: r.text(3) ?? "",
-                 ward: r.text(4) ?? "", unitCode: r.text(5), receivedAt: Date(timeIntervalSince1970: r.double(6)),
-                 dueAt: date(r, 7), responseDueAt: date(r, 8), resolvedAt: date(r, 9), evidenceCount: Int(r.int(10)),
+        WorkItem(trackingCode: r.text(0) ?? "", status: r.status(1), category: r.category(2), summary: r.text(3) ?? "",
+                 ward: r.text(4) ?? "", unitCode: r.text(5), receivedAt: r.date(6), dueAt: r.optionalDate(7),
+                 responseDueAt: r.optionalDate(8), resolvedAt: r.optionalDate(9), evidenceCount: Int(r.int(10)),
                  awaitingGuidance: r.int(11) != 0, confidential: r.int(12) != 0)
     }
 
@@ -54,9 +53,8 @@ extension TicketStore {
             SELECT tracking_code, status, category, summary, received_at FROM tickets
             WHERE caller_number = ? AND tracking_code != ? ORDER BY received_at DESC LIMIT ?
             """).query([.text(number), .text(code), .int(Int64(limit))]) { r in
-                CallerTicket(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
-                             category: r.text(2).flatMap(HotlineCore.Category.init(rawValue:)), summary: r.text(3) ?? "",
-                             receivedAt: Date(timeIntervalSince1970: r.double(4)))
+                CallerTicket(trackingCode: r.text(0) ?? "", status: r.status(1), category: r.category(2),
+                             summary: r.text(3) ?? "", receivedAt: r.date(4))
             }
     }
 

@@ -102,8 +102,8 @@ extension TicketStore {
     func liveClaim(_ ticketID: Int64, code: String, at: Date) throws -> Claim? {
         try db.prepare("SELECT user_name, claimed_at, expires_at FROM claims WHERE ticket_id = ? AND expires_at > ?")
             .query([.int(ticketID), .double(at.timeIntervalSince1970)]) { r in
-                Claim(trackingCode: code, userName: r.text(0) ?? "", claimedAt: Date(timeIntervalSince1970: r.double(1)),
-                      expiresAt: Date(timeIntervalSince1970: r.double(2)))
+                Claim(trackingCode: code, userName: r.text(0) ?? "", claimedAt: r.date(1),
+                      expiresAt: r.date(2))
             }.first
     }
 

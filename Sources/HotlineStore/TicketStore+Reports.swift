@@ -15,10 +15,10 @@ extension TicketStore {
             GROUP BY 1, 2, 3, 4, 5, 6
             """).query([.double(asOf.timeIntervalSince1970), .double(from.timeIntervalSince1970),
                         .double(to.timeIntervalSince1970)]) { r in
-                ReportCell(channel: Channel(rawValue: r.text(0) ?? "") ?? .phone,
-                           category: r.text(1).flatMap(HotlineCore.Category.init(rawValue:)),
-                           topic: r.text(2).flatMap(Topic.init(rawValue:)), unitCode: r.text(3),
-                           status: TicketStatus(rawValue: r.text(4) ?? "") ?? .draft, late: r.int(5) != 0,
+                ReportCell(channel: r.channel(0),
+                           category: r.category(1),
+                           topic: r.topic(2), unitCode: r.text(3),
+                           status: r.status(4), late: r.int(5) != 0,
                            count: Int(r.int(6)))
             }
     }
@@ -77,7 +77,7 @@ extension TicketStore {
             """).query([.double(asOf.timeIntervalSince1970), .int(Int64(limit))]) { r in
                 let unit = r.text(1)
                 return OverdueItem(trackingCode: r.text(0) ?? "", unit: unit.map { names[$0] ?? $0 } ?? "Tổng đài 1022 HP",
-                                   dueAt: Date(timeIntervalSince1970: r.double(2)))
+                                   dueAt: r.date(2))
             }
     }
 
@@ -140,7 +140,7 @@ extension TicketStore {
             """).query([.double(from.timeIntervalSince1970), .double(to.timeIntervalSince1970)]) { r in
                 SuggestionItem(trackingCode: r.text(0) ?? "", summary: r.int(2) != 0 ? "(bảo mật)" : r.text(1) ?? "",
                                unit: r.text(3).map { names[$0] ?? $0 } ?? "Tổng đài 1022 HP",
-                               status: TicketStatus(rawValue: r.text(4) ?? "") ?? .draft,
+                               status: r.status(4),
                                rating: r.isNull(5) ? nil : Int(r.int(5)))
             }
         return QuarterlyReport(from: from, to: to, quarter: Tally(cells),

@@ -199,15 +199,10 @@ extension TicketStore {
     /// Jobs not done (waiting, running, failed), the most recently changed first.
     public func pendingTranscriptionJobs(limit: Int = 100) throws -> [TranscriptionJobInfo] {
         try db.prepare("""
-            SELECT t.tracking_code, j.path, j.status, j.attempts, j.next_attempt_at, j.last_error, j.updated_at
+            SELECT \(Self.jobInfoColumns)
             FROM transcription_jobs j JOIN tickets t ON t.id = j.ticket_id
             WHERE j.status != 'done' ORDER BY j.updated_at DESC, j.id DESC LIMIT ?
-            """).query([.int(Int64(limit))]) { r in
-                TranscriptionJobInfo(trackingCode: r.text(0) ?? "", recordingPath: r.text(1) ?? "",
-                                     status: TranscriptionJobStatus(rawValue: r.text(2) ?? "") ?? .queued,
-                                     attempts: Int(r.int(3)), nextAttemptAt: Self.date(r, 4), lastError: r.text(5),
-                                     updatedAt: Date(timeIntervalSince1970: r.double(6)))
-            }
+            """).query([.int(Int64(limit))], Self.jobInfo)
     }
 
     /// Puts failed jobs back in the queue now, with a fresh count of attempts (after the engine or a file was
@@ -251,22 +246,17 @@ extension TicketStore {
             """).query([.text(code)]) { r in
                 Transcript(trackingCode: r.text(0) ?? "", recordingPath: r.text(1) ?? "", text: r.text(2) ?? "",
                            engineVersion: r.text(3) ?? "", audioMs: Int(r.int(4)), processingMs: Int(r.int(5)),
-                           createdAt: Date(timeIntervalSince1970: r.double(6)))
+                           createdAt: r.date(6))
             }.first
     }
 
     /// The state of a ticket's transcription job, nil when its recording has none (or there is no recording).
     public func transcriptionJob(for code: String) throws -> TranscriptionJobInfo? {
         try db.prepare("""
-            SELECT t.tracking_code, j.path, j.status, j.attempts, j.next_attempt_at, j.last_error, j.updated_at
+            SELECT \(Self.jobInfoColumns)
             FROM transcription_jobs j JOIN tickets t ON t.id = j.ticket_id WHERE t.tracking_code = ?
             ORDER BY j.id DESC LIMIT 1
-            """).query([.text(code)]) { r in
-                TranscriptionJobInfo(trackingCode: r.text(0) ?? "", recordingPath: r.text(1) ?? "",
-                                     status: TranscriptionJobStatus(rawValue: r.text(2) ?? "") ?? .queued,
-                                     attempts: Int(r.int(3)), nextAttemptAt: Self.date(r, 4), lastError: r.text(5),
-                                     updatedAt: Date(timeIntervalSince1970: r.double(6)))
-            }.first
+            """).query([.text(code)], Self.jobInfo).first
     }
 
     /// Tickets whose transcript, summary, content or address hold every word, best match first (bm25, a
@@ -291,11 +281,20 @@ extension TicketStore {
             }
     }
 
+    static let jobInfoColumns = "t.tracking_code, j.path, j.status, j.attempts, j.next_attempt_at, j.last_error, j.updated_at"
+
+    /// A job from a row of `jobInfoColumns`.
+    static func jobInfo(_ r: Row) -> TranscriptionJobInfo {
+        TranscriptionJobInfo(trackingCode: r.text(0) ?? "", recordingPath: r.text(1) ?? "",
+                             status: TranscriptionJobStatus(rawValue: r.text(2) ?? "") ?? .queued,
+                             attempts: Int(r.int(3)), nextAttemptAt: r.optionalDate(4), lastError: r.text(5),
+                             updatedAt: r.date(6))
+    }
+
     /// A search hit from a row whose first columns are tracking code, status, summary and received-at.
     static func searchHit(_ r: Row, matchedIn: [String], score: Double = 0) -> TicketSearchHit {
-        TicketSearchHit(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
-                        summary: r.text(2) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(3)),
-                        matchedIn: matchedIn, score: score)
+        TicketSearchHit(trackingCode: r.text(0) ?? "", status: r.status(1), summary: r.text(2) ?? "",
+                        receivedAt: r.date(3), matchedIn: matchedIn, score: score)
     }
 
     /// Words as the index compares them: folded, lower case, without diacritics.
@@ -335,8 +334,8 @@ extension TicketStore {
             WHERE ticket_search MATCH ? AND t.id != ? AND t.status != 'merged' AND t.received_at BETWEEN ? AND ?
             ORDER BY bm25(ticket_search) LIMIT 50
             """).query([.text(query), .int(id), .double(since), .double(t.receivedAt.timeIntervalSince1970)]) { r in
-                TranscriptMatch(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
-                                summary: r.text(2) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(3)),
+                TranscriptMatch(trackingCode: r.text(0) ?? "", status: r.status(1),
+                                summary: r.text(2) ?? "", receivedAt: r.date(3),
                                 similarity: max(TranscriptHints.similarity(transcript.text, r.text(4) ?? ""),
                                                 TranscriptHints.similarity(transcript.text, r.text(5) ?? "")))
             }

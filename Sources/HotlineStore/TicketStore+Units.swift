@@ -34,7 +34,7 @@ extension TicketStore {
                  wards: (try? decoder.decode([String].self, from: Data((r.text(3) ?? "[]").utf8))) ?? [])
         }
         let rules = try db.prepare("SELECT category, topic, ward, units FROM routing_rules ORDER BY position").query { r in
-            RoutingRule(category: r.text(0).flatMap(HotlineCore.Category.init(rawValue:)), topic: r.text(1).flatMap(Topic.init(rawValue:)),
+            RoutingRule(category: r.category(0), topic: r.topic(1),
                         ward: r.text(2), units: (try? decoder.decode([String].self, from: Data((r.text(3) ?? "[]").utf8))) ?? [])
         }
         return UnitDirectory(units: units, rules: rules)

@@ -104,7 +104,7 @@ extension TicketStore {
         t.refusal_reason, t.rating, t.rating_comment, t.step_started_at, t.result_text
         """
 
-    static func date(_ r: Row, _ i: Int32) -> Date? { r.isNull(i) ? nil : Date(timeIntervalSince1970: r.double(i)) }
+    static func date(_ r: Row, _ i: Int32) -> Date? { r.optionalDate(i) }
 
     /// A whole ticket with its attachments; nil when there is no such code.
     public func ticket(_ code: String) throws -> Ticket? {
@@ -117,17 +117,17 @@ extension TicketStore {
     func loadTicket(_ code: String) throws -> (Int64, Ticket, Date)? {
         try db.prepare("SELECT \(Self.ticketColumns) FROM tickets t WHERE t.tracking_code = ?").query([.text(code)]) { r in
             let t = Ticket(
-                trackingCode: r.text(1) ?? "", channel: Channel(rawValue: r.text(2) ?? "") ?? .phone,
-                status: TicketStatus(rawValue: r.text(3) ?? "") ?? .draft,
-                category: r.text(4).flatMap(HotlineCore.Category.init(rawValue:)), topic: r.text(5).flatMap(Topic.init(rawValue:)),
+                trackingCode: r.text(1) ?? "", channel: r.channel(2),
+                status: r.status(3),
+                category: r.category(4), topic: r.topic(5),
                 reporter: Reporter(name: r.text(7) ?? "", phone: r.text(6) ?? "", address: r.text(8) ?? "", email: r.text(9) ?? ""),
                 confidential: r.int(10) != 0, content: r.text(11) ?? "", summary: r.text(12) ?? "", ward: r.text(13) ?? "",
-                unitCode: r.text(14), receivedAt: Date(timeIntervalSince1970: r.double(15)), dueAt: Self.date(r, 16),
-                responseDueAt: Self.date(r, 17), resolvedAt: Self.date(r, 18), completedAt: Self.date(r, 19),
+                unitCode: r.text(14), receivedAt: r.date(15), dueAt: r.optionalDate(16),
+                responseDueAt: r.optionalDate(17), resolvedAt: r.optionalDate(18), completedAt: r.optionalDate(19),
                 awaitingGuidance: r.int(20) != 0, duplicateOf: r.text(21), recurrenceOf: r.text(22),
                 refusalReason: r.text(23), rating: r.isNull(24) ? nil : Int(r.int(24)), ratingComment: r.text(25),
                 resultText: r.text(27))
-            return (r.int(0), t, Self.date(r, 26) ?? t.receivedAt)
+            return (r.int(0), t, r.optionalDate(26) ?? t.receivedAt)
         }.first
     }
 
@@ -137,7 +137,7 @@ extension TicketStore {
             """).query([.int(ticketID)]) { r in
                 Attachment(kind: AttachmentKind(rawValue: r.text(0) ?? "") ?? .document, path: r.text(1) ?? "",
                            sha256: r.text(2), durationMs: r.isNull(3) ? nil : Int(r.int(3)),
-                           addedAt: Date(timeIntervalSince1970: r.double(4)))
+                           addedAt: r.date(4))
             }
     }
 
@@ -147,7 +147,7 @@ extension TicketStore {
         return try db.prepare("""
             SELECT at, actor, action, before, after FROM audit_log WHERE ticket_id = ? ORDER BY id
             """).query([.int(id)]) { r in
-                AuditEntry(at: Date(timeIntervalSince1970: r.double(0)), actor: r.text(1) ?? "", action: r.text(2) ?? "",
+                AuditEntry(at: r.date(0), actor: r.text(1) ?? "", action: r.text(2) ?? "",
                            before: r.text(3), after: r.text(4))
             }
     }
@@ -319,9 +319,9 @@ extension TicketStore {
             ORDER BY received_at DESC LIMIT 500
             """).query([.int(id), .double(t.receivedAt.timeIntervalSince1970), .text(t.reporter.phone), .text(t.ward),
                         .double(since), .optional(t.topic?.rawValue), .double(since)]) { r in
-                EarlierTicket(trackingCode: r.text(0) ?? "", status: TicketStatus(rawValue: r.text(1) ?? "") ?? .draft,
-                              callerNumber: r.text(2) ?? "", ward: r.text(3) ?? "", topic: r.text(4).flatMap(Topic.init(rawValue:)),
-                              summary: r.text(5) ?? "", receivedAt: Date(timeIntervalSince1970: r.double(6)))
+                EarlierTicket(trackingCode: r.text(0) ?? "", status: r.status(1),
+                              callerNumber: r.text(2) ?? "", ward: r.text(3) ?? "", topic: r.topic(4),
+                              summary: r.text(5) ?? "", receivedAt: r.date(6))
             }
         return DuplicatePolicy.candidates(callerNumber: t.reporter.phone, ward: t.ward, topic: t.topic,
                                           summary: t.summary.isEmpty ? t.content : t.summary, receivedAt: t.receivedAt,
