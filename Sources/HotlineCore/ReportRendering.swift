@@ -30,15 +30,18 @@ public enum ReportRenderer {
     /// A report as the bytes of a file: the text formats in UTF-8 (the CSV with its byte order mark), the
     /// Word document stamped with the report's end.
     public static func file(_ r: WeeklyReport, as format: ReportFileFormat, letter: ReportLetter = ReportLetter()) throws -> [UInt8] {
-        try file(format, stamped: r.to, text: { try render(r, as: $0) }, document: { ReportDocuments.weekly(r, letter: letter) })
+        try file(format, stamped: r.to, text: { try render(r, as: $0) },
+                 document: { ReportDocuments.weekly(r, letter: letter) })
     }
 
     public static func file(_ r: MonthlyReport, as format: ReportFileFormat, letter: ReportLetter = ReportLetter()) throws -> [UInt8] {
-        try file(format, stamped: r.to, text: { try render(r, as: $0) }, document: { ReportDocuments.monthly(r, letter: letter) })
+        try file(format, stamped: r.to, text: { try render(r, as: $0) },
+                 document: { ReportDocuments.monthly(r, letter: letter) })
     }
 
     public static func file(_ r: QuarterlyReport, as format: ReportFileFormat, letter: ReportLetter = ReportLetter()) throws -> [UInt8] {
-        try file(format, stamped: r.to, text: { try render(r, as: $0) }, document: { ReportDocuments.quarterly(r, letter: letter) })
+        try file(format, stamped: r.to, text: { try render(r, as: $0) },
+                 document: { ReportDocuments.quarterly(r, letter: letter) })
     }
 
     static func file(_ format: ReportFileFormat, stamped: Date, text: (ReportOutput) throws -> String,

@@ -17,7 +17,7 @@ public enum ReportDocuments {
         let c = r.cumulative
         let last = lastDay(r.to)
         var doc = WordDocument(title: "Báo cáo tình hình tiếp nhận và xử lý phản ánh kiến nghị từ \(day(r.from)) đến \(day(r.to))")
-        opening(&doc, letter, issued: last, subtitle: "Tình hình tiếp nhận và xử lý phản ánh kiến nghị tại thành phố Hải Phòng\n"
+        opening(&doc, letter, lastDay: last, subtitle: "Tình hình tiếp nhận và xử lý phản ánh kiến nghị tại thành phố Hải Phòng\n"
                     + "(Kỳ báo cáo từ ngày \(day(r.from)) đến ngày \(day(r.to)))")
         doc.add(P([R("\(letter.agencyName) báo cáo kết quả giải quyết phản ánh, kiến nghị (PAKN) qua Tổng đài 1022 từ "
                      + "\(clock(r.from)) ngày \(sameYear(r.from, r.to) ? dayMonth(r.from) : day(r.from)) đến \(clock(r.to)) ngày \(day(r.to)) cụ thể như sau:")],
@@ -125,7 +125,7 @@ public enum ReportDocuments {
         let period = first.month == last.month && first.year == last.year
             ? "tháng \(first.month) năm \(first.year)" : "từ ngày \(day(r.from)) đến ngày \(last.text)"
         var doc = WordDocument(title: "Báo cáo tình hình tiếp nhận và xử lý phản ánh, kiến nghị \(period)")
-        opening(&doc, letter, issued: last,
+        opening(&doc, letter, lastDay: last,
                 subtitle: "Tình hình tiếp nhận và xử lý phản ánh, kiến nghị qua Tổng đài 1022 \(period)\n(Biểu mẫu 01)")
         doc.add(P("\(letter.agencyName) báo cáo tình hình tiếp nhận và xử lý phản ánh, kiến nghị qua Tổng đài 1022 \(period) cụ thể như sau:",
                   firstLineIndent: 567))
@@ -183,7 +183,7 @@ public enum ReportDocuments {
         let isQuarter = first.day == 1 && (first.month - 1) % 3 == 0 && lastDay(r.to) == Self.quarterEnd(first)
         let period = isQuarter ? "quý \(roman[(first.month - 1) / 3]) năm \(first.year)" : "từ ngày \(day(r.from)) đến ngày \(last.text)"
         var doc = WordDocument(title: "Báo cáo góp ý, hiến kế xây dựng thành phố \(period)")
-        opening(&doc, letter, issued: last, subtitle: "Tổng hợp góp ý, hiến kế xây dựng thành phố qua Tổng đài 1022 \(period)")
+        opening(&doc, letter, lastDay: last, subtitle: "Tổng hợp góp ý, hiến kế xây dựng thành phố qua Tổng đài 1022 \(period)")
 
         heading(&doc, "1. Tổng quan")
         let s = r.suggestions
@@ -225,7 +225,7 @@ public enum ReportDocuments {
 
     /// The letterhead, "BÁO CÁO" over the report's subtitle, and the addressees. A letter without an issue date
     /// is dated at the start of the period's last day.
-    static func opening(_ doc: inout WordDocument, _ l: ReportLetter, issued lastDay: Day, subtitle: String) {
+    static func opening(_ doc: inout WordDocument, _ l: ReportLetter, lastDay: Day, subtitle: String) {
         letterhead(&doc, l, issued: l.issued ?? lastDay.at(minutes: 0))
         doc.add(P([R("BÁO CÁO", bold: true, size: 14)], alignment: .center, style: "Title", spaceBefore: 240, spaceAfter: 0))
         doc.add(P([R(subtitle, bold: true)], alignment: .center, spaceAfter: 240))
