@@ -31,6 +31,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE = os.environ["BASE_URL"].rstrip("/")
@@ -71,7 +72,11 @@ def browser(name, width=1366, height=900, mobile=False):
 
 def wait(driver, condition, timeout=10, what="condition"):
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: condition(d))
+        # A submitted form navigates and live pages re-render: an element read mid-way is stale, detached or
+        # not there yet; each means "not yet", and a real failure still ends in the timeout below.
+        return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException,
+                                                 WebDriverException)).until(lambda d: condition(d))
     except Exception as error:
         raise AssertionError(f"timed out after {timeout} s waiting for {what}") from error
 
@@ -214,14 +219,14 @@ def run():
     # Without a photo first: refused, and the result text is kept.
     hoa.find_element(By.CSS_SELECTOR, "#ket-qua button[type=submit]").click()
     wait(hoa, lambda d: d.find_elements(By.ID, "step-error"), what="the refusal without evidence")
-    check("minh chứng" in hoa.find_element(By.ID, "step-error").text, hoa.find_element(By.ID, "step-error").text)
+    wait(hoa, lambda d: "minh chứng" in d.find_element(By.ID, "step-error").text, what="minh chứng")
     check(hoa.find_element(By.ID, "ket_qua").get_attribute("value") == result_text, "the typed result is kept")
     after = os.path.join(OUT, "sau-xu-ly.png")
     hoa.save_screenshot(after)  # another real PNG: the photo after the work (the citizen's is not new evidence)
     hoa.find_element(By.ID, "anh").send_keys(after)
     hoa.find_element(By.CSS_SELECTOR, "#ket-qua button[type=submit]").click()
     wait(hoa, lambda d: d.find_elements(By.ID, "done"), what="the result sent")
-    check("Đã gửi kết quả" in text(hoa), text(hoa))
+    wait(hoa, lambda d: "Đã gửi kết quả" in text(d), what="Đã gửi kết quả")
     hoa.get(BASE + f"/don-vi/phieu/{portal_code}")
     shot(hoa, "unit-case-phone.png")
 
@@ -241,17 +246,17 @@ def run():
     check(status == 303, f"evidence without a session goes to sign-in ({status})")
     item.find_element(By.CSS_SELECTOR, "form.xac-nhan button").click()
     wait(lan, lambda d: d.find_elements(By.ID, "done"), what="confirmed")
-    check("Đã xác nhận" in text(lan), text(lan))
+    wait(lan, lambda d: "Đã xác nhận" in text(d), what="Đã xác nhận")
 
     step[0] = "the citizen sees it completed and rates it"
     citizen.get(BASE + f"/tra-cuu?ma={portal_code}")
-    check("Đã hoàn thành" in citizen.find_element(By.ID, "public-view").text, "completed in the public view")
+    wait(citizen, lambda d: "Đã hoàn thành" in d.find_element(By.ID, "public-view").text, what="Đã hoàn thành")
     time.sleep(3.1)
     citizen.find_element(By.CSS_SELECTOR, "#rating-form input[name=diem][value='5']").click()
     citizen.find_element(By.ID, "so_cuoi").send_keys("5678")
     citizen.find_element(By.CSS_SELECTOR, "#rating-form button[type=submit]").click()
     wait(citizen, lambda d: d.find_elements(By.ID, "done"), what="the rating thanked")
-    check("5/5" in citizen.find_element(By.ID, "public-view").text, "the rating shows")
+    wait(citizen, lambda d: "5/5" in d.find_element(By.ID, "public-view").text, what="5/5")
 
     step[0] = "the report dashboard, the weekly .docx and the CSV"
     lan.get(BASE + "/bao-cao")
@@ -301,7 +306,7 @@ def run():
     admin.find_element(By.ID, "check").click()
     wait(admin, lambda d: d.find_elements(By.ID, "problems"), what="the syntax error")
     syntax_line = syntax[:syntax.index('"version"')].count("\n") + 1
-    check(f"dòng {syntax_line}," in admin.find_element(By.ID, "problems").text, admin.find_element(By.ID, "problems").text)
+    wait(admin, lambda d: f"dòng {syntax_line}," in d.find_element(By.ID, "problems").text, what=f"dòng {syntax_line},")
 
     step[0] = "the administrator draws, simulates and installs an edited menu"
     edited = original.replace('"version": "', '"version": "browser-test-', 1)
@@ -319,7 +324,7 @@ def run():
     admin.set_window_size(1366, 900)
     admin.find_element(By.ID, "install").click()
     wait(admin, lambda d: d.find_elements(By.ID, "done"), what="installed")
-    check("Đã cài kịch bản browser-test-" in text(admin), text(admin)[:400])
+    wait(admin, lambda d: "Đã cài kịch bản browser-test-" in text(d), what="Đã cài kịch bản browser-test-")
     rows = admin.find_elements(By.CSS_SELECTOR, "#history tbody tr")
     check(len(rows) >= 2, f"the history keeps the plan before and the one installed ({len(rows)} rows)")
     check("browser-test-" in rows[0].text and "đang dùng" in rows[0].text, rows[0].text)
