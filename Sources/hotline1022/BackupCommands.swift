@@ -2,26 +2,26 @@ import Foundation
 import Operations
 
 let backupCommand = Command.leaf(
-    "backup", "Back up the database, recordings and evidence into a folder while calls go on (administrators).",
+    "backup", "Sao lưu cơ sở dữ liệu, ghi âm và minh chứng vào một thư mục trong khi tổng đài vẫn nhận cuộc gọi (quản trị hệ thống).",
     help: """
         DIR [--config FILE] [--db PATH] [--recordings DIR]
 
-        Copies the database with SQLite's online backup API: one consistent snapshot, taken while the gateway
-        and the desk keep writing. Then copies every recording and evidence file that snapshot's tickets point
-        at, hashing each one (SHA-256) as it is copied and comparing it with the hash the store recorded, and
-        writes DIR/manifest.json (every file with its size, time and SHA-256). Run it again into the same DIR
-        and only new or changed files are copied (incremental); the snapshot is replaced. Everything in DIR is
-        0640 in 0750 folders. --config reads database and recordings from serve's config file; --db and
-        --recordings (defaults ./var/hotline.sqlite, ./var/recordings) override it. Exits 1 if a file is
-        missing or no longer has its recorded SHA-256 (the backup is still written, and names them).
-        Restore with `hotline1022 restore DIR --to DATA_DIR`.
+        Sao chép cơ sở dữ liệu bằng API sao lưu trực tuyến (online backup) của SQLite: một bản chụp nhất quán,
+        lấy trong khi tổng đài và người xử lý phản ánh vẫn ghi dữ liệu. Sau đó chép mọi tệp ghi âm và minh chứng
+        mà các phản ánh trong bản chụp trỏ tới, vừa chép vừa tính SHA-256 của từng tệp và so với mã băm đã lưu
+        trong cơ sở dữ liệu, rồi ghi DIR/manifest.json (mỗi tệp kèm kích thước, thời điểm và SHA-256). Chạy lại
+        vào cùng DIR thì chỉ chép các tệp mới hoặc đã thay đổi (sao lưu gia tăng); bản chụp được thay mới. Mọi
+        tệp trong DIR có quyền 0640, trong các thư mục 0750. --config đọc đường dẫn cơ sở dữ liệu và thư mục ghi
+        âm từ tệp cấu hình của serve; --db và --recordings (mặc định ./var/hotline.sqlite, ./var/recordings) ghi
+        đè các giá trị đó. Thoát với mã 1 nếu có tệp bị thiếu hoặc không còn đúng SHA-256 đã lưu (bản sao lưu
+        vẫn được ghi, và nêu tên các tệp đó). Khôi phục bằng `hotline1022 restore DIR --to DATA_DIR`.
         """
 ) { args in
     var settings = ServeSettings()
     if let config = try args.option("--config") { settings = try ServeSettings.load(config: config) }
     if let v = try args.option("--db") { settings.database = v }
     if let v = try args.option("--recordings") { settings.recordings = v }
-    let dir = try args.requiredPositional("the backup folder DIR")
+    let dir = try args.requiredPositional("thư mục sao lưu DIR")
     try args.finish()
     guard FileManager.default.fileExists(atPath: settings.database) else {
         throw CommandFailure("không có cơ sở dữ liệu tại \(settings.database) (dùng --db PATH hoặc --config FILE)")
@@ -45,19 +45,20 @@ let backupCommand = Command.leaf(
 }
 
 let restoreCommand = Command.leaf(
-    "restore", "Restore a backup folder into a new data folder (administrators).",
+    "restore", "Khôi phục một thư mục sao lưu vào một thư mục dữ liệu mới (quản trị hệ thống).",
     help: """
         DIR --to DATA_DIR
 
-        Checks the snapshot and every copy in DIR against the SHA-256 of its manifest, then writes DATA_DIR/
-        hotline.sqlite, DATA_DIR/recordings/ and DATA_DIR/evidence/, points the database's file paths at
-        them and runs integrity_check. DATA_DIR must not hold a database yet: nothing in use is overwritten.
-        Serve the result with `serve --db DATA_DIR/hotline.sqlite --recordings DATA_DIR/recordings` (or change
-        the config file). Exits 1 if a copy is damaged or the integrity check fails.
+        Kiểm tra bản chụp và mọi bản sao trong DIR theo SHA-256 ghi trong manifest, rồi ghi
+        DATA_DIR/hotline.sqlite, DATA_DIR/recordings/ và DATA_DIR/evidence/, trỏ các đường dẫn tệp trong cơ sở
+        dữ liệu tới đó và chạy integrity_check. DATA_DIR không được chứa sẵn cơ sở dữ liệu: không ghi đè thứ gì
+        đang dùng. Chạy tổng đài trên dữ liệu đã khôi phục bằng
+        `serve --db DATA_DIR/hotline.sqlite --recordings DATA_DIR/recordings` (hoặc sửa tệp cấu hình). Thoát với
+        mã 1 nếu có bản sao bị hỏng hoặc integrity_check không đạt.
         """
 ) { args in
     let target = try args.requiredOption("--to")
-    let dir = try args.requiredPositional("the backup folder DIR")
+    let dir = try args.requiredPositional("thư mục sao lưu DIR")
     try args.finish()
     umask(DataModes.umask)
     let report: Backup.RestoreReport

@@ -47,16 +47,16 @@ struct ConsoleSettings: Codable, Equatable {
     }
 
     func validate() throws {
-        guard (0...65535).contains(webPort) else { throw UsageError("--web-port must be 0–65535 (0 = no console), got \(webPort)") }
+        guard (0...65535).contains(webPort) else { throw UsageError("--web-port cần từ 0 đến 65535 (0 = tắt bảng điều khiển web), nhận được \(webPort)") }
         guard webCertificate.isEmpty == webPrivateKey.isEmpty else {
-            throw UsageError("--web-certificate and --web-private-key go together (PEM files)")
+            throw UsageError("--web-certificate và --web-private-key phải đi cùng nhau (tệp PEM)")
         }
         guard enabled else { return }
         do {
             try web.validate()
         } catch {
             switch error {
-            case .plainHTTPOnNetwork: throw UsageError("\(error) (--web-allow-plain-http, or --web-certificate and --web-private-key)")
+            case .plainHTTPOnNetwork: throw UsageError("\(error) (--web-allow-plain-http để cho phép, hoặc --web-certificate và --web-private-key)")
             default: throw UsageError("\(error)")
             }
         }
@@ -102,16 +102,16 @@ struct ConsoleSettings: Codable, Equatable {
 }
 
 let webCommand = Command.leaf(
-    "web", "Run the agents' browser console alone, against the same database as serve.",
+    "web", "Chỉ chạy bảng điều khiển web của tổng đài viên, trên cùng cơ sở dữ liệu với serve.",
     help: "\(ConsoleSettings.help) [--db PATH] [--config-dir DIR] [--dialplan FILE] [--prompts DIR] [--agents-uri URI] "
         + "[--log-level debug|info|warning|error]\n\n"
         + ConsoleSettings.explanation + "\n\n" + """
-        Agents sign in with their user name and password (`hotline1022 users password NAME` sets one). The console
-        reads --config-dir (calendar.json, templates.vi.json, units.json: administrators edit them in the
-        console; default $HOTLINE1022_CONFIG, else ./Config). The menu editor edits --dialplan (default
-        Dialplans/hotline-1022.json) with the prompts of --prompts (default Prompts/vi). Citizens file reports at
-        /phan-anh and look them up at /tra-cuu; the city's app uses /open311/v2/ with a key from
-        `hotline1022 open311 key add NAME`. SIGINT or SIGTERM stops it.
+        Người dùng đăng nhập bằng tên đăng nhập và mật khẩu (đặt bằng `hotline1022 users password NAME`). Bảng
+        điều khiển đọc --config-dir (calendar.json, templates.vi.json, units.json: quản trị hệ thống sửa các tệp
+        này ngay trên bảng điều khiển; mặc định $HOTLINE1022_CONFIG, nếu không có thì ./Config). Trình soạn menu
+        sửa --dialplan (mặc định Dialplans/hotline-1022.json) với các lời nhắc trong --prompts (mặc định
+        Prompts/vi). Người dân gửi phản ánh tại /phan-anh và tra cứu tại /tra-cuu; ứng dụng của thành phố dùng
+        /open311/v2/ với khóa tạo bằng `hotline1022 open311 key add NAME`. Dừng bằng SIGINT hoặc SIGTERM.
         """
 ) { args in
     var settings = ConsoleSettings()
@@ -122,7 +122,7 @@ let webCommand = Command.leaf(
     let options = try CaseOptions(&args)
     let level = try args.option("--log-level") ?? "info"
     try args.finish()
-    guard settings.enabled else { throw UsageError("--web-port 0 / --no-web: nothing to run") }
+    guard settings.enabled else { throw UsageError("--web-port 0 / --no-web: bảng điều khiển web đã tắt, không có gì để chạy") }
     let logger = StderrLogger(minimum: LogLevel(rawValue: level) ?? .info)
     let stop = StopSignal()
     guard let console = try settings.start(database: options.database, configDirectory: options.configDirectory,
@@ -135,21 +135,22 @@ let webCommand = Command.leaf(
 }
 
 let usersPasswordCommand = Command.leaf(
-    "password", "Set a user's password for the console (administrators: anyone's; a user: their own).",
+    "password", "Đặt mật khẩu bảng điều khiển web (quản trị hệ thống: của bất kỳ ai; người dùng: của chính mình).",
     help: """
         NAME [--password-file FILE] [--current-password-file FILE] \(CaseOptions.help)
 
-        The new password is read from --password-file (its first line) or from standard input (the first line;
-        asked twice, without echo, on a terminal): never from the command line, which other users of the
-        server can see. An administrator (--as) sets or resets anyone's password; anybody else changes only their
-        own and gives the current one first (--current-password-file, or the line before the new one on
-        standard input). At least \(Desk.minimumPasswordLength) characters. The user's console sessions end.
+        Mật khẩu mới được đọc từ --password-file (dòng đầu tiên) hoặc từ đầu vào chuẩn (dòng đầu tiên; trên
+        terminal thì hỏi hai lần, không hiện ký tự): không bao giờ lấy từ dòng lệnh, vì người dùng khác trên máy
+        chủ nhìn thấy được. Quản trị hệ thống (--as) đặt hoặc đặt lại mật khẩu của bất kỳ ai; người khác chỉ đổi
+        được mật khẩu của chính mình và phải nhập mật khẩu hiện tại trước (--current-password-file, hoặc dòng
+        đứng trước mật khẩu mới trên đầu vào chuẩn). Mật khẩu dài ít nhất \(Desk.minimumPasswordLength) ký tự.
+        Mọi phiên đăng nhập bảng điều khiển của người dùng đó kết thúc.
         """
 ) { args in
     let options = try CaseOptions(&args)
     let file = try args.option("--password-file")
     let currentFile = try args.option("--current-password-file")
-    let name = try args.requiredPositional("the user's login name")
+    let name = try args.requiredPositional("tên đăng nhập của người dùng")
     try args.finish()
     let w = try options.open()
     defer { w.close() }
@@ -159,7 +160,7 @@ let usersPasswordCommand = Command.leaf(
         current = ""  // the desk refuses: only an administrator sets another's password
     } else if !byAdministrator {
         current = try currentFile.map { try passwordLine(file: $0) } ?? (file == nil ? try readSecret("Mật khẩu hiện tại: ") : nil)
-        guard current != nil else { throw UsageError("give your current password: --current-password-file FILE") }
+        guard current != nil else { throw UsageError("cần mật khẩu hiện tại của bạn: --current-password-file FILE") }
     }
     let new: String
     if current == "" {

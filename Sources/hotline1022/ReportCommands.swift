@@ -3,7 +3,7 @@ import HotlineCore
 import HotlineStore
 import HotlineDesk
 
-let reportCommands = Command.group("report", "Reports for the city office: weekly (seed 000), monthly Form 01, quarterly, charts.", [
+let reportCommands = Command.group("report", "Báo cáo gửi Văn phòng UBND thành phố: hằng tuần (seed 000), Mẫu 01 hằng tháng, hằng quý, biểu đồ.", [
     reportWeeklyCommand,
     reportMonthlyCommand,
     reportQuarterlyCommand,
@@ -12,13 +12,13 @@ let reportCommands = Command.group("report", "Reports for the city office: weekl
 
 /// The options every report shares: the database, the format, the letter for a .docx, the output file.
 let reportOutputHelp = """
-    --format md|csv|json|docx (default md). docx is the letter the city office sends as is, in seed 000's
-    layout; it is written to --out FILE, or to standard output only when that is not a terminal. The CSV
-    starts with a UTF-8 byte order mark so Excel shows the Vietnamese.
-    --letter FILE.json overrides the letter's fixed parts (seed 000's by default), any of: parentAgency,
-    agency, agencyName, number, place, issued ("2026-06-11"), addressees [..], difficulties [..] (section 6),
-    proposals [..] (section 7), closing, copies [..], signerTitle [..], signerName.
-    --out FILE writes the report there instead of standard output.
+    --format md|csv|json|docx (mặc định md). docx là văn bản hoàn chỉnh để Văn phòng UBND thành phố gửi đi
+    ngay, theo bố cục của seed 000; tệp được ghi vào --out FILE, hoặc ra đầu ra chuẩn chỉ khi đầu ra đó không
+    phải terminal. Tệp CSV bắt đầu bằng dấu BOM UTF-8 để Excel hiển thị đúng tiếng Việt.
+    --letter FILE.json thay các phần cố định của văn bản (mặc định theo seed 000), bất kỳ trường nào trong số:
+    parentAgency, agency, agencyName, number, place, issued ("2026-06-11"), addressees [..], difficulties [..]
+    (mục 6), proposals [..] (mục 7), closing, copies [..], signerTitle [..], signerName.
+    --out FILE ghi báo cáo vào tệp đó thay vì ra đầu ra chuẩn.
     """
 
 struct ReportOutputOptions {
@@ -69,13 +69,13 @@ func writeReportOutput(_ bytes: [UInt8], to path: String?) throws {
 }
 
 let reportWeeklyCommand = Command.leaf(
-    "weekly", "The weekly report: this week vs last, by topic, channel and unit, overdue named.",
+    "weekly", "Báo cáo tuần: tuần này so với tuần trước, theo chuyên mục, kênh và đơn vị, nêu rõ các phản ánh quá hạn.",
     help: """
         [--to DATE[THH:MM]] [--since DATE] [--format md|csv|json|docx] [--letter FILE.json] [--out FILE] [--db PATH]
 
-        The week is the 7 days before --to (Vietnam time; default now), e.g. --to 2026-06-11T10:00 for
-        Thursday's report. Cumulative figures start at --since (default: the first ticket, or the week's
-        start if that is earlier); --since after the week's start is refused.
+        Tuần là 7 ngày trước thời điểm --to (giờ Việt Nam; mặc định là bây giờ), ví dụ --to 2026-06-11T10:00 cho
+        báo cáo ngày thứ Năm. Số liệu lũy kế tính từ --since (mặc định: phản ánh đầu tiên, hoặc ngày đầu tuần
+        nếu ngày đó sớm hơn); --since sau ngày đầu tuần bị từ chối.
         \(reportOutputHelp)
         """
 ) { args in
@@ -91,12 +91,12 @@ let reportWeeklyCommand = Command.leaf(
 }
 
 let reportMonthlyCommand = Command.leaf(
-    "monthly", "Form 01 (Art. 11.2): cumulative totals, on time and overdue, by field, the units to watch.",
+    "monthly", "Mẫu 01 (Art. 11.2): số liệu lũy kế, đúng hạn và quá hạn, theo lĩnh vực, các đơn vị cần lưu ý.",
     help: """
         [--month YYYY-MM] [--since DATE] [--format md|csv|json|docx] [--letter FILE.json] [--out FILE] [--db PATH]
 
-        --month defaults to the current month. Cumulative figures run from --since (default: the first
-        ticket, or the month's first day if that is earlier) to the end of the month.
+        --month mặc định là tháng hiện tại. Số liệu lũy kế tính từ --since (mặc định: phản ánh đầu tiên, hoặc
+        ngày đầu tháng nếu ngày đó sớm hơn) đến hết tháng.
         \(reportOutputHelp)
         """
 ) { args in
@@ -113,11 +113,11 @@ let reportMonthlyCommand = Command.leaf(
 }
 
 let reportQuarterlyCommand = Command.leaf(
-    "quarterly", "The quarter's suggestions (góp ý, hiến kế) with their public summaries.",
+    "quarterly", "Các góp ý, hiến kế trong quý cùng nội dung tóm tắt công khai của từng góp ý.",
     help: """
         [--quarter YYYY-QN] [--format md|csv|json|docx] [--letter FILE.json] [--out FILE] [--db PATH]
 
-        --quarter like 2026-Q2; defaults to the current quarter.
+        --quarter có dạng 2026-Q2; mặc định là quý hiện tại.
         \(reportOutputHelp)
         """
 ) { args in
@@ -133,14 +133,14 @@ let reportQuarterlyCommand = Command.leaf(
 }
 
 let reportChartCommand = Command.leaf(
-    "chart", "SVG charts: the weekly trend, the week's topics, each unit's on-time rate.",
+    "chart", "Biểu đồ SVG: xu hướng theo tuần, các chuyên mục trong tuần, tỷ lệ đúng hạn của từng đơn vị.",
     help: """
         trend|topics|units [--to DATE[THH:MM]] [--weeks N] [--out FILE.svg] [--db PATH]
 
-        trend: tickets received and completed in the week before --to and the weeks before it (--weeks,
-        default 8, at most 104), the report's week highlighted. topics: the week's tickets by topic.
-        units: each unit's share of the week's completed tickets resolved on time. The week is the 7 days
-        before --to (default now), as in `report weekly`. Without --out the SVG goes to standard output.
+        trend: số phản ánh tiếp nhận và hoàn thành trong tuần trước --to và các tuần trước đó (--weeks, mặc
+        định 8, tối đa 104), tuần của báo cáo được tô nổi bật. topics: phản ánh trong tuần theo chuyên mục.
+        units: tỷ lệ phản ánh đã hoàn thành trong tuần được từng đơn vị giải quyết đúng hạn. Tuần là 7 ngày
+        trước --to (mặc định là bây giờ), như trong `report weekly`. Không có --out thì SVG ra đầu ra chuẩn.
         """
 ) { args in
     let db = try args.option("--db") ?? "./var/hotline.sqlite"
@@ -172,13 +172,13 @@ func newline(_ format: ReportFileFormat) -> [UInt8] { format == .json ? [0x0A] :
 func parseVietnamDate(_ text: String, option: String) throws -> Date {
     let parts = text.split(separator: "T", maxSplits: 1)
     guard let day = Day(String(parts[0])) else {
-        throw UsageError("\(option) expects a date like 2026-06-11 or 2026-06-11T10:00, got '\(text)'")
+        throw UsageError("\(option) cần một ngày dạng 2026-06-11 hoặc 2026-06-11T10:00, nhận được '\(text)'")
     }
     var minutes = 0
     if parts.count == 2 {
         let hm = parts[1].split(separator: ":").compactMap { Int($0) }
         guard hm.count == 2, (0..<24).contains(hm[0]), (0..<60).contains(hm[1]) else {
-            throw UsageError("\(option): the time in '\(text)' should be HH:MM")
+            throw UsageError("\(option): giờ trong '\(text)' phải có dạng HH:MM (00:00–23:59)")
         }
         minutes = hm[0] * 60 + hm[1]
     }
@@ -189,7 +189,7 @@ func monthRange(_ text: String?) throws -> (Date, Date) {
     let (year, month): (Int, Int)
     if let text {
         let p = text.split(separator: "-").compactMap { Int($0) }
-        guard p.count == 2, (1...12).contains(p[1]) else { throw UsageError("--month expects YYYY-MM, got '\(text)'") }
+        guard p.count == 2, (1...12).contains(p[1]) else { throw UsageError("--month cần dạng YYYY-MM, ví dụ 2026-06; nhận được '\(text)'") }
         (year, month) = (p[0], p[1])
     } else {
         let today = Day(Date())
@@ -204,7 +204,7 @@ func quarterRange(_ text: String?) throws -> (Date, Date) {
     if let text {
         let p = text.uppercased().split(separator: "-")
         guard p.count == 2, let y = Int(p[0]), p[1].hasPrefix("Q"), let q = Int(p[1].dropFirst()), (1...4).contains(q) else {
-            throw UsageError("--quarter expects YYYY-QN like 2026-Q2, got '\(text)'")
+            throw UsageError("--quarter cần dạng YYYY-QN, ví dụ 2026-Q2; nhận được '\(text)'")
         }
         (year, quarter) = (y, q)
     } else {

@@ -8,7 +8,7 @@ import HotlineStore
 import IVR
 
 let serveCommand = Command.leaf(
-    "serve", "Run the telephony gateway: answer calls, record voice reports, file draft tickets.",
+    "serve", "Chạy tổng đài điện thoại: trả lời cuộc gọi, ghi âm phản ánh bằng giọng nói, lập phản ánh nháp.",
     help: ServeSettings.help
 ) { args in
     var settings = ServeSettings()
@@ -36,7 +36,7 @@ struct Server {
         do {
             store = try TicketStore(path: settings.database)
         } catch {
-            throw CommandFailure("cannot open the database \(settings.database): \(error)")
+            throw CommandFailure("không mở được cơ sở dữ liệu \(settings.database): \(error)")
         }
         warnAboutWideModes()
         try claimRecordingsFolder()
@@ -48,7 +48,7 @@ struct Server {
         do {
             calendar = try WorkingCalendar.load(path: settings.calendar)
         } catch {
-            throw CommandFailure("cannot start: \(error)")
+            throw CommandFailure("không khởi động được: \(error)")
         }
         importUnitsIfNone(store)
         if (try? store.userCount()) == 0 {
@@ -60,7 +60,7 @@ struct Server {
             outbox = try OutboxService(database: settings.database, sender: settings.delivery.sender(),
                                        intervalSeconds: settings.delivery.intervalSeconds, logger: logger)
         } catch {
-            throw CommandFailure("cannot start the outbox worker: \(error)")
+            throw CommandFailure("không khởi động được bộ gửi tin nhắn (outbox): \(error)")
         }
         outbox.start()
         logger.log(.info, "outbox-started", [("to", settings.delivery.destination)])
@@ -122,7 +122,7 @@ struct Server {
         do {
             try gateway.start()
         } catch {
-            throw CommandFailure("cannot start the SIP gateway: \(error)")
+            throw CommandFailure("không khởi động được cổng SIP: \(error)")
         }
         monitoring.start(port: settings.metricsPort, logger: logger)
         var console: Console?
@@ -182,7 +182,7 @@ struct Server {
             return plan
         } catch {
             guard FileManager.default.fileExists(atPath: lastGood), let plan = try? loadPlan(from: lastGood) else {
-                throw CommandFailure("cannot start: \(error) (no earlier good plan at \(lastGood) either)")
+                throw CommandFailure("không khởi động được: \(error) (cũng không có kịch bản hợp lệ nào đã cài trước đó tại \(lastGood))")
             }
             logger.log(.error, "dialplan-invalid-serving-last-good", [
                 ("path", settings.dialplan), ("error", "\(error)"), ("serving", lastGood), ("version", plan.dialplan.version),

@@ -3,16 +3,16 @@ import HotlineCore
 import HotlineStore
 import HotlineDesk
 
-let userCommands = Command.group("users", "Who may use the case tools, and as what (administrators edit them).", [
+let userCommands = Command.group("users", "Ai được dùng các lệnh xử lý phản ánh, với vai trò gì (quản trị hệ thống chỉnh sửa).", [
     usersListCommand,
     usersAddCommand,
-    usersActiveCommand("disable", "Disable a user: their commands are refused, their history stays.", active: false),
-    usersActiveCommand("enable", "Enable a disabled user again.", active: true),
+    usersActiveCommand("disable", "Khóa một người dùng: mọi lệnh của người này bị từ chối, lịch sử vẫn được giữ.", active: false),
+    usersActiveCommand("enable", "Mở khóa lại một người dùng đã bị khóa.", active: true),
     usersPasswordCommand,
 ])
 
 let usersListCommand = Command.leaf(
-    "list", "List the users, their roles and units.",
+    "list", "Liệt kê người dùng cùng vai trò và đơn vị của họ.",
     help: "[--json] \(CaseOptions.help)"
 ) { args in
     try onListing(&args) { w, json in
@@ -25,25 +25,28 @@ let usersListCommand = Command.leaf(
 }
 
 let usersAddCommand = Command.leaf(
-    "add", "Add a user with a role: agent, supervisor, unit (with --unit), administrator.",
+    "add", "Thêm người dùng với một vai trò: agent, supervisor, unit (kèm --unit), administrator.",
     help: """
         NAME --role agent|supervisor|unit|administrator [--unit CODE] [--display-name TEXT] \(CaseOptions.help)
 
-        Runs as an administrator. On a database with no users yet, the first user is added without --as and
-        must be an administrator. A unit member belongs to one unit of the directory (`units list`).
+        Vai trò: agent (tổng đài viên), supervisor (giám sát viên), unit (thành viên đơn vị xử lý, kèm --unit),
+        administrator (quản trị hệ thống).
+        Chạy với quyền quản trị hệ thống (--as). Khi cơ sở dữ liệu chưa có người dùng nào, người dùng đầu tiên
+        được thêm không cần --as và phải là quản trị hệ thống (administrator). Thành viên đơn vị thuộc đúng một
+        đơn vị trong danh mục (`units list`).
         """
 ) { args in
     let options = try CaseOptions(&args)
     let roleText = try args.requiredOption("--role")
     let unit = try args.option("--unit")
     let display = try args.option("--display-name") ?? ""
-    let name = try args.requiredPositional("the new user's login name")
+    let name = try args.requiredPositional("tên đăng nhập của người dùng mới")
     try args.finish()
     guard let role = UserRole(rawValue: roleText) else {
-        throw UsageError("--role must be one of \(UserRole.allCases.map(\.rawValue).joined(separator: ", "))")
+        throw UsageError("--role phải là một trong: \(UserRole.allCases.map(\.rawValue).joined(separator: ", ")); nhận được '\(roleText)'")
     }
     // The first user of a new database creates it: nothing else can (no administrator exists yet).
-    let desk = Desk(store: try TicketStore(path: options.database)) { throw CommandFailure("no workflow step here") }
+    let desk = Desk(store: try TicketStore(path: options.database)) { throw CommandFailure("lệnh này không thực hiện bước xử lý phản ánh nào") }
     defer { try? desk.store.close() }
     var admin: User?
     if try desk.hasUsers() {
@@ -57,7 +60,7 @@ let usersAddCommand = Command.leaf(
 func usersActiveCommand(_ name: String, _ summary: String, active: Bool) -> Command {
     Command.leaf(name, summary, help: "NAME \(CaseOptions.help)") { args in
         let options = try CaseOptions(&args)
-        let target = try args.requiredPositional("the user's login name")
+        let target = try args.requiredPositional("tên đăng nhập của người dùng")
         try args.finish()
         let w = try options.open()
         defer { w.close() }

@@ -98,6 +98,6 @@ final class AdminToolTests: XCTestCase {
         let refused = try E2E.execute(E2E.binary, ["serve", "--dialplan", lonely + "/live.json", "--db", lonely + "/h.sqlite",
                                                    "--sip-port", String(try E2E.freePort())], timeout: 20)
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.stderr.contains("no earlier good plan"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("không có kịch bản hợp lệ nào đã cài trước đó"), refused.stderr)
     }
 }

@@ -90,7 +90,8 @@ final class CLIUsabilityTests: XCTestCase {
         XCTAssertEqual(try hl(["users", "add", "admin", "--role", "administrator", "--db", db]).status, 0)
         try expect(["agent", "queue"], status: 64, saying: "--as USER")
         try expect(["agent", "queue", "--as", "nobody"], status: 1, saying: "Không có người dùng «nobody»")
-        try expect(["users", "add", "lan", "--role", "boss", "--as", "admin"], status: 64, saying: "--role must be one of")
+        try expect(["users", "add", "lan", "--role", "boss", "--as", "admin"], status: 64,
+                   saying: "--role phải là một trong: agent, unit, supervisor, administrator; nhận được 'boss'")
         try expect(["users", "add", "hoa", "--role", "unit", "--unit", "P-LECHAN", "--as", "admin"], status: 1,
                    saying: "Không có đơn vị P-LECHAN")
         XCTAssertEqual(try hl(["units", "import", E2E.repo + "/Config/units.json", "--db", db, "--as", "admin"]).status, 0)
@@ -123,7 +124,7 @@ final class CLIUsabilityTests: XCTestCase {
         try expect(["unit", "extend", "20260101-0000001", "--note", "x", "--as", "hoa"], status: 64,
                    saying: "thiếu tùy chọn bắt buộc --until")
         try expect(["unit", "extend", "20260101-0000001", "--until", "next week", "--note", "x", "--as", "hoa"], status: 64,
-                   saying: "--until expects a date")
+                   saying: "--until cần một ngày dạng 2026-06-11")
         try expect(["unit", "resolve", "20260101-0000001", "--note", "Đã xử lý", "--evidence", dir + "/nothing.jpg", "--as", "hoa"] + config, status: 1,
                    saying: "Không có tệp")
         try expect(["agent", "queue", "--as", "lan", "--colour"], status: 64, saying: "không có tùy chọn --colour")
