@@ -315,6 +315,9 @@ public final class Gateway: @unchecked Sendable {
             if pjsua_call_get_stream_stat(call.pjCall, 0, &stat) == pjSuccess, stat.rtcp.rx.pkt != call.rtpPackets {
                 call.rtpPackets = stat.rtcp.rx.pkt
                 call.lastRTPAt = now
+                if call.activeRecording != nil {
+                    call.lastCounters = AudioCounters(received: stat.rtcp.rx.pkt, lost: stat.rtcp.rx.loss, late: stat.jbuf.discard)
+                }
             }
             if now.timeIntervalSince(call.lastRTPAt) >= rtpTimeout { hangUpForLimit(call, "rtp-timeout") }
         }
@@ -446,6 +449,8 @@ public final class Gateway: @unchecked Sendable {
             call.recordingPaths[id] = path
             call.activeRecording = id
             call.channel.startRecording(id, limits)
+            call.recordingCountersAtStart = AudioCounters.read(call.pjCall) ?? .zero
+            call.lastCounters = nil
             writer.begin(serial: call.serial, id: id, path: path, channel: call.channel, sidecar: .init(
                 callID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
                 startedAt: call.startedAt, dialplanVersion: call.plan.dialplan.version))
@@ -491,9 +496,15 @@ public final class Gateway: @unchecked Sendable {
         guard let stopped = call.channel.stopRecording() else { return }
         call.activeRecording = nil
         call.recordingDurations[stopped.id] = stopped.durationMs
+        // After a hang-up the stream is gone: the last reading the RTP watch took stands in (nil: unknown).
+        let loss = (AudioCounters.read(call.pjCall) ?? call.lastCounters).map {
+            AudioCounters.lossPercent(from: call.recordingCountersAtStart, to: $0, recordedMs: stopped.durationMs)
+        }
+        call.recordingLoss[stopped.id] = loss
         writer.finish(serial: call.serial, id: stopped.id, remaining: stopped.remaining)
         log(.info, "recording-finished", call, [
             ("recording", "\(stopped.id.rawValue)"), ("end", end.rawValue), ("ms", "\(stopped.durationMs)"),
+            ("loss-percent", loss.map(String.init) ?? "unknown"),
         ])
         deliver(.recordingFinished(RecordingResult(id: stopped.id, end: end, durationMs: stopped.durationMs)), to: call)
     }
@@ -505,7 +516,8 @@ public final class Gateway: @unchecked Sendable {
             callID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
             category: request.category, confidential: request.confidential, receivedAt: call.startedAt,
             recordingPath: path, recordingDurationMs: duration, recordingSHA256: nil,
-            dialplanVersion: call.plan.dialplan.version, interrupted: request.callerHungUp)
+            dialplanVersion: call.plan.dialplan.version, interrupted: request.callerHungUp,
+            audioLossPercent: request.recording.flatMap { call.recordingLoss[$0] ?? nil })
         call.submitting = true
         call.submittedRecordingPath = path
         call.submittedDurationMs = duration
@@ -604,6 +616,11 @@ final class ActiveCall {
     var activeRecording: RecordingID?
     var recordingPaths: [RecordingID: String] = [:]
     var recordingDurations: [RecordingID: Int] = [:]
+    /// The stream's counters when the running recording started, and each recording's loss (percent).
+    var recordingCountersAtStart = AudioCounters.zero
+    var recordingLoss: [RecordingID: Int?] = [:]
+    /// The stream's counters at the last RTP watch, for a recording that ends after the stream is gone.
+    var lastCounters: AudioCounters?
     var submitting = false
     var submittedRecordingPath: String?
     var submittedDurationMs = 0
