@@ -304,6 +304,11 @@ public final class Gateway: @unchecked Sendable {
     private func sweepDeadMedia(now: Date) {
         let rtpTimeout = TimeInterval(configuration.rtpTimeoutSeconds)
         let maxLength = TimeInterval(configuration.maxCallSeconds)
+        // Audio integrity: the loss counters of a running recording, read often enough to see every
+        // sequence restart of the sender (issue 17 §6).
+        for call in calls.values where !call.disconnected && call.activeRecording != nil {
+            if let counters = AudioCounters.read(call.pjCall) { call.lossMeter.sample(counters) }
+        }
         guard rtpTimeout > 0 || maxLength > 0 else { return }
         for call in calls.values where !call.disconnected && call.limitHangup == nil {
             if maxLength > 0, now.timeIntervalSince(call.startedAt) >= maxLength {
@@ -315,9 +320,6 @@ public final class Gateway: @unchecked Sendable {
             if pjsua_call_get_stream_stat(call.pjCall, 0, &stat) == pjSuccess, stat.rtcp.rx.pkt != call.rtpPackets {
                 call.rtpPackets = stat.rtcp.rx.pkt
                 call.lastRTPAt = now
-                if call.activeRecording != nil {
-                    call.lastCounters = AudioCounters(received: stat.rtcp.rx.pkt, lost: stat.rtcp.rx.loss, late: stat.jbuf.discard)
-                }
             }
             if now.timeIntervalSince(call.lastRTPAt) >= rtpTimeout { hangUpForLimit(call, "rtp-timeout") }
         }
@@ -449,8 +451,7 @@ public final class Gateway: @unchecked Sendable {
             call.recordingPaths[id] = path
             call.activeRecording = id
             call.channel.startRecording(id, limits)
-            call.recordingCountersAtStart = AudioCounters.read(call.pjCall) ?? .zero
-            call.lastCounters = nil
+            call.lossMeter = AudioLossMeter(start: AudioCounters.read(call.pjCall) ?? .zero)
             writer.begin(serial: call.serial, id: id, path: path, channel: call.channel, sidecar: .init(
                 callID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
                 startedAt: call.startedAt, dialplanVersion: call.plan.dialplan.version))
@@ -497,14 +498,14 @@ public final class Gateway: @unchecked Sendable {
         call.activeRecording = nil
         call.recordingDurations[stopped.id] = stopped.durationMs
         // After a hang-up the stream is gone: the last reading the RTP watch took stands in (nil: unknown).
-        let loss = (AudioCounters.read(call.pjCall) ?? call.lastCounters).map {
-            AudioCounters.lossPercent(from: call.recordingCountersAtStart, to: $0, recordedMs: stopped.durationMs)
-        }
+        // After a hang-up the stream is gone: the last reading the watch took stands in.
+        if let now = AudioCounters.read(call.pjCall) { call.lossMeter.sample(now) }
+        let loss = call.lossMeter.lossPercent(recordedMs: stopped.durationMs)
         call.recordingLoss[stopped.id] = loss
         writer.finish(serial: call.serial, id: stopped.id, remaining: stopped.remaining)
         log(.info, "recording-finished", call, [
             ("recording", "\(stopped.id.rawValue)"), ("end", end.rawValue), ("ms", "\(stopped.durationMs)"),
-            ("loss-percent", loss.map(String.init) ?? "unknown"),
+            ("loss-percent", "\(loss)"),
         ])
         deliver(.recordingFinished(RecordingResult(id: stopped.id, end: end, durationMs: stopped.durationMs)), to: call)
     }
@@ -517,7 +518,7 @@ public final class Gateway: @unchecked Sendable {
             category: request.category, confidential: request.confidential, receivedAt: call.startedAt,
             recordingPath: path, recordingDurationMs: duration, recordingSHA256: nil,
             dialplanVersion: call.plan.dialplan.version, interrupted: request.callerHungUp,
-            audioLossPercent: request.recording.flatMap { call.recordingLoss[$0] ?? nil })
+            audioLossPercent: request.recording.flatMap { call.recordingLoss[$0] })
         call.submitting = true
         call.submittedRecordingPath = path
         call.submittedDurationMs = duration
@@ -616,11 +617,9 @@ final class ActiveCall {
     var activeRecording: RecordingID?
     var recordingPaths: [RecordingID: String] = [:]
     var recordingDurations: [RecordingID: Int] = [:]
-    /// The stream's counters when the running recording started, and each recording's loss (percent).
-    var recordingCountersAtStart = AudioCounters.zero
-    var recordingLoss: [RecordingID: Int?] = [:]
-    /// The stream's counters at the last RTP watch, for a recording that ends after the stream is gone.
-    var lastCounters: AudioCounters?
+    /// The running recording's loss so far, and each finished recording's loss (percent).
+    var lossMeter = AudioLossMeter(start: .zero)
+    var recordingLoss: [RecordingID: Int] = [:]
     var submitting = false
     var submittedRecordingPath: String?
     var submittedDurationMs = 0

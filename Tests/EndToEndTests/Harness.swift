@@ -130,6 +130,7 @@ enum E2E {
         let recordingDurationMs: Int
         let recordingSHA256: String?
         let interrupted: Bool
+        let audioLossPercent: Int?
     }
 
     /// Makes sure the database has an administrator `e2e-admin` and an agent `e2e-agent` (the case commands
