@@ -82,6 +82,20 @@ public final class TicketStore: @unchecked Sendable {
         }
     }
 
+    /// Stores several phone drafts in ONE transaction (one commit, one fsync: issue 17's surge of callers pressing
+    /// "send"), each in its own savepoint: a draft the store refuses is rolled back alone and reported as its
+    /// failure, the others are kept. If the commit itself fails, every draft fails. Results are in order.
+    public func createPhoneDrafts(_ drafts: [PhoneDraft], calendar: WorkingCalendar = WorkingCalendar()) -> [Result<String, Error>] {
+        guard drafts.count > 1 else { return drafts.map { d in Result { try createPhoneDraft(d, calendar: calendar) } } }
+        do {
+            return try db.transaction {
+                drafts.map { d in Result { try createPhoneDraft(d, calendar: calendar) } }
+            }
+        } catch {
+            return drafts.map { _ in .failure(error) }
+        }
+    }
+
     /// What waits for the hotline: recorded drafts and tickets units sent back, by deadline (the most urgent
     /// first), each with the agent holding a live claim on it.
     public func draftQueue(now: Date = Date()) throws -> [QueuedDraft] {
