@@ -135,7 +135,19 @@ public final class Gateway: @unchecked Sendable {
                 agentLegEnded(call, status: status)
             }
         case .playbackFinished(let serial, let id):
+            // The hold prompt is the gateway's own, not the session's.
+            if id == Gateway.holdPlayback { return }
             if let call = bySerial[serial], !call.disconnected { deliver(.playbackFinished(id), to: call) }
+        case .draftSlow(let serial):
+            guard let call = bySerial[serial], call.submitting, !call.disconnected else { return }
+            let waited = Date().timeIntervalSince(call.submittedAt)
+            log(.info, "draft-hold-prompt", call, [("waited-ms", "\(Int(waited * 1000))")])
+            if let pcm = call.plan.prompts[Readback.stillStoring] {
+                call.channel.play(Gateway.holdPlayback, [pcm])
+            } else {
+                log(.error, "prompt-missing", call, [("prompt", Readback.stillStoring.rawValue)])
+            }
+            scheduleHoldPrompt(call, after: Gateway.holdPromptRepeat)
         case .recordingLimit(let serial, let id, let end):
             if let call = bySerial[serial], call.activeRecording == id { finishRecording(call, end: end) }
         case .recordingFailed(let serial, let id, let reason):
@@ -520,6 +532,8 @@ public final class Gateway: @unchecked Sendable {
             dialplanVersion: call.plan.dialplan.version, interrupted: request.callerHungUp,
             audioLossPercent: request.recording.flatMap { call.recordingLoss[$0] })
         call.submitting = true
+        call.submittedAt = Date()
+        if !request.callerHungUp { scheduleHoldPrompt(call, after: Gateway.holdPromptDelay) }
         call.submittedRecordingPath = path
         call.submittedDurationMs = duration
         pendingStores += 1
@@ -530,6 +544,19 @@ public final class Gateway: @unchecked Sendable {
         writer.afterPendingWrites {
             desk.submit(report) { result in events.post(.draftStored(serial: serial, result)) }
         }
+    }
+
+    /// The caller hears `still-storing` when the desk has not answered within this long, then again every
+    /// `holdPromptRepeat` seconds while it still has not (issue 17 §5: never silence while the code is stored).
+    static let holdPromptDelay: Double = 1
+    static let holdPromptRepeat: Double = 4
+    /// The playback id of the hold prompt: the session's own ids count up from 1.
+    static let holdPlayback = PlaybackID(-17)
+
+    private func scheduleHoldPrompt(_ call: ActiveCall, after seconds: Double) {
+        let serial = call.serial
+        let events = self.events
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { events.post(.draftSlow(serial: serial)) }
     }
 
     private func recordingPath(_ call: ActiveCall, _ id: RecordingID) -> String {
@@ -623,6 +650,7 @@ final class ActiveCall {
     var submitting = false
     var submittedRecordingPath: String?
     var submittedDurationMs = 0
+    var submittedAt = Date()
     var trackingCode: String?
     /// The outgoing call to an agent, while one is ringing or bridged.
     var agentLeg: pjsua_call_id?

@@ -69,6 +69,11 @@ struct ServeSettings: Codable, Equatable {
     var rtpTimeoutSeconds = 30
     /// Hang up any call after this many seconds (0 = never).
     var maxCallSeconds = 600
+    // issue 17
+    /// Drafts the desk stores together in one transaction at most (group commit).
+    var draftGroup = 64
+    /// Testing only: a pause before each group of drafts is stored, as a slow disk would make it.
+    var draftStoreDelayMs = 0
 
     static let help = """
         [--config FILE] [--sip-address ADDR] [--sip-port N] [--rtp-port N] [--max-calls N]
@@ -83,6 +88,7 @@ struct ServeSettings: Codable, Equatable {
                   [--web-allow-plain-http]
                   [--sip-transports udp,tcp[,tls]] [--calls-per-second N] [--network-rate CIDR=N]...
                   [--max-calls-per-caller N] [--rtp-timeout SECONDS] [--max-call-seconds SECONDS]
+                  [--draft-group N] [--draft-store-delay-ms MS]
 
         Answers citizens' calls on SIP/UDP, plays the dialplan's Vietnamese menus, records voice reports and
         files each one as a draft ticket for the agents (see `hotline1022 agent queue`). It also delivers the
@@ -122,6 +128,8 @@ struct ServeSettings: Codable, Equatable {
         A call with no RTP for --rtp-timeout seconds (default 30) is hung up, and so is any call longer than
         --max-call-seconds (default 600); a recording already made is filed as a draft as usual. Each refusal is
         logged (event=sip-refused, with its reason) and counted by reason.
+        Drafts are stored in groups of up to --draft-group (default 64) per transaction; a caller whose draft
+        takes over a second to store hears the still-storing prompt. --draft-store-delay-ms is for tests only.
 
         Signals: SIGHUP reloads the dialplan and prompts (an invalid plan is refused and the old one kept;
         the file is also watched); SIGTERM or SIGINT stops taking calls (503), lets calls in progress finish
@@ -192,6 +200,9 @@ struct ServeSettings: Codable, Equatable {
         if let v = try args.intOption("--max-calls-per-caller") { maxCallsPerCaller = v }
         if let v = try args.intOption("--rtp-timeout") { rtpTimeoutSeconds = v }
         if let v = try args.intOption("--max-call-seconds") { maxCallSeconds = v }
+        // issue 17
+        if let v = try args.intOption("--draft-group") { draftGroup = v }
+        if let v = try args.intOption("--draft-store-delay-ms") { draftStoreDelayMs = v }
         try validate()
     }
 
@@ -200,6 +211,8 @@ struct ServeSettings: Codable, Equatable {
         guard (1024...65000).contains(rtpPort) else { throw UsageError("--rtp-port must be 1024–65000, got \(rtpPort)") }
         guard (1...2048).contains(maxCalls) else { throw UsageError("--max-calls must be 1–2048, got \(maxCalls)") }
         guard (0...3600).contains(drainSeconds) else { throw UsageError("--drain-seconds must be 0–3600") }
+        guard (1...1000).contains(draftGroup) else { throw UsageError("--draft-group must be 1–1000, got \(draftGroup)") }
+        guard (0...60000).contains(draftStoreDelayMs) else { throw UsageError("--draft-store-delay-ms must be 0–60000") }
         guard (0...5).contains(pjsipLogLevel) else { throw UsageError("--pjsip-log-level must be 0–5") }
         guard ["debug", "info", "warning", "error"].contains(logLevel) else {
             throw UsageError("--log-level must be debug, info, warning or error")

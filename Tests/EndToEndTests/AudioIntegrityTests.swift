@@ -35,6 +35,27 @@ final class AudioIntegrityEndToEndTests: XCTestCase {
     }
 }
 
+/// Issue 17 §5: a caller whose draft takes longer than a second to store hears the still-storing prompt, then
+/// the tracking code, which is on disk.
+final class DraftHoldPromptTests: XCTestCase {
+    override func setUpWithError() throws {
+        continueAfterFailure = false
+        try E2E.requireTools()
+    }
+
+    func testASlowStoreIsCoveredByTheHoldPromptAndTheCodeStillComes() throws {
+        let gateway = try GatewayProcess.start(name: "hold-prompt", extra: ["--draft-store-delay-ms", "2500"])
+        defer { gateway.stop() }
+        try SIPp.voiceReport(gateway: gateway, caller: "0912000172")
+        XCTAssertEqual(gateway.stop(), 0, gateway.log)
+        let hold = try XCTUnwrap(gateway.time(of: "draft-hold-prompt"), "no hold prompt on a 2.5 s store\n\(gateway.log)")
+        let stored = try XCTUnwrap(gateway.time(of: "draft-submitted"), gateway.log)
+        XCTAssertLessThan(hold, stored, "the prompt covers the wait, before the code")
+        let draft = try XCTUnwrap(try gateway.drafts().first, gateway.log)
+        XCTAssertTrue(gateway.log.contains("event=hangup code=\(draft.trackingCode)"), gateway.log)
+    }
+}
+
 /// A pcap of the test speech as 20 ms PCMA RTP packets (Ethernet/IPv4/UDP, as SIPp's play_pcap_audio reads
 /// it), leaving out every `dropEvery`-th packet: gaps in the sequence, as a lossy network makes them.
 enum LossyPcap {
