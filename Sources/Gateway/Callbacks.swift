@@ -113,6 +113,7 @@ func ivrPortGetFrame(_ port: UnsafeMutablePointer<pjmedia_port>?, _ frame: Unsaf
 {
     guard let port, let frame, let pdata = port.pointee.port_data.pdata else { return pjSuccess }
     let channel = Unmanaged<MediaChannel>.fromOpaque(pdata).takeUnretainedValue()
+    mediaClock.tick(serial: channel.serial)
     let samples = MediaChannel.samplesPerFrame
     if let buf = frame.pointee.buf, channel.fill(buf.assumingMemoryBound(to: Int16.self), count: samples) {
         frame.pointee.type = PJMEDIA_FRAME_TYPE_AUDIO

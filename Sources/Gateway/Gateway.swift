@@ -35,6 +35,11 @@ public final class Gateway: @unchecked Sendable {
     private var hungUpForShutdown = false
     /// When the owner next checks every call for silence (no RTP) and overlong calls.
     private var nextSweep = Date()
+    private lazy var overload = OverloadDetector(policy: OverloadPolicy(
+        tickLatenessMs: configuration.overloadTickMs, cpuPercent: configuration.overloadCPUPercent))
+    private var lastCPUReading: (at: Date, seconds: Double)?
+    /// The bridge's tick lateness at p95 over the overload window (ms), as last read.
+    private(set) var lastTickP95Ms = 0.0
     private let recordingsDirectory: String
 
     public init(configuration: GatewayConfiguration, plan: CallPlan, desk: ReportDesk, logger: GatewayLogger) {
@@ -89,6 +94,7 @@ public final class Gateway: @unchecked Sendable {
             if now >= nextSweep {
                 nextSweep = now.addingTimeInterval(1)
                 sweepDeadMedia(now: now)
+                watchOverload(now: now)
             }
             for (serial, id) in timers.due(at: now) {
                 guard let call = bySerial[serial] else { continue }
@@ -335,6 +341,25 @@ public final class Gateway: @unchecked Sendable {
             }
             if now.timeIntervalSince(call.lastRTPAt) >= rtpTimeout { hangUpForLimit(call, "rtp-timeout") }
         }
+    }
+
+    /// Once a second: the bridge clock's lateness and the CPU decide whether new calls are refused.
+    private func watchOverload(now: Date) {
+        let cpu = processCPUSeconds()
+        var share: Double?
+        if let last = lastCPUReading {
+            let wall = now.timeIntervalSince(last.at)
+            if wall > 0.2 { share = (cpu - last.seconds) / wall / Double(ProcessInfo.processInfo.activeProcessorCount) }
+        }
+        lastCPUReading = (now, cpu)
+        let reading = overload.update(lateness: mediaClock.drain(), cpuShare: share)
+        lastTickP95Ms = reading.p95Ms
+        guard reading.changed else { return }
+        edgeState?.admission.isOverloaded = overload.overloaded
+        logger.log(overload.overloaded ? .warning : .info, overload.overloaded ? "overload-on" : "overload-off", [
+            ("tick-p95-ms", String(format: "%.1f", reading.p95Ms)), ("cpu-percent", String(format: "%.0f", reading.cpuPercent)),
+            ("calls", "\(calls.count)"),
+        ])
     }
 
     private func hangUpForLimit(_ call: ActiveCall, _ reason: String) {

@@ -89,6 +89,8 @@ struct Server {
         configuration.tcp = settings.sipTransports.contains("tcp")
         configuration.admission = try settings.admissionLimits()
         configuration.rtpTimeoutSeconds = settings.rtpTimeoutSeconds
+        configuration.overloadTickMs = settings.overloadTickMs
+        configuration.overloadCPUPercent = settings.overloadCPUPercent
         configuration.maxCallSeconds = settings.maxCallSeconds
         if !settings.registrar.isEmpty {
             var registration = TrunkRegistration(registrarURI: settings.registrar, user: settings.registerUser,

@@ -74,6 +74,10 @@ struct ServeSettings: Codable, Equatable {
     var draftGroup = 64
     /// Testing only: a pause before each group of drafts is stored, as a slow disk would make it.
     var draftStoreDelayMs = 0
+    /// New calls are refused (503, reason overload) while the media clock's p95 tick lateness exceeds this (ms; 0 = off)
+    var overloadTickMs = 10
+    /// ... or while the gateway uses this share of all cores (percent; 0 = off).
+    var overloadCPUPercent = 95
 
     static let help = """
         [--config FILE] [--sip-address ADDR] [--sip-port N] [--rtp-port N] [--max-calls N]
@@ -88,7 +92,7 @@ struct ServeSettings: Codable, Equatable {
                   [--web-allow-plain-http]
                   [--sip-transports udp,tcp[,tls]] [--calls-per-second N] [--network-rate CIDR=N]...
                   [--max-calls-per-caller N] [--rtp-timeout SECONDS] [--max-call-seconds SECONDS]
-                  [--draft-group N] [--draft-store-delay-ms MS]
+                  [--draft-group N] [--draft-store-delay-ms MS] [--overload-tick-ms MS] [--overload-cpu-percent N]
 
         Answers citizens' calls on SIP/UDP, plays the dialplan's Vietnamese menus, records voice reports and
         files each one as a draft ticket for the agents (see `hotline1022 agent queue`). It also delivers the
@@ -130,6 +134,9 @@ struct ServeSettings: Codable, Equatable {
         logged (event=sip-refused, with its reason) and counted by reason.
         Drafts are stored in groups of up to --draft-group (default 64) per transaction; a caller whose draft
         takes over a second to store hears the still-storing prompt. --draft-store-delay-ms is for tests only.
+        Overload: while the media clock runs late (p95 tick lateness over 3 s above --overload-tick-ms, default 10;
+        0 = off) or the gateway uses --overload-cpu-percent (default 95; 0 = off) of all cores, new calls are
+        answered 503 with Retry-After (reason overload), before the calls in progress lose audio.
 
         Signals: SIGHUP reloads the dialplan and prompts (an invalid plan is refused and the old one kept;
         the file is also watched); SIGTERM or SIGINT stops taking calls (503), lets calls in progress finish
@@ -203,6 +210,8 @@ struct ServeSettings: Codable, Equatable {
         // issue 17
         if let v = try args.intOption("--draft-group") { draftGroup = v }
         if let v = try args.intOption("--draft-store-delay-ms") { draftStoreDelayMs = v }
+        if let v = try args.intOption("--overload-tick-ms") { overloadTickMs = v }
+        if let v = try args.intOption("--overload-cpu-percent") { overloadCPUPercent = v }
         try validate()
     }
 
@@ -213,6 +222,8 @@ struct ServeSettings: Codable, Equatable {
         guard (0...3600).contains(drainSeconds) else { throw UsageError("--drain-seconds must be 0–3600") }
         guard (1...1000).contains(draftGroup) else { throw UsageError("--draft-group must be 1–1000, got \(draftGroup)") }
         guard (0...60000).contains(draftStoreDelayMs) else { throw UsageError("--draft-store-delay-ms must be 0–60000") }
+        guard (0...1000).contains(overloadTickMs) else { throw UsageError("--overload-tick-ms must be 0–1000") }
+        guard (0...100).contains(overloadCPUPercent) else { throw UsageError("--overload-cpu-percent must be 0–100") }
         guard (0...5).contains(pjsipLogLevel) else { throw UsageError("--pjsip-log-level must be 0–5") }
         guard ["debug", "info", "warning", "error"].contains(logLevel) else {
             throw UsageError("--log-level must be debug, info, warning or error")
