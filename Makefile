@@ -18,8 +18,11 @@ build: bootstrap
 prompts: build
 	$(BIN) prompts build
 
-run: prompts
-	$(BIN) serve
+# Serves the release build (issue 17 §5: a debug build stores about 19 drafts a second, a release build
+# keeps up with a surge of callers).
+run: bootstrap release
+	$(RELEASE_BIN) prompts build
+	$(RELEASE_BIN) serve
 
 test: bootstrap
 	$(SWIFT) build --build-tests

@@ -75,8 +75,13 @@ extension Pages {
         // The recording and the transcript.
         var recording = "<p class=\"muted\">Phản ánh này không có ghi âm.</p>"
         if let attachment = t.attachments.first(where: { $0.kind == .recording }) {
+            // Issue 17: a damaged recording is never silent about it.
+            let loss = attachment.audioLossPercent.map {
+                $0 > 0 ? "<div class=\"notice error\" role=\"alert\" id=\"audio-loss\"><p>Ghi âm mất \($0)%: gói âm thanh bị mất hoặc đến trễ khi ghi, có đoạn bị im hoặc đứt.</p></div>"
+                    : ""
+            } ?? ""
             if view.recordingVerified == true {
-                recording = """
+                recording = loss + """
                     <audio id="recording" controls preload="metadata" src="\(e(base))/ghi-am"></audio>
                     <p class="muted">\((attachment.durationMs ?? 0) / 1000) giây · SHA-256 đã kiểm tra khớp · mỗi lần nghe được ghi nhật ký</p>
                     <p id="recording-error" class="field-error" hidden>Không phát được ghi âm; tải lại trang hoặc báo giám sát viên.</p>

@@ -49,6 +49,15 @@ final class CallAdmission: @unchecked Sendable {
 
     init(limits: AdmissionLimits) { self.limits = limits }
 
+    /// Set by the owner while the media clock runs late or CPU is exhausted (issue 17 §4): every new call is
+    /// refused with 503, reason `overload`.
+    private var overloaded = false
+    static let overloadRetryAfter = 5
+    var isOverloaded: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return overloaded }
+        set { lock.lock(); overloaded = newValue; lock.unlock() }
+    }
+
     func rate(for source: String) -> Double {
         guard let bytes = SourcePolicy.parseAddress(source) else { return limits.callsPerSecond }
         let matching = limits.networkRates.filter { $0.network.contains(bytes) }
@@ -92,6 +101,9 @@ final class CallAdmission: @unchecked Sendable {
             {
                 return nil
             }
+        }
+        if isOverloaded {
+            return RequestScreen.Refusal(503, "overload", headers: [.init("Retry-After", "\(CallAdmission.overloadRetryAfter)")])
         }
         guard let wait = take(source: edgeSource(rdata), now: Date().timeIntervalSince1970) else { return nil }
         return RequestScreen.Refusal(503, "rate-limited", headers: [.init("Retry-After", "\(wait)")])

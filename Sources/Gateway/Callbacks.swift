@@ -112,14 +112,18 @@ func ivrPortGetFrame(_ port: UnsafeMutablePointer<pjmedia_port>?, _ frame: Unsaf
     -> pj_status_t
 {
     guard let port, let frame, let pdata = port.pointee.port_data.pdata else { return pjSuccess }
-    let channel = Unmanaged<MediaChannel>.fromOpaque(pdata).takeUnretainedValue()
-    let samples = MediaChannel.samplesPerFrame
-    if let buf = frame.pointee.buf, channel.fill(buf.assumingMemoryBound(to: Int16.self), count: samples) {
-        frame.pointee.type = PJMEDIA_FRAME_TYPE_AUDIO
-        frame.pointee.size = pj_size_t(samples * 2)
-    } else {
-        frame.pointee.type = PJMEDIA_FRAME_TYPE_NONE
-        frame.pointee.size = 0
+    // The port holds its +1 on the channel until ivrPortDestroy: no retain/release per frame (issue 17 §1:
+    // swift_retain was about 3% of the bridge clock thread at 600 calls).
+    Unmanaged<MediaChannel>.fromOpaque(pdata)._withUnsafeGuaranteedRef { channel in
+        mediaClock.tick(serial: channel.serial)
+        let samples = MediaChannel.samplesPerFrame
+        if let buf = frame.pointee.buf, channel.fill(buf.assumingMemoryBound(to: Int16.self), count: samples) {
+            frame.pointee.type = PJMEDIA_FRAME_TYPE_AUDIO
+            frame.pointee.size = pj_size_t(samples * 2)
+        } else {
+            frame.pointee.type = PJMEDIA_FRAME_TYPE_NONE
+            frame.pointee.size = 0
+        }
     }
     return pjSuccess
 }
@@ -128,12 +132,13 @@ func ivrPortPutFrame(_ port: UnsafeMutablePointer<pjmedia_port>?, _ frame: Unsaf
     -> pj_status_t
 {
     guard let port, let frame, let pdata = port.pointee.port_data.pdata else { return pjSuccess }
-    let channel = Unmanaged<MediaChannel>.fromOpaque(pdata).takeUnretainedValue()
-    if frame.pointee.type == PJMEDIA_FRAME_TYPE_AUDIO, let buf = frame.pointee.buf, frame.pointee.size > 0 {
-        channel.take(UnsafeBufferPointer(start: buf.assumingMemoryBound(to: Int16.self),
-                                         count: Int(frame.pointee.size) / 2))
-    } else {
-        channel.take(nil)
+    Unmanaged<MediaChannel>.fromOpaque(pdata)._withUnsafeGuaranteedRef { channel in
+        if frame.pointee.type == PJMEDIA_FRAME_TYPE_AUDIO, let buf = frame.pointee.buf, frame.pointee.size > 0 {
+            channel.take(UnsafeBufferPointer(start: buf.assumingMemoryBound(to: Int16.self),
+                                             count: Int(frame.pointee.size) / 2))
+        } else {
+            channel.take(nil)
+        }
     }
     return pjSuccess
 }

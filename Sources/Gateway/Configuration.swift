@@ -37,6 +37,11 @@ public struct GatewayConfiguration: Sendable {
     public var rtpTimeoutSeconds: Int = 30
     /// Hang up any call after this long (seconds; 0 = never).
     public var maxCallSeconds: Int = 600
+    /// Overload control (issue 17 §4): refuse new calls (503, reason overload) while the bridge's tick lateness
+    /// at p95 over the last seconds exceeds this (ms; 0 = not watched) ...
+    public var overloadTickMs: Int = 10
+    /// ... or the process uses this share of all cores (percent; 0 = not watched).
+    public var overloadCPUPercent: Int = 95
 
     public init() {}
 }

@@ -14,6 +14,8 @@ enum GatewayEvent: Sendable {
     case recordingFailed(serial: UInt64, RecordingID, reason: String)
     case recordingLoaded(serial: UInt64, PlaybackID, PCM?)
     case draftStored(serial: UInt64, Result<String, ReportDeskError>)
+    /// A draft still waits on the desk `Gateway.holdPromptDelay` after it was handed over (issue 17 §5).
+    case draftSlow(serial: UInt64)
     case statusFound(serial: UInt64, SpokenStatus)
     case ratingStored(serial: UInt64, accepted: Bool)
     case replacePlan(CallPlan)

@@ -35,6 +35,11 @@ public final class Gateway: @unchecked Sendable {
     private var hungUpForShutdown = false
     /// When the owner next checks every call for silence (no RTP) and overlong calls.
     private var nextSweep = Date()
+    private lazy var overload = OverloadDetector(policy: OverloadPolicy(
+        tickLatenessMs: configuration.overloadTickMs, cpuPercent: configuration.overloadCPUPercent))
+    private var lastCPUReading: (at: Date, seconds: Double)?
+    /// The bridge's tick lateness at p95 over the overload window (ms), as last read.
+    private(set) var lastTickP95Ms = 0.0
     private let recordingsDirectory: String
 
     public init(configuration: GatewayConfiguration, plan: CallPlan, desk: ReportDesk, logger: GatewayLogger) {
@@ -89,6 +94,7 @@ public final class Gateway: @unchecked Sendable {
             if now >= nextSweep {
                 nextSweep = now.addingTimeInterval(1)
                 sweepDeadMedia(now: now)
+                watchOverload(now: now)
             }
             for (serial, id) in timers.due(at: now) {
                 guard let call = bySerial[serial] else { continue }
@@ -135,7 +141,19 @@ public final class Gateway: @unchecked Sendable {
                 agentLegEnded(call, status: status)
             }
         case .playbackFinished(let serial, let id):
+            // The hold prompt is the gateway's own, not the session's.
+            if id == Gateway.holdPlayback { return }
             if let call = bySerial[serial], !call.disconnected { deliver(.playbackFinished(id), to: call) }
+        case .draftSlow(let serial):
+            guard let call = bySerial[serial], call.submitting, !call.disconnected else { return }
+            let waited = Date().timeIntervalSince(call.submittedAt)
+            log(.info, "draft-hold-prompt", call, [("waited-ms", "\(Int(waited * 1000))")])
+            if let pcm = call.plan.prompts[Readback.stillStoring] {
+                call.channel.play(Gateway.holdPlayback, [pcm])
+            } else {
+                log(.error, "prompt-missing", call, [("prompt", Readback.stillStoring.rawValue)])
+            }
+            scheduleHoldPrompt(call, after: Gateway.holdPromptRepeat)
         case .recordingLimit(let serial, let id, let end):
             if let call = bySerial[serial], call.activeRecording == id { finishRecording(call, end: end) }
         case .recordingFailed(let serial, let id, let reason):
@@ -304,6 +322,11 @@ public final class Gateway: @unchecked Sendable {
     private func sweepDeadMedia(now: Date) {
         let rtpTimeout = TimeInterval(configuration.rtpTimeoutSeconds)
         let maxLength = TimeInterval(configuration.maxCallSeconds)
+        // Audio integrity: the loss counters of a running recording, read often enough to see every
+        // sequence restart of the sender (issue 17 §6).
+        for call in calls.values where !call.disconnected && call.activeRecording != nil {
+            if let counters = AudioCounters.read(call.pjCall) { call.lossMeter.sample(counters) }
+        }
         guard rtpTimeout > 0 || maxLength > 0 else { return }
         for call in calls.values where !call.disconnected && call.limitHangup == nil {
             if maxLength > 0, now.timeIntervalSince(call.startedAt) >= maxLength {
@@ -318,6 +341,25 @@ public final class Gateway: @unchecked Sendable {
             }
             if now.timeIntervalSince(call.lastRTPAt) >= rtpTimeout { hangUpForLimit(call, "rtp-timeout") }
         }
+    }
+
+    /// Once a second: the bridge clock's lateness and the CPU decide whether new calls are refused.
+    private func watchOverload(now: Date) {
+        let cpu = processCPUSeconds()
+        var share: Double?
+        if let last = lastCPUReading {
+            let wall = now.timeIntervalSince(last.at)
+            if wall > 0.2 { share = (cpu - last.seconds) / wall / Double(ProcessInfo.processInfo.activeProcessorCount) }
+        }
+        lastCPUReading = (now, cpu)
+        let reading = overload.update(lateness: mediaClock.drain(), cpuShare: share)
+        lastTickP95Ms = reading.p95Ms
+        guard reading.changed else { return }
+        edgeState?.admission.isOverloaded = overload.overloaded
+        logger.log(overload.overloaded ? .warning : .info, overload.overloaded ? "overload-on" : "overload-off", [
+            ("tick-p95-ms", String(format: "%.1f", reading.p95Ms)), ("cpu-percent", String(format: "%.0f", reading.cpuPercent)),
+            ("calls", "\(calls.count)"),
+        ])
     }
 
     private func hangUpForLimit(_ call: ActiveCall, _ reason: String) {
@@ -446,6 +488,7 @@ public final class Gateway: @unchecked Sendable {
             call.recordingPaths[id] = path
             call.activeRecording = id
             call.channel.startRecording(id, limits)
+            call.lossMeter = AudioLossMeter(start: AudioCounters.read(call.pjCall) ?? .zero)
             writer.begin(serial: call.serial, id: id, path: path, channel: call.channel, sidecar: .init(
                 callID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
                 startedAt: call.startedAt, dialplanVersion: call.plan.dialplan.version))
@@ -491,9 +534,15 @@ public final class Gateway: @unchecked Sendable {
         guard let stopped = call.channel.stopRecording() else { return }
         call.activeRecording = nil
         call.recordingDurations[stopped.id] = stopped.durationMs
+        // After a hang-up the stream is gone: the last reading the RTP watch took stands in (nil: unknown).
+        // After a hang-up the stream is gone: the last reading the watch took stands in.
+        if let now = AudioCounters.read(call.pjCall) { call.lossMeter.sample(now) }
+        let loss = call.lossMeter.lossPercent(recordedMs: stopped.durationMs)
+        call.recordingLoss[stopped.id] = loss
         writer.finish(serial: call.serial, id: stopped.id, remaining: stopped.remaining)
         log(.info, "recording-finished", call, [
             ("recording", "\(stopped.id.rawValue)"), ("end", end.rawValue), ("ms", "\(stopped.durationMs)"),
+            ("loss-percent", "\(loss)"),
         ])
         deliver(.recordingFinished(RecordingResult(id: stopped.id, end: end, durationMs: stopped.durationMs)), to: call)
     }
@@ -505,8 +554,11 @@ public final class Gateway: @unchecked Sendable {
             callID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
             category: request.category, confidential: request.confidential, receivedAt: call.startedAt,
             recordingPath: path, recordingDurationMs: duration, recordingSHA256: nil,
-            dialplanVersion: call.plan.dialplan.version, interrupted: request.callerHungUp)
+            dialplanVersion: call.plan.dialplan.version, interrupted: request.callerHungUp,
+            audioLossPercent: request.recording.flatMap { call.recordingLoss[$0] })
         call.submitting = true
+        call.submittedAt = Date()
+        if !request.callerHungUp { scheduleHoldPrompt(call, after: Gateway.holdPromptDelay) }
         call.submittedRecordingPath = path
         call.submittedDurationMs = duration
         pendingStores += 1
@@ -517,6 +569,19 @@ public final class Gateway: @unchecked Sendable {
         writer.afterPendingWrites {
             desk.submit(report) { result in events.post(.draftStored(serial: serial, result)) }
         }
+    }
+
+    /// The caller hears `still-storing` when the desk has not answered within this long, then again every
+    /// `holdPromptRepeat` seconds while it still has not (issue 17 §5: never silence while the code is stored).
+    static let holdPromptDelay: Double = 1
+    static let holdPromptRepeat: Double = 4
+    /// The playback id of the hold prompt: the session's own ids count up from 1.
+    static let holdPlayback = PlaybackID(-17)
+
+    private func scheduleHoldPrompt(_ call: ActiveCall, after seconds: Double) {
+        let serial = call.serial
+        let events = self.events
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { events.post(.draftSlow(serial: serial)) }
     }
 
     private func recordingPath(_ call: ActiveCall, _ id: RecordingID) -> String {
@@ -604,9 +669,13 @@ final class ActiveCall {
     var activeRecording: RecordingID?
     var recordingPaths: [RecordingID: String] = [:]
     var recordingDurations: [RecordingID: Int] = [:]
+    /// The running recording's loss so far, and each finished recording's loss (percent).
+    var lossMeter = AudioLossMeter(start: .zero)
+    var recordingLoss: [RecordingID: Int] = [:]
     var submitting = false
     var submittedRecordingPath: String?
     var submittedDurationMs = 0
+    var submittedAt = Date()
     var trackingCode: String?
     /// The outgoing call to an agent, while one is ringing or bridged.
     var agentLeg: pjsua_call_id?

@@ -107,16 +107,18 @@ final class MediaChannel: @unchecked Sendable {
         }
         var written = 0
         while written < count, segmentIndex < segments.count {
-            let samples = segments[segmentIndex].samples
-            let n = min(count - written, samples.count - sampleIndex)
+            // Borrowed in place: no copy of the segment's array (and no retain) per frame.
+            let available = segments[segmentIndex].samples.count
+            let n = min(count - written, available - sampleIndex)
             if n > 0 {
-                samples.withUnsafeBufferPointer { src in
-                    (out + written).update(from: src.baseAddress! + sampleIndex, count: n)
+                let from = sampleIndex
+                segments[segmentIndex].samples.withUnsafeBufferPointer { src in
+                    (out + written).update(from: src.baseAddress! + from, count: n)
                 }
             }
             written += max(n, 0)
             sampleIndex += max(n, 0)
-            if sampleIndex >= samples.count {
+            if sampleIndex >= available {
                 segmentIndex += 1
                 sampleIndex = 0
             }

@@ -19,14 +19,17 @@ public struct PhoneDraft: Sendable, Equatable {
     public var dialplanVersion: String
     /// True when the call ended abnormally (hang-up mid-report, gateway crash recovered on restart).
     public var interrupted: Bool
+    /// The share of the recording's RTP packets lost or discarded as late, rounded up (any loss is at least
+    /// 1), 0–100; nil when not measured (a recording recovered after a crash).
+    public var audioLossPercent: Int?
 
     public init(callID: String, callerNumber: String, category: Category?, confidential: Bool?,
                 receivedAt: Date, recordingPath: String?, recordingDurationMs: Int,
-                recordingSHA256: String?, dialplanVersion: String, interrupted: Bool) {
+                recordingSHA256: String?, dialplanVersion: String, interrupted: Bool, audioLossPercent: Int? = nil) {
         (self.callID, self.callerNumber, self.category) = (callID, callerNumber, category)
         (self.confidential, self.receivedAt, self.recordingPath) = (confidential, receivedAt, recordingPath)
         (self.recordingDurationMs, self.recordingSHA256) = (recordingDurationMs, recordingSHA256)
-        (self.dialplanVersion, self.interrupted) = (dialplanVersion, interrupted)
+        (self.dialplanVersion, self.interrupted, self.audioLossPercent) = (dialplanVersion, interrupted, audioLossPercent)
     }
 }
 
@@ -41,6 +44,8 @@ public struct QueuedDraft: Codable, Sendable, Equatable {
     public var recordingDurationMs: Int
     public var recordingSHA256: String?
     public var interrupted: Bool
+    /// See `PhoneDraft.audioLossPercent`.
+    public var audioLossPercent: Int?
     /// `draft`, or `returned` when a unit sent it back to the hotline.
     public var status: TicketStatus
     /// The hotline's deadline (Art. 7.3: 60 minutes; a suggestion 1 working day).
@@ -51,11 +56,11 @@ public struct QueuedDraft: Codable, Sendable, Equatable {
     public init(trackingCode: String, callerNumber: String, category: Category?, confidential: Bool,
                 receivedAt: Date, recordingPath: String?, recordingDurationMs: Int, recordingSHA256: String?,
                 interrupted: Bool, status: TicketStatus = .draft, dueAt: Date? = nil, claimedBy: String? = nil,
-                claimedUntil: Date? = nil) {
+                claimedUntil: Date? = nil, audioLossPercent: Int? = nil) {
         (self.status, self.dueAt, self.claimedBy, self.claimedUntil) = (status, dueAt, claimedBy, claimedUntil)
         (self.trackingCode, self.callerNumber, self.category) = (trackingCode, callerNumber, category)
         (self.confidential, self.receivedAt, self.recordingPath) = (confidential, receivedAt, recordingPath)
-        (self.recordingDurationMs, self.recordingSHA256) = (recordingDurationMs, recordingSHA256)
+        (self.recordingDurationMs, self.recordingSHA256, self.audioLossPercent) = (recordingDurationMs, recordingSHA256, audioLossPercent)
         self.interrupted = interrupted
     }
 }

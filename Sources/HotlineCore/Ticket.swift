@@ -29,8 +29,12 @@ public struct Attachment: Codable, Sendable, Equatable {
     public var sha256: String?
     public var durationMs: Int?
     public var addedAt: Date
-    public init(kind: AttachmentKind, path: String, sha256: String?, durationMs: Int? = nil, addedAt: Date) {
+    /// A call recording's RTP loss, percent (`PhoneDraft.audioLossPercent`); nil for other attachments.
+    public var audioLossPercent: Int?
+    public init(kind: AttachmentKind, path: String, sha256: String?, durationMs: Int? = nil, addedAt: Date,
+                audioLossPercent: Int? = nil) {
         (self.kind, self.path, self.sha256, self.durationMs, self.addedAt) = (kind, path, sha256, durationMs, addedAt)
+        self.audioLossPercent = audioLossPercent
     }
 }
 

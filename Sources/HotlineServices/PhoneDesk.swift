@@ -20,59 +20,117 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
     /// Told of each draft stored or not, with its commit time (metrics); set once, before the first call.
     public var onDraftStored: (@Sendable (_ seconds: Double, _ interrupted: Bool, _ succeeded: Bool) -> Void)?
 
-    public init(store: TicketStore, logger: GatewayLogger, calendar: WorkingCalendar, officeHoursMode: String = "calendar") {
-        self.store = store
-        self.logger = logger
-        self.calendar = calendar
-        self.officeHoursMode = officeHoursMode
-    }
-
     /// Pauses between attempts when the store fails (a locked or full database): about 7 s in all, then
     /// the call hears the apology and the recording's sidecar makes the next start-up file the draft.
     public static let retryDelays: [Double] = [0.5, 2, 4.5]
 
-    public func submit(_ report: PhoneDraft, completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void) {
-        queue.async { [self] in attempt(report, retriesLeft: PhoneDesk.retryDelays[...], completion: completion) }
+    /// Drafts stored together at most, in one transaction (issue 17 §5: one fsync for a surge of callers).
+    public let maxGroup: Int
+
+    /// Transactions that stored drafts (commits), for tests and metrics; read on any thread.
+    public var draftCommits: Int {
+        pendingLock.lock()
+        defer { pendingLock.unlock() }
+        return commits
     }
 
-    private func attempt(_ report: PhoneDraft, retriesLeft: ArraySlice<Double>,
-                         completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void) {
-        let result = store(report)
-        guard case .failure(let error) = result, let delay = retriesLeft.first else {
-            completion(result)
-            return
+    /// Called on the desk's queue before each group is stored, with its size (tests: a slow disk, a gate);
+    /// set once, before the first call.
+    public var beforeGroupStored: (@Sendable (_ drafts: Int) -> Void)?
+
+    private struct Waiting {
+        let report: PhoneDraft
+        let retriesLeft: ArraySlice<Double>
+        let completion: @Sendable (Result<String, ReportDeskError>) -> Void
+    }
+
+    private let pendingLock = NSLock()
+    private var waiting: [Waiting] = []
+    private var drainScheduled = false
+    private var commits = 0
+
+    public init(store: TicketStore, logger: GatewayLogger, calendar: WorkingCalendar, officeHoursMode: String = "calendar",
+                maxGroup: Int = 64) {
+        self.store = store
+        self.logger = logger
+        self.calendar = calendar
+        self.officeHoursMode = officeHoursMode
+        self.maxGroup = max(1, maxGroup)
+    }
+
+    /// Queues the draft; the desk's queue stores the drafts waiting together (group commit) and calls each
+    /// completion only after the transaction holding that draft has committed: the caller hears a tracking code
+    /// that is on disk, as before.
+    public func submit(_ report: PhoneDraft, completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void) {
+        enqueue(Waiting(report: report, retriesLeft: PhoneDesk.retryDelays[...], completion: completion))
+    }
+
+    private func enqueue(_ item: Waiting) {
+        pendingLock.lock()
+        waiting.append(item)
+        let schedule = !drainScheduled
+        drainScheduled = true
+        pendingLock.unlock()
+        if schedule { queue.async { [self] in drain() } }
+    }
+
+    /// On the queue: stores one group, then yields the queue (lookups and ratings wait at most one group).
+    private func drain() {
+        pendingLock.lock()
+        let group = Array(waiting.prefix(maxGroup))
+        waiting.removeFirst(group.count)
+        if group.isEmpty { drainScheduled = false }
+        pendingLock.unlock()
+        guard !group.isEmpty else { return }
+        beforeGroupStored?(group.count)
+        let results = storeGroup(group.map(\.report))
+        for (item, result) in zip(group, results) {
+            guard case .failure(let error) = result, let delay = item.retriesLeft.first else {
+                item.completion(result)
+                continue
+            }
+            logger.log(.warning, "draft-store-retry", [("call", item.report.callID), ("error", error.message)])
+            let retry = Waiting(report: item.report, retriesLeft: item.retriesLeft.dropFirst(), completion: item.completion)
+            queue.asyncAfter(deadline: .now() + delay) { [self] in enqueue(retry) }
         }
-        logger.log(.warning, "draft-store-retry", [("call", report.callID), ("error", error.message)])
-        queue.asyncAfter(deadline: .now() + delay) { [self] in
-            attempt(report, retriesLeft: retriesLeft.dropFirst(), completion: completion)
-        }
+        queue.async { [self] in drain() }
     }
 
     /// Stores synchronously (on the desk's queue, or at start-up before calls are taken).
     public func store(_ report: PhoneDraft) -> Result<String, ReportDeskError> {
-        var path = report.recordingPath
-        var sha: String?
-        if let p = path {
-            do {
-                sha = try SHA256.hexOfFile(atPath: p)
-            } catch {
-                logger.log(.error, "recording-unreadable", [("call", report.callID), ("error", "\(error)")])
-                path = FileManager.default.fileExists(atPath: p) ? p : nil
+        storeGroup([report])[0]
+    }
+
+    /// Hashes each recording (outside the transaction), then stores the group in one transaction.
+    private func storeGroup(_ reports: [PhoneDraft]) -> [Result<String, ReportDeskError>] {
+        let drafts = reports.map { report -> PhoneDraft in
+            var path = report.recordingPath
+            var sha: String?
+            if let p = path {
+                do {
+                    sha = try SHA256.hexOfFile(atPath: p)
+                } catch {
+                    logger.log(.error, "recording-unreadable", [("call", report.callID), ("error", "\(error)")])
+                    path = FileManager.default.fileExists(atPath: p) ? p : nil
+                }
             }
+            var draft = report
+            draft.recordingPath = path
+            draft.recordingSHA256 = sha
+            return draft
         }
-        var draft = report
-        draft.recordingPath = path
-        draft.recordingSHA256 = sha
         let started = DispatchTime.now().uptimeNanoseconds
-        let result: Result<String, ReportDeskError>
-        do {
-            result = .success(try store.createPhoneDraft(draft, calendar: calendar))
-        } catch {
-            result = .failure(ReportDeskError("\(error)"))
+        let results = store.createPhoneDrafts(drafts, calendar: calendar).map { r in
+            r.mapError { ReportDeskError("\($0)") }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        onDraftStored?(seconds, report.interrupted, (try? result.get()) != nil)
-        return result
+        pendingLock.lock()
+        commits += 1
+        pendingLock.unlock()
+        for (report, result) in zip(reports, results) {
+            onDraftStored?(seconds, report.interrupted, (try? result.get()) != nil)
+        }
+        return results
     }
 
     public func lookup(_ query: StatusQuery, callerNumber: String, completion: @escaping @Sendable (SpokenStatus) -> Void) {

@@ -280,6 +280,10 @@ enum Migrations {
             last_used_at REAL
         );
         """,
+        // Issue 17: the recording's audio integrity, the share of RTP packets lost or late while it was recorded.
+        """
+        ALTER TABLE attachments ADD COLUMN audio_loss_percent INTEGER;
+        """,
     ]
 
     static func apply(_ db: Connection) throws {

@@ -133,11 +133,11 @@ extension TicketStore {
 
     func attachments(_ ticketID: Int64) throws -> [Attachment] {
         try db.prepare("""
-            SELECT kind, path, sha256, duration_ms, added_at FROM attachments WHERE ticket_id = ? ORDER BY id
+            SELECT kind, path, sha256, duration_ms, added_at, audio_loss_percent FROM attachments WHERE ticket_id = ? ORDER BY id
             """).query([.int(ticketID)]) { r in
                 Attachment(kind: AttachmentKind(rawValue: r.text(0) ?? "") ?? .document, path: r.text(1) ?? "",
                            sha256: r.text(2), durationMs: r.isNull(3) ? nil : Int(r.int(3)),
-                           addedAt: r.date(4))
+                           addedAt: r.date(4), audioLossPercent: r.isNull(5) ? nil : Int(r.int(5)))
             }
     }
 

@@ -67,10 +67,11 @@ public final class TicketStore: @unchecked Sendable {
             let ticket = db.lastInsertRowID
             if let path = draft.recordingPath {
                 try db.prepare("""
-                    INSERT INTO attachments (ticket_id, kind, path, duration_ms, sha256, added_at)
-                    VALUES (?, 'recording', ?, ?, ?, ?)
+                    INSERT INTO attachments (ticket_id, kind, path, duration_ms, sha256, added_at, audio_loss_percent)
+                    VALUES (?, 'recording', ?, ?, ?, ?, ?)
                     """).run([.int(ticket), .text(path), .int(Int64(draft.recordingDurationMs)),
-                              .optional(draft.recordingSHA256), .double(now)])
+                              .optional(draft.recordingSHA256), .double(now),
+                              draft.audioLossPercent.map { .int(Int64($0)) } ?? .null])
             }
             // The audit log records the change, not the caller's number (personal data stays in the ticket).
             let after = "{\"status\":\"draft\",\"channel\":\"phone\",\"category\":\(draft.category.map { "\"\($0.rawValue)\"" } ?? "null"),\"interrupted\":\(draft.interrupted)}"
@@ -81,13 +82,27 @@ public final class TicketStore: @unchecked Sendable {
         }
     }
 
+    /// Stores several phone drafts in ONE transaction (one commit, one fsync: issue 17's surge of callers pressing
+    /// "send"), each in its own savepoint: a draft the store refuses is rolled back alone and reported as its
+    /// failure, the others are kept. If the commit itself fails, every draft fails. Results are in order.
+    public func createPhoneDrafts(_ drafts: [PhoneDraft], calendar: WorkingCalendar = WorkingCalendar()) -> [Result<String, Error>] {
+        guard drafts.count > 1 else { return drafts.map { d in Result { try createPhoneDraft(d, calendar: calendar) } } }
+        do {
+            return try db.transaction {
+                drafts.map { d in Result { try createPhoneDraft(d, calendar: calendar) } }
+            }
+        } catch {
+            return drafts.map { _ in .failure(error) }
+        }
+    }
+
     /// What waits for the hotline: recorded drafts and tickets units sent back, by deadline (the most urgent
     /// first), each with the agent holding a live claim on it.
     public func draftQueue(now: Date = Date()) throws -> [QueuedDraft] {
         try db.prepare("""
             SELECT t.tracking_code, t.caller_number, t.category, t.confidential, t.received_at,
                    a.path, COALESCE(a.duration_ms, 0), a.sha256, t.interrupted, t.status, t.due_at,
-                   c.user_name, c.expires_at
+                   c.user_name, c.expires_at, a.audio_loss_percent
             FROM tickets t LEFT JOIN attachments a ON a.ticket_id = t.id AND a.kind = 'recording'
             LEFT JOIN claims c ON c.ticket_id = t.id AND c.expires_at > ?
             WHERE t.status IN ('draft', 'returned')
@@ -99,7 +114,8 @@ public final class TicketStore: @unchecked Sendable {
                     receivedAt: Date(timeIntervalSince1970: r.double(4)), recordingPath: r.text(5),
                     recordingDurationMs: Int(r.int(6)), recordingSHA256: r.text(7), interrupted: r.int(8) != 0,
                     status: TicketStatus(rawValue: r.text(9) ?? "") ?? .draft, dueAt: Self.date(r, 10),
-                    claimedBy: r.text(11), claimedUntil: Self.date(r, 12))
+                    claimedBy: r.text(11), claimedUntil: Self.date(r, 12),
+                    audioLossPercent: r.isNull(13) ? nil : Int(r.int(13)))
             }
     }
 

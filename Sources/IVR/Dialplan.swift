@@ -223,8 +223,10 @@ public enum Readback {
     ]
     /// Said when the gateway could not write the recording (a full disk): what was saved goes on.
     public static let recordingFailed: PromptName = "recording-failed"
+    /// Played by the gateway while a draft waits on a slow store (issue 17 §5): the caller is not left in silence.
+    public static let stillStoring: PromptName = "still-storing"
     public static let vocabulary: [PromptName] =
-        [beep, recordingFailed] + (0...9).map { digit(Character(String($0))) } + (1...31).map(number) + statusPrompts
+        [beep, recordingFailed, stillStoring] + (0...9).map { digit(Character(String($0))) } + (1...31).map(number) + statusPrompts
 
     /// A tracking code (or any typed keys) as prompts: each digit 0–9; the dash, `*` and `#` skipped.
     public static func code(_ code: String) -> [PromptName] {

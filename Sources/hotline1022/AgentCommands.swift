@@ -38,7 +38,8 @@ let agentQueueCommand = Command.leaf(
              d.status == .returned ? "đơn vị trả lại" : "mới",
              d.callerNumber.isEmpty ? "(ẩn số)" : d.callerNumber, d.category?.label ?? "chưa phân loại",
              d.confidential ? "CÓ" : "không", vietnamTime(d.receivedAt), formatDuration(d.recordingDurationMs),
-             (d.interrupted ? "[gián đoạn] " : "") + (d.recordingPath ?? "(không có ghi âm)")]
+             (d.interrupted ? "[gián đoạn] " : "") + ((d.audioLossPercent ?? 0) > 0 ? "[ghi âm mất \(d.audioLossPercent!)%] " : "")
+                + (d.recordingPath ?? "(không có ghi âm)")]
         }
         print(renderTable(["Mã hồ sơ", "Thời hạn", "Người nhận", "Loại", "Số gọi đến", "Lĩnh vực", "Bảo mật", "Tiếp nhận",
                            "Thời lượng", "Ghi âm"], rows))
@@ -118,6 +119,9 @@ let agentShowCommand = Command.leaf(
             print("\nGhi âm: \(r.path)")
             print("  thời lượng \(formatDuration(r.durationMs ?? 0)), SHA-256 \(r.sha256 ?? "?") — "
                   + (verified == true ? "đã kiểm tra, khớp" : "KHÔNG KHỚP hoặc không đọc được tệp"))
+            if let loss = r.audioLossPercent {
+                print(loss > 0 ? "  CẢNH BÁO: ghi âm mất \(loss)% (gói RTP mất hoặc đến trễ khi ghi)" : "  ghi âm đầy đủ (mất 0%)")
+            }
         } else {
             print("\nKhông có ghi âm.")
         }

@@ -65,7 +65,12 @@ struct Server {
         outbox.start()
         logger.log(.info, "outbox-started", [("to", settings.delivery.destination)])
         let transcription = startTranscription()
-        let desk = PhoneDesk(store: store, logger: logger, calendar: calendar, officeHoursMode: settings.officeHours)
+        let desk = PhoneDesk(store: store, logger: logger, calendar: calendar, officeHoursMode: settings.officeHours,
+                             maxGroup: settings.draftGroup)
+        if settings.draftStoreDelayMs > 0 {
+            let pause = UInt32(settings.draftStoreDelayMs) * 1000
+            desk.beforeGroupStored = { _ in usleep(pause) }
+        }
         let metrics = monitoring.metrics
         desk.onDraftStored = { seconds, interrupted, succeeded in
             metrics.draftStored(seconds: seconds, interrupted: interrupted, succeeded: succeeded)
@@ -84,6 +89,8 @@ struct Server {
         configuration.tcp = settings.sipTransports.contains("tcp")
         configuration.admission = try settings.admissionLimits()
         configuration.rtpTimeoutSeconds = settings.rtpTimeoutSeconds
+        configuration.overloadTickMs = settings.overloadTickMs
+        configuration.overloadCPUPercent = settings.overloadCPUPercent
         configuration.maxCallSeconds = settings.maxCallSeconds
         if !settings.registrar.isEmpty {
             var registration = TrunkRegistration(registrarURI: settings.registrar, user: settings.registerUser,

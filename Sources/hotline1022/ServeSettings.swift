@@ -44,6 +44,14 @@ struct ServeSettings: Equatable {
     var maxCallsPerCaller = 0
     var rtpTimeoutSeconds = 30
     var maxCallSeconds = 600
+    /// Drafts the desk stores together in one transaction at most (group commit).
+    var draftGroup = 64
+    /// Testing only: a pause before each group of drafts is stored, as a slow disk would make it.
+    var draftStoreDelayMs = 0
+    /// New calls are refused (503, reason overload) while the media clock's p95 tick lateness exceeds this (ms; 0 = off)
+    var overloadTickMs = 10
+    /// ... or while the gateway uses this share of all cores (percent; 0 = off).
+    var overloadCPUPercent = 95
 
     typealias Option = OptionSpec<ServeSettings>
 
@@ -131,6 +139,14 @@ struct ServeSettings: Equatable {
              help: "Ngắt cuộc gọi không nhận được RTP trong chừng ấy giây (0 = không bao giờ)."),
         .int("--max-call-seconds", key: "maxCallSeconds", \.maxCallSeconds, 0...86_400, placeholder: "SECONDS",
              help: "Ngắt mọi cuộc gọi dài quá chừng ấy giây (0 = không bao giờ); bản ghi đã có vẫn được lưu."),
+        .int("--draft-group", key: "draftGroup", \.draftGroup, 1...1000,
+             help: "Số phiếu nháp tối đa lưu chung một giao dịch (một lần ghi đĩa) khi nhiều cuộc gọi kết thúc cùng lúc."),
+        .int("--draft-store-delay-ms", key: nil, \.draftStoreDelayMs, 0...60_000, placeholder: "MS",
+             help: "Chỉ dùng khi kiểm thử: chờ chừng ấy mili giây trước mỗi lần lưu, như một đĩa chậm."),
+        .int("--overload-tick-ms", key: "overloadTickMs", \.overloadTickMs, 0...1000, placeholder: "MS",
+             help: "Từ chối cuộc gọi mới (503, quá tải) khi đồng hồ âm thanh trễ quá chừng ấy mili giây (p95 trong 3 giây; 0 = tắt)."),
+        .int("--overload-cpu-percent", key: "overloadCPUPercent", \.overloadCPUPercent, 0...100,
+             help: "Cũng từ chối khi tổng đài dùng quá tỉ lệ này của mọi nhân CPU (phần trăm; 0 = tắt)."),
     ] + ConsoleSettings.options(\ServeSettings.console))
 
     static var help: String {

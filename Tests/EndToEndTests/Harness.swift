@@ -130,6 +130,7 @@ enum E2E {
         let recordingDurationMs: Int
         let recordingSHA256: String?
         let interrupted: Bool
+        let audioLossPercent: Int?
     }
 
     /// Makes sure the database has an administrator `e2e-admin` and an agent `e2e-agent` (the case commands
@@ -295,6 +296,10 @@ final class GatewayProcess {
             "--drain-seconds", "3", "--office-hours", "always",
             "--units", E2E.repo + "/Config/units.json", "--calendar", E2E.repo + "/Config/calendar.json",
             "--messages-log", dir + "/messages.log", "--outbox-interval", "1",
+            // Off unless a test turns them on (a later flag wins): the console's and metrics' fixed ports would
+            // clash between tests, the transcriber would load its model in every gateway, and the overload
+            // control could refuse a test's call on a machine starved by something else.
+            "--web-port", "0", "--metrics-port", "0", "--transcribe-workers", "0", "--overload-tick-ms", "0",
         ] + extra
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice

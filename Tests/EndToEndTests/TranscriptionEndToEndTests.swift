@@ -15,7 +15,8 @@ final class TranscriptionEndToEndTests: XCTestCase {
 
     func testWithoutTheEngineTheGatewayFilesDraftsAsBeforeAndSaysSoOnce() throws {
         try E2E.requireTools()
-        let gateway = try GatewayProcess.start(name: "asr-off", extra: ["--transcription-library", "/nonexistent/libvietasr.so"])
+        let gateway = try GatewayProcess.start(name: "asr-off", extra: ["--transcription-library", "/nonexistent/libvietasr.so",
+                                                                          "--transcribe-workers", "1"])
         defer { gateway.stop() }
         try SIPp.voiceReport(gateway: gateway, caller: "0912345678")
         XCTAssertTrue(gateway.waitForLog("event=draft-submitted", count: 1, timeout: 20), gateway.log)

@@ -67,6 +67,56 @@ final class ServicesTests: XCTestCase {
         XCTAssertEqual(try desk.store(report(1, recording: wav)).get(), code)
     }
 
+    /// Issue 17 §5: drafts submitted while the desk is busy are stored together, one transaction for the
+    /// group, each with its own tracking code and its own completion after the commit.
+    func testDraftsWaitingOnTheDeskAreCommittedTogetherEachWithItsOwnCode() throws {
+        let desk = PhoneDesk(store: store, logger: MemoryLogger(), calendar: WorkingCalendar(), maxGroup: 64)
+        let gate = DispatchSemaphore(value: 0)
+        final class Sizes: @unchecked Sendable { let lock = NSLock(); var sizes: [Int] = []; var codes: [String] = [] }
+        let seen = Sizes()
+        desk.beforeGroupStored = { size in
+            seen.lock.lock()
+            let first = seen.sizes.isEmpty
+            seen.sizes.append(size)
+            seen.lock.unlock()
+            if first { gate.wait() }  // the first group holds the desk until every caller has pressed "send"
+        }
+        let n = 40
+        let done = DispatchGroup()
+        for i in 0..<n {
+            let wav = dir + "/r\(i).wav"
+            try Data("RIFF recording \(i)".utf8).write(to: URL(fileURLWithPath: wav))
+            done.enter()
+            let draft = report(100 + i, recording: wav)
+            DispatchQueue.global().async {
+                desk.submit(draft) { result in
+                    seen.lock.lock()
+                    if let code = try? result.get() { seen.codes.append(code) }
+                    seen.lock.unlock()
+                    done.leave()
+                }
+            }
+        }
+        // Every submit has reached the desk when all n are waiting or being stored.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            seen.lock.lock()
+            let started = !seen.sizes.isEmpty
+            seen.lock.unlock()
+            if started { break }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        gate.signal()
+        XCTAssertEqual(done.wait(timeout: .now() + 20), .success)
+        XCTAssertEqual(seen.codes.count, n, "every caller gets a code")
+        XCTAssertEqual(Set(seen.codes).count, n, "each its own")
+        for code in seen.codes { XCTAssertNotNil(try store.ticket(code), code) }
+        XCTAssertEqual(seen.sizes.reduce(0, +), n)
+        XCTAssertLessThanOrEqual(desk.draftCommits, 3, "groups, not one transaction per draft: \(seen.sizes)")
+        XCTAssertEqual(desk.draftCommits, seen.sizes.count)
+    }
+
     func testThePhoneDeskSpeaksAStatusWithoutPersonalData() throws {
         let desk = PhoneDesk(store: store, logger: MemoryLogger(), calendar: WorkingCalendar())
         let code = try desk.store(report(2, recording: nil)).get()
