@@ -61,7 +61,10 @@ final class SIPEdgeTests: XCTestCase {
 
         /// INVITE with a G.711 offer; on 200 keeps the To tag and ACKs. Returns the final status codes.
         func invite(sdp: String = RawDialog.sdp(payloads: "8 0", rtpmaps: ["8 PCMA/8000", "0 PCMU/8000"])) throws -> [Int] {
+            // Only this INVITE's answers: the previous one's final response may still be retransmitted
+            // (its timer fires at 1.5 s, as this window closes), and it must not be counted here.
             let answers = try send(request("INVITE", body: sdp, withToTag: !toTag.isEmpty), wait: 1.5)
+                .filter { SIPEdgeTests.header("CSeq", in: $0) == "\(cseq) INVITE" }
             var codes: [Int] = []
             for code in answers.compactMap(E2E.statusCode) where !codes.contains(code) { codes.append(code) }  // retransmissions
             let invCSeq = cseq
