@@ -106,57 +106,6 @@ func onRegState2(_ accID: pjsua_acc_id, _ info: UnsafeMutablePointer<pjsua_reg_i
                                        reason: String(pjString: param.pointee.reason)))
 }
 
-// The IVR media port: one per call, registered in the conference bridge. Called on the bridge's clock thread.
-
-func ivrPortGetFrame(_ port: UnsafeMutablePointer<pjmedia_port>?, _ frame: UnsafeMutablePointer<pjmedia_frame>?)
-    -> pj_status_t
-{
-    guard let port, let frame, let pdata = port.pointee.port_data.pdata else { return pjSuccess }
-    // The port holds its +1 on the channel until ivrPortDestroy: no retain/release per frame (issue 17 §1:
-    // swift_retain was about 3% of the bridge clock thread at 600 calls).
-    Unmanaged<MediaChannel>.fromOpaque(pdata)._withUnsafeGuaranteedRef { channel in
-        mediaClock.tick(serial: channel.serial)
-        let samples = MediaChannel.samplesPerFrame
-        if let buf = frame.pointee.buf, channel.fill(buf.assumingMemoryBound(to: Int16.self), count: samples) {
-            frame.pointee.type = PJMEDIA_FRAME_TYPE_AUDIO
-            frame.pointee.size = pj_size_t(samples * 2)
-        } else {
-            frame.pointee.type = PJMEDIA_FRAME_TYPE_NONE
-            frame.pointee.size = 0
-        }
-    }
-    return pjSuccess
-}
-
-func ivrPortPutFrame(_ port: UnsafeMutablePointer<pjmedia_port>?, _ frame: UnsafeMutablePointer<pjmedia_frame>?)
-    -> pj_status_t
-{
-    guard let port, let frame, let pdata = port.pointee.port_data.pdata else { return pjSuccess }
-    Unmanaged<MediaChannel>.fromOpaque(pdata)._withUnsafeGuaranteedRef { channel in
-        if frame.pointee.type == PJMEDIA_FRAME_TYPE_AUDIO, let buf = frame.pointee.buf, frame.pointee.size > 0 {
-            channel.take(UnsafeBufferPointer(start: buf.assumingMemoryBound(to: Int16.self),
-                                             count: Int(frame.pointee.size) / 2))
-        } else {
-            channel.take(nil)
-        }
-    }
-    return pjSuccess
-}
-
-/// Called once the bridge and the owner have both let go of the port: frees the channel and the port's pool.
-func ivrPortDestroy(_ port: UnsafeMutablePointer<pjmedia_port>?) -> pj_status_t {
-    guard let port else { return pjSuccess }
-    if let pdata = port.pointee.port_data.pdata {
-        port.pointee.port_data.pdata = nil
-        Unmanaged<MediaChannel>.fromOpaque(pdata).release()
-    }
-    if let pool = UnsafeMutableRawPointer(bitPattern: port.pointee.port_data.ldata) {
-        port.pointee.port_data.ldata = 0
-        pj_pool_release(pool.assumingMemoryBound(to: pj_pool_t.self))
-    }
-    return pjSuccess
-}
-
 func onPJSIPLog(_ level: Int32, _ data: UnsafePointer<CChar>?, _ len: Int32) {
     guard let data else { return }
     // Only the first line: PJSIP appends whole SIP packets to some errors, and those carry phone numbers.

@@ -23,10 +23,7 @@ public final class Gateway: @unchecked Sendable {
 
     // Owner-thread state.
     private var plan: CallPlan
-    private var calls: [Int32: ActiveCall] = [:]
-    private var bySerial: [UInt64: ActiveCall] = [:]
-    /// Outgoing legs to agents (key 0), by their pjsua call id.
-    private var agentLegs: [Int32: ActiveCall] = [:]
+    private var registry = CallRegistry<CallLeg>()
     private var timers = TimerTable()
     private var nextSerial: UInt64 = 1
     private var draining = false
@@ -97,18 +94,18 @@ public final class Gateway: @unchecked Sendable {
                 watchOverload(now: now)
             }
             for (serial, id) in timers.due(at: now) {
-                guard let call = bySerial[serial] else { continue }
+                guard let call = registry.call(serial: serial) else { continue }
                 if id == Gateway.transferTimer { transferTimedOut(call) } else { deliver(.timerFired(id), to: call) }
             }
             if draining {
                 if let limit = drainDeadline, now >= limit, !hungUpForShutdown {
                     hungUpForShutdown = true
-                    for call in calls.values where !call.disconnected {
+                    for call in registry.live where !call.isEnded {
                         log(.warning, "hangup-on-shutdown", call)
                         pjsua_call_hangup(call.pjCall, 503, nil, nil)
                     }
                 }
-                if calls.isEmpty, bySerial.isEmpty, agentLegs.isEmpty, pendingStores == 0 { break }
+                if registry.isEmpty, pendingStores == 0 { break }
             }
         }
         writer.shutdown()
@@ -127,26 +124,31 @@ public final class Gateway: @unchecked Sendable {
         case .incoming(let pjCall, let incoming):
             accept(pjCall, incoming)
         case .mediaActive(let pjCall):
-            if let call = calls[pjCall] { connectMedia(call) } else if let call = agentLegs[pjCall] { agentAnswered(call) }
+            if let call = registry.call(pjCall) {
+                connectMedia(call)
+            } else if let call = registry.callOfAgentLeg(pjCall) {
+                agentAnswered(call)
+            }
         case .confirmed(let pjCall):
-            if let call = calls[pjCall] { log(.debug, "confirmed", call) }
+            if let call = registry.call(pjCall) { log(.debug, "confirmed", call) }
         case .digit(let pjCall, let digit, let viaInfo):
-            guard let call = calls[pjCall], call.started, !call.disconnected else { return }
+            guard let call = registry.call(pjCall), call.sessionStarted, !call.isEnded else { return }
             log(.info, "digit", call, [("key", String(digit)), ("via", viaInfo ? "sip-info" : "rfc4733")])
             deliver(.digit(digit), to: call)
         case .disconnected(let pjCall, let status):
-            if let call = calls.removeValue(forKey: pjCall) {
-                disconnected(call, status: status)
-            } else if let call = agentLegs.removeValue(forKey: pjCall) {
-                agentLegEnded(call, status: status)
+            switch registry.disconnected(pjCall) {
+            case .caller(let call): disconnected(call, status: status)
+            case .agentLeg(of: let call): agentLegEnded(call, status: status)
+            case nil: break
             }
         case .playbackFinished(let serial, let id):
             // The hold prompt is the gateway's own, not the session's.
             if id == Gateway.holdPlayback { return }
-            if let call = bySerial[serial], !call.disconnected { deliver(.playbackFinished(id), to: call) }
+            if let call = registry.call(serial: serial), !call.isEnded { deliver(.playbackFinished(id), to: call) }
         case .draftSlow(let serial):
-            guard let call = bySerial[serial], call.submitting, !call.disconnected else { return }
-            let waited = Date().timeIntervalSince(call.submittedAt)
+            guard let call = registry.call(serial: serial), case .storing(let since, _, _) = call.draft, !call.isEnded
+            else { return }
+            let waited = Date().timeIntervalSince(since)
             log(.info, "draft-hold-prompt", call, [("waited-ms", "\(Int(waited * 1000))")])
             if let pcm = call.plan.prompts[Readback.stillStoring] {
                 call.channel.play(Gateway.holdPlayback, [pcm])
@@ -155,12 +157,12 @@ public final class Gateway: @unchecked Sendable {
             }
             scheduleHoldPrompt(call, after: Gateway.holdPromptRepeat)
         case .recordingLimit(let serial, let id, let end):
-            if let call = bySerial[serial], call.activeRecording == id { finishRecording(call, end: end) }
+            if let call = registry.call(serial: serial), call.activeRecording == id { finishRecording(call, end: end) }
         case .recordingFailed(let serial, let id, let reason):
             logger.log(.error, "recording-write-failed", [("serial", "\(serial)"), ("reason", reason)])
-            if let call = bySerial[serial], call.activeRecording == id { finishRecording(call, end: .failed) }
+            if let call = registry.call(serial: serial), call.activeRecording == id { finishRecording(call, end: .failed) }
         case .recordingLoaded(let serial, let id, let pcm):
-            guard let call = bySerial[serial], !call.disconnected else { return }
+            guard let call = registry.call(serial: serial), !call.isEnded else { return }
             if let pcm {
                 call.channel.play(id, [pcm])
             } else {
@@ -169,25 +171,26 @@ public final class Gateway: @unchecked Sendable {
             }
         case .draftStored(let serial, let result):
             pendingStores -= 1
-            guard let call = bySerial[serial] else { return }
-            call.submitting = false
+            guard let call = registry.call(serial: serial), case .storing(_, let path, let durationMs) = call.draft
+            else { return }
             switch result {
             case .success(let code):
-                call.trackingCode = code
-                log(.info, "draft-submitted", call, [("recording-ms", "\(call.submittedDurationMs)")])
-                if let path = call.submittedRecordingPath { writer.forgetSidecar(of: path) }
-                if !call.disconnected { deliver(.draftSubmitted(trackingCode: code), to: call) }
+                call.draft = .stored(trackingCode: code)
+                log(.info, "draft-submitted", call, [("recording-ms", "\(durationMs)")])
+                if let path { writer.forgetSidecar(of: path) }
+                if !call.isEnded { deliver(.draftSubmitted(trackingCode: code), to: call) }
             case .failure(let error):
+                call.draft = .failed
                 log(.error, "draft-failed", call, [("error", error.message)])
-                if !call.disconnected { deliver(.draftFailed, to: call) }
+                if !call.isEnded { deliver(.draftFailed, to: call) }
             }
             retireIfDone(call)
         case .statusFound(let serial, let status):
-            guard let call = bySerial[serial], !call.disconnected else { return }
+            guard let call = registry.call(serial: serial), !call.isEnded else { return }
             log(.info, "status-spoken", call, [("status", GatewayLogFormat.status(status))])
             deliver(.statusFound(status), to: call)
         case .ratingStored(let serial, let accepted):
-            guard let call = bySerial[serial], !call.disconnected else { return }
+            guard let call = registry.call(serial: serial), !call.isEnded else { return }
             log(.info, "rating-stored", call, [("accepted", "\(accepted)")])
             deliver(.ratingStored(accepted: accepted), to: call)
         case .registration(let code, let expires, let reason):
@@ -211,7 +214,7 @@ public final class Gateway: @unchecked Sendable {
             guard !draining else { return }
             draining = true
             drainDeadline = Date(timeIntervalSinceNow: TimeInterval(max(0, seconds)))
-            logger.log(.info, "draining", [("calls", "\(calls.count)"), ("seconds", "\(seconds)")])
+            logger.log(.info, "draining", [("calls", "\(registry.liveCount)"), ("seconds", "\(seconds)")])
         }
     }
 
@@ -224,9 +227,7 @@ public final class Gateway: @unchecked Sendable {
             return
         }
         let perCaller = configuration.admission.maxCallsPerCaller
-        if perCaller > 0, !incoming.callerNumber.isEmpty,
-           calls.values.filter({ !$0.disconnected && $0.incoming.callerNumber == incoming.callerNumber }).count >= perCaller
-        {
+        if perCaller > 0, !incoming.callerNumber.isEmpty, registry.liveCount(callerNumber: incoming.callerNumber) >= perCaller {
             answer(pjCall, 503, headers: [("Retry-After", "30")])
             edgeCounters.add("caller-limit")
             logger.log(.info, "sip-refused", [("reason", "caller-limit"), ("code", "503"), ("source", incoming.source),
@@ -237,16 +238,16 @@ public final class Gateway: @unchecked Sendable {
         nextSerial += 1
         let events = self.events
         let channel = MediaChannel(serial: serial) { events.post($0) }
-        let call = ActiveCall(pjCall: pjCall, serial: serial, incoming: incoming, plan: plan, channel: channel)
+        let port: IVRMediaPort
         do {
-            try attachPort(call)
+            port = try IVRMediaPort(channel: channel)
         } catch {
             logger.log(.error, "media-port-failed", [("call", incoming.sipCallID), ("error", "\(error)")])
             pjsua_call_answer(pjCall, 500, nil, nil)
             return
         }
-        calls[pjCall] = call
-        bySerial[serial] = call
+        let call = CallLeg(pjCall: pjCall, serial: serial, incoming: incoming, plan: plan, channel: channel, port: port)
+        registry.add(call)
         log(.info, "incoming", call, [("source", incoming.source)])
         let status = pjsua_call_answer(pjCall, 200, nil, nil)
         if status != pjSuccess {
@@ -254,45 +255,24 @@ public final class Gateway: @unchecked Sendable {
         }
     }
 
-    /// One media port per call: a pool of its own, a group lock so the bridge can hold it while in use,
-    /// and the channel retained until the port is destroyed.
-    private func attachPort(_ call: ActiveCall) throws {
-        guard let pool = pjsua_pool_create("ivr", 512, 512) else { throw PJError("pjsua_pool_create", status: 1) }
-        let raw = pj_pool_zalloc(pool, MemoryLayout<pjmedia_port>.size)!
-        let port = raw.bindMemory(to: pjmedia_port.self, capacity: 1)
-        var name = pj_str_t(ptr: ivrPortName, slen: 3)
-        pjmedia_port_info_init(&port.pointee.info, &name, 0x4956_5250, 8000, 1, 16,
-                               UInt32(MediaChannel.samplesPerFrame))
-        port.pointee.get_frame = ivrPortGetFrame
-        port.pointee.put_frame = ivrPortPutFrame
-        port.pointee.on_destroy = ivrPortDestroy
-        port.pointee.port_data.pdata = Unmanaged.passRetained(call.channel).toOpaque()
-        port.pointee.port_data.ldata = Int(bitPattern: UnsafeMutableRawPointer(pool))
-        var status = pjmedia_port_init_grp_lock(port, pool, nil)
-        if status != pjSuccess {
-            _ = ivrPortDestroy(port)
-            throw PJError("pjmedia_port_init_grp_lock", status: status)
-        }
-        var slot: pjsua_conf_port_id = -1
-        status = pjsua_conf_add_port(pool, port, &slot)
-        if status != pjSuccess {
-            pjmedia_port_destroy(port)
-            throw PJError("pjsua_conf_add_port", status: status)
-        }
-        call.port = port
-        call.portSlot = slot
-    }
-
-    private func connectMedia(_ call: ActiveCall) {
+    private func connectMedia(_ call: CallLeg) {
         let slot = pjsua_call_get_conf_port(call.pjCall)
-        guard slot != PJSUA_INVALID_ID.rawValue, !call.disconnected else { return }
-        if call.callSlot != slot {
-            call.callSlot = slot
-            pjsua_conf_connect(slot, call.portSlot)
-            pjsua_conf_connect(call.portSlot, slot)
+        guard slot != PJSUA_INVALID_ID.rawValue, !call.isEnded else { return }
+        let previous = call.callSlot
+        let first = call.mediaUp(callSlot: slot)
+        if previous != slot {
+            // First media, or a re-INVITE gave the call another port: connect what the caller talks to.
+            if call.isWithAgent, let agent = call.agentLeg {
+                let agentSlot = pjsua_call_get_conf_port(agent)
+                if agentSlot != PJSUA_INVALID_ID.rawValue {
+                    pjsua_conf_connect(slot, agentSlot)
+                    pjsua_conf_connect(agentSlot, slot)
+                }
+            } else {
+                call.port.connect(slot)
+            }
         }
-        if !call.started {
-            call.started = true
+        if first {
             log(.info, "answered", call)
             let context = CallContext(callerNumber: call.incoming.callerNumber,
                                       isOfficeHours: desk.isOfficeHours(Date()))
@@ -300,17 +280,18 @@ public final class Gateway: @unchecked Sendable {
         }
     }
 
-    private func disconnected(_ call: ActiveCall, status: Int) {
-        call.disconnected = true
+    private func disconnected(_ call: CallLeg, status: Int) {
+        let agent = call.agentLeg
+        call.ended()
         log(.info, "hangup", call, [("status", "\(status)")])
         call.channel.stopPlayback()
         timers.cancelAll(serial: call.serial)
-        if let agent = call.agentLeg { pjsua_call_hangup(agent, 0, nil, nil) }
-        if call.started {
+        if let agent { pjsua_call_hangup(agent, 0, nil, nil) }
+        if call.sessionStarted {
             if call.activeRecording != nil { finishRecording(call, end: .hangup) }
             deliver(.hangup, to: call)
         }
-        releasePort(call)
+        call.port.remove()
         retireIfDone(call)
     }
 
@@ -324,11 +305,11 @@ public final class Gateway: @unchecked Sendable {
         let maxLength = TimeInterval(configuration.maxCallSeconds)
         // Audio integrity: the loss counters of a running recording, read often enough to see every
         // sequence restart of the sender (issue 17 §6).
-        for call in calls.values where !call.disconnected && call.activeRecording != nil {
+        for call in registry.live where !call.isEnded && call.activeRecording != nil {
             if let counters = AudioCounters.read(call.pjCall) { call.lossMeter.sample(counters) }
         }
         guard rtpTimeout > 0 || maxLength > 0 else { return }
-        for call in calls.values where !call.disconnected && call.limitHangup == nil {
+        for call in registry.live where !call.isEnded && call.limitHangup == nil {
             if maxLength > 0, now.timeIntervalSince(call.startedAt) >= maxLength {
                 hangUpForLimit(call, "max-call-duration")
                 continue
@@ -358,11 +339,11 @@ public final class Gateway: @unchecked Sendable {
         edgeState?.admission.isOverloaded = overload.overloaded
         logger.log(overload.overloaded ? .warning : .info, overload.overloaded ? "overload-on" : "overload-off", [
             ("tick-p95-ms", String(format: "%.1f", reading.p95Ms)), ("cpu-percent", String(format: "%.0f", reading.cpuPercent)),
-            ("calls", "\(calls.count)"),
+            ("calls", "\(registry.liveCount)"),
         ])
     }
 
-    private func hangUpForLimit(_ call: ActiveCall, _ reason: String) {
+    private func hangUpForLimit(_ call: CallLeg, _ reason: String) {
         call.limitHangup = reason
         log(.warning, reason, call, [("seconds", "\(Int(Date().timeIntervalSince(call.startedAt)))"),
                                      ("rtp-packets", "\(call.rtpPackets)")])
@@ -377,8 +358,8 @@ public final class Gateway: @unchecked Sendable {
 
     /// Calls the agent and, once they answer, bridges the caller to them (the gateway stays in the media
     /// path, so it works with callers that do not support REFER).
-    private func transfer(_ call: ActiveCall, to uri: String) {
-        guard !call.disconnected, call.agentLeg == nil, let account = endpoint?.accountID else {
+    private func transfer(_ call: CallLeg, to uri: String) {
+        guard case .inIVR = call.state, let account = endpoint?.accountID else {
             call.inbox.append(.transferFinished(success: false))
             return
         }
@@ -389,58 +370,50 @@ public final class Gateway: @unchecked Sendable {
             call.inbox.append(.transferFinished(success: false))
             return
         }
-        call.agentLeg = agentCall
-        agentLegs[agentCall] = call
+        call.agentRinging(agentCall)
+        registry.addAgentLeg(agentCall, of: call)
         timers.add(serial: call.serial, Gateway.transferTimer, at: Date(timeIntervalSinceNow: Gateway.transferRingSeconds))
         log(.info, "transfer-started", call, [("uri", uri)])
     }
 
-    private func agentAnswered(_ call: ActiveCall) {
-        guard let agent = call.agentLeg, !call.bridged, !call.disconnected else { return }
+    private func agentAnswered(_ call: CallLeg) {
+        guard case .transferring(let callSlot, let agent) = call.state else { return }
         let agentSlot = pjsua_call_get_conf_port(agent)
-        guard agentSlot != PJSUA_INVALID_ID.rawValue, call.callSlot >= 0 else { return }
+        guard agentSlot != PJSUA_INVALID_ID.rawValue else { return }
         timers.cancel(serial: call.serial, Gateway.transferTimer)
-        call.bridged = true
+        call.agentAnswered()
         call.channel.stopPlayback()
-        pjsua_conf_disconnect(call.callSlot, call.portSlot)
-        pjsua_conf_disconnect(call.portSlot, call.callSlot)
-        pjsua_conf_connect(call.callSlot, agentSlot)
-        pjsua_conf_connect(agentSlot, call.callSlot)
+        call.port.disconnect(callSlot)
+        pjsua_conf_connect(callSlot, agentSlot)
+        pjsua_conf_connect(agentSlot, callSlot)
         log(.info, "transfer-answered", call)
         deliver(.transferFinished(success: true), to: call)
     }
 
-    private func agentLegEnded(_ call: ActiveCall, status: Int) {
-        call.agentLeg = nil
+    private func agentLegEnded(_ call: CallLeg, status: Int) {
         timers.cancel(serial: call.serial, Gateway.transferTimer)
-        if call.bridged {
+        guard !call.isEnded else { return }
+        let wasWithAgent = call.isWithAgent
+        call.agentGone()
+        if wasWithAgent {
             // The agent finished the conversation: the caller's call ends with it.
             log(.info, "agent-hangup", call, [("status", "\(status)")])
-            if !call.disconnected { pjsua_call_hangup(call.pjCall, 0, nil, nil) }
-        } else if !call.disconnected {
+            pjsua_call_hangup(call.pjCall, 0, nil, nil)
+        } else {
             log(.warning, "transfer-unanswered", call, [("status", "\(status)")])
             deliver(.transferFinished(success: false), to: call)
         }
     }
 
-    private func transferTimedOut(_ call: ActiveCall) {
-        guard let agent = call.agentLeg, !call.bridged else { return }
+    private func transferTimedOut(_ call: CallLeg) {
+        guard case .transferring(_, let agent) = call.state else { return }
         log(.warning, "transfer-timeout", call)
         pjsua_call_hangup(agent, 408, nil, nil)  // agentLegEnded tells the session
     }
 
-    private func releasePort(_ call: ActiveCall) {
-        guard let port = call.port else { return }
-        call.port = nil
-        pjsua_conf_remove_port(call.portSlot)
-        // Drops the owner's reference; the bridge drops its own once the removal is applied, then the
-        // port's on_destroy frees the channel and the pool.
-        pjmedia_port_destroy(port)
-    }
-
-    private func retireIfDone(_ call: ActiveCall) {
-        guard call.disconnected, !call.submitting else { return }
-        bySerial.removeValue(forKey: call.serial)
+    private func retireIfDone(_ call: CallLeg) {
+        guard call.isEnded, !call.isSubmitting else { return }
+        registry.retire(call)
         log(.info, "call-ended", call)
     }
 
@@ -448,7 +421,7 @@ public final class Gateway: @unchecked Sendable {
 
     /// Feeds an event to the call's session and performs the actions; events the actions produce
     /// synchronously are queued and fed in order, never recursively.
-    private func deliver(_ event: CallEvent, to call: ActiveCall) {
+    private func deliver(_ event: CallEvent, to call: CallLeg) {
         call.inbox.append(event)
         guard !call.delivering else { return }
         call.delivering = true
@@ -459,10 +432,10 @@ public final class Gateway: @unchecked Sendable {
         call.delivering = false
     }
 
-    private func perform(_ action: CallAction, _ call: ActiveCall) {
+    private func perform(_ action: CallAction, _ call: CallLeg) {
         switch action {
         case .play(let id, let names, _):
-            guard !call.disconnected else { return }
+            guard !call.isEnded else { return }
             var audio: [PCM] = []
             for name in names {
                 if let pcm = call.plan.prompts[name] { audio.append(pcm) } else {
@@ -477,15 +450,15 @@ public final class Gateway: @unchecked Sendable {
         case .stopPlayback:
             call.channel.stopPlayback()
         case .startTimer(let id, let after):
-            guard !call.disconnected else { return }
+            guard !call.isEnded else { return }
             let seconds = Double(after.components.seconds) + Double(after.components.attoseconds) / 1e18
             timers.add(serial: call.serial, id, at: Date(timeIntervalSinceNow: seconds))
         case .cancelTimer(let id):
             timers.cancel(serial: call.serial, id)
         case .startRecording(let id, let limits):
-            guard !call.disconnected else { return }
+            guard !call.isEnded else { return }
             let path = recordingPath(call, id)
-            call.recordingPaths[id] = path
+            call.recordings[id] = CallLeg.Recording(path: path)
             call.activeRecording = id
             call.channel.startRecording(id, limits)
             call.lossMeter = AudioLossMeter(start: AudioCounters.read(call.pjCall) ?? .zero)
@@ -496,13 +469,12 @@ public final class Gateway: @unchecked Sendable {
         case .stopRecording:
             if call.activeRecording != nil { finishRecording(call, end: .stopped) }
         case .discardRecording(let id):
-            if let path = call.recordingPaths.removeValue(forKey: id) {
-                call.recordingDurations.removeValue(forKey: id)
+            if let path = call.recordings.removeValue(forKey: id)?.path {
                 writer.discard(path: path)
                 log(.info, "recording-discarded", call, [("recording", "\(id.rawValue)")])
             }
         case .playRecording(let playback, let id, _):
-            guard let path = call.recordingPaths[id], !call.disconnected else {
+            guard let path = call.recordings[id]?.path, !call.isEnded else {
                 call.inbox.append(.playbackFinished(playback))
                 return
             }
@@ -526,19 +498,18 @@ public final class Gateway: @unchecked Sendable {
         case .transfer(let uri):
             transfer(call, to: uri)
         case .hangup:
-            if !call.disconnected { pjsua_call_hangup(call.pjCall, 0, nil, nil) }
+            if !call.isEnded { pjsua_call_hangup(call.pjCall, 0, nil, nil) }
         }
     }
 
-    private func finishRecording(_ call: ActiveCall, end: RecordingEnd) {
+    private func finishRecording(_ call: CallLeg, end: RecordingEnd) {
         guard let stopped = call.channel.stopRecording() else { return }
         call.activeRecording = nil
-        call.recordingDurations[stopped.id] = stopped.durationMs
-        // After a hang-up the stream is gone: the last reading the RTP watch took stands in (nil: unknown).
         // After a hang-up the stream is gone: the last reading the watch took stands in.
         if let now = AudioCounters.read(call.pjCall) { call.lossMeter.sample(now) }
         let loss = call.lossMeter.lossPercent(recordedMs: stopped.durationMs)
-        call.recordingLoss[stopped.id] = loss
+        call.recordings[stopped.id]?.durationMs = stopped.durationMs
+        call.recordings[stopped.id]?.lossPercent = loss
         writer.finish(serial: call.serial, id: stopped.id, remaining: stopped.remaining)
         log(.info, "recording-finished", call, [
             ("recording", "\(stopped.id.rawValue)"), ("end", end.rawValue), ("ms", "\(stopped.durationMs)"),
@@ -547,20 +518,18 @@ public final class Gateway: @unchecked Sendable {
         deliver(.recordingFinished(RecordingResult(id: stopped.id, end: end, durationMs: stopped.durationMs)), to: call)
     }
 
-    private func submit(_ request: DraftRequest, _ call: ActiveCall) {
-        let path = request.recording.flatMap { call.recordingPaths[$0] }
-        let duration = request.recording.flatMap { call.recordingDurations[$0] } ?? 0
+    private func submit(_ request: DraftRequest, _ call: CallLeg) {
+        let recording = request.recording.flatMap { call.recordings[$0] }
+        let path = recording?.path
+        let duration = recording?.durationMs ?? 0
         let report = PhoneDraft(
             callID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
             category: request.category, confidential: request.confidential, receivedAt: call.startedAt,
             recordingPath: path, recordingDurationMs: duration, recordingSHA256: nil,
             dialplanVersion: call.plan.dialplan.version, interrupted: request.callerHungUp,
-            audioLossPercent: request.recording.flatMap { call.recordingLoss[$0] })
-        call.submitting = true
-        call.submittedAt = Date()
+            audioLossPercent: recording?.lossPercent)
+        call.draft = .storing(since: Date(), recordingPath: path, durationMs: duration)
         if !request.callerHungUp { scheduleHoldPrompt(call, after: Gateway.holdPromptDelay) }
-        call.submittedRecordingPath = path
-        call.submittedDurationMs = duration
         pendingStores += 1
         let serial = call.serial
         let events = self.events
@@ -578,13 +547,13 @@ public final class Gateway: @unchecked Sendable {
     /// The playback id of the hold prompt: the session's own ids count up from 1.
     static let holdPlayback = PlaybackID(-17)
 
-    private func scheduleHoldPrompt(_ call: ActiveCall, after seconds: Double) {
+    private func scheduleHoldPrompt(_ call: CallLeg, after seconds: Double) {
         let serial = call.serial
         let events = self.events
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { events.post(.draftSlow(serial: serial)) }
     }
 
-    private func recordingPath(_ call: ActiveCall, _ id: RecordingID) -> String {
+    private func recordingPath(_ call: CallLeg, _ id: RecordingID) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
@@ -621,7 +590,7 @@ public final class Gateway: @unchecked Sendable {
         pjsua_call_answer(pjCall, UInt32(code), nil, data)
     }
 
-    private func log(_ level: LogLevel, _ event: String, _ call: ActiveCall, _ extra: [(String, String)] = []) {
+    private func log(_ level: LogLevel, _ event: String, _ call: CallLeg, _ extra: [(String, String)] = []) {
         var metadata: [(String, String)] = [("call", call.incoming.sipCallID)]
         if let code = call.trackingCode { metadata.append(("code", code)) }
         // The From tag last: with the Call-ID it names the dialog, and earlier fields keep their places.
@@ -642,56 +611,5 @@ enum GatewayLogFormat {
         case .withdrawn: "withdrawn"
         case .overdue: "overdue"
         }
-    }
-}
-
-/// The name every IVR port carries in PJSIP's logs; static, because the port info keeps the pointer.
-nonisolated(unsafe) let ivrPortName: UnsafeMutablePointer<CChar> = strdup("ivr")!
-
-/// One call as the owner sees it. Owner-thread only.
-final class ActiveCall {
-    let pjCall: Int32
-    let serial: UInt64
-    let incoming: IncomingCall
-    let plan: CallPlan
-    let channel: MediaChannel
-    let startedAt = Date()
-    /// Random, so recording file names cannot be guessed from the time and the call count.
-    let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-    var session: CallSession
-    var port: UnsafeMutablePointer<pjmedia_port>?
-    var portSlot: pjsua_conf_port_id = -1
-    var callSlot: pjsua_conf_port_id = -1
-    var started = false
-    var disconnected = false
-    var delivering = false
-    var inbox: [CallEvent] = []
-    var activeRecording: RecordingID?
-    var recordingPaths: [RecordingID: String] = [:]
-    var recordingDurations: [RecordingID: Int] = [:]
-    /// The running recording's loss so far, and each finished recording's loss (percent).
-    var lossMeter = AudioLossMeter(start: .zero)
-    var recordingLoss: [RecordingID: Int] = [:]
-    var submitting = false
-    var submittedRecordingPath: String?
-    var submittedDurationMs = 0
-    var submittedAt = Date()
-    var trackingCode: String?
-    /// The outgoing call to an agent, while one is ringing or bridged.
-    var agentLeg: pjsua_call_id?
-    var bridged = false
-    /// RTP packets received so far, and when the count last grew (the answer counts as the start).
-    var rtpPackets: UInt32 = 0
-    var lastRTPAt = Date()
-    /// Why the gateway hung up on its own (rtp-timeout, max-call-duration), once it has.
-    var limitHangup: String?
-
-    init(pjCall: Int32, serial: UInt64, incoming: IncomingCall, plan: CallPlan, channel: MediaChannel) {
-        self.pjCall = pjCall
-        self.serial = serial
-        self.incoming = incoming
-        self.plan = plan
-        self.channel = channel
-        self.session = CallSession(plan: plan.dialplan)
     }
 }

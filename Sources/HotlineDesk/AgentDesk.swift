@@ -201,7 +201,7 @@ extension Desk {
     /// Fills in a draft from its recording and forwards it (the acknowledgement queued), in one transaction.
     public func complete(_ r: CompleteRequest, as user: User) throws -> Ticket {
         try check(user, .hotlineWork)
-        let details = try validated(r.details)
+        let details = try validated(r.details, of: r.code)
         let unit = try r.unit.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : try unitCode($0) }
         return try store.completeDraft(r.code, details: details, unit: unit, by: user, at: now(), context: try context())
     }
@@ -211,7 +211,7 @@ extension Desk {
     public func seekGuidance(_ r: GuidanceRequest, as user: User) throws -> Ticket {
         try check(user, .hotlineWork)
         let reason = try required(r.reason, .reason, "vì sao không xác định được một đơn vị (Art. 7.4)")
-        let details = try validated(r.details)
+        let details = try validated(r.details, of: r.code)
         return try store.seekGuidance(r.code, details: details, reason: reason, by: user, at: now(), context: try context())
     }
 
@@ -227,14 +227,24 @@ extension Desk {
     }
 
     /// The details checked and normalised: every field Art. 6 needs, the ward in the directory's spelling.
-    func validated(_ d: CaseDetails) throws -> TicketDetails {
+    /// Without a content, the case keeps the one it has (a citizen's own words from the web or the app), and a
+    /// phone draft, which has none, takes the summary.
+    func validated(_ d: CaseDetails, of code: String) throws -> TicketDetails {
         if let first = d.missingFields.first {
             throw DeskError.invalidField(first, reason: "cần có (Art. 6: họ tên và địa chỉ người phản ánh, nội dung; "
                                          + "lĩnh vực, chuyên mục và địa bàn để chuyển đúng đơn vị)")
         }
         let ward = try store.unitDirectory().canonicalWard(d.ward) ?? d.ward.trimmingCharacters(in: .whitespaces)
         return TicketDetails(category: d.category, topic: d.topic, reporterName: d.name, reporterAddress: d.address,
-                             reporterEmail: d.email, confidential: d.confidential, content: d.content ?? d.summary,
+                             reporterEmail: d.email, confidential: d.confidential, content: try content(d, of: code),
                              summary: d.summary, ward: ward)
+    }
+
+    private func content(_ d: CaseDetails, of code: String) throws -> String {
+        if let content = d.content, !content.isEmpty { return content }
+        if let kept = try store.ticket(code)?.content.trimmingCharacters(in: .whitespacesAndNewlines), !kept.isEmpty {
+            return kept
+        }
+        return d.summary
     }
 }

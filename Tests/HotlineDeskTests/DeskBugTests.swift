@@ -57,6 +57,20 @@ final class DeskBugTests: DeskTestCase {
         XCTAssertFalse(sent.awaitingGuidance, "the «chờ hướng dẫn» label goes")
     }
 
+    /// A citizen's own words from the web page stay when the agent completes the case without typing a content;
+    /// a phone draft, which has none, takes the summary; a content typed in replaces both.
+    func testCompletingWithoutAContentKeepsTheCitizensOwnWords() throws {
+        let received = vn("2026-06-10T08:00:00")
+        let portal = try portalTicket(at: received, summary: "")
+        let t = try at(received.addingTimeInterval(600)).complete(CompleteRequest(code: portal, details: details), as: lan)
+        XCTAssertEqual(t.content, "Nhà bên cạnh đốt rác hằng tối")
+        XCTAssertEqual(t.summary, "Đốt rác gây ô nhiễm")
+        let other = try portalTicket(at: received, phone: "0912000002", summary: "")
+        var typed = details
+        typed.content = "Đốt rác nhựa mỗi tối sau 21 giờ"
+        XCTAssertEqual(try desk.complete(CompleteRequest(code: other, details: typed), as: lan).content, typed.content)
+    }
+
     func testAnAgentSeesWhyAUnitReturnedACase() throws {
         let code = try forwardedAndAccepted(at: vn("2026-06-10T08:00:00"))
         _ = try at(vn("2026-06-10T09:00:00")).unitStep(
