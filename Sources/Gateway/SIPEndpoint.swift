@@ -58,7 +58,8 @@ final class SIPEndpoint {
         media.channel_count = 1
         media.audio_frame_ptime = 20
         media.ptime = 20
-        media.no_vad = 1
+        // Silence is not sent (VAD on): see `GatewayConfiguration.sendSilence`.
+        media.no_vad = c.sendSilence ? 1 : 0
         media.ec_tail_len = 0
         media.quality = 1
         media.max_media_ports = UInt32(PJSUA_MAX_CONF_PORTS)

@@ -89,6 +89,7 @@ struct Server {
         configuration.tcp = settings.sipTransports.contains("tcp")
         configuration.admission = try settings.admissionLimits()
         configuration.rtpTimeoutSeconds = settings.rtpTimeoutSeconds
+        configuration.sendSilence = settings.sendSilence
         configuration.overloadTickMs = settings.overloadTickMs
         configuration.overloadCPUPercent = settings.overloadCPUPercent
         configuration.maxCallSeconds = settings.maxCallSeconds

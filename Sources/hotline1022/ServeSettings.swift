@@ -43,6 +43,7 @@ struct ServeSettings: Equatable {
     var networkRates: [String] = []
     var maxCallsPerCaller = 0
     var rtpTimeoutSeconds = 30
+    var sendSilence = false
     var maxCallSeconds = 600
     /// Drafts the desk stores together in one transaction at most (group commit).
     var draftGroup = 64
@@ -137,6 +138,8 @@ struct ServeSettings: Equatable {
              help: "Số cuộc gọi đồng thời một số máy được giữ (0 = không giới hạn; cuộc gọi thử tải dùng chung một số)."),
         .int("--rtp-timeout", key: "rtpTimeoutSeconds", \.rtpTimeoutSeconds, 0...86_400, placeholder: "SECONDS",
              help: "Ngắt cuộc gọi không nhận được RTP trong chừng ấy giây (0 = không bao giờ)."),
+        .flag("--send-silence", key: "sendSilence", \.sendSilence,
+              help: "Gửi RTP cả khi tổng đài im lặng (lúc ghi âm); mặc định không gửi, trừ một gói mỗi 5 giây. Bật cho trung kế ngắt cuộc gọi khi RTP chỉ chạy một chiều."),
         .int("--max-call-seconds", key: "maxCallSeconds", \.maxCallSeconds, 0...86_400, placeholder: "SECONDS",
              help: "Ngắt mọi cuộc gọi dài quá chừng ấy giây (0 = không bao giờ); bản ghi đã có vẫn được lưu."),
         .int("--draft-group", key: "draftGroup", \.draftGroup, 1...1000,
