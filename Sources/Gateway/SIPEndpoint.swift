@@ -62,6 +62,10 @@ final class SIPEndpoint {
         media.no_vad = c.sendSilence ? 1 : 0
         media.ec_tail_len = 0
         media.quality = 1
+        // The jitter buffer drops a frame only when it is full (500 ms), never to bring its delay down: the
+        // default (progressive) dropped frames whenever RTP arrived in bursts, and a burst is what a loaded
+        // machine makes. At 1200 calls it cost most recordings 5-15% of their audio; with this, none (issue 17).
+        media.jb_discard_algo = PJMEDIA_JB_DISCARD_NONE
         media.max_media_ports = UInt32(PJSUA_MAX_CONF_PORTS)
 
         try withPJString("Hotline1022") { agent in
