@@ -87,7 +87,7 @@ final class InstallTests: XCTestCase {
             name: "installed", binary: dest + "/usr/local/bin/hotline1022",
             arguments: ["serve", "--config", configPath, "--sip-port", "\(sipPort)",
                         "--rtp-port", "\(20000 + Int.random(in: 0..<400) * 100)", "--drain-seconds", "3",
-                        "--transcribe-workers", "0", "--metrics-port", "\(metricsPort)"],
+                        "--transcribe-workers", "0", "--overload-tick-ms", "0", "--metrics-port", "\(metricsPort)"],
             directory: root, workingDirectory: state, environment: ["HOTLINE1022_CONFIG": dest + "/etc/hotline1022"])
         defer { gateway.stop() }
         XCTAssertTrue(gateway.waitForLog("event=ready", timeout: 20), "the installed gateway did not start:\n\(gateway.log)")
