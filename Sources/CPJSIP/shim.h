@@ -11,4 +11,9 @@
 #endif
 #include <pjsua-lib/pjsua.h>
 #include <pjmedia.h>
+/* glibc's syncfs(2) is declared only under _GNU_SOURCE, which Swift's Glibc module does not set; the recording
+ * writer syncs all recordings' data with one call instead of one fdatasync per file. */
+extern int syncfs(int fd);
+/* Likewise pthread_setname_np(3): names our own threads as `top -H` and `perf` show them. */
+extern int pthread_setname_np(pthread_t thread, const char *name);
 #endif

@@ -1,3 +1,4 @@
+import CPJSIP
 import Foundation
 import IVR
 
@@ -7,9 +8,11 @@ import Glibc
 
 /// Writes every call's recording to disk from one serial queue, never from PJSIP's threads.
 ///
-/// Crash safety: the WAV header is rewritten after every flush, so a file cut off by `kill -9` or a power
-/// cut is a valid WAV of what was flushed (at most `flushInterval` lost, plus what the OS had not synced:
-/// `fdatasync` runs every `syncInterval` and at close). Beside each WAV, a sidecar `<file>.call.json`
+/// Crash safety: samples reach the file every `flushInterval`; every `syncEvery` flushes the WAV headers are
+/// rewritten to the data written so far and the file system is synced once for all open recordings, and each
+/// file is synced at close. A file cut off by `kill -9` or a power cut is therefore a valid WAV of at least what
+/// was synced, and `RecordingRecovery` repairs its header at start-up to all the audio that reached the disk
+/// (at most `flushInterval` lost to `kill -9`). Beside each WAV, a sidecar `<file>.call.json`
 /// names the call; it is deleted once the draft is stored, so a sidecar found at start-up is a voice report
 /// whose draft was never written (see `RecordingRecovery`).
 final class RecordingWriter: @unchecked Sendable {
@@ -20,6 +23,7 @@ final class RecordingWriter: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
     /// Touched only on `queue`.
     private var open: [Key: OpenFile] = [:]
+    private var flushRounds = 0
     private let onFailure: @Sendable (_ serial: UInt64, _ id: RecordingID, _ reason: String) -> Void
 
     struct Key: Hashable {
@@ -32,7 +36,6 @@ final class RecordingWriter: @unchecked Sendable {
         let path: String
         let channel: MediaChannel
         var dataBytes = 0
-        var flushes = 0
         var failed = false
     }
 
@@ -129,14 +132,18 @@ final class RecordingWriter: @unchecked Sendable {
     // MARK: On the queue
 
     private func flushAll() {
+        flushRounds += 1
+        let syncRound = flushRounds % Self.syncEvery == 0
         for key in Array(open.keys) {
             guard var file = open[key] else { continue }
             let samples = file.channel.drainRecorded(key.id)
             if !samples.isEmpty { append(&file, samples, key: key) }
-            file.flushes += 1
-            if file.flushes % Self.syncEvery == 0 { fdatasync(file.fd) }
+            if syncRound, !file.failed, !writeHeader(&file) { fail(&file, key: key) }
             open[key] = file
         }
+        // One sync of the recordings' file system for all open files, instead of one `fdatasync` per file:
+        // at 600 calls that was 150 syncs a second, 4% of the gateway's CPU in the block layer.
+        if syncRound, let any = open.values.first(where: { !$0.failed }) { syncfs(any.fd) }
     }
 
     private func append(_ file: inout OpenFile, _ samples: [Int16], key: Key) {
@@ -146,7 +153,6 @@ final class RecordingWriter: @unchecked Sendable {
         }
         if ok {
             file.dataBytes += samples.count * 2
-            if !writeHeader(&file) { fail(&file, key: key) }
         } else {
             fail(&file, key: key)
         }

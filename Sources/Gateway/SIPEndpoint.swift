@@ -6,6 +6,7 @@ import Foundation
 final class SIPEndpoint {
     private(set) var accountID: pjsua_acc_id = -1
     private var closed = false
+    private let mediaPoller = MediaPoller()
 
     private let events: EventQueue
 
@@ -18,6 +19,7 @@ final class SIPEndpoint {
         do {
             try configure(configuration, counters: counters)
         } catch {
+            mediaPoller.stop()
             pjsua_destroy()
             callbackEvents = nil
             throw error
@@ -107,6 +109,7 @@ final class SIPEndpoint {
         try check(pjsua_set_null_snd_dev(), "pjsua_set_null_snd_dev")
         try restrictCodecsToG711()
         try check(pjsua_start(), "pjsua_start")
+        mediaPoller.start()
         if let registration = c.registration { try register(registration) }
     }
 
@@ -213,6 +216,7 @@ final class SIPEndpoint {
     func close() throws {
         guard !closed else { return }
         closed = true
+        mediaPoller.stop()
         let status = pjsua_destroy()
         callbackEvents = nil
         edgeState = nil

@@ -1,3 +1,4 @@
+import DeskSecurity
 import Foundation
 import Gateway
 import HotlineCore
@@ -108,7 +109,7 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
             var sha: String?
             if let p = path {
                 do {
-                    sha = try SHA256.hexOfFile(atPath: p)
+                    sha = try FileDigest.sha256Hex(ofFile: p)
                 } catch {
                     logger.log(.error, "recording-unreadable", [("call", report.callID), ("error", "\(error)")])
                     path = FileManager.default.fileExists(atPath: p) ? p : nil

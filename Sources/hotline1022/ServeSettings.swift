@@ -147,7 +147,7 @@ struct ServeSettings: Equatable {
         .int("--draft-store-delay-ms", key: nil, \.draftStoreDelayMs, 0...60_000, placeholder: "MS",
              help: "Chỉ dùng khi kiểm thử: chờ chừng ấy mili giây trước mỗi lần lưu, như một đĩa chậm."),
         .int("--overload-tick-ms", key: "overloadTickMs", \.overloadTickMs, 0...1000, placeholder: "MS",
-             help: "Từ chối cuộc gọi mới (503, quá tải) khi đồng hồ âm thanh trễ quá chừng ấy mili giây (p95 trong 3 giây; 0 = tắt)."),
+             help: "Từ chối cuộc gọi mới (503, quá tải) khi đồng hồ âm thanh trễ quá chừng ấy mili giây (p95 của từng giây, 3 giây liền; 0 = tắt)."),
         .int("--overload-cpu-percent", key: "overloadCPUPercent", \.overloadCPUPercent, 0...100,
              help: "Cũng từ chối khi tổng đài dùng quá tỉ lệ này của mọi nhân CPU (phần trăm; 0 = tắt)."),
     ] + ConsoleSettings.options(\ServeSettings.console))

@@ -175,3 +175,19 @@ final class SourcePolicyTests: XCTestCase {
         XCTAssertNoThrow(try SourcePolicy.Network("0.0.0.0/0"))
     }
 }
+
+final class RecordingPathStampTests: XCTestCase {
+    /// The recording's folder and time are Vietnam's calendar, as a `DateFormatter` in Asia/Ho_Chi_Minh says.
+    func testSameStampAsAFormatterInVietnamTime() {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
+        f.dateFormat = "yyyy/MM/dd/HHmmss"
+        // Around midnight in Vietnam (17:00 UTC), a year's end, a leap day, and now.
+        let dates = [1_796_144_399.9, 1_796_144_400.0, 1_798_736_399.5, 1_709_164_800.0, Date().timeIntervalSince1970]
+        for seconds in dates {
+            let date = Date(timeIntervalSince1970: seconds)
+            XCTAssertEqual(Gateway.vietnamStamp(date), f.string(from: date), "\(seconds)")
+        }
+    }
+}

@@ -10,23 +10,36 @@ final class OverloadTests: XCTestCase {
         XCTAssertEqual(OverloadDetector.p95([7]), 7)
     }
 
-    func testALateClockTripsAndRecovers() {
+    func testALateClockTripsWhenSustainedAndRecovers() {
         var d = OverloadDetector(policy: OverloadPolicy(tickLatenessMs: 10, cpuPercent: 0, windowSeconds: 3))
         let onTime = [UInt32](repeating: 300, count: 50)  // 0.3 ms late: a healthy clock
         XCTAssertFalse(d.update(lateness: onTime, cpuShare: 0.5).changed)
         XCTAssertFalse(d.overloaded)
-        // One second where a tenth of the ticks run 30 ms late: p95 over the window exceeds 10 ms.
+        // Seconds where a tenth of the ticks run 30 ms late: each second's p95 exceeds 10 ms.
         let late = [UInt32](repeating: 300, count: 40) + [UInt32](repeating: 30_000, count: 10)
+        XCTAssertFalse(d.update(lateness: late, cpuShare: 0.5).changed, "one late second is a stall, not an overload")
+        XCTAssertFalse(d.update(lateness: late, cpuShare: 0.5).changed)
         let r = d.update(lateness: late, cpuShare: 0.5)
-        XCTAssertTrue(r.changed)
+        XCTAssertTrue(r.changed, "three late seconds in a row")
         XCTAssertTrue(d.overloaded)
         XCTAssertGreaterThan(r.p95Ms, 10)
-        // The late second leaves the 3 s window: calls are taken again.
+        // Back on time only once no second of the window was late.
         _ = d.update(lateness: onTime, cpuShare: 0.5)
         _ = d.update(lateness: onTime, cpuShare: 0.5)
-        XCTAssertTrue(d.overloaded, "still within the window")
+        XCTAssertTrue(d.overloaded, "a late second is still within the window")
         XCTAssertTrue(d.update(lateness: onTime, cpuShare: 0.5).changed)
         XCTAssertFalse(d.overloaded)
+    }
+
+    func testAStallOfTheMachineDoesNotTrip() {
+        var d = OverloadDetector(policy: OverloadPolicy(tickLatenessMs: 10, cpuPercent: 0, windowSeconds: 3))
+        let onTime = [UInt32](repeating: 300, count: 50)
+        // A 150 ms stall: the ticks caught up after it run 130, 110, … ms late, all in one second.
+        let stall = [UInt32](repeating: 300, count: 43) + (0..<7).map { UInt32(130_000 - $0 * 20_000) }
+        for second in [onTime, stall, onTime, onTime, stall, onTime, stall] {
+            XCTAssertFalse(d.update(lateness: second, cpuShare: 0.15).changed)
+            XCTAssertFalse(d.overloaded)
+        }
     }
 
     func testExhaustedCPUTripsOnlyWhenSustained() {
