@@ -3,7 +3,7 @@ import Foundation
 
 /// SHA-256 of a file by OpenSSL (its SHA extensions where the CPU has them): the same digest as
 /// `HotlineCore.SHA256.hexOfFile`, for the paths that hash every recording while calls run (the phone desk
-/// hashes each one before storing its draft; at 1200 calls the pure-Swift digest was 5% of the gateway's CPU).
+/// hashes each one before storing its draft; at 600 calls the pure-Swift digest was 5% of the gateway's CPU).
 public enum FileDigest {
     /// Lower-case hex SHA-256 of the file at `path`, read in 64 KiB pieces.
     public static func sha256Hex(ofFile path: String) throws -> String {
