@@ -34,30 +34,25 @@ struct OptionValueError: Error, CustomStringConvertible {
 extension OptionSpec {
     static func int(_ flag: String, key: String?, _ path: WritableKeyPath<Settings, Int>, _ range: ClosedRange<Int>,
                     placeholder: String = "N", help: String) -> OptionSpec {
-        func store(_ s: inout Settings, _ v: Int) throws {
-            guard range.contains(v) else {
-                throw OptionValueError("cần từ \(range.lowerBound) đến \(range.upperBound), nhận được \(v)")
-            }
-            s[keyPath: path] = v
-        }
-        return OptionSpec(
-            flag: flag, key: key, placeholder: placeholder, help: help, repeatable: false,
-            set: { s, text in
-                guard let v = Int(text) else { throw OptionValueError("cần một số nguyên, nhận được '\(text)'") }
-                try store(&s, v)
-            },
-            setJSON: { s, any in
-                guard let n = any as? NSNumber, !isJSONBool(n), n.doubleValue == n.doubleValue.rounded() else {
-                    throw OptionValueError("cần một số nguyên")
-                }
-                try store(&s, n.intValue)
-            },
-            show: { "\($0[keyPath: path])" })
+        ranged(flag, key: key, path, range, placeholder: placeholder, help: help,
+               text: (Int.init, "cần một số nguyên"),
+               json: ({ $0.doubleValue == $0.doubleValue.rounded() ? $0.intValue : nil }, "cần một số nguyên"))
     }
 
     static func double(_ flag: String, key: String?, _ path: WritableKeyPath<Settings, Double>, _ range: ClosedRange<Double>,
                        placeholder: String = "N", help: String) -> OptionSpec {
-        func store(_ s: inout Settings, _ v: Double) throws {
+        ranged(flag, key: key, path, range, placeholder: placeholder, help: help,
+               text: (Double.init, "cần một số"), json: ({ $0.doubleValue }, "cần một số"))
+    }
+
+    /// A number within `range`: read from the command line by `text.parse`, from a config file's JSON number
+    /// (never a bool) by `json.parse`; each names what it wanted when the value is not one.
+    private static func ranged<V: Comparable & CustomStringConvertible>(
+        _ flag: String, key: String?, _ path: WritableKeyPath<Settings, V>, _ range: ClosedRange<V>,
+        placeholder: String, help: String,
+        text: (parse: (String) -> V?, wanted: String), json: (parse: (NSNumber) -> V?, wanted: String)
+    ) -> OptionSpec {
+        func store(_ s: inout Settings, _ v: V) throws {
             guard range.contains(v) else {
                 throw OptionValueError("cần từ \(range.lowerBound) đến \(range.upperBound), nhận được \(v)")
             }
@@ -65,13 +60,15 @@ extension OptionSpec {
         }
         return OptionSpec(
             flag: flag, key: key, placeholder: placeholder, help: help, repeatable: false,
-            set: { s, text in
-                guard let v = Double(text) else { throw OptionValueError("cần một số, nhận được '\(text)'") }
+            set: { s, raw in
+                guard let v = text.parse(raw) else { throw OptionValueError("\(text.wanted), nhận được '\(raw)'") }
                 try store(&s, v)
             },
             setJSON: { s, any in
-                guard let n = any as? NSNumber, !isJSONBool(n) else { throw OptionValueError("cần một số") }
-                try store(&s, n.doubleValue)
+                guard let n = any as? NSNumber, !isJSONBool(n), let v = json.parse(n) else {
+                    throw OptionValueError(json.wanted)
+                }
+                try store(&s, v)
             },
             show: { "\($0[keyPath: path])" })
     }
