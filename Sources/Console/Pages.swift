@@ -15,20 +15,16 @@ enum Pages {
 
     static func millis(_ date: Date) -> String { String(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
 
-    /// "HH:mm dd/MM" in Vietnam time (UTC+7, no daylight saving since 1975: a fixed offset). Computed with
-    /// gmtime_r, not a DateFormatter: a queue page prints hundreds of times.
+    /// "HH:mm dd/MM" in Vietnam time (`VietnamTime`, not a DateFormatter: a queue page prints hundreds of times).
     static func short(_ date: Date) -> String { vietnamTime(date, year: false) }
 
     /// "HH:mm dd/MM/yyyy" in Vietnam time, as `DeskClock.text` writes it.
     static func full(_ date: Date) -> String { vietnamTime(date, year: true) }
 
     static func vietnamTime(_ date: Date, year: Bool) -> String {
-        var t = time_t(date.timeIntervalSince1970.rounded(.down)) + 7 * 3600
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let text = "\(two(parts.tm_hour)):\(two(parts.tm_min)) \(two(parts.tm_mday))/\(two(parts.tm_mon + 1))"
-        return year ? text + "/\(parts.tm_year + 1900)" : text
+        let v = VietnamTime(date), two = VietnamTime.two
+        let text = "\(two(v.hour)):\(two(v.minute)) \(two(v.day))/\(two(v.month))"
+        return year ? text + "/\(v.year)" : text
     }
 
     /// What the countdown says before the script takes over (and without script).

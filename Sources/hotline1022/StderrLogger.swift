@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import HotlineCore
 
 /// One line per event on stderr: `<time> <LEVEL> event=<name> call=<id> code=<tracking code> key=value…`.
 /// The time is Vietnam time with its offset (`2026-12-01T22:15:03.120+07:00`), as the CLI prints times: one
@@ -28,14 +29,8 @@ struct StderrLogger: GatewayLogger {
     }
 
     private static func timestamp() -> String {
-        var tv = timeval()
-        gettimeofday(&tv, nil)
-        var t = time_t(tv.tv_sec)
-        // Vietnam has kept UTC+7 without daylight saving since 1975: a fixed offset, no time zone database.
-        t += 7 * 3600
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03d+07:00", parts.tm_year + 1900, parts.tm_mon + 1,
-                      parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, Int(tv.tv_usec / 1000))
+        let v = VietnamTime(Date())
+        return String(format: "%04ld-%02ld-%02ldT%02ld:%02ld:%02ld.%03ld+07:00", v.year, v.month, v.day, v.hour, v.minute,
+                      v.second, v.millisecond)
     }
 }

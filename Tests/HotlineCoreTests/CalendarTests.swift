@@ -86,3 +86,22 @@ final class WorkingCalendarTests: XCTestCase {
         XCTAssertFalse(calendar.isOfficeHours(at("2026-02-17T03:00:00Z")), "Tết")
     }
 }
+
+/// The hot paths' Vietnam time (log lines, recording paths, queue pages) against a formatter in Asia/Ho_Chi_Minh.
+final class VietnamTimeTests: XCTestCase {
+    func testFieldsMatchAFormatterInVietnamTime() {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "Asia/Ho_Chi_Minh")
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        // Just before and at midnight in Vietnam (17:00 UTC), a year's end, a leap day, and now.
+        for seconds in [1_796_144_399.987, 1_796_144_400.0, 1_798_736_399.5, 1_709_164_800.25, Date().timeIntervalSince1970] {
+            let date = Date(timeIntervalSince1970: seconds)
+            let v = VietnamTime(date), two = VietnamTime.two
+            XCTAssertEqual("\(v.year)-\(two(v.month))-\(two(v.day)) \(two(v.hour)):\(two(v.minute)):\(two(v.second))",
+                           f.string(from: date), "\(seconds)")
+            // Milliseconds are cut, not rounded, as a log line's time never runs ahead of the clock.
+            XCTAssertEqual(v.millisecond, Int(((seconds - seconds.rounded(.down)) * 1000).rounded(.down)), "\(seconds)")
+        }
+    }
+}
