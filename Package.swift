@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
         .testTarget(name: "HotlineDeskTests", dependencies: ["HotlineDesk", "HotlineStore", "HotlineCore", "DeskSecurity"]),
         .testTarget(name: "IVRTests", dependencies: ["IVR", "HotlineCore"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "CPJSIP"]),
         .testTarget(name: "HotlineServicesTests", dependencies: ["HotlineServices", "Gateway", "HotlineStore", "HotlineCore", "IVR"]),
         .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools", "HotlineCore"]),
         .testTarget(name: "WebServerTests", dependencies: ["WebServer", "DeskSecurity"]),

@@ -61,6 +61,8 @@ final class CallLeg {
     /// RTP packets received so far, and when the count last grew (the answer counts as the start).
     var rtpPackets: UInt32 = 0
     var lastRTPAt = Date()
+    /// The audio stream PJSIP created last, until the media-state event that follows puts it to use.
+    var newStream: StreamPortReference?
     /// Why the gateway hung up on its own (rtp-timeout, max-call-duration), once it has.
     var limitHangup: String?
 

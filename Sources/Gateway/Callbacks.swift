@@ -51,6 +51,17 @@ func onCallMediaState(_ callID: pjsua_call_id) {
     callbackEvents?.post(.mediaActive(pjCall: callID))
 }
 
+/// The stream's port, held for the owner: the IVR drives it directly (`CallAudioPath`). The port given to the
+/// bridge is left as PJSIP made it.
+func onStreamCreated2(_ callID: pjsua_call_id, _ param: UnsafeMutablePointer<pjsua_on_stream_created_param>?) {
+    guard let port = param?.pointee.port, let reference = StreamPortReference(retaining: port) else { return }
+    guard let events = callbackEvents else {
+        reference.release()
+        return
+    }
+    events.post(.streamCreated(pjCall: callID, reference))
+}
+
 func onDTMFDigit2(_ callID: pjsua_call_id, _ info: UnsafePointer<pjsua_dtmf_info>?) {
     guard let info, let scalar = Unicode.Scalar(info.pointee.digit) else { return }
     let digit = Character(String(scalar).uppercased())

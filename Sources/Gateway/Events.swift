@@ -8,6 +8,9 @@ enum GatewayEvent: Sendable {
     case disconnected(pjCall: Int32, statusCode: Int)
     case confirmed(pjCall: Int32)
     case mediaActive(pjCall: Int32)
+    /// PJSIP created the call's audio stream; the event carries a reference on its port (released by the owner
+    /// if no IVR takes it).
+    case streamCreated(pjCall: Int32, StreamPortReference)
     case digit(pjCall: Int32, Character, viaInfo: Bool)
     case playbackFinished(serial: UInt64, PlaybackID)
     case recordingLimit(serial: UInt64, RecordingID, RecordingEnd)

@@ -129,6 +129,13 @@ public final class Gateway: @unchecked Sendable {
             } else if let call = registry.callOfAgentLeg(pjCall) {
                 agentAnswered(call)
             }
+        case .streamCreated(let pjCall, let stream):
+            if let call = registry.call(pjCall), !call.isEnded {
+                call.newStream?.release()
+                call.newStream = stream
+            } else {
+                stream.release()  // an agent's leg, or a call already over: the bridge alone carries it
+            }
         case .confirmed(let pjCall):
             if let call = registry.call(pjCall) { log(.debug, "confirmed", call) }
         case .digit(let pjCall, let digit, let viaInfo):
@@ -260,16 +267,19 @@ public final class Gateway: @unchecked Sendable {
         guard slot != PJSUA_INVALID_ID.rawValue, !call.isEnded else { return }
         let previous = call.callSlot
         let first = call.mediaUp(callSlot: slot)
-        if previous != slot {
-            // First media, or a re-INVITE gave the call another port: connect what the caller talks to.
-            if call.isWithAgent, let agent = call.agentLeg {
-                let agentSlot = pjsua_call_get_conf_port(agent)
-                if agentSlot != PJSUA_INVALID_ID.rawValue {
-                    pjsua_conf_connect(slot, agentSlot)
-                    pjsua_conf_connect(agentSlot, slot)
-                }
-            } else {
-                call.port.connect(slot)
+        if let stream = call.newStream {
+            // First media, or a re-INVITE gave the call another stream: the IVR drives it directly, and the
+            // bridge stops writing to the call's slot (it never reads a slot nobody listens to).
+            call.newStream = nil
+            if !call.isWithAgent { pjsua_conf_configure_port(slot, PJMEDIA_PORT_DISABLE, PJMEDIA_PORT_NO_CHANGE) }
+            call.port.path.attach(stream)
+        }
+        if previous != slot, call.isWithAgent, let agent = call.agentLeg {
+            // A re-INVITE gave the call another port while it talks to an agent: connect the two again.
+            let agentSlot = pjsua_call_get_conf_port(agent)
+            if agentSlot != PJSUA_INVALID_ID.rawValue {
+                pjsua_conf_connect(slot, agentSlot)
+                pjsua_conf_connect(agentSlot, slot)
             }
         }
         if first {
@@ -291,6 +301,8 @@ public final class Gateway: @unchecked Sendable {
             if call.activeRecording != nil { finishRecording(call, end: .hangup) }
             deliver(.hangup, to: call)
         }
+        call.newStream?.release()
+        call.newStream = nil
         call.port.remove()
         retireIfDone(call)
     }
@@ -383,7 +395,9 @@ public final class Gateway: @unchecked Sendable {
         timers.cancel(serial: call.serial, Gateway.transferTimer)
         call.agentAnswered()
         call.channel.stopPlayback()
-        call.port.disconnect(callSlot)
+        // The IVR lets go of the caller's stream; the bridge carries the conversation between the two slots.
+        call.port.path.drive(false)
+        pjsua_conf_configure_port(callSlot, PJMEDIA_PORT_ENABLE, PJMEDIA_PORT_NO_CHANGE)
         pjsua_conf_connect(callSlot, agentSlot)
         pjsua_conf_connect(agentSlot, callSlot)
         log(.info, "transfer-answered", call)

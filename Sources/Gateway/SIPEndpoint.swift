@@ -34,6 +34,7 @@ final class SIPEndpoint {
         ua.cb.on_incoming_call = onIncomingCall
         ua.cb.on_call_state = onCallState
         ua.cb.on_call_media_state = onCallMediaState
+        ua.cb.on_stream_created2 = onStreamCreated2
         ua.cb.on_dtmf_digit2 = onDTMFDigit2
         ua.cb.on_reg_state2 = onRegState2
         ua.cb.on_call_rx_reinvite = onCallRxReinvite
@@ -69,6 +70,9 @@ final class SIPEndpoint {
         // machine makes. At 1200 calls it cost most recordings 5-15% of their audio; with this, none (issue 17).
         media.jb_discard_algo = PJMEDIA_JB_DISCARD_NONE
         media.max_media_ports = UInt32(PJSUA_MAX_CONF_PORTS)
+        // The bridge's clock (the null sound device's) never stops: the IVR ports are driven by its heart-beat
+        // and connect nothing, so pjsua's idle check would otherwise close it a second after start-up.
+        media.snd_auto_close_time = -1
 
         try withPJString("Hotline1022") { agent in
             ua.user_agent = agent.pointee
