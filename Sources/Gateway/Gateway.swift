@@ -51,7 +51,7 @@ public final class Gateway: @unchecked Sendable {
     public func start() throws {
         try FileManager.default.createDirectory(atPath: recordingsDirectory, withIntermediateDirectories: true)
         let events = self.events
-        writer = RecordingWriter { serial, id, reason in
+        writer = RecordingWriter(sparesDirectory: recordingsDirectory + "/.sidecar-spares") { serial, id, reason in
             events.post(.recordingFailed(serial: serial, id, reason: reason))
         }
         endpoint = try SIPEndpoint(configuration: configuration, events: events, counters: edgeCounters)
