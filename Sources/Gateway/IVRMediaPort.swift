@@ -6,12 +6,13 @@ import Foundation
 /// transmits to; on that tick the port pulls the caller's frame straight from the call's stream port and pushes
 /// the IVR's frame straight back into it (`CallAudioPath.tick`). The call's own slot in the bridge is kept
 /// with its transmission disabled, so the bridge neither reads nor writes the stream while the IVR drives it:
-/// no mixing, no copy through the bridge's buffers and one port visited per call instead of two (issue 17 §2).
+/// no mixing and no copy through the bridge's buffers (issue 17 §2).
 /// When an agent takes the call, the IVR lets go of the stream and the bridge connects the two calls' slots.
 ///
 /// Created and removed on the owner thread; the bridge's clock thread calls `put_frame`. `remove()` takes the
-/// port out of the bridge; the bridge lets go of it at its next tick, and the port's `on_destroy` then frees
-/// the path (and its reference on the stream) and the pool.
+/// port out of the bridge; the bridge lets go of it at its next tick, and the port's `on_destroy` then lets go
+/// of the stream (so its RTP socket closes with the call, not when the call's draft is stored) and frees the
+/// path's reference and the pool.
 final class IVRMediaPort {
     /// The port's slot in the conference bridge.
     let slot: pjsua_conf_port_id
@@ -73,7 +74,9 @@ final class IVRMediaPort {
         guard let port else { return pjSuccess }
         if let pdata = port.pointee.port_data.pdata {
             port.pointee.port_data.pdata = nil
-            Unmanaged<CallAudioPath>.fromOpaque(pdata).release()
+            let path = Unmanaged<CallAudioPath>.fromOpaque(pdata)
+            path.takeUnretainedValue().letGo()  // no tick can come any more
+            path.release()
         }
         if let pool = UnsafeMutableRawPointer(bitPattern: port.pointee.port_data.ldata) {
             port.pointee.port_data.ldata = 0
@@ -120,9 +123,18 @@ final class CallAudioPath: @unchecked Sendable {
     }
 
     deinit {
-        current?.release()
-        incoming?.release()
+        letGo()
         buffer.deallocate()
+    }
+
+    /// Releases the streams, once the clock can no longer tick this path (its port has left the bridge).
+    func letGo() {
+        lock.lock()
+        let held = [current, incoming]
+        current = nil
+        incoming = nil
+        lock.unlock()
+        for stream in held { stream?.release() }
     }
 
     // MARK: Owner side

@@ -151,6 +151,19 @@ final class CallAudioPathTests: XCTestCase {
         XCTAssertEqual(stream.references, 1, "the path's reference goes with it")
     }
 
+    func testLettingGoReleasesTheStreamsAtOnceAndOnlyOnce() throws {
+        let first = try FakeStream(pool: pool)
+        let second = try FakeStream(pool: pool)
+        let path = CallAudioPath(channel: MediaChannel(serial: 1) { _ in })
+        path.attach(try XCTUnwrap(StreamPortReference(retaining: first.port)))
+        tick(path)
+        path.attach(try XCTUnwrap(StreamPortReference(retaining: second.port)))  // not yet seen by the clock
+        path.letGo()  // what the IVR port's destroy does, while the call's leg may live on
+        XCTAssertEqual([first.references, second.references], [1, 1])
+        path.letGo()
+        XCTAssertEqual([first.references, second.references], [1, 1])
+    }
+
     func testAPortWithoutAGroupLockIsNotTaken() throws {
         let bare = pj_pool_zalloc(pool, MemoryLayout<pjmedia_port>.size)!.bindMemory(to: pjmedia_port.self, capacity: 1)
         XCTAssertNil(StreamPortReference(retaining: bare))
