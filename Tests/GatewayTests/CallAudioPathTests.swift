@@ -72,6 +72,17 @@ final class CallAudioPathTests: XCTestCase {
 
     private func tick(_ path: CallAudioPath) { path.tick(timestamp: pj_timestamp()) }
 
+    /// A path that ticked once on a first stream, then had a second one attached (not yet seen by the clock).
+    private func secondStreamAttachedAfterATick() throws -> (FakeStream, FakeStream, CallAudioPath) {
+        let first = try FakeStream(pool: pool)
+        let second = try FakeStream(pool: pool)
+        let path = CallAudioPath(channel: MediaChannel(serial: 1) { _ in })
+        path.attach(try XCTUnwrap(StreamPortReference(retaining: first.port)))
+        tick(path)
+        path.attach(try XCTUnwrap(StreamPortReference(retaining: second.port)))
+        return (first, second, path)
+    }
+
     func testEachTickRecordsTheCallersFrameAndSendsTheIVRsFrame() throws {
         let stream = try FakeStream(pool: pool)
         stream.served = 700
@@ -103,12 +114,7 @@ final class CallAudioPathTests: XCTestCase {
     }
 
     func testANewStreamReplacesTheOldOneAtTheNextTickAndTheOldOneIsLetGo() throws {
-        let first = try FakeStream(pool: pool)
-        let second = try FakeStream(pool: pool)
-        let path = CallAudioPath(channel: MediaChannel(serial: 1) { _ in })
-        path.attach(try XCTUnwrap(StreamPortReference(retaining: first.port)))
-        tick(path)
-        path.attach(try XCTUnwrap(StreamPortReference(retaining: second.port)))
+        let (first, second, path) = try secondStreamAttachedAfterATick()
         XCTAssertEqual(first.references, 2, "the clock may be using it until its next tick")
         tick(path)
         XCTAssertEqual(first.references, 1)
@@ -152,12 +158,7 @@ final class CallAudioPathTests: XCTestCase {
     }
 
     func testLettingGoReleasesTheStreamsAtOnceAndOnlyOnce() throws {
-        let first = try FakeStream(pool: pool)
-        let second = try FakeStream(pool: pool)
-        let path = CallAudioPath(channel: MediaChannel(serial: 1) { _ in })
-        path.attach(try XCTUnwrap(StreamPortReference(retaining: first.port)))
-        tick(path)
-        path.attach(try XCTUnwrap(StreamPortReference(retaining: second.port)))  // not yet seen by the clock
+        let (first, second, path) = try secondStreamAttachedAfterATick()
         path.letGo()  // what the IVR port's destroy does, while the call's leg may live on
         XCTAssertEqual([first.references, second.references], [1, 1])
         path.letGo()
