@@ -15,7 +15,7 @@ import Foundation
 /// path's reference and the pool.
 final class IVRMediaPort {
     /// The port's slot in the conference bridge.
-    let slot: pjsua_conf_port_id
+    private let slot: pjsua_conf_port_id
     let path: CallAudioPath
     private var port: UnsafeMutablePointer<pjmedia_port>?
 
@@ -174,11 +174,7 @@ final class CallAudioPath: @unchecked Sendable {
             channel.take(nil)
             return
         }
-        var frame = pjmedia_frame()
-        frame.type = PJMEDIA_FRAME_TYPE_AUDIO
-        frame.buf = UnsafeMutableRawPointer(buffer)
-        frame.size = pj_size_t(samples * 2)
-        frame.timestamp = timestamp
+        var frame = audioFrame(timestamp)
         if pjmedia_port_get_frame(stream, &frame) == pjSuccess, frame.type == PJMEDIA_FRAME_TYPE_AUDIO, frame.size > 0 {
             channel.take(UnsafeBufferPointer(start: buffer, count: min(samples, Int(frame.size) / 2)))
         } else {
@@ -186,12 +182,18 @@ final class CallAudioPath: @unchecked Sendable {
         }
         // Silence when nothing plays, as the bridge sends for a connected port: the RTP stream never pauses.
         if !channel.fill(buffer, count: samples) { buffer.update(repeating: 0, count: samples) }
-        frame = pjmedia_frame()
+        frame = audioFrame(timestamp)
+        _ = pjmedia_port_put_frame(stream, &frame)
+    }
+
+    /// A whole frame of audio in `buffer` (as the stream fills it on `get_frame`, as it sends it on `put_frame`).
+    private func audioFrame(_ timestamp: pj_timestamp) -> pjmedia_frame {
+        var frame = pjmedia_frame()
         frame.type = PJMEDIA_FRAME_TYPE_AUDIO
         frame.buf = UnsafeMutableRawPointer(buffer)
-        frame.size = pj_size_t(samples * 2)
+        frame.size = pj_size_t(MediaChannel.samplesPerFrame * 2)
         frame.timestamp = timestamp
-        _ = pjmedia_port_put_frame(stream, &frame)
+        return frame
     }
 }
 

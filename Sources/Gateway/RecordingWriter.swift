@@ -30,9 +30,10 @@ final class RecordingWriter: @unchecked Sendable {
     private var open: [Key: OpenFile] = [:]
     private var flushRounds = 0
     private let onFailure: @Sendable (_ serial: UInt64, _ id: RecordingID, _ reason: String) -> Void
-    /// Where retired sidecars wait to be reused (nil: deleted as before); with the spares found there.
+    /// Where retired sidecars wait to be reused (nil: deleted as before), and the spares there, read from the
+    /// folder on first use (the last run's are emptied, so reusable as they are).
     private let sparesDirectory: String?
-    private var spares: [String]?
+    private lazy var spares: [String] = loadSpares()
     private var nextSpare = 0
     static let maxSpares = 4096
 
@@ -145,7 +146,7 @@ final class RecordingWriter: @unchecked Sendable {
 
     /// Writes a sidecar into a spare file moved into place when there is one, else into a new file.
     private func writeSidecar(_ data: Data, to path: String) throws {
-        if let spare = takeSpare(), rename(spare, path) != 0 { unlink(spare) }
+        if let spare = spares.popLast(), rename(spare, path) != 0 { unlink(spare) }
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         defer { Glibc.close(fd) }
@@ -155,34 +156,28 @@ final class RecordingWriter: @unchecked Sendable {
 
     /// Empties a sidecar (so it no longer names a call) and keeps it as a spare, or deletes it.
     private func retireSidecar(_ path: String) {
-        guard let sparesDirectory, loadSpares(), spares!.count < Self.maxSpares, truncate(path, 0) == 0 else {
+        guard let sparesDirectory, spares.count < Self.maxSpares, truncate(path, 0) == 0 else {
             unlink(path)
             return
         }
         nextSpare += 1
         let spare = "\(sparesDirectory)/\(nextSpare)"
-        if rename(path, spare) == 0 { spares!.append(spare) } else { unlink(path) }
+        if rename(path, spare) == 0 { spares.append(spare) } else { unlink(path) }
     }
 
-    private func takeSpare() -> String? {
-        guard loadSpares() else { return nil }
-        return spares!.popLast()
-    }
-
-    /// The spares left by the last run (emptied, so reusable as they are); false when there is no spares folder.
-    private func loadSpares() -> Bool {
-        guard let sparesDirectory else { return false }
-        if spares != nil { return true }
-        spares = []
-        guard (try? FileManager.default.createDirectory(atPath: sparesDirectory, withIntermediateDirectories: true,
-                                                         attributes: [.posixPermissions: 0o750])) != nil,
-              let names = try? FileManager.default.contentsOfDirectory(atPath: sparesDirectory) else { return true }
+    /// The spares folder's files (created if missing; none without a folder), numbering new spares after them.
+    private func loadSpares() -> [String] {
+        guard let sparesDirectory,
+              (try? FileManager.default.createDirectory(atPath: sparesDirectory, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o750])) != nil,
+              let names = try? FileManager.default.contentsOfDirectory(atPath: sparesDirectory) else { return [] }
+        var found: [String] = []
         for name in names {
             guard let n = Int(name) else { continue }
             nextSpare = max(nextSpare, n)
-            spares!.append("\(sparesDirectory)/\(name)")
+            found.append("\(sparesDirectory)/\(name)")
         }
-        return true
+        return found
     }
 
     // MARK: On the queue
