@@ -17,6 +17,9 @@ public struct GatewayConfiguration: Sendable {
     public var pjsipLogLevel: Int = 1
     /// PJSIP worker threads polling the SIP socket.
     public var sipThreads: Int = 1
+    /// The SIP workers and the owner thread run under `SCHED_RR` at this priority (1–99; 0 = normal scheduling),
+    /// when the process may (root, `CAP_SYS_NICE` or `RLIMIT_RTPRIO`); otherwise normally, and the log says why.
+    public var signallingPriority: Int = 10
     /// SIP over TLS, when a port, certificate and key are given (PEM files).
     public var tls: TLSConfiguration?
     /// SRTP for the media: off, offered (optional) or demanded (required: a plain RTP offer gets 488).

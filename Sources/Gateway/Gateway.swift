@@ -83,6 +83,8 @@ public final class Gateway: @unchecked Sendable {
 
     private func runOwner() {
         registerThreadWithPJSIP("owner")
+        pthread_setname_np(pthread_self(), "hotline1022-own")
+        reportSignallingPriority(owner: ThreadPriority.raiseCurrentThread(to: configuration.signallingPriority))
         while true {
             let deadline = [timers.nextDeadline, drainDeadline, nextSweep].compactMap { $0 }.min()
                 ?? Date(timeIntervalSinceNow: 1)
@@ -603,6 +605,21 @@ public final class Gateway: @unchecked Sendable {
             }
         }
         pjsua_call_answer(pjCall, UInt32(code), nil, data)
+    }
+
+    /// Says once whether the SIP workers and the owner run at real-time priority, and if not, why and how to grant it.
+    private func reportSignallingPriority(owner: String?) {
+        let priority = configuration.signallingPriority
+        guard priority > 0 else { return }
+        if let why = endpoint?.signallingPriorityRefusal ?? owner {
+            logger.log(.warning, "signalling-priority-not-raised", [
+                ("reason", why), ("effect", "on a busy machine INVITEs wait behind other work before their 200"),
+                ("fix", "run as root, or allow it (systemd LimitRTPRIO=\(priority), RestrictRealtime=no); --signalling-priority 0 stops asking"),
+            ])
+        } else {
+            logger.log(.info, "signalling-priority", [("policy", "SCHED_RR"), ("priority", "\(priority)"),
+                                                      ("threads", "sip-workers,owner")])
+        }
     }
 
     private func log(_ level: LogLevel, _ event: String, _ call: CallLeg, _ extra: [(String, String)] = []) {

@@ -7,6 +7,9 @@ final class SIPEndpoint {
     private(set) var accountID: pjsua_acc_id = -1
     private var closed = false
     private let mediaPoller = MediaPoller()
+    private let sipWorkers = SIPWorkers()
+    /// Why the SIP workers could not be given `signallingPriority` (nil: they were, or it is 0).
+    private(set) var signallingPriorityRefusal: String?
 
     private let events: EventQueue
 
@@ -19,6 +22,7 @@ final class SIPEndpoint {
         do {
             try configure(configuration, counters: counters)
         } catch {
+            sipWorkers.stop()
             mediaPoller.stop()
             pjsua_destroy()
             callbackEvents = nil
@@ -30,7 +34,8 @@ final class SIPEndpoint {
         var ua = pjsua_config()
         pjsua_config_default(&ua)
         ua.max_calls = UInt32(max(1, min(c.maxCalls, Int(PJSUA_MAX_CALLS))))
-        ua.thread_cnt = UInt32(max(1, c.sipThreads))
+        // Our own workers poll the SIP socket (`SIPWorkers`), so that they can run at `signallingPriority`.
+        ua.thread_cnt = 0
         ua.cb.on_incoming_call = onIncomingCall
         ua.cb.on_call_state = onCallState
         ua.cb.on_call_media_state = onCallMediaState
@@ -113,6 +118,7 @@ final class SIPEndpoint {
         try check(pjsua_set_null_snd_dev(), "pjsua_set_null_snd_dev")
         try restrictCodecsToG711()
         try check(pjsua_start(), "pjsua_start")
+        signallingPriorityRefusal = sipWorkers.start(count: max(1, c.sipThreads), priority: c.signallingPriority)
         mediaPoller.start()
         if let registration = c.registration { try register(registration) }
     }
@@ -220,6 +226,7 @@ final class SIPEndpoint {
     func close() throws {
         guard !closed else { return }
         closed = true
+        sipWorkers.stop()
         mediaPoller.stop()
         let status = pjsua_destroy()
         callbackEvents = nil

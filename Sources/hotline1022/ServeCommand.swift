@@ -92,6 +92,7 @@ struct Server {
         configuration.sendSilence = settings.sendSilence
         configuration.overloadTickMs = settings.overloadTickMs
         configuration.overloadCPUPercent = settings.overloadCPUPercent
+        configuration.signallingPriority = settings.signallingPriority
         configuration.maxCallSeconds = settings.maxCallSeconds
         if !settings.registrar.isEmpty {
             var registration = TrunkRegistration(registrarURI: settings.registrar, user: settings.registerUser,

@@ -53,6 +53,8 @@ struct ServeSettings: Equatable {
     var overloadTickMs = 10
     /// ... or while the gateway uses this share of all cores (percent; 0 = off).
     var overloadCPUPercent = 95
+    /// The SIP workers and the owner thread under SCHED_RR at this priority (0 = normal scheduling).
+    var signallingPriority = 10
 
     typealias Option = OptionSpec<ServeSettings>
 
@@ -150,6 +152,8 @@ struct ServeSettings: Equatable {
              help: "Từ chối cuộc gọi mới (503, quá tải) khi đồng hồ âm thanh trễ quá chừng ấy mili giây (p95 của từng giây, 3 giây liền; 0 = tắt)."),
         .int("--overload-cpu-percent", key: "overloadCPUPercent", \.overloadCPUPercent, 0...100,
              help: "Cũng từ chối khi tổng đài dùng quá tỉ lệ này của mọi nhân CPU (phần trăm; 0 = tắt)."),
+        .int("--signalling-priority", key: "signallingPriority", \.signallingPriority, 0...99, placeholder: "N",
+             help: "Luồng SIP và luồng điều phối chạy thời gian thực (SCHED_RR) ở mức này, để cuộc gọi mới được trả lời ngay cả khi máy bận (0 = lập lịch thường; cần quyền root, CAP_SYS_NICE hoặc LimitRTPRIO)."),
     ] + ConsoleSettings.options(\ServeSettings.console))
 
     static var help: String {

@@ -336,6 +336,22 @@ final class GatewayProcess {
         return !process.isRunning
     }
 
+    /// The scheduling policy (0 normal, 2 SCHED_RR) and real-time priority of each of the gateway's threads
+    /// with this name, from `/proc/PID/task/*/stat`.
+    func threadScheduling(named name: String) -> [(policy: Int, priority: Int)] {
+        let tasks = "/proc/\(process.processIdentifier)/task"
+        let ids = (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? []
+        return ids.compactMap { id in
+            guard let stat = try? String(contentsOfFile: "\(tasks)/\(id)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
+                  stat[stat.index(after: open)..<close] == name else { return nil }
+            // Fields from the state (field 3) on: rt_priority is field 40, policy field 41.
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            guard fields.count > 38, let priority = Int(fields[37]), let policy = Int(fields[38]) else { return nil }
+            return (policy, priority)
+        }
+    }
+
     func signal(_ sig: Int32) { if process.isRunning { kill(process.processIdentifier, sig) } }
 
     func kill9() {

@@ -24,6 +24,7 @@ final class SpineTests: XCTestCase {
         let gateway = try GatewayProcess.start(name: "spine")
         defer { gateway.stop() }
         XCTAssertEqual(try gateway.drafts().count, 0, "a fresh database")
+        try assertSignallingPriority(gateway)
         let began = Date()
         let sipp = try SIPp.call(scenario, gateway: gateway, caller: "0912345678")
         XCTAssertEqual(gateway.stop(), 0, "SIGTERM stops the gateway cleanly\n\(gateway.log)")
@@ -49,6 +50,28 @@ final class SpineTests: XCTestCase {
         try assertRecording(wav, gateway: gateway, sipp: sipp, endedBy: "key-pound")
         // The caller heard the code: the read-back ran and the gateway hung up.
         XCTAssertTrue(gateway.log.contains("event=hangup code=\(draft.trackingCode)"), gateway.log)
+    }
+
+    /// The SIP worker and the owner run under SCHED_RR at the default priority (10) when the process may, and the
+    /// log says so; when it may not, the log says why and they run normally. The bridge's clock (PJSIP raises it
+    /// to the highest priority itself when it may) stays above them; RTP receive stays under normal scheduling.
+    private func assertSignallingPriority(_ gateway: GatewayProcess) throws {
+        XCTAssertTrue(gateway.waitForLog("event=signalling-priority", count: 1, timeout: 5), gateway.log)
+        let raised = !gateway.log.contains("event=signalling-priority-not-raised")
+        for name in ["hotline1022-sip", "hotline1022-own"] {
+            let threads = gateway.threadScheduling(named: name)
+            XCTAssertEqual(threads.count, 1, "one \(name) thread")
+            for thread in threads {
+                XCTAssertEqual(thread.policy, raised ? Int(SCHED_RR) : 0, name)
+                XCTAssertEqual(thread.priority, raised ? 10 : 0, name)
+            }
+        }
+        let clock = gateway.threadScheduling(named: "clock")
+        XCTAssertEqual(clock.count, 1, "one clock thread")
+        if raised { XCTAssertGreaterThan(clock.first?.priority ?? 0, 10, "the media clock comes before signalling") }
+        let rtp = gateway.threadScheduling(named: "hotline1022-rtp")
+        XCTAssertEqual(rtp.count, 1, "one RTP receive thread")
+        XCTAssertEqual(rtp.first?.policy, 0, "RTP receive stays under normal scheduling")
     }
 
     func testHangingUpMidRecordingStillFilesTheDraft() throws {
