@@ -1,0 +1,45 @@
+import Foundation
+import XCTest
+
+@testable import Gateway
+
+/// The helper that puts the SIP workers and the owner under real-time scheduling (issue 17).
+final class ThreadPriorityTests: XCTestCase {
+    /// Runs `body` on a fresh thread (so the test runner's own thread keeps its scheduling) and returns its result.
+    private func onFreshThread<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: T?
+        let thread = Thread {
+            result = body()
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        return result!
+    }
+
+    func testRaisesTheThreadToRoundRobinOrSaysWhyNot() {
+        let (refusal, after) = onFreshThread { (ThreadPriority.raiseCurrentThread(to: 10), ThreadPriority.current()) }
+        if let refusal {
+            // Not root, no CAP_SYS_NICE, no RLIMIT_RTPRIO: the thread is left as it was, and the reason is readable.
+            XCTAssertFalse(refusal.isEmpty)
+            XCTAssertEqual(after.policy, SCHED_OTHER)
+        } else {
+            XCTAssertEqual(after.policy, SCHED_RR)
+            XCTAssertEqual(after.priority, 10)
+        }
+    }
+
+    func testZeroLeavesTheThreadAlone() {
+        let (refusal, after) = onFreshThread { (ThreadPriority.raiseCurrentThread(to: 0), ThreadPriority.current()) }
+        XCTAssertNil(refusal)
+        XCTAssertEqual(after.policy, SCHED_OTHER)
+        XCTAssertEqual(after.priority, 0)
+    }
+
+    func testAPriorityOutOfRangeIsRefusedWithItsReason() {
+        let (refusal, after) = onFreshThread { (ThreadPriority.raiseCurrentThread(to: 100), ThreadPriority.current()) }
+        XCTAssertNotNil(refusal, "SCHED_RR priorities run 1-99")
+        XCTAssertEqual(after.policy, SCHED_OTHER)
+    }
+}
