@@ -614,7 +614,7 @@ public final class Gateway: @unchecked Sendable {
         if let why = endpoint?.signallingPriorityRefusal ?? owner {
             logger.log(.warning, "signalling-priority-not-raised", [
                 ("reason", why), ("effect", "on a busy machine INVITEs wait behind other work before their 200"),
-                ("fix", "run as root, or allow it (systemd LimitRTPRIO=\(priority), RestrictRealtime=no); --signalling-priority 0 stops asking"),
+                ("fix", "run as root, or allow it (systemd: LimitRTPRIO=99, RestrictRealtime=no); --signalling-priority 0 stops asking"),
             ])
         } else {
             logger.log(.info, "signalling-priority", [("policy", "SCHED_RR"), ("priority", "\(priority)"),

@@ -11,22 +11,27 @@ import Synchronization
 /// for the clock (p99 25 ms, issue 17). RTP receive and the dispatch queues stay under normal scheduling: with
 /// RTP receive raised as well, the call generator on the benchmark's machine starved and 6 of 3600 calls failed.
 enum ThreadPriority {
+    /// Linux's `SCHED_RESET_ON_FORK`: threads this one creates (a dispatch queue's worker started by the owner's
+    /// `async`, say) start under normal scheduling instead of inheriting its real-time policy.
+    static let resetOnFork: Int32 = 0x4000_0000
+
     /// Puts the calling thread under `SCHED_RR` at `priority` (1–99); 0 leaves it as it is. Returns why it could
     /// not (not root, no `CAP_SYS_NICE`, `RLIMIT_RTPRIO` below `priority`, systemd's `RestrictRealtime=`), or nil.
     static func raiseCurrentThread(to priority: Int) -> String? {
         guard priority > 0 else { return nil }
         var parameters = sched_param()
         parameters.sched_priority = Int32(priority)
-        let status = pthread_setschedparam(pthread_self(), SCHED_RR, &parameters)
-        return status == 0 ? nil : String(cString: strerror(status))
+        // The system call, not `pthread_setschedparam`: glibc remembers what that one set and gives it to every
+        // thread this one creates, flag or no flag; the kernel alone honours the flag.
+        return sched_setscheduler(0, SCHED_RR | resetOnFork, &parameters) == 0 ? nil : String(cString: strerror(errno))
     }
 
-    /// The calling thread's scheduling policy and priority, as `pthread_getschedparam` reports them.
-    static func current() -> (policy: Int32, priority: Int32) {
+    /// The calling thread's scheduling policy (without the reset-on-fork flag) and priority.
+    static func current() -> (policy: Int32, priority: Int32, resetsOnFork: Bool) {
         var policy: Int32 = 0
         var parameters = sched_param()
         _ = pthread_getschedparam(pthread_self(), &policy, &parameters)
-        return (policy, parameters.sched_priority)
+        return (policy & ~resetOnFork, parameters.sched_priority, policy & resetOnFork != 0)
     }
 }
 

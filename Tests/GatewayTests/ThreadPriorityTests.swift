@@ -27,7 +27,29 @@ final class ThreadPriorityTests: XCTestCase {
         } else {
             XCTAssertEqual(after.policy, SCHED_RR)
             XCTAssertEqual(after.priority, 10)
+            XCTAssertTrue(after.resetsOnFork)
         }
+    }
+
+    /// A thread started by a raised one (a dispatch queue's worker, started by the owner's `async`) runs under
+    /// normal scheduling: the real-time policy is the signalling threads' alone.
+    func testThreadsStartedByARaisedThreadRunNormally() throws {
+        let (refusal, child) = onFreshThread { () -> (String?, (policy: Int32, priority: Int32, resetsOnFork: Bool)) in
+            let refusal = ThreadPriority.raiseCurrentThread(to: 10)
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var child = (policy: Int32(-1), priority: Int32(-1), resetsOnFork: true)
+            let thread = Thread {
+                child = ThreadPriority.current()
+                done.signal()
+            }
+            thread.start()
+            done.wait()
+            return (refusal, child)
+        }
+        if let refusal { throw XCTSkip("real-time scheduling is not allowed here: \(refusal)") }
+        XCTAssertEqual(child.policy, SCHED_OTHER)
+        XCTAssertEqual(child.priority, 0)
+        XCTAssertFalse(child.resetsOnFork)
     }
 
     func testZeroLeavesTheThreadAlone() {
