@@ -1,6 +1,5 @@
 import CPJSIP
 import Foundation
-import Synchronization
 
 /// Receives every call's RTP: polls the media endpoint's I/O queue from one thread of our own, in batches.
 ///
@@ -13,9 +12,7 @@ import Synchronization
 final class MediaPoller: @unchecked Sendable {
     static let batchMicroseconds: UInt32 = 2000
 
-    private let stopping = Atomic<Bool>(false)
-    private let stopped = DispatchSemaphore(value: 0)
-    private var thread: Thread?
+    private let threads = PollingThreads()
 
     /// Stops pjsua's media worker (pjsua always starts one; `pjsua_destroy` stops it the same way, and finds it
     /// gone) and takes over its I/O queue.
@@ -23,13 +20,11 @@ final class MediaPoller: @unchecked Sendable {
         guard let endpoint = pjsua_get_pjmedia_endpt(), let ioqueue = pjmedia_endpt_get_ioqueue(endpoint) else { return }
         pjmedia_endpt_stop_threads(endpoint)
         let ioqueueAddress = UInt(bitPattern: ioqueue)
-        let thread = Thread { [self] in
-            registerThreadWithPJSIP("rtp-poll")
-            pthread_setname_np(pthread_self(), "hotline1022-rtp")
+        threads.start(pjsipName: "rtp-poll", name: "hotline1022-rtp") { [threads] in
             let ioqueue = OpaquePointer(bitPattern: ioqueueAddress)
             var now = pj_time_val(sec: 0, msec: 0)
             var wait = pj_time_val(sec: 0, msec: 10)
-            while !stopping.load(ordering: .relaxed) {
+            while !threads.isStopping {
                 var handled: Int32 = 0
                 while handled < 100_000 {
                     let n = pj_ioqueue_poll(ioqueue, &now)
@@ -42,17 +37,9 @@ final class MediaPoller: @unchecked Sendable {
                     usleep(Self.batchMicroseconds)
                 }
             }
-            stopped.signal()
         }
-        self.thread = thread
-        thread.start()
     }
 
     /// Stops polling and waits for the thread's last poll to end; before `pjsua_destroy` frees the queue.
-    func stop() {
-        guard thread != nil else { return }
-        thread = nil
-        stopping.store(true, ordering: .relaxed)
-        stopped.wait()
-    }
+    func stop() { threads.stop() }
 }

@@ -26,22 +26,13 @@ enum ThreadPriority {
         return sched_setscheduler(0, SCHED_RR | resetOnFork, &parameters) == 0 ? nil : String(cString: strerror(errno))
     }
 
-    /// The calling thread's scheduling policy (without the reset-on-fork flag) and priority.
-    static func current() -> (policy: Int32, priority: Int32, resetsOnFork: Bool) {
-        var policy: Int32 = 0
-        var parameters = sched_param()
-        _ = pthread_getschedparam(pthread_self(), &policy, &parameters)
-        return (policy & ~resetOnFork, parameters.sched_priority, policy & resetOnFork != 0)
-    }
 }
 
 /// pjsua's SIP worker threads, run by us (`thread_cnt` 0) so that they can be given their priority: each loops on
 /// `pjsua_handle_events` as pjsua's own worker does. Stopped before `pjsua_destroy`, which then polls by itself,
 /// as it does after stopping its own workers.
 final class SIPWorkers: @unchecked Sendable {
-    private let stopping = Atomic<Bool>(false)
-    private let stopped = DispatchSemaphore(value: 0)
-    private var count = 0
+    private let threads = PollingThreads()
 
     /// Starts `count` workers at `priority` (0: normal scheduling) and waits until each has tried it. Returns
     /// why the priority could not be raised, or nil.
@@ -49,28 +40,48 @@ final class SIPWorkers: @unchecked Sendable {
         let started = DispatchSemaphore(value: 0)
         let refusal = Mutex<String?>(nil)
         for index in 0..<count {
-            let thread = Thread { [self] in
-                registerThreadWithPJSIP("sip-worker-\(index)")
-                pthread_setname_np(pthread_self(), "hotline1022-sip")
+            threads.start(pjsipName: "sip-worker-\(index)", name: "hotline1022-sip") { [threads] in
                 if let why = ThreadPriority.raiseCurrentThread(to: priority) { refusal.withLock { $0 = why } }
                 started.signal()
-                while !stopping.load(ordering: .relaxed) {
+                while !threads.isStopping {
                     if pjsua_handle_events(10) < 0 { usleep(10_000) }
                 }
-                stopped.signal()
             }
-            thread.start()
         }
-        self.count = count
         for _ in 0..<count { started.wait() }
         return refusal.withLock { $0 }
     }
 
     /// Stops every worker and waits for each one's last poll to end.
+    func stop() { threads.stop() }
+}
+
+/// Threads of our own that poll PJSIP until stopped (`SIPWorkers`, `MediaPoller`): each is registered with PJSIP
+/// and named before its loop runs; `stop()` asks every loop to end and waits until each has.
+final class PollingThreads: @unchecked Sendable {
+    private let stopping = Atomic<Bool>(false)
+    private let stopped = DispatchSemaphore(value: 0)
+    private var running = 0
+
+    /// True once `stop()` was called: a loop checks it on each turn.
+    var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    /// Starts a thread, registered with PJSIP as `pjsipName` and named `name` (for `top -H`, `perf`), running `loop`.
+    func start(pjsipName: String, name: String, _ loop: @escaping @Sendable () -> Void) {
+        running += 1
+        Thread { [stopped] in
+            registerThreadWithPJSIP(pjsipName)
+            pthread_setname_np(pthread_self(), name)
+            loop()
+            stopped.signal()
+        }.start()
+    }
+
+    /// Asks every loop to end and waits for each; before `pjsua_destroy` frees what they poll.
     func stop() {
-        guard count > 0 else { return }
+        guard running > 0 else { return }
         stopping.store(true, ordering: .relaxed)
-        for _ in 0..<count { stopped.wait() }
-        count = 0
+        for _ in 0..<running { stopped.wait() }
+        running = 0
     }
 }
