@@ -8,7 +8,8 @@ import PackageDescription
 //   HotlineDesk (the application layer: every operation a person performs, permission-checked once; uses
 //                PromptTools for the administrators' prompt operations)
 //   Gateway (PJSIP, the only importer of CPJSIP)
-//   HotlineServices (the phone desk, the outbox service, the dialplan watcher: long-running services serve wires)
+//   HotlineServices (the phone desk, the outbox and its senders (Kannel, Zalo ZNS, webhook) and the carriers'
+//                    delivery reports, the dialplan watcher: long-running services serve wires)
 //   DeskSecurity (passwords, sessions, CSRF, sign-in throttling, no HTTP; the only importer of CCrypto)
 //   WebServer (HTTP on libmicrohttpd, the only importer of CMicroHTTPD; WebAuth/ puts DeskSecurity on HTTP)
 //   PromptTools (regenerates prompt WAVs; admin tooling)
@@ -38,7 +39,7 @@ let package = Package(
         .target(name: "HotlineDesk", dependencies: ["HotlineCore", "HotlineStore", "IVR", "DeskSecurity", "PromptTools"]),
         .target(name: "Gateway", dependencies: ["IVR", "HotlineCore", "CPJSIP"]),
         .target(name: "HotlineServices", dependencies: ["Gateway", "HotlineDesk", "HotlineStore", "HotlineCore", "IVR",
-                                                      "DeskSecurity"]),
+                                                      "DeskSecurity", "WebServer"]),
         .target(name: "PromptTools", dependencies: ["HotlineCore"]),
         .target(name: "WebServer", dependencies: ["CMicroHTTPD", "DeskSecurity"], exclude: ["README.md"]),
         .target(name: "DeskSecurity", dependencies: ["CCrypto"]),
@@ -54,7 +55,8 @@ let package = Package(
         .testTarget(name: "HotlineDeskTests", dependencies: ["HotlineDesk", "HotlineStore", "HotlineCore", "DeskSecurity"]),
         .testTarget(name: "IVRTests", dependencies: ["IVR", "HotlineCore"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "CPJSIP"]),
-        .testTarget(name: "HotlineServicesTests", dependencies: ["HotlineServices", "Gateway", "HotlineStore", "HotlineCore", "IVR"]),
+        .testTarget(name: "HotlineServicesTests", dependencies: ["HotlineServices", "Gateway", "HotlineStore", "HotlineCore", "IVR",
+                                                                 "WebServer"]),
         .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools", "HotlineCore"]),
         .testTarget(name: "WebServerTests", dependencies: ["WebServer", "DeskSecurity"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),

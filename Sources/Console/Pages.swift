@@ -44,6 +44,7 @@ enum Pages {
         case .suggestion: "Góp ý, hiến kế: 1 ngày làm việc (Art. 8.3a)"
         case .returned: "Đơn vị trả lại: 60 phút (Art. 7.3)"
         case .guidance: "Chờ VP UBND hướng dẫn: 2 giờ / 4 giờ (Art. 7.4)"
+        case .citizenNotTold: "Người dân chưa nhận được tin xác nhận: gọi lại, báo mã số (Art. 7.1b)"
         }
     }
 
@@ -228,7 +229,7 @@ enum Pages {
                 held = "<span class=\"badge \(mine ? "mine" : "held")\">\(mine ? "Bạn đang xử lý" : "Đang do \(e(holder)) xử lý")</span>"
                     + (item.claimedUntil.map { " <span class=\"muted\">đến \(e(short($0)))</span>" } ?? "")
             }
-            let claimable = item.clock != .guidance && (item.claimedBy == nil || item.claimedBy == user.name)
+            let claimable = item.clock != .guidance && item.clock != .citizenNotTold && (item.claimedBy == nil || item.claimedBy == user.name)
             let claim = claimable ? """
                 <form class="claim" method="post" action="\(href)/nhan">\(SessionGuard.csrfField(session))\
                 <button type="submit" title="Nhận xử lý (phím c)">\(item.claimedBy == user.name ? "Gia hạn" : "Nhận")</button></form>

@@ -68,6 +68,9 @@ public struct NotificationTemplates: Sendable, Equatable {
         }
     }
 
+    /// The `{name}` placeholders a text uses.
+    public static func placeholderNames(in text: String) -> [String] { names(in: text) }
+
     static func names(in text: String) -> [String] {
         var out: [String] = []
         var rest = Substring(text)

@@ -15,11 +15,12 @@ public final class OutboxService: @unchecked Sendable {
     /// gateways share a database; when the one delivering dies, the next round of another takes over).
     private let lockFolder: String
 
-    public init(database: String, sender: NotificationSender, intervalSeconds: Int, logger: GatewayLogger) throws {
+    public init(database: String, senders: [MessageSender], intervalSeconds: Int, reportWait: TimeInterval = 600,
+                logger: GatewayLogger) throws {
         store = try TicketStore(path: database)
         let folder = (database as NSString).deletingLastPathComponent
         lockFolder = folder.isEmpty ? "." : folder
-        worker = OutboxWorker(store: store, sender: sender)
+        worker = OutboxWorker(store: store, senders: senders, reportWait: reportWait)
         self.logger = logger
         interval = intervalSeconds
     }
@@ -43,9 +44,10 @@ public final class OutboxService: @unchecked Sendable {
         guard mayDeliver() else { return nil }
         do {
             let r = try worker.runOnce(now: Date())
-            if r.sent + r.retrying + r.failed > 0 {
+            if !r.isEmpty {
                 logger.log(r.failed > 0 ? .warning : .info, "outbox-round",
-                           [("sent", "\(r.sent)"), ("retrying", "\(r.retrying)"), ("failed", "\(r.failed)")])
+                           [("sent", "\(r.sent)"), ("retrying", "\(r.retrying)"), ("failed", "\(r.failed)"),
+                            ("rerouted", "\(r.rerouted)"), ("unknown", "\(r.unknown)")])
             }
             return r
         } catch {

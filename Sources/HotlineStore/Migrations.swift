@@ -284,6 +284,32 @@ enum Migrations {
         """
         ALTER TABLE attachments ADD COLUMN audio_loss_percent INTEGER;
         """,
+        // Issue 25: carriers (Kannel/SMPP, Zalo ZNS) and their delivery reports. `fields` keeps the values a
+        // message was made from (ZNS templates take parameters, not text); `route` is the index of the sender
+        // to try next in the configured list; `delivery` is NULL while pending, then sent, delivered, failed,
+        // expired or unknown; `report_token` authenticates the carrier's report for this one message;
+        // `informed_*` records that a person told the citizen by other means.
+        """
+        ALTER TABLE outbox ADD COLUMN fields TEXT;
+        ALTER TABLE outbox ADD COLUMN channel TEXT;
+        ALTER TABLE outbox ADD COLUMN carrier_ref TEXT;
+        ALTER TABLE outbox ADD COLUMN delivery TEXT;
+        ALTER TABLE outbox ADD COLUMN delivery_code TEXT;
+        ALTER TABLE outbox ADD COLUMN reported_at REAL;
+        ALTER TABLE outbox ADD COLUMN route INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE outbox ADD COLUMN report_due_at REAL;
+        ALTER TABLE outbox ADD COLUMN unknown_retried INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE outbox ADD COLUMN report_token TEXT;
+        ALTER TABLE outbox ADD COLUMN informed_at REAL;
+        ALTER TABLE outbox ADD COLUMN informed_by TEXT;
+        UPDATE outbox SET report_token = lower(hex(randomblob(16))),
+            delivery = CASE WHEN sent_at IS NOT NULL THEN 'sent' WHEN failed_at IS NOT NULL THEN 'failed' END;
+        CREATE INDEX outbox_awaiting ON outbox (report_due_at) WHERE delivery = 'sent' AND report_due_at IS NOT NULL;
+        CREATE INDEX outbox_carrier_ref ON outbox (channel, carrier_ref) WHERE carrier_ref IS NOT NULL;
+        CREATE INDEX outbox_ticket ON outbox (ticket_id);
+        CREATE INDEX outbox_not_told ON outbox (ticket_id) WHERE kind = 'acknowledgement' AND informed_at IS NULL
+            AND (delivery IN ('failed', 'expired', 'unknown') OR failed_at IS NOT NULL);
+        """,
     ]
 
     static func apply(_ db: Connection) throws {

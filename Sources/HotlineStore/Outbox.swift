@@ -1,8 +1,36 @@
 import Foundation
 import HotlineCore
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+
+/// Where a message stands with the carrier.
+public enum DeliveryState: String, Codable, Sendable, Equatable, CaseIterable {
+    /// Not yet taken by any sender (waiting, or retrying after an error).
+    case pending
+    /// Taken by a sender; a delivery report is awaited if the sender gives one.
+    case sent
+    /// The carrier reports it reached the phone.
+    case delivered
+    /// The carrier reported a failure, or every sender refused it, or every retry failed.
+    case failed
+    /// The carrier gave up before it reached the phone (switched off too long).
+    case expired
+    /// No report came in time, even after the retry through the next sender.
+    case unknown
+
+    /// What the desk reads.
+    public var label: String {
+        switch self {
+        case .pending: "chờ gửi"
+        case .sent: "đã gửi, chờ báo cáo"
+        case .delivered: "đã đến máy"
+        case .failed: "THẤT BẠI"
+        case .expired: "HẾT HẠN, không đến máy"
+        case .unknown: "không rõ (không có báo cáo)"
+        }
+    }
+
+    /// Whether the citizen may not have been told: the desk has to act.
+    public var notTold: Bool { self == .failed || self == .expired || self == .unknown }
+}
 
 /// A message waiting in, or delivered from, the outbox.
 public struct OutboxMessage: Codable, Sendable, Equatable {
@@ -17,6 +45,33 @@ public struct OutboxMessage: Codable, Sendable, Equatable {
     public var sentAt: Date?
     public var failedAt: Date?
     public var lastError: String?
+    /// The values the text was made from (`code`, `unit`…): a ZNS template takes them as parameters.
+    public var values: [String: String] = [:]
+    /// The sender that took it last (`kannel`, `zns`, `webhook`, `log`).
+    public var channel: String?
+    /// The carrier's id for it (SMSC message id, ZNS msg_id).
+    public var carrierRef: String?
+    public var delivery: DeliveryState = .pending
+    /// The carrier's status or error code, as it gave it.
+    public var deliveryCode: String?
+    public var reportedAt: Date?
+    /// Index, in the configured list of senders, of the one to try next.
+    public var route: Int = 0
+    /// When a missing report makes the message "unknown".
+    public var reportDueAt: Date?
+    /// Whether it was already retried once after a missing report.
+    public var unknownRetried = false
+    /// When and by whom the citizen was told by other means (a call back) after a failed message.
+    public var informedAt: Date?
+    public var informedBy: String?
+    /// Authenticates the carrier's report for this message; never listed or logged.
+    public var reportToken = ""
+
+    enum CodingKeys: String, CodingKey {
+        case id, trackingCode, kind, recipient, body, createdAt, attempts, nextAttemptAt, sentAt, failedAt, lastError
+        case values, channel, carrierRef, delivery, deliveryCode, reportedAt, route, reportDueAt, unknownRetried
+        case informedAt, informedBy
+    }
 }
 
 extension TicketStore {
@@ -29,22 +84,31 @@ extension TicketStore {
         v["code"] = code
         v["lookup"] = context.lookupAddress
         let body = context.templates.render(kind, v)
+        let fields = String(decoding: try JSONEncoder().encode(v), as: UTF8.self)
         try db.prepare("""
-            INSERT INTO outbox (ticket_id, kind, recipient, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO outbox (ticket_id, kind, recipient, body, created_at, next_attempt_at, fields, report_token)
+            VALUES (?, ?, ?, ?, ?, ?, ?, lower(hex(randomblob(16))))
             """).run([.int(ticketID), .text(kind.rawValue), .text(recipient), .text(body),
-                      .double(at.timeIntervalSince1970), .double(at.timeIntervalSince1970)])
+                      .double(at.timeIntervalSince1970), .double(at.timeIntervalSince1970), .text(fields)])
     }
 
     static let outboxColumns = """
         o.id, t.tracking_code, o.kind, o.recipient, o.body, o.created_at, o.attempts, o.next_attempt_at, o.sent_at,
-        o.failed_at, o.last_error
+        o.failed_at, o.last_error, o.fields, o.channel, o.carrier_ref, o.delivery, o.delivery_code, o.reported_at,
+        o.route, o.report_due_at, o.unknown_retried, o.informed_at, o.informed_by, o.report_token
         """
 
     static func outboxMessage(_ r: Row) -> OutboxMessage {
-        OutboxMessage(id: r.int(0), trackingCode: r.text(1) ?? "", kind: NotificationKind(rawValue: r.text(2) ?? "") ?? .acknowledgement,
-                      recipient: r.text(3) ?? "", body: r.text(4) ?? "", createdAt: r.date(5), attempts: Int(r.int(6)),
-                      nextAttemptAt: r.optionalDate(7), sentAt: r.optionalDate(8), failedAt: r.optionalDate(9),
-                      lastError: r.text(10))
+        let values = r.text(11).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+        return OutboxMessage(
+            id: r.int(0), trackingCode: r.text(1) ?? "", kind: NotificationKind(rawValue: r.text(2) ?? "") ?? .acknowledgement,
+            recipient: r.text(3) ?? "", body: r.text(4) ?? "", createdAt: r.date(5), attempts: Int(r.int(6)),
+            nextAttemptAt: r.optionalDate(7), sentAt: r.optionalDate(8), failedAt: r.optionalDate(9),
+            lastError: r.text(10), values: values, channel: r.text(12), carrierRef: r.text(13),
+            delivery: r.text(14).flatMap(DeliveryState.init(rawValue:)) ?? .pending, deliveryCode: r.text(15),
+            reportedAt: r.optionalDate(16), route: Int(r.int(17)), reportDueAt: r.optionalDate(18),
+            unknownRetried: r.int(19) != 0, informedAt: r.optionalDate(20), informedBy: r.text(21),
+            reportToken: r.text(22) ?? "")
     }
 
     /// Messages due for an attempt, oldest first.
@@ -56,134 +120,142 @@ extension TicketStore {
             """).query([.double(now.timeIntervalSince1970), .int(Int64(limit))], Self.outboxMessage)
     }
 
-    /// The outbox, newest first; `failedOnly` lists what gave up after every retry.
+    /// The outbox, newest first; `failedOnly` lists what failed (every retry, a carrier's report, every sender
+    /// refusing) or expired.
     public func outbox(failedOnly: Bool = false, limit: Int = 200) throws -> [OutboxMessage] {
         try db.prepare("""
             SELECT \(Self.outboxColumns) FROM outbox o JOIN tickets t ON t.id = o.ticket_id
-            WHERE (? = 0 OR o.failed_at IS NOT NULL) ORDER BY o.id DESC LIMIT ?
+            WHERE (? = 0 OR o.failed_at IS NOT NULL OR o.delivery IN ('failed', 'expired')) ORDER BY o.id DESC LIMIT ?
             """).query([.int(failedOnly ? 1 : 0), .int(Int64(limit))], Self.outboxMessage)
     }
 
-    public func markSent(_ id: Int64, at: Date) throws {
-        try db.prepare("UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")
-            .run([.double(at.timeIntervalSince1970), .int(id)])
+    /// One message, by its outbox id.
+    public func outboxMessage(id: Int64) throws -> OutboxMessage? {
+        try db.prepare("SELECT \(Self.outboxColumns) FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE o.id = ?")
+            .query([.int(id)], Self.outboxMessage).first
+    }
+
+    /// The message a carrier knows by its own id.
+    public func outboxMessage(channel: String, carrierRef: String) throws -> OutboxMessage? {
+        try db.prepare("""
+            SELECT \(Self.outboxColumns) FROM outbox o JOIN tickets t ON t.id = o.ticket_id
+            WHERE o.channel = ? AND o.carrier_ref = ? ORDER BY o.id DESC LIMIT 1
+            """).query([.text(channel), .text(carrierRef)], Self.outboxMessage).first
+    }
+
+    /// The messages of one case, oldest first: what the case page shows.
+    public func outboxMessages(trackingCode: String) throws -> [OutboxMessage] {
+        try db.prepare("""
+            SELECT \(Self.outboxColumns) FROM outbox o JOIN tickets t ON t.id = o.ticket_id
+            WHERE t.tracking_code = ? ORDER BY o.id
+            """).query([.text(trackingCode)], Self.outboxMessage)
+    }
+
+    /// A sender took the message. `reportDueAt` is set when its carrier sends delivery reports.
+    public func markSent(_ id: Int64, at: Date, channel: String? = nil, carrierRef: String? = nil, reportDueAt: Date? = nil) throws {
+        try db.prepare("""
+            UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL, channel = coalesce(?, channel),
+                carrier_ref = ?, delivery = 'sent', report_due_at = ? WHERE id = ?
+            """).run([.double(at.timeIntervalSince1970), channel.map { .text($0) } ?? .null, carrierRef.map { .text($0) } ?? .null,
+                      reportDueAt.map { .double($0.timeIntervalSince1970) } ?? .null, .int(id)])
+    }
+
+    /// A sender refused the message for good; the next sender in the list (`route`) tries it now.
+    public func markRerouted(_ id: Int64, route: Int, channel: String, error: String, at: Date) throws {
+        try db.prepare("""
+            UPDATE outbox SET route = ?, channel = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?
+            """).run([.int(Int64(route)), .text(channel), .text(String(error.prefix(500))), .double(at.timeIntervalSince1970), .int(id)])
+    }
+
+    /// The last sender refused it too, or a carrier reported a failure or expiry: the message ends here.
+    public func markUndelivered(_ id: Int64, state: DeliveryState = .failed, channel: String?, code: String?, error: String,
+                                at: Date) throws {
+        try db.transaction {
+        try auditUndelivered(id, state: state, reason: error, at: at)
+        try db.prepare("""
+            UPDATE outbox SET failed_at = coalesce(failed_at, ?), delivery = ?, channel = coalesce(?, channel),
+                delivery_code = ?, last_error = ?, reported_at = ?, report_due_at = NULL WHERE id = ?
+            """).run([.double(at.timeIntervalSince1970), .text(state.rawValue), channel.map { .text($0) } ?? .null,
+                      code.map { .text($0) } ?? .null, .text(String(error.prefix(500))), .double(at.timeIntervalSince1970), .int(id)])
+        }
+    }
+
+    /// The carrier reports the message reached the phone (also after it had been given up as unknown).
+    public func markDelivered(_ id: Int64, code: String?, carrierRef: String?, at: Date) throws {
+        try db.prepare("""
+            UPDATE outbox SET delivery = 'delivered', delivery_code = ?, carrier_ref = coalesce(?, carrier_ref), reported_at = ?,
+                sent_at = coalesce(sent_at, ?), report_due_at = NULL, failed_at = NULL WHERE id = ?
+            """).run([code.map { .text($0) } ?? .null, carrierRef.map { .text($0) } ?? .null, .double(at.timeIntervalSince1970),
+                      .double(at.timeIntervalSince1970), .int(id)])
+    }
+
+    /// An intermediate report (the SMSC took it): keeps the carrier's id, the message still awaits its final report.
+    public func noteCarrierReference(_ id: Int64, carrierRef: String) throws {
+        try db.prepare("UPDATE outbox SET carrier_ref = ? WHERE id = ?").run([.text(carrierRef), .int(id)])
+    }
+
+    /// Messages sent whose report is overdue.
+    public func overdueReports(now: Date, limit: Int = 100) throws -> [OutboxMessage] {
+        try db.prepare("""
+            SELECT \(Self.outboxColumns) FROM outbox o INDEXED BY outbox_awaiting JOIN tickets t ON t.id = o.ticket_id
+            WHERE o.delivery = 'sent' AND o.report_due_at IS NOT NULL AND o.report_due_at <= ? ORDER BY o.report_due_at LIMIT ?
+            """).query([.double(now.timeIntervalSince1970), .int(Int64(limit))], Self.outboxMessage)
+    }
+
+    /// No report came: with `retryRoute`, the message goes out once more through that sender; without, it stays unknown.
+    public func markUnknown(_ id: Int64, retryRoute: Int?, at: Date) throws {
+        if let retryRoute {
+            try db.prepare("""
+                UPDATE outbox SET delivery = NULL, unknown_retried = 1, route = ?, sent_at = NULL, report_due_at = NULL,
+                    next_attempt_at = ?, last_error = 'không có báo cáo gửi tin; gửi lại một lần' WHERE id = ?
+                """).run([.int(Int64(retryRoute)), .double(at.timeIntervalSince1970), .int(id)])
+        } else {
+            try db.transaction {
+                try db.prepare("UPDATE outbox SET delivery = 'unknown', report_due_at = NULL, reported_at = ? WHERE id = ?")
+                    .run([.double(at.timeIntervalSince1970), .int(id)])
+                try auditUndelivered(id, state: .unknown, reason: "no delivery report, even after the retry", at: at)
+            }
+        }
     }
 
     /// Records a failed attempt: schedules the next one by the policy's back-off, or marks the message failed.
-    public func markAttemptFailed(_ id: Int64, error: String, at: Date, policy: RetryPolicy) throws {
+    public func markAttemptFailed(_ id: Int64, error: String, at: Date, policy: RetryPolicy, channel: String? = nil) throws {
         try db.transaction {
             let attempts = try db.prepare("SELECT attempts FROM outbox WHERE id = ?").query([.int(id)]) { Int($0.int(0)) }.first ?? 0
             let next = policy.nextAttempt(after: attempts + 1, at: at)
             try db.prepare("""
-                UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, failed_at = ? WHERE id = ?
+                UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, failed_at = ?,
+                    delivery = CASE WHEN ? THEN 'failed' ELSE delivery END, channel = coalesce(?, channel) WHERE id = ?
                 """).run([.text(String(error.prefix(500))), next.map { .double($0.timeIntervalSince1970) } ?? .null,
-                          next == nil ? .double(at.timeIntervalSince1970) : .null, .int(id)])
+                          next == nil ? .double(at.timeIntervalSince1970) : .null, .int(next == nil ? 1 : 0),
+                          channel.map { .text($0) } ?? .null, .int(id)])
+            if next == nil { try auditUndelivered(id, state: .failed, reason: error, at: at) }
         }
     }
-}
 
-/// Delivers one message; throws when the gateway did not take it.
-public protocol NotificationSender: Sendable {
-    func send(_ message: OutboxMessage) throws
-}
+    /// A message that did not reach the citizen leaves a line in the case's history (and wakes the live queue,
+    /// which watches the audit log).
+    func auditUndelivered(_ id: Int64, state: DeliveryState, reason: String, at: Date) throws {
+        try db.prepare("""
+            INSERT INTO audit_log (ticket_id, at, actor, action, before, after)
+            SELECT ticket_id, ?, 'system:outbox', 'message-undelivered', NULL, ? FROM outbox WHERE id = ?
+            """).run([.double(at.timeIntervalSince1970),
+                      .text(Self.json(["message": String(id), "state": state.rawValue, "reason": String(reason.prefix(300))])), .int(id)])
+    }
 
-/// The default sender: appends each message to a log file, one JSON line, the number masked (personal data never
-/// goes to logs). A stand-in until an SMS/Zalo gateway is configured.
-public struct LogFileSender: NotificationSender {
-    public let path: String
-    public init(path: String) { self.path = path }
-
-    public func send(_ message: OutboxMessage) throws {
-        struct Line: Encodable { let id: Int64; let code: String; let kind: String; let to: String; let text: String }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(Line(id: message.id, code: message.trackingCode, kind: message.kind.rawValue,
-                                           to: Self.mask(message.recipient), text: message.body))
-        data.append(0x0A)
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw DeskError.failed("cannot write the message log \(path)")
+    /// A person told the citizen by other means (a call back): the case leaves the hotline's "not told" queue.
+    /// Returns false when the case has no undelivered message to close.
+    public func markCitizenInformed(trackingCode: String, by actor: Actor, note: String, at: Date) throws -> Bool {
+        try db.transaction {
+            guard let ticketID = try db.prepare("SELECT id FROM tickets WHERE tracking_code = ?").query([.text(trackingCode)], { $0.int(0) }).first
+            else { return false }
+            try db.prepare("""
+                UPDATE outbox SET informed_at = ?, informed_by = ? WHERE ticket_id = ? AND informed_at IS NULL
+                AND (delivery IN ('failed', 'expired', 'unknown') OR failed_at IS NOT NULL)
+                """).run([.double(at.timeIntervalSince1970), .text(actor.name), .int(ticketID)])
+            guard db.changes > 0 else { return false }
+            try audit(ticketID, at: at, actor: actor, action: "citizen-informed", before: nil, after: ["note": note])
+            return true
         }
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: data)
-    }
-
-    /// `0912345678` → `*******678`.
-    public static func mask(_ phone: String) -> String {
-        String(repeating: "*", count: max(0, phone.count - 3)) + phone.suffix(3)
-    }
-}
-
-/// POSTs each message as JSON to an SMS/Zalo gateway's webhook:
-/// `{"id": 12, "to": "0912345678", "text": "…", "kind": "acknowledgement", "code": "20260610-0134036"}`.
-/// `id` lets the gateway drop a repeat after a retry. Any status outside 200–299 is a failure.
-public struct WebhookSender: NotificationSender {
-    public let url: URL
-    public let timeout: TimeInterval
-    public let token: String?
-    public init(url: URL, timeout: TimeInterval = 10, token: String? = nil) {
-        (self.url, self.timeout, self.token) = (url, timeout, token)
-    }
-
-    public func send(_ message: OutboxMessage) throws {
-        struct Body: Encodable { let id: Int64; let to: String; let text: String; let kind: String; let code: String }
-        var request = URLRequest(url: url, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        request.httpBody = try JSONEncoder().encode(Body(id: message.id, to: message.recipient, text: message.body,
-                                                         kind: message.kind.rawValue, code: message.trackingCode))
-        final class Outcome: @unchecked Sendable { var status = 0; var error: Error? }
-        let outcome = Outcome()
-        let done = DispatchSemaphore(value: 0)
-        let session = URLSession(configuration: .ephemeral)
-        defer { session.finishTasksAndInvalidate() }
-        session.dataTask(with: request) { _, response, error in
-            outcome.status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            outcome.error = error
-            done.signal()
-        }.resume()
-        done.wait()
-        if let error = outcome.error { throw DeskError.failed("webhook \(url.host ?? ""): \(error.localizedDescription)") }
-        guard (200..<300).contains(outcome.status) else {
-            throw DeskError.failed("webhook \(url.host ?? "") answered HTTP \(outcome.status)")
-        }
-    }
-}
-
-/// Delivers due messages with retries and back-off. One worker per database; `runOnce` is one round, so a
-/// service calls it on a timer and a test calls it with the clock it wants.
-public final class OutboxWorker: @unchecked Sendable {
-    public struct Round: Equatable, Sendable {
-        public var sent = 0
-        public var retrying = 0
-        public var failed = 0
-    }
-
-    private let store: TicketStore
-    private let sender: NotificationSender
-    public let policy: RetryPolicy
-
-    public init(store: TicketStore, sender: NotificationSender, policy: RetryPolicy = RetryPolicy()) {
-        (self.store, self.sender, self.policy) = (store, sender, policy)
-    }
-
-    @discardableResult
-    public func runOnce(now: Date = Date()) throws -> Round {
-        var round = Round()
-        for message in try store.dueMessages(now: now) {
-            do {
-                try sender.send(message)
-                try store.markSent(message.id, at: now)
-                round.sent += 1
-            } catch {
-                try store.markAttemptFailed(message.id, error: "\(error)", at: now, policy: policy)
-                if message.attempts + 1 >= policy.maxAttempts { round.failed += 1 } else { round.retrying += 1 }
-            }
-        }
-        return round
     }
 }

@@ -11,12 +11,16 @@ public enum QueueClock: String, Codable, Sendable, Equatable {
     case returned
     /// Waiting for the City Office's guidance: 2 h in office hours, 4 h otherwise (Art. 7.4).
     case guidance
+    /// The acknowledgement never reached the citizen (failed, expired, unknown, a landline): someone must call
+    /// them back with the tracking code (Art. 7.1b).
+    case citizenNotTold
 
     public var article: String {
         switch self {
         case .classify, .returned: "Art. 7.3"
         case .suggestion: "Art. 8.3a"
         case .guidance: "Art. 7.4"
+        case .citizenNotTold: "Art. 7.1b"
         }
     }
 }
@@ -118,7 +122,7 @@ extension TicketStore {
             t.tracking_code, t.status, t.channel, t.category, t.topic, t.confidential, t.summary, t.caller_number, t.ward,
             t.unit_code, t.received_at, t.due_at, t.response_due_at, t.interrupted, t.guidance,
             (SELECT a.duration_ms FROM attachments a WHERE a.ticket_id = t.id AND a.kind = 'recording' LIMIT 1),
-            c.user_name, c.expires_at, substr(t.content, 1, 200)
+            c.user_name, c.expires_at, substr(t.content, 1, 200), 0 AS not_told
             """
         return try db.prepare("""
             SELECT * FROM (
@@ -129,12 +133,18 @@ extension TicketStore {
                 SELECT \(columns) FROM tickets t INDEXED BY tickets_guidance_due
                 LEFT JOIN claims c ON c.ticket_id = t.id AND c.expires_at > ?1
                 WHERE t.status = 'forwarded' AND t.guidance = 1
+                UNION ALL
+                SELECT \(columns.replacingOccurrences(of: ", 0 AS not_told", with: ", 1 AS not_told")) FROM tickets t
+                LEFT JOIN claims c ON c.ticket_id = t.id AND c.expires_at > ?1
+                WHERE t.id IN (SELECT o.ticket_id FROM outbox o INDEXED BY outbox_not_told WHERE o.kind = 'acknowledgement' AND o.informed_at IS NULL
+                               AND (o.delivery IN ('failed', 'expired', 'unknown') OR o.failed_at IS NOT NULL))
+                AND t.status NOT IN ('draft', 'returned') AND NOT (t.status = 'forwarded' AND t.guidance = 1)
             ) ORDER BY 12, 11
             LIMIT 2000
             """).query([.double(now.timeIntervalSince1970)]) { r in
                 let status = r.status(1)
                 let category = r.category(3)
-                let clock: QueueClock = r.int(14) != 0 ? .guidance
+                let clock: QueueClock = r.int(19) != 0 ? .citizenNotTold : r.int(14) != 0 ? .guidance
                     : status == .returned ? .returned : category == .suggestion ? .suggestion : .classify
                 return HotlineQueueItem(
                     trackingCode: r.text(0) ?? "", status: status, clock: clock,

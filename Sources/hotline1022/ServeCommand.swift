@@ -56,14 +56,18 @@ struct Server {
                 ("fix", "hotline1022 users add NAME --role administrator --db \(settings.database)")])
         }
         let outbox: OutboxService
+        let reports: DeliveryReports?
         do {
-            outbox = try OutboxService(database: settings.database, sender: settings.delivery.sender(),
-                                       intervalSeconds: settings.delivery.intervalSeconds, logger: logger)
+            outbox = try OutboxService(database: settings.database, senders: settings.delivery.makeSenders(database: settings.database),
+                                       intervalSeconds: settings.delivery.intervalSeconds,
+                                       reportWait: TimeInterval(settings.delivery.reportWaitSeconds), logger: logger)
+            reports = try settings.delivery.startReports(database: settings.database, logger: logger)
         } catch {
             throw CommandFailure("không khởi động được bộ gửi tin nhắn (outbox): \(error)")
         }
         outbox.start()
-        logger.log(.info, "outbox-started", [("to", settings.delivery.destination)])
+        logger.log(.info, "outbox-started", [("to", settings.delivery.destination),
+                                             ("reports", reports.map { "\(settings.delivery.listenAddress.address):\($0.port)" } ?? "off")])
         let transcription = startTranscription()
         let desk = PhoneDesk(store: store, logger: logger, calendar: calendar, officeHoursMode: settings.officeHours,
                              maxGroup: settings.draftGroup)
@@ -150,6 +154,7 @@ struct Server {
         watcher.stop()
         sources.forEach { $0.cancel() }
         outbox.stop()
+        reports?.stop()
         transcription?.stop(waitSeconds: 5)
         try store.close()
     }

@@ -13,7 +13,7 @@ extension Server {
     /// the database with its WAL and SHM, evidence, recordings, backups and the messages log.
     func warnAboutWideModes() {
         let paths = DataModes.personalDataPaths(database: settings.database, recordings: settings.recordings,
-                                                messagesLog: settings.webhook.isEmpty ? settings.messagesLog : nil)
+                                                messagesLog: settings.delivery.effectiveSenders.contains("log") ? settings.delivery.messagesLog : nil)
         let findings = DataModes.audit(paths, depth: 2)
         for finding in findings.prefix(50) {
             logger.log(.warning, "data-mode-too-wide", [

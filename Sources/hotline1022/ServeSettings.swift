@@ -29,10 +29,7 @@ struct ServeSettings: Equatable {
     var officeHours = "calendar"
     var calendar = "Config/calendar.json"
     var units = "Config/units.json"
-    var webhook = ""
-    var webhookToken = ""
-    var messagesLog = "./var/messages.log"
-    var outboxIntervalSeconds = 5
+    var delivery = DeliverySettings()
     var transcribeWorkers = 1
     var transcriptionLibrary = VietASRLibrary.defaultPath
     var console = ConsoleSettings()
@@ -106,14 +103,6 @@ struct ServeSettings: Equatable {
               help: "Lịch làm việc (ngày nghỉ, ngày làm bù); bảng điều khiển web đọc calendar.json và templates.vi.json trong thư mục của tệp này."),
         .text("--units", key: "units", \.units, placeholder: "FILE",
               help: "Danh mục đơn vị nhập lúc khởi động khi cơ sở dữ liệu chưa có."),
-        .text("--webhook", key: "webhook", \.webhook, placeholder: "URL",
-              help: "Cổng SMS/Zalo nhận tin nhắn gửi người dân (POST JSON); trống: ghi vào --messages-log, số điện thoại được che.") {
-            DeliverySettings.webhookProblem($0)
-        },
-        .text("--webhook-token", key: "webhookToken", \.webhookToken, placeholder: "T", help: "Mã xác thực gửi kèm webhook."),
-        .text("--messages-log", key: "messagesLog", \.messagesLog, placeholder: "FILE", help: "Tệp ghi tin nhắn khi không có webhook."),
-        .int("--outbox-interval", key: "outboxIntervalSeconds", \.outboxIntervalSeconds, 1...3600,
-             help: "Số giây giữa hai lượt gửi tin nhắn."),
         .int("--transcribe-workers", key: "transcribeWorkers", \.transcribeWorkers, 0...16,
              help: "Số luồng chuyển lời nói thành chữ, ở mức ưu tiên CPU thấp nhất (0 = tắt)."),
         .text("--transcription-library", key: "transcriptionLibrary", \.transcriptionLibrary, placeholder: "PATH",
@@ -154,7 +143,7 @@ struct ServeSettings: Equatable {
              help: "Cũng từ chối khi tổng đài dùng quá tỉ lệ này của mọi nhân CPU (phần trăm; 0 = tắt)."),
         .int("--signalling-priority", key: "signallingPriority", \.signallingPriority, 0...99, placeholder: "N",
              help: "Luồng SIP và luồng điều phối chạy thời gian thực (SCHED_RR) ở mức này, để cuộc gọi mới được trả lời ngay cả khi máy bận (0 = lập lịch thường; cần quyền root, CAP_SYS_NICE hoặc LimitRTPRIO)."),
-    ] + ConsoleSettings.options(\ServeSettings.console))
+    ] + DeliverySettings.options(\ServeSettings.delivery) + ConsoleSettings.options(\ServeSettings.console))
 
     static var help: String {
         """
@@ -211,15 +200,12 @@ struct ServeSettings: Equatable {
             }
         }
         try console.validate()
+        try delivery.validate()
     }
 
     /// Where this gateway writes its recordings: `recordings`, or `recordings/<instance>` for one of several.
     var instanceRecordings: String {
         instance.isEmpty ? recordings : (recordings as NSString).appendingPathComponent(instance)
-    }
-
-    var delivery: DeliverySettings {
-        DeliverySettings(webhook: webhook, token: webhookToken, messagesLog: messagesLog, intervalSeconds: outboxIntervalSeconds)
     }
 
     func sourceNetworks() throws -> [SourcePolicy.Network] {

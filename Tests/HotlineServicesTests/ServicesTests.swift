@@ -182,9 +182,13 @@ final class ServicesTests: XCTestCase {
     }
 
     func testTheOutboxServiceDeliversARoundAndLogsCountsOnly() throws {
-        struct Collecting: NotificationSender {
+        struct Collecting: MessageSender {
             let sink: Sink
-            func send(_ message: OutboxMessage) throws { sink.add(message.body) }
+            var channel: String { "test" }
+            func send(_ message: OutboxMessage) throws -> SendOutcome {
+                sink.add(message.body)
+                return .accepted(reference: nil, awaitsReport: false)
+            }
         }
         final class Sink: @unchecked Sendable {
             private let lock = NSLock()
@@ -201,7 +205,7 @@ final class ServicesTests: XCTestCase {
         try store.perform(.refuse(reason: "Ngoài phạm vi"), on: code, by: Actor(.hotline, "lan"), at: Date(), context: context)
         let sink = Sink()
         let logger = MemoryLogger()
-        let service = try OutboxService(database: store.path, sender: Collecting(sink: sink), intervalSeconds: 1, logger: logger)
+        let service = try OutboxService(database: store.path, senders: [Collecting(sink: sink)], intervalSeconds: 1, logger: logger)
         let round = try XCTUnwrap(service.round())
         service.stop()
         XCTAssertEqual(round.sent, 1)
