@@ -151,10 +151,11 @@ extension TicketStore {
             """).query([.text(trackingCode)], Self.outboxMessage)
     }
 
-    /// A sender took the message. `reportDueAt` is set when its carrier sends delivery reports.
+    /// A sender took the message. `reportDueAt` is set when its carrier sends delivery reports. `last_error` is kept:
+    /// it says why an earlier sender did not (no Zalo account, a retry).
     public func markSent(_ id: Int64, at: Date, channel: String? = nil, carrierRef: String? = nil, reportDueAt: Date? = nil) throws {
         try db.prepare("""
-            UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL, channel = coalesce(?, channel),
+            UPDATE outbox SET sent_at = ?, attempts = attempts + 1, channel = coalesce(?, channel),
                 carrier_ref = ?, delivery = 'sent', report_due_at = ? WHERE id = ?
             """).run([.double(at.timeIntervalSince1970), channel.map { .text($0) } ?? .null, carrierRef.map { .text($0) } ?? .null,
                       reportDueAt.map { .double($0.timeIntervalSince1970) } ?? .null, .int(id)])

@@ -14,6 +14,7 @@ public struct ZNSTemplates: Sendable, Equatable {
         public var templateID: String
         public var params: [String: String]
         enum CodingKeys: String, CodingKey { case templateID = "template_id", params }
+        public init(templateID: String, params: [String: String]) { (self.templateID, self.params) = (templateID, params) }
     }
 
     public var templates: [NotificationKind: Template]
