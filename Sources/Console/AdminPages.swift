@@ -134,16 +134,29 @@ extension Pages {
             case .result: "Kết quả xử lý (Điều 8.5)"
             }
         }
+        // What each template costs as an SMS, filled with typical values (a real unit, a sample reason): UCS-2 as
+        // written, GSM 7-bit "không dấu".
+        func cost(_ k: NotificationKind) -> String {
+            let text = NotificationTemplates(unvalidated: texts).render(k, NotificationTemplates.sampleValues)
+            let accented = SMSText.measure(SMSText.prepare(text, policy: .keep))
+            let plain = SMSText.measure(SMSText.prepare(text, policy: .strip))
+            let unit = accented.encoding == .ucs2 ? "UCS-2, 70 ký tự/tin, 67/phần" : "GSM 7-bit, 160/tin, 153/phần"
+            return """
+                <p class="muted sms-cost" id="cost-\(k.rawValue)">Với giá trị mẫu: <span class="chars">\(accented.characters)</span> ký tự, \
+                <strong class="parts">\(accented.parts)</strong> phần tin SMS (\(unit)); không dấu: <span class="plain-parts">\(plain.parts)</span> phần \
+                (\(plain.characters) ký tự, GSM 7-bit).</p>
+                """
+        }
         let fields = NotificationKind.allCases.map { k in
             """
             <div class="field"><label for="t-\(k.rawValue)">\(e(label(k)))</label>
-            <textarea id="t-\(k.rawValue)" name="\(k.rawValue)" rows="3">\(e(texts[k] ?? ""))</textarea></div>
+            <textarea id="t-\(k.rawValue)" name="\(k.rawValue)" rows="3">\(e(texts[k] ?? ""))</textarea>\(cost(k))</div>
             """
         }.joined()
         return adminLayout("Mẫu tin nhắn", current: "templates", user: user, session: session, body: """
             <h1>Mẫu tin nhắn gửi người dân</h1>
             \(notices(state))
-            <p class="muted">Chỗ trống: \(e(NotificationTemplates.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", "))). Tin nhắn chỉ mang mã số, không mang họ tên hay địa chỉ.</p>
+            <p class="muted">Chỗ trống: \(e(NotificationTemplates.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", "))). Tin nhắn chỉ mang mã số, không mang họ tên hay địa chỉ. Mã số và đường dẫn không bao giờ bị cắt giữa hai phần tin.</p>
             <form class="panel" method="post" action="/quan-tri/mau-tin">\(csrf)\(fields)
             <button type="submit" class="primary">Kiểm tra và lưu</button></form>
             """)

@@ -29,6 +29,7 @@ struct CaseFormState {
         case .confidential: "bao_mat"
         case .reason: form == "refuse" ? "ly_do_chon" : "ly_do_huong_dan"
         case .trackingCode: form == "link" ? "ma_goc" : "main"
+        case .note: form == "informed" ? "ghi_chu" : "main"
         default: "main"
         }
     }
@@ -153,6 +154,8 @@ extension Pages {
             "<li>\(e(short($0.at))) · \(e($0.actor)) · \(e(TicketAction.label(of: $0.step)))<br>\(e($0.text))</li>"
         }.joined() + "</ul></div>"
 
+        let messages = messagesPanel(view.messages, code: code, session: session, state: state)
+
         return layout(title: code, user: user, session: session, body: """
             <p><a href="/hang-doi">← Hàng đợi</a></p>
             <h1>Phản ánh \(e(code)) \(t.confidential ? "<span class=\"badge secret\" title=\"Người phản ánh yêu cầu bảo mật (Điều 10)\">Bảo mật</span>" : "")</h1>
@@ -169,10 +172,41 @@ extension Pages {
             <div class="panel"><h2>Gợi ý chuyển đơn vị</h2><p>\(e(view.suggestion))</p></div>
             <div class="panel"><h2>Các lần gọi trước của số này</h2>\(callers)</div>
             <div class="panel"><h2>Có thể trùng</h2>\(candidateList)</div>
+            \(messages)
             \(notes)
             </aside>
             </div>
             """)
+    }
+
+    /// The messages to the citizen, each with its carrier's state; when one did not arrive, the call-back form.
+    static func messagesPanel(_ messages: [OutboxMessage], code: String, session: Session, state: CaseFormState) -> String {
+        guard !messages.isEmpty else {
+            return "<div class=\"panel\" id=\"tin-nhan\"><h2>Tin nhắn gửi người dân</h2><p class=\"muted\">Chưa có tin nhắn nào (không có số điện thoại, hoặc chưa đến bước báo tin).</p></div>"
+        }
+        let kinds: [NotificationKind: String] = [.acknowledgement: "Xác nhận tiếp nhận", .refusal: "Từ chối tiếp nhận",
+                                                 .duplicate: "Trùng phản ánh", .recurrence: "Tái diễn", .result: "Kết quả"]
+        let channels = ["kannel": "SMS", "zns": "Zalo ZNS", "webhook": "cổng riêng", "log": "tệp nhật ký"]
+        let rows = messages.map { m -> String in
+            let bad = m.delivery.notTold && m.informedAt == nil
+            var detail = [m.channel.map { channels[$0] ?? $0 }, m.deliveryCode, (m.reportedAt ?? m.sentAt).map { short($0) }]
+                .compactMap { $0 }.joined(separator: " · ")
+            if let error = m.lastError, m.delivery != .delivered { detail += (detail.isEmpty ? "" : "<br>") + e(error) } else { detail = e(detail) }
+            if let at = m.informedAt { detail += "<br>Đã gọi báo: \(e(m.informedBy ?? "")) · \(e(short(at)))" }
+            return """
+                <li class="message\(bad ? " not-told" : "")" data-state="\(m.delivery.rawValue)">\(e(kinds[m.kind] ?? m.kind.rawValue)) → \
+                \(e(String(repeating: "*", count: max(0, m.recipient.count - 3)) + m.recipient.suffix(3))): \
+                <strong class="delivery">\(e(m.delivery.label))</strong><br><span class="muted">\(detail)</span></li>
+                """
+        }.joined()
+        let needsCall = messages.contains { $0.delivery.notTold && $0.informedAt == nil }
+        let form = !needsCall ? "" : """
+            <form method="post" action="/phieu/\(e(code))/da-bao" class="informed">\(SessionGuard.csrfField(session))
+            <p class="warning">Người dân chưa nhận được tin: gọi lại, báo mã số \(e(code)), rồi ghi lại ở đây.</p>
+            \(field("ghi_chu", "Đã báo gì, qua số nào", state: state, form: "informed") { a in "<textarea \(a) rows=\"2\"></textarea>" })
+            <button type="submit">Đã gọi báo cho người dân</button></form>
+            """
+        return "<div class=\"panel\" id=\"tin-nhan\"><h2>Tin nhắn gửi người dân</h2><ul class=\"plain\">\(rows)</ul>\(form)</div>"
     }
 
     /// One labelled field with its error beside it (GOV.UK pattern: the message between label and input).

@@ -130,6 +130,15 @@ extension Console {
                 return nil
             }
         })
+        router.post("/phieu/:code/da-bao", page { [self] c in
+            let code = c.request.pathParameters["code"] ?? ""
+            let form = try c.request.form()
+            return try act(c, code: code, form: "informed", values: form,
+                           success: "Đã ghi nhận: người dân đã được báo qua điện thoại. Phản ánh rời hàng đợi \"chưa báo được\".") {
+                try c.desk.recordCitizenInformed(code, note: form["ghi_chu"] ?? "", as: c.user)
+                return nil
+            }
+        })
         router.post("/phieu/:code/tra", page { [self] c in
             let code = c.request.pathParameters["code"] ?? ""
             return try act(c, code: code, form: "release", success: "Đã trả hồ sơ.") {

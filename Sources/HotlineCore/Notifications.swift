@@ -56,6 +56,9 @@ public struct NotificationTemplates: Sendable, Equatable {
 
     private init(unchecked texts: [NotificationKind: String]) { self.texts = texts }
 
+    /// Texts not (yet) checked: what a form shows while an administrator edits them.
+    public init(unvalidated texts: [NotificationKind: String]) { self.texts = texts }
+
     func validate(source: String) throws {
         for kind in NotificationKind.allCases {
             guard let text = texts[kind], !text.isEmpty else {

@@ -66,6 +66,8 @@ public struct AgentCaseView: Encodable, Sendable {
     public let returnReason: String?
     /// Progress, extension and result notes, oldest first.
     public let notes: [CaseNote]
+    /// The messages sent to the citizen and where each stands with its carrier, oldest first.
+    public let messages: [OutboxMessage]
 }
 
 /// A note a unit or the hotline wrote on a case's way (progress, extension, result, return, rejection).
@@ -124,7 +126,20 @@ extension Desk {
             callerTickets: try store.callerTickets(t.reporter.phone, except: code),
             duplicateCandidates: try store.duplicateCandidates(for: code), suggestedUnit: suggestedUnit,
             suggestion: suggestion,
-            returnReason: t.status == .returned ? notes.last(where: { $0.step == "return" })?.text : nil, notes: notes)
+            returnReason: t.status == .returned ? notes.last(where: { $0.step == "return" })?.text : nil, notes: notes,
+            messages: try store.outboxMessages(trackingCode: code))
+    }
+
+    /// The agent told the citizen by phone what a message could not (a landline, a failed or expired SMS): the
+    /// case leaves the "not told" queue, the note goes in its history.
+    public func recordCitizenInformed(_ code: String, note: String, as user: User) throws {
+        try check(user, .hotlineWork)
+        let text = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw DeskError.invalidField(.note, reason: "ghi lại đã báo gì cho người dân, qua số nào") }
+        _ = try ticket(code)
+        guard try store.markCitizenInformed(trackingCode: code, by: user.actor, note: text, at: now()) else {
+            throw DeskError.failed("phản ánh \(code) không có tin nhắn nào chưa đến người dân")
+        }
     }
 
     /// The notes written on a case's way, from its audit log.
