@@ -58,7 +58,8 @@ public struct VietnamPhone: Sendable, Equatable, Hashable {
     }
 
     /// Why a number cannot be texted (SMS or Zalo): a landline, a foreign or malformed number. The reason is
-    /// Vietnamese, for the desk; the code is stable, for logs and `outbox list`.
+    /// Vietnamese, for the desk, and never repeats the number (it is stored with the message's error); the code
+    /// is stable, for logs and `outbox list`.
     public struct NotTextable: Error, Sendable, Equatable, CustomStringConvertible {
         public let code: String
         public let reason: String
@@ -69,11 +70,11 @@ public struct VietnamPhone: Sendable, Equatable, Hashable {
     public static func textable(_ raw: String) -> Result<VietnamPhone, NotTextable> {
         guard let phone = VietnamPhone(raw) else {
             return .failure(NotTextable(code: "not-vietnamese-mobile",
-                                        reason: "số \(raw) không phải số di động Việt Nam; không gửi được tin nhắn"))
+                                        reason: "số này không phải số di động Việt Nam; không gửi được tin nhắn"))
         }
         guard phone.kind == .mobile else {
             return .failure(NotTextable(code: "landline",
-                                        reason: "số \(phone.national) là số cố định, không nhận được tin nhắn; cần gọi điện báo cho người dân"))
+                                        reason: "số này là số cố định, không nhận được tin nhắn; cần gọi điện báo cho người dân"))
         }
         return .success(phone)
     }
