@@ -23,7 +23,7 @@ extension TicketStore {
             .query { Int($0.int(0)) }.first ?? 0
         c.outboxQueued = try db.prepare("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
             .query { Int($0.int(0)) }.first ?? 0
-        c.outboxFailed = try db.prepare("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NOT NULL")
+        c.outboxFailed = try db.prepare("SELECT count(*) FROM outbox WHERE failed_at IS NOT NULL")
             .query { Int($0.int(0)) }.first ?? 0
         c.transcription = try transcriptionCounts()
         return c

@@ -256,3 +256,61 @@ final class ZNSDeliveryTests: OutboxTestCase {
         XCTAssertEqual(try store.outboxMessages(trackingCode: overQuota).first?.channel, "kannel")
     }
 }
+
+/// A TCP port free on loopback now.
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+    guard withUnsafePointer(to: &addr, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) } }) == 0,
+          withUnsafeMutablePointer(to: &addr, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &size) } }) == 0
+    else { throw POSIXError(.EADDRINUSE) }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+extension KannelDeliveryTests {
+    /// The executable, beside this test bundle.
+    var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hotline1022").path
+    }
+
+    /// `hotline1022 outbox run --config F` as an operator runs it: the config file's keys, the reports' listener,
+    /// a delivered message in `outbox list`.
+    func testOutboxRunWithTheConfigFileDeliversThroughKannelAndTakesTheReport() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            return XCTFail("\(binary) is missing: `swift build --build-tests` builds it beside the tests")
+        }
+        let code = try forwardedCase()
+        try store.addUser(User(name: "admin", role: .administrator), by: nil, at: Date())
+        let port = try freeLoopbackPort()
+        let config: [String: Any] = [
+            "senders": ["kannel"], "kannelURL": env["SENDSMS_URL"] ?? "", "kannelUser": env["SENDSMS_USER"] ?? "",
+            "kannelPassword": env["SENDSMS_PASSWORD"] ?? "", "kannelFrom": "HAIPHONG1022",
+            "kannelStatusURL": "\(env["ADMIN_URL"] ?? "")/status.xml?password=\(env["ADMIN_PASSWORD"] ?? "")",
+            "reportsListen": "127.0.0.1:\(port)", "outboxIntervalSeconds": 1,
+        ]
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/serve.json"))
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: binary)
+        worker.arguments = ["outbox", "run", "--config", dir + "/serve.json", "--db", store.path]
+        FileManager.default.createFile(atPath: dir + "/outbox.log", contents: nil)
+        worker.standardOutput = FileHandle.nullDevice
+        worker.standardError = FileHandle(forWritingAtPath: dir + "/outbox.log")
+        try worker.run()
+        let delivered = try waitFor(30) { try store.outboxMessages(trackingCode: code).first?.delivery == .delivered }
+        kill(worker.processIdentifier, SIGTERM)
+        let end = Date(timeIntervalSinceNow: 15)
+        while worker.isRunning, Date() < end { Thread.sleep(forTimeInterval: 0.05) }
+        let log = (try? String(contentsOfFile: dir + "/outbox.log", encoding: .utf8)) ?? ""
+        XCTAssertTrue(delivered, "delivered through the CLI's sender and reports' listener:\n\(log)")
+        XCTAssertFalse(worker.isRunning, "SIGTERM stops it")
+        XCTAssertTrue(log.contains("event=outbox-started") && log.contains("reports=127.0.0.1:\(port)"), log)
+        XCTAssertTrue(log.contains("event=message-delivered"), log)
+        XCTAssertFalse(log.contains("0912345678") || log.contains(env["SENDSMS_PASSWORD"] ?? "?"), "no number, no password in the log")
+        let listed = try runTool(binary, ["outbox", "list", "--db", store.path, "--as", "admin"])
+        XCTAssertTrue(listed.stdout.contains("đã đến máy") && listed.stdout.contains("stat:DELIVRD"), listed.stdout + listed.stderr)
+    }
+}
