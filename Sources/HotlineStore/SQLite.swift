@@ -37,11 +37,20 @@ final class Connection {
         handle = nil
     }
 
-    deinit { if let handle { sqlite3_close_v2(handle) } }
+    /// A store dropped without `close()` still closes its database: statements hold no reference back to their
+    /// connection (they reach it through SQLite's own `sqlite3_db_handle`), so nothing keeps it alive.
+    deinit {
+        statements.removeAll()
+        if let handle { sqlite3_close_v2(handle) }
+    }
 
     func check(_ rc: Int32, _ context: @autoclosure () -> String) throws {
+        try Self.check(rc, handle, context())
+    }
+
+    static func check(_ rc: Int32, _ db: OpaquePointer?, _ context: @autoclosure () -> String) throws {
         guard rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW else {
-            throw SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), context: context())
+            throw SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(db)), context: context())
         }
     }
 
@@ -91,19 +100,22 @@ final class Connection {
     var changes: Int { Int(sqlite3_changes(handle)) }
 }
 
-/// A prepared statement; finalized when released.
+/// A prepared statement; finalized when released. It does not retain its connection (the connection's cache
+/// retains it), so the two never keep each other alive.
 final class Statement {
-    private let connection: Connection
     let handle: OpaquePointer
     let sql: String
 
     init(_ connection: Connection, _ sql: String) throws {
-        self.connection = connection
         self.sql = sql
         var stmt: OpaquePointer?
         try connection.check(sqlite3_prepare_v3(connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil),
                              "preparing \(sql.prefix(60))")
         handle = stmt!
+    }
+
+    private func check(_ rc: Int32, _ context: @autoclosure () -> String) throws {
+        try Connection.check(rc, sqlite3_db_handle(handle), context())
     }
 
     deinit { sqlite3_finalize(handle) }
@@ -126,7 +138,7 @@ final class Statement {
             case .double(let v): rc = sqlite3_bind_double(handle, index, v)
             case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, Statement.transient)
             }
-            try connection.check(rc, "binding \(index) of \(sql.prefix(60))")
+            try check(rc, "binding \(index) of \(sql.prefix(60))")
         }
         return self
     }
@@ -138,7 +150,7 @@ final class Statement {
         while true {
             let rc = sqlite3_step(handle)
             if rc == SQLITE_DONE { return }
-            try connection.check(rc, "running \(sql.prefix(60))")
+            try check(rc, "running \(sql.prefix(60))")
         }
     }
 
@@ -151,7 +163,7 @@ final class Statement {
             let rc = sqlite3_step(handle)
             if rc == SQLITE_DONE { return out }
             guard rc == SQLITE_ROW else {
-                try connection.check(rc, "querying \(sql.prefix(60))")
+                try check(rc, "querying \(sql.prefix(60))")
                 return out
             }
             out.append(try row(Row(handle: handle)))

@@ -36,6 +36,26 @@ final class TicketStoreTests: XCTestCase {
         XCTAssertEqual(try store.schemaVersion(), Migrations.steps.count)
     }
 
+    /// A store dropped without `close()` closes its database: the last connection's close checkpoints the WAL and
+    /// removes it, which it would not do while a statement kept the connection alive.
+    func testAStoreDroppedWithoutClosingClosesItsDatabase() throws {
+        let path = dir + "/h.sqlite"
+        weak var dropped: TicketStore?
+        do {
+            let store = try TicketStore(path: path)
+            _ = try store.createPhoneDraft(draft("0912000001", at: Date()))
+            _ = try store.draftQueue()
+            XCTAssertTrue(FileManager.default.fileExists(atPath: path + "-wal"), "an open WAL database has its log")
+            dropped = store
+        }
+        XCTAssertNil(dropped)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-wal"),
+                       "the connection was closed when its store went: its write-ahead log is checkpointed and gone")
+        let again = try TicketStore(path: path)
+        defer { try? again.close() }
+        XCTAssertEqual(try again.draftQueue().count, 1)
+    }
+
     func testTheSequenceSurvivesReopeningAndTwoConnectionsNeverShareACode() throws {
         let path = dir + "/h.sqlite"
         let now = Date()
