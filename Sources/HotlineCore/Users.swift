@@ -127,3 +127,61 @@ public struct Claim: Codable, Sendable, Equatable {
     /// case an agent walked away from comes back well within the 60 minutes of Art. 7.3.
     public static let defaultDuration: TimeInterval = 15 * 60
 }
+
+/// The rules on the desk's accounts: who may be added, disabled or given a new role. Pure, like the ticket
+/// rules: the store reads what they need (how many users there are, whether the name is taken, the units) and
+/// persists what they return.
+public enum UserRules {
+    /// Checks a user to add and returns it as stored (a unit member's unit code as the directory spells it).
+    /// `admin` is the administrator adding it, or nil for the very first user of an empty database, who must
+    /// be an administrator: someone has to be able to add the rest.
+    public static func admit(_ user: User, by admin: User?, existingUsers: Int, nameTaken: Bool,
+                             directory: UnitDirectory) throws -> User {
+        guard User.isValidName(user.name) else {
+            throw DeskError.invalidField(.userName, reason: "'\(user.name)' không hợp lệ: dùng chữ thường không dấu, chữ số, '.', '_' hoặc '-'")
+        }
+        if admin == nil {
+            guard existingUsers == 0 else {
+                throw DeskError.forbidden(user: "(chưa đăng nhập)", role: .administrator,
+                                          reason: "đã có người dùng: quản trị hệ thống thêm người dùng")
+            }
+            guard user.role == .administrator else {
+                throw DeskError.invalidField(.role, reason: "người dùng đầu tiên phải là quản trị hệ thống (administrator)")
+            }
+        }
+        guard !nameTaken else { throw DeskError.invalidField(.userName, reason: "người dùng \(user.name) đã có") }
+        var admitted = user
+        if user.role == .unit {
+            admitted.unitCode = try unitCode(user.unitCode, directory: directory)
+        } else if user.unitCode != nil {
+            throw DeskError.invalidField(.unit, reason: "chỉ cán bộ đơn vị thuộc một đơn vị")
+        }
+        return admitted
+    }
+
+    /// An administrator does not lock themselves out.
+    public static func checkActivation(of user: User, active: Bool, by admin: User) throws {
+        guard user.name != admin.name || active else {
+            throw DeskError.invalidField(.userName, reason: "quản trị hệ thống không tự khóa tài khoản của mình")
+        }
+    }
+
+    /// Checks a role change and returns the user's unit under it (nil unless a unit member). An administrator
+    /// does not take away their own administration: someone must be left to give it back.
+    public static func roleChange(of user: User, to role: UserRole, unitCode: String?, by admin: User,
+                                  directory: UnitDirectory) throws -> String? {
+        guard user.name != admin.name || role == .administrator else {
+            throw DeskError.invalidField(.role, reason: "quản trị hệ thống không tự bỏ quyền quản trị của mình")
+        }
+        return role == .unit ? try self.unitCode(unitCode, directory: directory) : nil
+    }
+
+    /// A unit member's unit, as the directory spells its code.
+    static func unitCode(_ typed: String?, directory: UnitDirectory) throws -> String {
+        guard let typed = typed?.trimmingCharacters(in: .whitespaces), !typed.isEmpty else {
+            throw DeskError.invalidField(.unit, reason: "cán bộ đơn vị cần mã đơn vị")
+        }
+        guard let known = directory.unit(typed) else { throw DeskError.notFound(.unit, typed) }
+        return known.code
+    }
+}

@@ -58,17 +58,7 @@ extension TicketStore {
     public func setUserRole(_ name: String, role: UserRole, unitCode: String?, by admin: User, at: Date) throws {
         try db.transaction {
             guard let u = try user(named: name) else { throw DeskError.notFound(.user, name) }
-            guard u.name != admin.name || role == .administrator else {
-                throw DeskError.invalidField(.role, reason: "quản trị hệ thống không tự bỏ quyền quản trị của mình")
-            }
-            var unit: String?
-            if role == .unit {
-                guard let typed = unitCode?.trimmingCharacters(in: .whitespaces), !typed.isEmpty else {
-                    throw DeskError.invalidField(.unit, reason: "cán bộ đơn vị cần mã đơn vị")
-                }
-                guard let known = try unitDirectory().unit(typed) else { throw DeskError.notFound(.unit, typed) }
-                unit = known.code
-            }
+            let unit = try UserRules.roleChange(of: u, to: role, unitCode: unitCode, by: admin, directory: try unitDirectory())
             try db.prepare("UPDATE users SET role = ?, unit_code = ? WHERE name = ?")
                 .run([.text(role.rawValue), .optional(unit), .text(name)])
             // A role change ends the user's claims: an agent who became a unit member holds no hotline case.

@@ -99,28 +99,14 @@ extension TicketStore {
         }
     }
 
-    /// An agent links a draft to an earlier ticket as the kind they expect. The store decides from the first
+    /// An agent links a draft to an earlier ticket as the kind they expect. The core decides from the first
     /// report's status; when the agent's word disagrees (a "duplicate" of a ticket already completed is a
     /// recurrence: seed 000, 6a) nothing changes and the error says which it is.
     @discardableResult
     public func linkDraft(_ code: String, to original: String, as expected: LinkKind, by user: User, at: Date,
                           context: WorkflowContext) throws -> LinkKind {
         try asHotline(code, user, at: at) {
-            guard let first = try loadTicket(original)?.1 else { throw DeskError.notFound(.ticket, original) }
-            var status = first.status
-            if status == .merged, let root = first.duplicateOf, let r = try loadTicket(root)?.1 { status = r.status }
-            if let kind = DuplicatePolicy.linkKind(originalStatus: status), kind != expected {
-                switch kind {
-                case .recurrence:
-                    throw DeskError.invalidField(.trackingCode, reason: "\(original) đã hoàn thành: phản ánh lặp lại sau khi đã hoàn thành "
-                                                 + "là tái diễn, một phản ánh mới liên kết với phản ánh cũ, không phải trùng (Art. 7.5; seed 000, 6a); "
-                                                 + "liên kết là tái diễn")
-                case .duplicate:
-                    throw DeskError.invalidField(.trackingCode, reason: "\(original) đang xử lý (\(status.label)): phản ánh lặp lại là trùng, "
-                                                 + "gộp vào phản ánh đó (Art. 7.5); liên kết là trùng")
-                }
-            }
-            return try link(code, to: original, by: user.actor, at: at, context: context)
+            try link(code, to: original, expecting: expected, by: user.actor, at: at, context: context)
         }
     }
 

@@ -26,30 +26,9 @@ extension TicketStore {
     /// Adds a user. `by` is the administrator adding it, or nil for the very first user of an empty database
     /// (who must be an administrator: someone has to be able to add the rest).
     public func addUser(_ user: User, by admin: User?, at: Date) throws {
-        guard User.isValidName(user.name) else {
-            throw DeskError.invalidField(.userName, reason: "'\(user.name)' không hợp lệ: dùng chữ thường không dấu, chữ số, '.', '_' hoặc '-'")
-        }
         try db.transaction {
-            var user = user
-            if admin == nil {
-                guard try userCount() == 0 else {
-                    throw DeskError.forbidden(user: "(chưa đăng nhập)", role: .administrator,
-                                              reason: "đã có người dùng: quản trị hệ thống thêm người dùng")
-                }
-                guard user.role == .administrator else {
-                    throw DeskError.invalidField(.role, reason: "người dùng đầu tiên phải là quản trị hệ thống (administrator)")
-                }
-            }
-            guard try self.user(named: user.name) == nil else { throw DeskError.invalidField(.userName, reason: "người dùng \(user.name) đã có") }
-            if user.role == .unit {
-                guard let unit = user.unitCode, !unit.isEmpty else {
-                    throw DeskError.invalidField(.unit, reason: "cán bộ đơn vị cần mã đơn vị")
-                }
-                guard let known = try unitDirectory().unit(unit) else { throw DeskError.notFound(.unit, unit) }
-                user.unitCode = known.code
-            } else if user.unitCode != nil {
-                throw DeskError.invalidField(.unit, reason: "chỉ cán bộ đơn vị thuộc một đơn vị")
-            }
+            let user = try UserRules.admit(user, by: admin, existingUsers: try userCount(),
+                                           nameTaken: try self.user(named: user.name) != nil, directory: try unitDirectory())
             try db.prepare("""
                 INSERT INTO users (name, display_name, role, unit_code, active, created_at) VALUES (?, ?, ?, ?, 1, ?)
                 """).run([.text(user.name), .text(user.displayName), .text(user.role.rawValue), .optional(user.unitCode),
@@ -63,9 +42,7 @@ extension TicketStore {
     public func setUserActive(_ name: String, _ active: Bool, by admin: User, at: Date) throws {
         try db.transaction {
             guard let u = try user(named: name) else { throw DeskError.notFound(.user, name) }
-            guard u.name != admin.name || active else {
-                throw DeskError.invalidField(.userName, reason: "quản trị hệ thống không tự khóa tài khoản của mình")
-            }
+            try UserRules.checkActivation(of: u, active: active, by: admin)
             try db.prepare("UPDATE users SET active = ? WHERE name = ?").run([.int(active ? 1 : 0), .text(name)])
             if !active { try db.prepare("DELETE FROM claims WHERE user_name = ?").run([.text(name)]) }
             try auditSystem(at: at, actor: "administrator:\(admin.name)", action: active ? "user-enable" : "user-disable",
@@ -96,9 +73,6 @@ extension TicketStore {
 
     // MARK: Claims
 
-    /// The hotline holds a ticket while it is a draft or came back from a unit.
-    static let hotlineHeld: Set<TicketStatus> = [.draft, .returned]
-
     func liveClaim(_ ticketID: Int64, code: String, at: Date) throws -> Claim? {
         try db.prepare("SELECT user_name, claimed_at, expires_at FROM claims WHERE ticket_id = ? AND expires_at > ?")
             .query([.int(ticketID), .double(at.timeIntervalSince1970)]) { r in
@@ -120,13 +94,7 @@ extension TicketStore {
     public func claim(_ code: String, by user: User, at: Date, duration: TimeInterval = Claim.defaultDuration) throws -> Claim {
         try db.transaction {
             guard let (id, t, _) = try loadTicket(code) else { throw DeskError.notFound(.ticket, code) }
-            guard Self.hotlineHeld.contains(t.status) else {
-                throw DeskError.invalidStep(step: "claim", status: t.status, reason: "Tổng đài không có gì để nhận xử lý", article: "Art. 7.1")
-            }
-            if let held = try liveClaim(id, code: code, at: at), held.userName != user.name {
-                throw DeskError.conflict(code: code, holder: held.userName, until: held.expiresAt)
-            }
-            let claim = Claim(trackingCode: code, userName: user.name, claimedAt: at, expiresAt: at.addingTimeInterval(duration))
+            let claim = try ClaimRules.claim(t, held: try liveClaim(id, code: code, at: at), by: user, at: at, duration: duration)
             try db.prepare("""
                 INSERT INTO claims (ticket_id, user_name, claimed_at, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (ticket_id) DO UPDATE SET user_name = excluded.user_name, claimed_at = excluded.claimed_at,
@@ -142,9 +110,7 @@ extension TicketStore {
     public func release(_ code: String, by user: User, at: Date, authorize: (Claim) throws -> Void) throws {
         try db.transaction {
             guard let id = try ticketID(code) else { throw DeskError.notFound(.ticket, code) }
-            guard let held = try liveClaim(id, code: code, at: at) else {
-                throw DeskError.invalidField(.trackingCode, reason: "\(code) chưa có ai nhận xử lý")
-            }
+            let held = try ClaimRules.releasable(code, held: try liveClaim(id, code: code, at: at))
             try authorize(held)
             try db.prepare("DELETE FROM claims WHERE ticket_id = ?").run([.int(id)])
             try audit(id, at: at, actor: user.actor, action: "release", before: ["claimed_by": held.userName], after: nil)
@@ -157,9 +123,9 @@ extension TicketStore {
     func asHotline<T>(_ code: String, _ user: User, at: Date, _ body: () throws -> T) throws -> T {
         try db.transaction {
             guard let id = try ticketID(code) else { throw DeskError.notFound(.ticket, code) }
-            if let held = try liveClaim(id, code: code, at: at) {
-                if held.userName != user.name { throw DeskError.conflict(code: code, holder: held.userName, until: held.expiresAt) }
-            } else {
+            let held = try liveClaim(id, code: code, at: at)
+            try ClaimRules.checkFree(code, held: held, for: user)
+            if held == nil {
                 try audit(id, at: at, actor: user.actor, action: "claim", before: nil, after: ["implicit": "yes"])
             }
             let result = try body()

@@ -1,62 +1,17 @@
 import Foundation
 import HotlineCore
 
-/// What the workflow needs besides the database: the working-day calendar and the message templates, both
-/// read by the caller from the administrators' data files.
-public struct WorkflowContext: Sendable {
-    public var calendar: WorkingCalendar
-    public var templates: NotificationTemplates
-    /// Where citizens look a ticket up, quoted in messages (Art. 8.5a).
-    public var lookupAddress: String
-    public init(calendar: WorkingCalendar, templates: NotificationTemplates,
-                lookupAddress: String = "1022.haiphong.gov.vn") {
-        (self.calendar, self.templates, self.lookupAddress) = (calendar, templates, lookupAddress)
-    }
-}
-
-/// A report that arrives already typed (portal, app), or one an agent types in from a call.
-public struct NewTicket: Sendable {
-    public var channel: Channel
-    public var receivedAt: Date
-    public var category: Category?
-    public var topic: Topic?
-    public var reporter: Reporter
-    public var confidential: Bool
-    public var content: String
-    public var summary: String
-    public var ward: String
-    public init(channel: Channel, receivedAt: Date, category: Category?, topic: Topic?, reporter: Reporter,
-                confidential: Bool = false, content: String, summary: String = "", ward: String = "") {
-        (self.channel, self.receivedAt, self.category, self.topic) = (channel, receivedAt, category, topic)
-        (self.reporter, self.confidential, self.content, self.summary) = (reporter, confidential, content, summary)
-        self.ward = ward
-    }
-}
-
-/// The details an agent fills in on a draft (Art. 6); nil leaves a field as it is.
-public struct TicketDetails: Sendable {
-    public var category: Category?
-    public var topic: Topic?
-    public var reporterName: String?
-    public var reporterAddress: String?
-    public var reporterEmail: String?
-    public var confidential: Bool?
-    public var content: String?
-    public var summary: String?
-    public var ward: String?
-    public init(category: Category? = nil, topic: Topic? = nil, reporterName: String? = nil,
-                reporterAddress: String? = nil, reporterEmail: String? = nil, confidential: Bool? = nil,
-                content: String? = nil, summary: String? = nil, ward: String? = nil) {
-        (self.category, self.topic, self.reporterName) = (category, topic, reporterName)
-        (self.reporterAddress, self.reporterEmail, self.confidential) = (reporterAddress, reporterEmail, confidential)
-        (self.content, self.summary, self.ward) = (content, summary, ward)
-    }
-}
-
+// WorkflowContext, NewTicket and TicketDetails are HotlineCore types (TicketRules.swift).
 extension TicketStore {
-    static let openStatuses = "('draft', 'forwarded', 'accepted', 'in_progress', 'resolved', 'returned', 'transferred')"
-    /// The same set, spelled as the partial index `tickets_open_due` is, so the planner can use it.
-    static let openCondition = "status NOT IN ('completed', 'refused', 'withdrawn', 'merged')"
+    /// The open statuses as an SQL list, from the core's `TicketStatus.isOpen` (one home for the set).
+    static let openStatuses = sqlList(TicketStatus.allCases.filter(\.isOpen))
+    /// The same set as `status NOT IN (the closed ones)`, spelled exactly as the partial index `tickets_open_due`
+    /// is (migration 3), so the planner can use it; `watchList`'s `INDEXED BY` fails loudly if they ever differ.
+    static let openCondition = "status NOT IN \(sqlList(TicketStatus.allCases.filter { !$0.isOpen }))"
+
+    static func sqlList(_ statuses: [TicketStatus]) -> String {
+        "(" + statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
+    }
 
     // MARK: Creating
 
@@ -88,9 +43,9 @@ extension TicketStore {
         }
     }
 
+    /// The next tracking number, inside the caller's transaction (the write lock is held, so no two share one).
     func nextNumber() throws -> Int {
-        try db.prepare("UPDATE sequences SET last = last + 1 WHERE name = 'tracking'").run()
-        return try db.prepare("SELECT last FROM sequences WHERE name = 'tracking'").query { Int($0.int(0)) }[0]
+        try db.prepare("UPDATE sequences SET last = last + 1 WHERE name = 'tracking' RETURNING last").query { Int($0.int(0)) }[0]
     }
 
     // MARK: Reading
@@ -168,35 +123,16 @@ extension TicketStore {
     public func updateDetails(_ code: String, _ d: TicketDetails, by actor: Actor, at: Date) throws {
         try db.transaction {
             guard let (id, t, _) = try loadTicket(code) else { throw DeskError.notFound(.ticket, code) }
-            guard t.status == .draft || t.status == .returned else {
-                throw DeskError.invalidStep(step: "edit", status: t.status,
-                                            reason: "chỉ sửa thông tin khi phản ánh còn ở Tổng đài (mới hoặc bị trả lại)",
-                                            article: "Art. 7.1")
+            guard let edit = try TicketEditing.decide(t, d) else { return }
+            for field in EditableField.allCases {
+                guard let value = edit.values[field] else { continue }
+                try db.prepare("UPDATE tickets SET \(field.rawValue) = ? WHERE id = ?").run([.text(value), .int(id)])
             }
-            var before: [String: String?] = [:]
-            var after: [String: String?] = [:]
-            func change(_ column: String, _ old: String?, _ new: String?, personal: Bool = false) throws {
-                guard let new, new != old else { return }
-                try db.prepare("UPDATE tickets SET \(column) = ? WHERE id = ?").run([.text(new), .int(id)])
-                before[column] = personal ? (old?.isEmpty == false ? "…" : "") : old
-                after[column] = personal ? "…" : new
-            }
-            try change("category", t.category?.rawValue, d.category?.rawValue)
-            try change("topic", t.topic?.rawValue, d.topic?.rawValue)
-            try change("reporter_name", t.reporter.name, d.reporterName, personal: true)
-            try change("reporter_address", t.reporter.address, d.reporterAddress, personal: true)
-            try change("reporter_email", t.reporter.email, d.reporterEmail, personal: true)
-            try change("content", t.content, d.content, personal: true)
-            try change("summary", t.summary, d.summary)
-            try change("ward", t.ward, d.ward)
-            if let c = d.confidential, c != t.confidential {
+            if let c = edit.confidential {
                 try db.prepare("UPDATE tickets SET confidential = ? WHERE id = ?").run([.int(c ? 1 : 0), .int(id)])
-                before["confidential"] = "\(t.confidential)"
-                after["confidential"] = "\(c)"
             }
-            guard !after.isEmpty else { return }
             try db.prepare("UPDATE tickets SET updated_at = ? WHERE id = ?").run([.double(at.timeIntervalSince1970), .int(id)])
-            try audit(id, at: at, actor: actor, action: "edit", before: before, after: after)
+            try audit(id, at: at, actor: actor, edit.audit)
         }
     }
 
@@ -247,7 +183,7 @@ extension TicketStore {
             let columns = set.keys.sorted()
             try db.prepare("UPDATE tickets SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?")
                 .run(columns.map { set[$0]! } + [.int(id)])
-            try audit(id, at: at, actor: actor, action: d.audit.action, before: d.audit.before, after: d.audit.after)
+            try audit(id, at: at, actor: actor, d.audit)
             if let m = d.message {
                 try enqueue(m.kind, ticketID: id, code: code, recipient: t.reporter.phone, values: m.values, at: at, context: context)
             }
@@ -257,50 +193,31 @@ extension TicketStore {
         }
     }
 
-    /// Links a new report to an earlier one (Art. 7.5; seed 000, 6a). A repeat of an open ticket is merged into it
-    /// and the reporter told; a repeat of a completed ticket is a recurrence: it stays a new ticket, linked, for
-    /// the agent to forward. Nothing links to a refused or withdrawn report.
+    /// Links a new report to an earlier one (Art. 7.5; seed 000, 6a): `TicketLinking.decide` rules, the store
+    /// persists. `expected` is the kind the agent chose, if any.
     @discardableResult
-    public func link(_ code: String, to originalCode: String, by actor: Actor, at: Date,
+    public func link(_ code: String, to originalCode: String, expecting expected: LinkKind? = nil, by actor: Actor, at: Date,
                      context: WorkflowContext) throws -> LinkKind {
         try db.transaction {
             guard let (id, t, _) = try loadTicket(code) else { throw DeskError.notFound(.ticket, code) }
             guard var (originalID, original, _) = try loadTicket(originalCode) else { throw DeskError.notFound(.ticket, originalCode) }
-            // A merged report stands for the one it was merged into.
-            if original.status == .merged, let first = original.duplicateOf, let o = try loadTicket(first) {
-                (originalID, original, _) = o
-            }
-            guard originalID != id else { throw DeskError.invalidField(.trackingCode, reason: "không thể liên kết \(code) với chính nó") }
-            guard original.receivedAt <= t.receivedAt else {
-                throw DeskError.invalidField(.trackingCode, reason: "\(originalCode) được tiếp nhận sau \(code): liên kết phản ánh sau vào phản ánh trước")
-            }
-            guard let kind = DuplicatePolicy.linkKind(originalStatus: original.status) else {
-                throw DeskError.invalidField(.trackingCode, reason: "\(original.trackingCode) đang ở trạng thái «\(original.status.label)»: không liên kết được; xử lý \(code) như phản ánh riêng")
-            }
-            switch kind {
-            case .duplicate:
-                let next = try TicketLifecycle.next(t.status, .markDuplicate(of: original.trackingCode), by: actor.role,
-                                                    receivedAt: t.receivedAt)
+            if let first = TicketLinking.standIn(for: original), let o = try loadTicket(first) { (originalID, original, _) = o }
+            let d = try TicketLinking.decide(t, to: original, typedCode: originalCode, expected: expected, by: actor.role, at: at)
+            if let status = d.status {
                 try db.prepare("""
                     UPDATE tickets SET status = ?, duplicate_of = ?, due_at = NULL, step_started_at = ?, updated_at = ? WHERE id = ?
-                    """).run([.text(next.rawValue), .int(originalID), .double(at.timeIntervalSince1970),
+                    """).run([.text(status.rawValue), .int(originalID), .double(at.timeIntervalSince1970),
                               .double(at.timeIntervalSince1970), .int(id)])
-                try audit(id, at: at, actor: actor, action: "link-duplicate", before: ["status": t.status.rawValue],
-                          after: ["status": next.rawValue, "duplicate_of": original.trackingCode])
-                try enqueue(.duplicate, ticketID: id, code: code, recipient: t.reporter.phone,
-                            values: ["original": original.trackingCode], at: at, context: context)
-            case .recurrence:
-                guard t.status == .draft else {
-                    throw DeskError.invalidStep(step: "link-recurrence", status: t.status,
-                                                reason: "chỉ phản ánh mới được liên kết là tái diễn", article: "Art. 7.5")
-                }
+            } else {
                 try db.prepare("UPDATE tickets SET recurrence_of = ?, updated_at = ? WHERE id = ?")
                     .run([.int(originalID), .double(at.timeIntervalSince1970), .int(id)])
-                try audit(id, at: at, actor: actor, action: "link-recurrence", before: nil,
-                          after: ["recurrence_of": original.trackingCode])
-                try audit(originalID, at: at, actor: actor, action: "recurred", before: nil, after: ["by": code])
             }
-            return kind
+            try audit(id, at: at, actor: actor, d.audit)
+            if let originalAudit = d.originalAudit { try audit(originalID, at: at, actor: actor, originalAudit) }
+            if let m = d.message {
+                try enqueue(m.kind, ticketID: id, code: code, recipient: t.reporter.phone, values: m.values, at: at, context: context)
+            }
+            return d.kind
         }
     }
 
@@ -334,27 +251,18 @@ extension TicketStore {
     public func rate(_ code: String, score: Int, comment: String, at: Date, recordedBy: Actor? = nil) throws {
         try db.transaction {
             guard let (id, t, _) = try loadTicket(code) else { throw DeskError.notFound(.ticket, code) }
-            guard (1...5).contains(score) else { throw DeskError.invalidField(.score, reason: "từ 1 đến 5, nhận được \(score)") }
-            guard t.status == .completed else {
-                throw DeskError.invalidStep(step: "rate", status: t.status, reason: "chỉ đánh giá sau khi có kết quả", article: "Art. 8.5b")
-            }
-            // One rating per result: a second one is refused, not silently overwritten. A citizen who is not
-            // satisfied gets the ticket reopened (Art. 8.5b), which clears the rating for the next result.
-            if let earlier = t.rating {
-                throw DeskError.invalidStep(step: "rate", status: t.status,
-                                            reason: "kết quả này đã được đánh giá \(earlier)/5; mỗi kết quả nhận một đánh giá. "
-                                                + "Nếu người dân chưa hài lòng, mở lại phản ánh", article: "Art. 8.5b")
-            }
+            let (actor, record) = try TicketRating.decide(t, score: score, recordedBy: recordedBy)
             try db.prepare("UPDATE tickets SET rating = ?, rating_comment = ?, rated_at = ? WHERE id = ?")
                 .run([.int(Int64(score)), .text(comment), .double(at.timeIntervalSince1970), .int(id)])
-            var after: [String: String?] = ["rating": String(score)]
-            if recordedBy != nil { after["for"] = "citizen" }
-            try audit(id, at: at, actor: recordedBy ?? Actor(.citizen, "citizen"), action: "rate",
-                      before: ["rating": t.rating.map(String.init)], after: after)
+            try audit(id, at: at, actor: actor, record)
         }
     }
 
     // MARK: Helpers
+
+    func audit(_ ticketID: Int64, at: Date, actor: Actor, _ record: AuditRecord) throws {
+        try audit(ticketID, at: at, actor: actor, action: record.action, before: record.before, after: record.after)
+    }
 
     func audit(_ ticketID: Int64, at: Date, actor: Actor, action: String, before: [String: String?]?,
                after: [String: String?]?) throws {

@@ -48,9 +48,7 @@ public final class TicketStore: @unchecked Sendable {
             {
                 return code
             }
-            try db.prepare("UPDATE sequences SET last = last + 1 WHERE name = 'tracking'").run()
-            let number = try db.prepare("SELECT last FROM sequences WHERE name = 'tracking'").query { Int($0.int(0)) }[0]
-            let code = TrackingCode.make(receivedAt: draft.receivedAt, number: number)
+            let code = TrackingCode.make(receivedAt: draft.receivedAt, number: try nextNumber())
             let now = Date().timeIntervalSince1970
             let received = draft.receivedAt.timeIntervalSince1970
             try db.prepare("""
