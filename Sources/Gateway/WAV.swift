@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 
 /// 8 kHz mono 16-bit PCM audio in memory, shared read-only between the owner and the media clock.
 public final class PCM: Sendable {
@@ -35,41 +36,14 @@ public enum WAV {
 
     static func parse(_ data: Data, path: String) throws -> PCM {
         let bytes = [UInt8](data)
-        func u32(_ at: Int) -> Int {
-            Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24
+        let layout: WAVLayout
+        do { layout = try WAVLayout(bytes) } catch { throw WAVError.unreadable(path: path, reason: error.description) }
+        guard layout.isGatewayFormat else {
+            throw WAVError.unsupportedFormat(
+                path: path, found: "format \(layout.formatTag), \(layout.sampleRate) Hz, \(layout.channels) channel(s), \(layout.bitsPerSample)-bit")
         }
-        func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
-        guard bytes.count >= 12, bytes[0..<4] == [0x52, 0x49, 0x46, 0x46], bytes[8..<12] == [0x57, 0x41, 0x56, 0x45]
-        else { throw WAVError.unreadable(path: path, reason: "not a RIFF/WAVE file") }
-        var offset = 12
-        var format: (tag: Int, channels: Int, rate: Int, bits: Int)?
-        while offset + 8 <= bytes.count {
-            let id = String(decoding: bytes[offset..<offset + 4], as: UTF8.self)
-            let size = u32(offset + 4)
-            let body = offset + 8
-            if id == "fmt " {
-                guard body + 16 <= bytes.count else { break }
-                format = (u16(body), u16(body + 2), u32(body + 4), u16(body + 14))
-            } else if id == "data" {
-                guard let f = format else {
-                    throw WAVError.unreadable(path: path, reason: "data chunk before fmt chunk")
-                }
-                guard f.tag == 1, f.channels == 1, f.rate == sampleRate, f.bits == 16 else {
-                    throw WAVError.unsupportedFormat(
-                        path: path, found: "format \(f.tag), \(f.rate) Hz, \(f.channels) channel(s), \(f.bits)-bit")
-                }
-                // A recording cut short by a crash may claim more data than it holds: read what is there.
-                let end = min(bytes.count, body + size)
-                let count = (end - body) / 2
-                var samples = [Int16](repeating: 0, count: count)
-                for i in 0..<count {
-                    samples[i] = Int16(bitPattern: UInt16(bytes[body + 2 * i]) | UInt16(bytes[body + 2 * i + 1]) << 8)
-                }
-                return PCM(samples: samples)
-            }
-            offset = body + size + (size & 1)
-        }
-        throw WAVError.unreadable(path: path, reason: "no data chunk")
+        // A recording cut short by a crash may claim more data than it holds: read what is there.
+        return PCM(samples: WAVLayout.samples(bytes, from: layout.dataOffset, to: layout.dataEnd(fileSize: bytes.count)))
     }
 
     /// A 44-byte header for `dataBytes` bytes of 8 kHz mono 16-bit PCM.

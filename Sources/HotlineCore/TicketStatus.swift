@@ -67,6 +67,13 @@ public enum TrackingCode {
         return String(format: "%04d%02d%02d-%07d", c.year!, c.month!, c.day!, number % 10_000_000)
     }
 
+    /// The code a caller keyed in as its 15 digits (the dash has no key), or nil when it cannot be one.
+    public static func fromKeypad(_ digits: String) -> String? {
+        guard digits.count == 15, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        let code = String(digits.prefix(8)) + "-" + String(digits.suffix(7))
+        return isValid(code) ? code : nil
+    }
+
     public static func isValid(_ code: String) -> Bool {
         let parts = code.split(separator: "-", omittingEmptySubsequences: false)
         return parts.count == 2 && parts[0].count == 8 && parts[1].count == 7

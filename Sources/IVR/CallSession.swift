@@ -212,11 +212,11 @@ public struct CallSession: Sendable {
                 return [.lookupStatus(.latestForCaller)]
             case .typed:
                 completedLookup = nil
-                guard collected.count == 15, collected.allSatisfy(\.isNumber) else {
+                guard let code = TrackingCode.fromKeypad(collected) else {
                     return play(["code-invalid"], bargeIn: false, then: .go(next))
                 }
                 state = .lookingUp(id)
-                let query = StatusQuery.code(String(collected.prefix(8)) + "-" + String(collected.suffix(7)))
+                let query = StatusQuery.code(code)
                 pendingLookup = query
                 return [.lookupStatus(query)]
             }
