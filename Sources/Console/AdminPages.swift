@@ -2,7 +2,6 @@ import DeskSecurity
 import Foundation
 import HotlineCore
 import HotlineDesk
-import HotlineStore
 import WebServer
 
 /// The administrators' pages: users, the unit directory, the calendar, the templates, the menu editor, the

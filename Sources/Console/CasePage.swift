@@ -2,7 +2,6 @@ import DeskSecurity
 import Foundation
 import HotlineCore
 import HotlineDesk
-import HotlineStore
 import WebServer
 
 /// What a case page shows besides the case: the values the agent typed, the problems found, a banner.

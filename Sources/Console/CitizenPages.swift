@@ -1,7 +1,6 @@
 import Foundation
 import HotlineCore
 import HotlineDesk
-import HotlineStore
 import WebServer
 
 /// The citizens' own pages ("Trang tin 1022"): no sign-in, no personal data shown back.

@@ -1,5 +1,6 @@
 import DeskSecurity
 import Foundation
+import HotlineCore
 import Synchronization
 import HotlineDesk
 import WebServer
@@ -49,7 +50,7 @@ public final class Console: @unchecked Sendable {
     let gate: SignInGate
     let pool: DeskPool
     let guardian: SessionGuard
-    private let log: @Sendable (String) -> Void
+    private let logger: EventLogger
     private var server: WebServer?
     private let watcherStop = NSCondition()
     private var watcherStopping = false
@@ -64,10 +65,10 @@ public final class Console: @unchecked Sendable {
 
     /// - Parameter makeDesk: opens a desk on the database (each has its own connection; the console keeps a few).
     public init(configuration: ConsoleConfiguration, makeDesk: @escaping @Sendable () throws -> Desk,
-                log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+                logger: EventLogger = SilentLogger()) throws {
         self.configuration = configuration
         self.makeDesk = makeDesk
-        self.log = log
+        self.logger = logger
         sessions = SessionTable(policy: configuration.sessionPolicy)
         events = EventBroadcaster(heartbeat: 15)
         gate = try SignInGate(throttle: configuration.throttle, hasher: configuration.hasher)
@@ -99,7 +100,7 @@ public final class Console: @unchecked Sendable {
             try? watcherDesk.store.close()
             throw error
         }
-        let server = WebServer(configuration: configuration.web, router: routes(), log: log)
+        let server = WebServer(configuration: configuration.web, router: routes(), logger: logger)
         do {
             try server.start()
         } catch {
@@ -155,7 +156,7 @@ public final class Console: @unchecked Sendable {
                     events.broadcast(ServerSentEvent(event: "queue", data: "{}", id: "\(stamp.newestTicketID).\(stamp.newestAuditID)"))
                 }
             } catch {
-                log("console watcher: \(error)")
+                logger.log(.warning, "console-watcher-failed", [("error", "\(error)")])
             }
             if Date().timeIntervalSince(purge) > 60 {
                 sessions.purgeExpired()

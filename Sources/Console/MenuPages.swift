@@ -2,7 +2,6 @@ import DeskSecurity
 import Foundation
 import HotlineCore
 import HotlineDesk
-import HotlineStore
 import WebServer
 
 /// What the menu editor shows besides the text: the check, the graph, a simulated call, what was done.

@@ -5,7 +5,6 @@ import Glibc
 #endif
 import HotlineCore
 import HotlineDesk
-import HotlineStore
 import WebServer
 
 /// Server-rendered pages, in Vietnamese. Every value printed goes through `e(_:)` (HTML.escape), the one

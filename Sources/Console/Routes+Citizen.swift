@@ -2,7 +2,6 @@ import DeskSecurity
 import Foundation
 import HotlineCore
 import HotlineDesk
-import HotlineStore
 import WebServer
 
 /// The citizens' channels into the same desk: the public form ("Trang tin 1022"), the lookup with its rating,

@@ -2,7 +2,6 @@ import DeskSecurity
 import Foundation
 import HotlineCore
 import HotlineDesk
-import HotlineStore
 import WebServer
 
 /// The units' pages (a phone in the field as well as a desk), the hotline's review, evidence files.

@@ -1,14 +1,6 @@
 import Foundation
 import HotlineCore
 
-/// A client of the Open311 API (the city's app): its name and when it was last used; never its key.
-public struct APIClient: Codable, Sendable, Equatable {
-    public var name: String
-    public var active: Bool
-    public var createdAt: Date
-    public var lastUsedAt: Date?
-}
-
 /// The citizens' channels: API clients, and the administrators' changes to users' roles.
 extension TicketStore {
     // MARK: API clients

@@ -1,67 +1,6 @@
 import Foundation
 import HotlineCore
 
-/// Which clock a case in the hotline's live queue runs against.
-public enum QueueClock: String, Codable, Sendable, Equatable {
-    /// A new report: 60 minutes to classify and forward (Art. 7.3).
-    case classify
-    /// A suggestion: 1 working day (Art. 8.3a).
-    case suggestion
-    /// A unit sent it back: the hotline's 60 minutes start again from the return (Art. 7.3).
-    case returned
-    /// Waiting for the City Office's guidance: 2 h in office hours, 4 h otherwise (Art. 7.4).
-    case guidance
-    /// The acknowledgement never reached the citizen (failed, expired, unknown, a landline): someone must call
-    /// them back with the tracking code (Art. 7.1b).
-    case citizenNotTold
-
-    public var article: String {
-        switch self {
-        case .classify, .returned: "Art. 7.3"
-        case .suggestion: "Art. 8.3a"
-        case .guidance: "Art. 7.4"
-        case .citizenNotTold: "Art. 7.1b"
-        }
-    }
-}
-
-/// A case in the hotline's live queue: what the console lists, with every clock it runs against and who holds it.
-public struct HotlineQueueItem: Codable, Sendable, Equatable {
-    public var trackingCode: String
-    public var status: TicketStatus
-    public var clock: QueueClock
-    public var channel: Channel
-    public var category: HotlineCore.Category?
-    public var topic: Topic?
-    public var confidential: Bool
-    public var summary: String
-    public var callerNumber: String
-    public var ward: String
-    public var unitCode: String?
-    public var receivedAt: Date
-    /// The deadline of the clock above.
-    public var dueAt: Date?
-    /// The unit's deadline to answer, once a unit has had the case (returned cases).
-    public var responseDueAt: Date?
-    public var recordingDurationMs: Int?
-    public var interrupted: Bool
-    public var claimedBy: String?
-    public var claimedUntil: Date?
-    /// The first 200 characters of the content: what a report typed by a citizen (web page, app) says before
-    /// an agent writes its summary.
-    public var contentStart: String = ""
-}
-
-/// What changed in the store since a poll: the newest ticket and the newest audit line (every step, claim and
-/// release writes one), so a watcher can tell "a new case" from "something in the queue moved".
-public struct StoreChangeStamp: Sendable, Equatable {
-    public var newestTicketID: Int64
-    public var newestAuditID: Int64
-    public init(newestTicketID: Int64, newestAuditID: Int64) {
-        (self.newestTicketID, self.newestAuditID) = (newestTicketID, newestAuditID)
-    }
-}
-
 /// The console's reads and the users' passwords. Password changes and sign-ins go to the audit log with no
 /// ticket (ticket_id NULL), never with the password or its hash.
 extension TicketStore {

@@ -1,34 +1,6 @@
 import Foundation
 import HotlineCore
 
-/// An earlier ticket from the same phone number, as the agent sees it.
-public struct CallerTicket: Codable, Sendable, Equatable {
-    public var trackingCode: String
-    public var status: TicketStatus
-    public var category: HotlineCore.Category?
-    public var summary: String
-    public var receivedAt: Date
-}
-
-/// A ticket in a unit's inbox, or in the hotline's review or watch lists.
-public struct WorkItem: Codable, Sendable, Equatable {
-    public var trackingCode: String
-    public var status: TicketStatus
-    public var category: HotlineCore.Category?
-    public var summary: String
-    public var ward: String
-    public var unitCode: String?
-    public var receivedAt: Date
-    /// The deadline of the current step.
-    public var dueAt: Date?
-    /// The unit's deadline to answer (or the committed date of an extension).
-    public var responseDueAt: Date?
-    public var resolvedAt: Date?
-    public var evidenceCount: Int
-    public var awaitingGuidance: Bool
-    public var confidential: Bool
-}
-
 /// Who may act on a ticket held by a unit, and how the transfer window is counted.
 extension TicketStore {
     static let workColumns = """
