@@ -149,20 +149,4 @@ public protocol ReportDesk: Sendable {
     func isOfficeHours(_ date: Date) -> Bool
 }
 
-/// One line per call event. The gateway passes metadata (call id, tracking code), never personal data.
-public protocol GatewayLogger: Sendable {
-    func log(_ level: LogLevel, _ event: String, _ metadata: [(String, String)])
-}
-
-public enum LogLevel: String, Sendable, Comparable {
-    case debug, info, warning, error
-    private var rank: Int {
-        switch self {
-        case .debug: 0
-        case .info: 1
-        case .warning: 2
-        case .error: 3
-        }
-    }
-    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rank < b.rank }
-}
+// The gateway logs through HotlineCore's `EventLogger`: call id and tracking code as metadata, never personal data.

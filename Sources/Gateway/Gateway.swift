@@ -12,7 +12,7 @@ import IVR
 public final class Gateway: @unchecked Sendable {
     private let configuration: GatewayConfiguration
     private let desk: ReportDesk
-    private let logger: GatewayLogger
+    private let logger: EventLogger
     private let events = EventQueue()
     private var endpoint: SIPEndpoint?
     private var writer: RecordingWriter!
@@ -39,7 +39,7 @@ public final class Gateway: @unchecked Sendable {
     private(set) var lastTickP95Ms = 0.0
     private let recordingsDirectory: String
 
-    public init(configuration: GatewayConfiguration, plan: CallPlan, desk: ReportDesk, logger: GatewayLogger) {
+    public init(configuration: GatewayConfiguration, plan: CallPlan, desk: ReportDesk, logger: EventLogger) {
         self.configuration = configuration
         self.plan = plan
         self.desk = desk

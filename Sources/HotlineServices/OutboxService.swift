@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import Gateway
 import HotlineStore
 
@@ -9,14 +10,14 @@ public final class OutboxService: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
     private let store: TicketStore
     private let worker: OutboxWorker
-    private let logger: GatewayLogger
+    private let logger: EventLogger
     private let interval: Int
     /// Where the delivery lock lives: beside the database, so one process at a time delivers (several
     /// gateways share a database; when the one delivering dies, the next round of another takes over).
     private let lockFolder: String
 
     public init(database: String, senders: [MessageSender], intervalSeconds: Int, reportWait: TimeInterval = 600,
-                logger: GatewayLogger) throws {
+                logger: EventLogger) throws {
         store = try TicketStore(path: database)
         let folder = (database as NSString).deletingLastPathComponent
         lockFolder = folder.isEmpty ? "." : folder

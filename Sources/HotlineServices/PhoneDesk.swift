@@ -11,7 +11,7 @@ import IVR
 public final class PhoneDesk: ReportDesk, @unchecked Sendable {
     private let store: TicketStore
     private let queue = DispatchQueue(label: "hotline1022.desk")
-    private let logger: GatewayLogger
+    private let logger: EventLogger
 
     /// "calendar", "always" or "never" (see `serve --office-hours`).
     private let officeHoursMode: String
@@ -50,7 +50,7 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
     private var drainScheduled = false
     private var commits = 0
 
-    public init(store: TicketStore, logger: GatewayLogger, calendar: WorkingCalendar, officeHoursMode: String = "calendar",
+    public init(store: TicketStore, logger: EventLogger, calendar: WorkingCalendar, officeHoursMode: String = "calendar",
                 maxGroup: Int = 64) {
         self.store = store
         self.logger = logger

@@ -1,4 +1,5 @@
 import Foundation
+import protocol HotlineCore.EventLogger
 import WebServer
 
 /// Whether the process can do its job, for a load balancer or a supervisor: each check returns nil when it
@@ -44,12 +45,12 @@ public enum OperationsRoutes {
     /// A loopback-only HTTP listener serving just these two routes. `port` 0 picks a free port (read it from
     /// the returned server's `port`).
     public static func startListener(port: UInt16, metrics: Metrics, health: Health,
-                                     log: @escaping @Sendable (String) -> Void) throws -> WebServer {
+                                     logger: EventLogger) throws -> WebServer {
         var router = Router()
         register(on: &router, metrics: metrics, health: health)
         let server = WebServer(configuration: WebServerConfiguration(address: "127.0.0.1", port: port, connectionLimit: 16,
                                                                      connectionTimeout: 30),
-                               router: router, log: log)
+                               router: router, logger: logger)
         try server.start()
         return server
     }

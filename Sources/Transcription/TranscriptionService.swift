@@ -1,13 +1,9 @@
 import Foundation
+import HotlineCore
 import HotlineStore
 #if canImport(Glibc)
 import Glibc
 #endif
-
-public enum TranscriptionLogLevel: Sendable { case info, warning, error }
-
-/// Log lines of the workers: an event name and identifiers (tracking codes, counts), never personal data.
-public typealias TranscriptionLog = @Sendable (_ level: TranscriptionLogLevel, _ event: String, _ fields: [(String, String)]) -> Void
 
 /// What one job came to.
 public enum TranscriptionOutcome: Sendable, Equatable {
@@ -67,15 +63,16 @@ public final class TranscriptionService: @unchecked Sendable {
 
     let database: String
     let settings: Settings
-    let log: TranscriptionLog
+    /// The workers' lines: an event name and identifiers (tracking codes, counts), never personal data.
+    let logger: EventLogger
     private let lock = NSLock()
     private var stopping = false
     private var wakeups: [DispatchSemaphore] = []
     private var names: [String] = []
     private let finished = DispatchGroup()
 
-    public init(database: String, settings: Settings, log: @escaping TranscriptionLog) {
-        (self.database, self.settings, self.log) = (database, settings, log)
+    public init(database: String, settings: Settings, logger: EventLogger) {
+        (self.database, self.settings, self.logger) = (database, settings, logger)
     }
 
     /// Loads the engine's library; throws `TranscriptionUnavailable` (absent, broken) so the caller logs it once
@@ -121,9 +118,9 @@ public final class TranscriptionService: @unchecked Sendable {
             let store = try TicketStore(path: database)
             defer { try? store.close() }
             let released = try store.releaseTranscriptionJobs(claimedBy: workers, at: Date())
-            log(.warning, "transcription-cut-off", [("jobs_requeued", "\(released)")])
+            logger.log(.warning, "transcription-cut-off", [("jobs_requeued", "\(released)")])
         } catch {
-            log(.error, "transcription-release-failed", [("error", "\(error)")])
+            logger.log(.error, "transcription-release-failed", [("error", "\(error)")])
         }
         return false
     }
@@ -159,7 +156,7 @@ public final class TranscriptionService: @unchecked Sendable {
         do {
             store = try TicketStore(path: database)
         } catch {
-            log(.error, "transcriber-store-failed", [("worker", name), ("error", "\(error)")])
+            logger.log(.error, "transcriber-store-failed", [("worker", name), ("error", "\(error)")])
             return
         }
         defer { try? store.close() }
@@ -172,29 +169,29 @@ public final class TranscriptionService: @unchecked Sendable {
         do {
             recognizer = try library.makeRecognizer()
         } catch {
-            log(.error, "transcription-off", [("worker", name), ("reason", "\(error)")])
+            logger.log(.error, "transcription-off", [("worker", name), ("reason", "\(error)")])
             return
         }
-        log(.info, "transcriber-started", [("worker", name), ("engine", recognizer.engineVersion)])
+        logger.log(.info, "transcriber-started", [("worker", name), ("engine", recognizer.engineVersion)])
         let worker = TranscriptionWorker(store: store, recognizer: recognizer, name: name)
         while !isStopping {
             var outcome: TranscriptionOutcome?
             do {
                 outcome = try worker.runOnce()
             } catch {
-                log(.error, "transcription-store-error", [("worker", name), ("error", "\(error)")])
+                logger.log(.error, "transcription-store-error", [("worker", name), ("error", "\(error)")])
             }
             switch outcome {
             case .done(let code, let audioMs, let processingMs, let characters):
-                log(.info, "transcribed", [("code", code), ("audio_ms", "\(audioMs)"), ("processing_ms", "\(processingMs)"),
+                logger.log(.info, "transcribed", [("code", code), ("audio_ms", "\(audioMs)"), ("processing_ms", "\(processingMs)"),
                                            ("chars", "\(characters)"), ("worker", name)])
             case .failed(let code, let reason, let retryAt):
-                log(retryAt == nil ? .error : .warning, "transcription-failed",
+                logger.log(retryAt == nil ? .error : .warning, "transcription-failed",
                     [("code", code), ("reason", reason), ("retry_in_s", retryAt.map { "\(Int($0.timeIntervalSinceNow))" } ?? "never")])
             case nil:
                 _ = wake.wait(timeout: .now() + settings.pollSeconds)
             }
         }
-        log(.info, "transcriber-stopped", [("worker", name)])
+        logger.log(.info, "transcriber-stopped", [("worker", name)])
     }
 }

@@ -1,5 +1,7 @@
 import CMicroHTTPD
 import Foundation
+import protocol HotlineCore.EventLogger
+import enum HotlineCore.LogLevel
 
 /// Every `@convention(c)` function libmicrohttpd calls. They are static members of an enum so they are
 /// nonisolated (a top-level closure would be main-actor isolated and trap on a connection thread); they
@@ -16,14 +18,14 @@ enum MHDCallbacks {
     }
 
     /// MHD_LogCallback (MHD_OPTION_EXTERNAL_LOGGER): formats libmicrohttpd's message and hands it to the
-    /// server's `log` closure instead of stderr.
+    /// server's logger instead of stderr.
     static let log: MHD_LogCallback = { cls, format, arguments in
         guard let cls, let format, let arguments else { return }
         let server = Unmanaged<WebServer>.fromOpaque(cls).takeUnretainedValue()
         var buffer = [CChar](repeating: 0, count: 1024)
         _ = vsnprintf(&buffer, buffer.count, format, arguments)
         let message = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        server.log?("libmicrohttpd: " + message.trimmingCharacters(in: .whitespacesAndNewlines))
+        server.logger?.log(.warning, "http-library", [("message", message.trimmingCharacters(in: .whitespacesAndNewlines))])
     }
 
     /// MHD_RequestCompletedCallback: releases the per-request state retained by the first `access` call.
@@ -116,9 +118,10 @@ extension WebServer {
             remoteAddress: Self.numericAddress(hl_mhd_client_address(connection)),
             isSecure: isSecure)
         pending.body = []
-        let log = self.log
+        let logger = self.logger
         let response = router.respond(to: request) { error in
-            log?("\(request.method) \(request.path) from \(request.remoteAddress): \(error)")
+            logger?.log(.error, "http-handler-failed", [("method", "\(request.method)"), ("path", request.path),
+                                                        ("from", request.remoteAddress), ("error", "\(error)")])
         }
         return queue(response, request: request, on: connection)
     }

@@ -1,5 +1,6 @@
 import CMicroHTTPD
 import Foundation
+import protocol HotlineCore.EventLogger
 
 /// The HTTP(S) server: libmicrohttpd with one thread per connection, so a handler may block on SQLite and an
 /// event stream may wait for its next event without holding up other connections.
@@ -31,10 +32,11 @@ public final class WebServer: @unchecked Sendable {
 
     /// Receives libmicrohttpd's own messages (bind failures, TLS errors) and errors thrown by handlers that
     /// were answered 500. Called on connection threads.
-    let log: (@Sendable (String) -> Void)?
+    /// libmicrohttpd's own messages (`http-library`) and handler faults answered 500 (`http-handler-failed`).
+    let logger: EventLogger?
 
-    public init(configuration: WebServerConfiguration, router: Router, log: (@Sendable (String) -> Void)? = nil) {
-        (self.configuration, self.router, self.log) = (configuration, router, log)
+    public init(configuration: WebServerConfiguration, router: Router, logger: EventLogger? = nil) {
+        (self.configuration, self.router, self.logger) = (configuration, router, logger)
     }
 
     deinit { stop() }

@@ -82,7 +82,7 @@ struct ConsoleSettings: Codable, Equatable {
         caseOptions.configDirectory = configDirectory
         let options = caseOptions
         let console = try Console(configuration: ConsoleConfiguration(web: web, dialplan: dialplan), makeDesk: { try options.openDesk() },
-                                  log: { logger.log(.warning, "console", [("message", $0)]) })
+                                  logger: logger)
         do {
             try console.start()
         } catch let error as WebServerError {

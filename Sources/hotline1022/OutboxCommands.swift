@@ -165,7 +165,7 @@ struct DeliverySettings: Equatable {
     }
 
     /// The reports' listener, when a sender needs it.
-    func startReports(database: String, logger: GatewayLogger) throws -> DeliveryReports? {
+    func startReports(database: String, logger: EventLogger) throws -> DeliveryReports? {
         guard needsReports else { return nil }
         let reports = try DeliveryReports(database: database,
                                           zalo: znsOASecret.isEmpty ? nil : .init(appID: znsAppID, oaSecret: znsOASecret),

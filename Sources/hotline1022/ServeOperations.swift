@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import Gateway
 import HotlineServices
 import Operations
@@ -51,10 +52,10 @@ final class ServeMonitoring: @unchecked Sendable {
     }
 
     /// The logger the gateway and the desk use: every event counted, then written by `inner`.
-    func logger(wrapping inner: GatewayLogger) -> GatewayLogger { MeteredLogger(inner: inner, metrics: metrics) }
+    func logger(wrapping inner: EventLogger) -> EventLogger { MeteredLogger(inner: inner, metrics: metrics) }
 
     /// After the gateway has started (on the same thread): the retransmission counter and the listener.
-    func start(port: Int, logger: GatewayLogger) {
+    func start(port: Int, logger: EventLogger) {
         do {
             try SIPRetransmissions.install()
         } catch {
@@ -62,9 +63,8 @@ final class ServeMonitoring: @unchecked Sendable {
         }
         guard port > 0 else { return }
         do {
-            listener = try OperationsRoutes.startListener(port: UInt16(port), metrics: metrics.registry, health: health) {
-                logger.log(.warning, "metrics-http", [("message", $0)])
-            }
+            listener = try OperationsRoutes.startListener(port: UInt16(port), metrics: metrics.registry, health: health,
+                                                          logger: logger)
             logger.log(.info, "metrics-listening", [("url", "http://127.0.0.1:\(port)/metrics")])
         } catch {
             logger.log(.error, "metrics-off", [("port", "\(port)"), ("error", "\(error)"),
@@ -87,8 +87,8 @@ final class ServeMonitoring: @unchecked Sendable {
 }
 
 /// Counts each gateway event in the metrics, then logs it (below the log level too: counting never depends on it).
-struct MeteredLogger: GatewayLogger {
-    let inner: GatewayLogger
+struct MeteredLogger: EventLogger {
+    let inner: EventLogger
     let metrics: GatewayMetrics
 
     func log(_ level: LogLevel, _ event: String, _ metadata: [(String, String)]) {

@@ -6,7 +6,7 @@ import HotlineCore
 /// The time is Vietnam time with its offset (`2026-12-01T22:15:03.120+07:00`), as the CLI prints times: one
 /// clock for the whole desk, unambiguous wherever the log is read.
 /// Values with spaces are quoted. Callers pass identifiers, never personal data.
-struct StderrLogger: GatewayLogger {
+struct StderrLogger: EventLogger {
     let minimum: LogLevel
     private static let lock = NSLock()
 

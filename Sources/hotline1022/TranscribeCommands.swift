@@ -28,13 +28,6 @@ struct TranscriptionOptions {
     }
 }
 
-/// The workers' log lines on the gateway's logger.
-func transcriptionLog(_ logger: GatewayLogger) -> TranscriptionLog {
-    { level, event, fields in
-        logger.log(level == .info ? .info : level == .warning ? .warning : .error, event, fields)
-    }
-}
-
 extension Server {
     /// Starts `serve`'s transcription workers; nil (logged once, here) when they are off or the engine is
     /// missing or broken: calls and drafts go on exactly as without them.
@@ -46,7 +39,7 @@ extension Server {
         let service = TranscriptionService(
             database: settings.database,
             settings: .init(libraryPath: settings.transcriptionLibrary, workers: settings.transcribeWorkers),
-            log: transcriptionLog(logger))
+            logger: logger)
         do {
             let library = try service.start()
             logger.log(.info, "transcription-started", [("workers", "\(settings.transcribeWorkers)"),
@@ -112,7 +105,7 @@ let transcribeRunCommand = Command.leaf(
     }
     let stop = StopSignal()
     let service = TranscriptionService(database: db, settings: .init(libraryPath: options.library, workers: options.workers),
-                                       log: transcriptionLog(logger))
+                                       logger: logger)
     do {
         guard try service.start() != nil else { throw CommandFailure("--workers 0: không có gì để chạy") }
     } catch let e as TranscriptionUnavailable {

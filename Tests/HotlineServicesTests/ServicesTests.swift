@@ -7,7 +7,7 @@ import IVR
 import XCTest
 
 /// A logger that keeps its lines, for asserting what a service said.
-final class MemoryLogger: GatewayLogger, @unchecked Sendable {
+final class MemoryLogger: EventLogger, @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
     func log(_ level: LogLevel, _ event: String, _ metadata: [(String, String)]) {

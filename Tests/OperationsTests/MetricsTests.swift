@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import Operations
 import WebServer
 import XCTest
@@ -91,7 +92,7 @@ final class MetricsTests: XCTestCase {
         final class Flag: @unchecked Sendable { var problem: String? }
         let flag = Flag()
         health.add("gateway") { flag.problem }
-        let server = try OperationsRoutes.startListener(port: 0, metrics: g.registry, health: health) { _ in }
+        let server = try OperationsRoutes.startListener(port: 0, metrics: g.registry, health: health, logger: SilentLogger())
         defer { server.stop() }
         XCTAssertNotEqual(server.port, 0)
         let base = "http://127.0.0.1:\(server.port)"

@@ -97,7 +97,7 @@ final class TranscriptionTests: XCTestCase {
 
         let service = TranscriptionService(database: dir + "/h.sqlite",
                                            settings: .init(libraryPath: dir + "/libvietasr.so", workers: 1),
-                                           log: { _, _, _ in })
+                                           logger: SilentLogger())
         XCTAssertThrowsError(try service.start())
         XCTAssertTrue(service.stop(waitSeconds: 1), "no worker was started, so none is left running")
         // Jobs stay queued for when the engine is installed.
@@ -105,7 +105,7 @@ final class TranscriptionTests: XCTestCase {
         XCTAssertEqual(try store.transcriptionCounts().queued, 1)
         // Zero workers: transcription off, the library is not even looked at.
         let off = TranscriptionService(database: dir + "/h.sqlite", settings: .init(libraryPath: "/nonexistent", workers: 0),
-                                       log: { _, _, _ in })
+                                       logger: SilentLogger())
         XCTAssertNil(try off.start())
     }
 
@@ -183,7 +183,7 @@ final class TranscriptionTests: XCTestCase {
         let lines = LogLines()
         let service = TranscriptionService(database: dir + "/h.sqlite",
                                            settings: .init(libraryPath: Self.libraryPath, workers: 1, pollSeconds: 0.2),
-                                           log: { level, event, fields in lines.append("\(level) \(event) \(fields)") })
+                                           logger: lines)
         let library = try XCTUnwrap(try service.start())
         XCTAssertFalse(library.version.isEmpty)
         let deadline = Date().addingTimeInterval(120)
@@ -217,7 +217,9 @@ final class TranscriptionTests: XCTestCase {
     }
 }
 
-final class LogLines: @unchecked Sendable {
+final class LogLines: EventLogger, @unchecked Sendable {
+    func log(_ level: LogLevel, _ event: String, _ metadata: [(String, String)]) { append("\(level) \(event) \(metadata)") }
+
     private let lock = NSLock()
     private var lines: [String] = []
     func append(_ s: String) {

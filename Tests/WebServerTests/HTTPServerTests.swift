@@ -1,4 +1,5 @@
 import Foundation
+import protocol HotlineCore.EventLogger
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -21,7 +22,7 @@ final class HTTPServerTests: XCTestCase {
         let disconnects = disconnects
         broadcaster = EventBroadcaster(heartbeat: 0.2, onDisconnect: { _ in disconnects.increment() })
         let logLines = logLines
-        harness = try ServerHarness(router: makeRouter(), log: { logLines.record($0) })
+        harness = try ServerHarness(router: makeRouter(), logger: logLines)
     }
 
     override func tearDown() {
@@ -92,7 +93,7 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertEqual(crashed.status, 500)
         XCTAssertTrue(crashed.text.contains("Lỗi máy chủ"))
         XCTAssertEqual(logLines.lines.count, 1)
-        XCTAssertTrue(logLines.lines.first?.hasPrefix("GET /crash from 127.0.0.1: ") ?? false, "\(logLines.lines)")
+        XCTAssertTrue(logLines.lines.first?.hasPrefix("http-handler-failed method=GET path=/crash from=127.0.0.1 error=") ?? false, "\(logLines.lines)")
     }
 
     func testMiddlewareRedirectsWithoutSessionAndPassesWithIt() async throws {
@@ -281,14 +282,14 @@ final class HTTPServerTests: XCTestCase {
     func testASecondServerOnTheSamePortFailsToStart() throws {
         let messages = AuditLog()
         let second = WebServer(configuration: WebServerConfiguration(address: "127.0.0.1", port: harness.server.port),
-                               router: Router(), log: { messages.record($0) })
+                               router: Router(), logger: messages)
         XCTAssertThrowsError(try second.start()) { error in
             guard case .startFailed(_, let port, _)? = error as? WebServerError else {
                 return XCTFail("unexpected \(error)")
             }
             XCTAssertEqual(port, self.harness.server.port)
         }
-        XCTAssertTrue(messages.lines.contains { $0.hasPrefix("libmicrohttpd: ") && $0.contains("bind") }, "\(messages.lines)")
+        XCTAssertTrue(messages.lines.contains { $0.hasPrefix("http-library message=") && $0.contains("bind") }, "\(messages.lines)")
     }
 
     private func waitUntil(_ what: String, timeout: TimeInterval = 10,

@@ -1,4 +1,5 @@
 import Foundation
+import protocol HotlineCore.EventLogger
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -12,11 +13,11 @@ final class ServerHarness {
     let session: URLSession
     var base: String { "http://127.0.0.1:\(server.port)" }
 
-    init(router: Router, log: (@Sendable (String) -> Void)? = nil,
+    init(router: Router, logger: EventLogger? = nil,
          configure: (inout WebServerConfiguration) -> Void = { _ in }) throws {
         var configuration = WebServerConfiguration(address: "127.0.0.1", port: 0)
         configure(&configuration)
-        server = WebServer(configuration: configuration, router: router, log: log)
+        server = WebServer(configuration: configuration, router: router, logger: logger)
         try server.start()
         let sessionConfiguration = URLSessionConfiguration.ephemeral
         sessionConfiguration.httpShouldSetCookies = false

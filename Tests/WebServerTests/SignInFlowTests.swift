@@ -1,5 +1,7 @@
 import DeskSecurity
 import Foundation
+import protocol HotlineCore.EventLogger
+import enum HotlineCore.LogLevel
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -194,4 +196,11 @@ final class AuditLog: @unchecked Sendable {
     private var stored: [String] = []
     var lines: [String] { lock.lock(); defer { lock.unlock() }; return stored }
     func record(_ line: String) { lock.lock(); stored.append(line); lock.unlock() }
+}
+
+/// The server's log lines as `event key=value…`.
+extension AuditLog: EventLogger {
+    func log(_ level: LogLevel, _ event: String, _ metadata: [(String, String)]) {
+        record(([event] + metadata.map { "\($0.0)=\($0.1)" }).joined(separator: " "))
+    }
 }

@@ -20,11 +20,11 @@ public final class DeliveryReports: @unchecked Sendable {
 
     private let store: TicketStore
     private let queue = DispatchQueue(label: "hotline1022.delivery-reports")
-    private let logger: GatewayLogger
+    private let logger: EventLogger
     private let zalo: ZaloWebhook?
     private var server: WebServer?
 
-    public init(database: String, zalo: ZaloWebhook?, logger: GatewayLogger) throws {
+    public init(database: String, zalo: ZaloWebhook?, logger: EventLogger) throws {
         store = try TicketStore(path: database)
         (self.zalo, self.logger) = (zalo, logger)
     }
@@ -42,7 +42,7 @@ public final class DeliveryReports: @unchecked Sendable {
         }
         let server = WebServer(configuration: WebServerConfiguration(address: address, port: port, connectionLimit: 64,
                                                                      connectionTimeout: 10),
-                               router: router, log: { [logger] line in logger.log(.warning, "reports-http", [("error", line)]) })
+                               router: router, logger: logger)
         try server.start()
         self.server = server
     }
