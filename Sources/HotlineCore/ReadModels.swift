@@ -81,29 +81,14 @@ public struct OutboxMessage: Codable, Sendable, Equatable {
                 carrierRef: String? = nil, delivery: DeliveryState = .pending, deliveryCode: String? = nil,
                 reportedAt: Date? = nil, route: Int = 0, reportDueAt: Date? = nil, unknownRetried: Bool = false,
                 informedAt: Date? = nil, informedBy: String? = nil, reportToken: String = "") {
-        self.id = id
-        self.trackingCode = trackingCode
-        self.kind = kind
-        self.recipient = recipient
-        self.body = body
-        self.createdAt = createdAt
-        self.attempts = attempts
-        self.nextAttemptAt = nextAttemptAt
-        self.sentAt = sentAt
-        self.failedAt = failedAt
-        self.lastError = lastError
-        self.values = values
-        self.channel = channel
-        self.carrierRef = carrierRef
-        self.delivery = delivery
-        self.deliveryCode = deliveryCode
-        self.reportedAt = reportedAt
-        self.route = route
-        self.reportDueAt = reportDueAt
-        self.unknownRetried = unknownRetried
-        self.informedAt = informedAt
-        self.informedBy = informedBy
-        self.reportToken = reportToken
+        (self.id, self.trackingCode, self.kind) = (id, trackingCode, kind)
+        (self.recipient, self.body, self.createdAt) = (recipient, body, createdAt)
+        (self.attempts, self.nextAttemptAt, self.sentAt) = (attempts, nextAttemptAt, sentAt)
+        (self.failedAt, self.lastError, self.values) = (failedAt, lastError, values)
+        (self.channel, self.carrierRef, self.delivery) = (channel, carrierRef, delivery)
+        (self.deliveryCode, self.reportedAt, self.route) = (deliveryCode, reportedAt, route)
+        (self.reportDueAt, self.unknownRetried, self.informedAt) = (reportDueAt, unknownRetried, informedAt)
+        (self.informedBy, self.reportToken) = (informedBy, reportToken)
     }
 }
 
@@ -162,24 +147,12 @@ public struct HotlineQueueItem: Codable, Sendable, Equatable {
                 callerNumber: String, ward: String, unitCode: String? = nil, receivedAt: Date, dueAt: Date? = nil,
                 responseDueAt: Date? = nil, recordingDurationMs: Int? = nil, interrupted: Bool,
                 claimedBy: String? = nil, claimedUntil: Date? = nil, contentStart: String = "") {
-        self.trackingCode = trackingCode
-        self.status = status
-        self.clock = clock
-        self.channel = channel
-        self.category = category
-        self.topic = topic
-        self.confidential = confidential
-        self.summary = summary
-        self.callerNumber = callerNumber
-        self.ward = ward
-        self.unitCode = unitCode
-        self.receivedAt = receivedAt
-        self.dueAt = dueAt
-        self.responseDueAt = responseDueAt
-        self.recordingDurationMs = recordingDurationMs
-        self.interrupted = interrupted
-        self.claimedBy = claimedBy
-        self.claimedUntil = claimedUntil
+        (self.trackingCode, self.status, self.clock) = (trackingCode, status, clock)
+        (self.channel, self.category, self.topic) = (channel, category, topic)
+        (self.confidential, self.summary, self.callerNumber) = (confidential, summary, callerNumber)
+        (self.ward, self.unitCode, self.receivedAt) = (ward, unitCode, receivedAt)
+        (self.dueAt, self.responseDueAt, self.recordingDurationMs) = (dueAt, responseDueAt, recordingDurationMs)
+        (self.interrupted, self.claimedBy, self.claimedUntil) = (interrupted, claimedBy, claimedUntil)
         self.contentStart = contentStart
     }
 }
@@ -204,11 +177,8 @@ public struct CallerTicket: Codable, Sendable, Equatable {
 
     public init(trackingCode: String, status: TicketStatus, category: Category? = nil, summary: String,
                 receivedAt: Date) {
-        self.trackingCode = trackingCode
-        self.status = status
-        self.category = category
-        self.summary = summary
-        self.receivedAt = receivedAt
+        (self.trackingCode, self.status, self.category) = (trackingCode, status, category)
+        (self.summary, self.receivedAt) = (summary, receivedAt)
     }
 }
 
@@ -233,18 +203,10 @@ public struct WorkItem: Codable, Sendable, Equatable {
     public init(trackingCode: String, status: TicketStatus, category: Category? = nil, summary: String, ward: String,
                 unitCode: String? = nil, receivedAt: Date, dueAt: Date? = nil, responseDueAt: Date? = nil,
                 resolvedAt: Date? = nil, evidenceCount: Int, awaitingGuidance: Bool, confidential: Bool) {
-        self.trackingCode = trackingCode
-        self.status = status
-        self.category = category
-        self.summary = summary
-        self.ward = ward
-        self.unitCode = unitCode
-        self.receivedAt = receivedAt
-        self.dueAt = dueAt
-        self.responseDueAt = responseDueAt
-        self.resolvedAt = resolvedAt
-        self.evidenceCount = evidenceCount
-        self.awaitingGuidance = awaitingGuidance
+        (self.trackingCode, self.status, self.category) = (trackingCode, status, category)
+        (self.summary, self.ward, self.unitCode) = (summary, ward, unitCode)
+        (self.receivedAt, self.dueAt, self.responseDueAt) = (receivedAt, dueAt, responseDueAt)
+        (self.resolvedAt, self.evidenceCount, self.awaitingGuidance) = (resolvedAt, evidenceCount, awaitingGuidance)
         self.confidential = confidential
     }
 }
@@ -257,9 +219,7 @@ public struct APIClient: Codable, Sendable, Equatable {
     public var lastUsedAt: Date?
 
     public init(name: String, active: Bool, createdAt: Date, lastUsedAt: Date? = nil) {
-        self.name = name
-        self.active = active
-        self.createdAt = createdAt
+        (self.name, self.active, self.createdAt) = (name, active, createdAt)
         self.lastUsedAt = lastUsedAt
     }
 }

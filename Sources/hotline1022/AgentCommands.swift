@@ -243,7 +243,7 @@ let agentCompleteCommand = Command.leaf(
     print("Đã tiếp nhận \(code) và chuyển \(t.unitCode ?? "") xử lý; hạn trả lời \(t.responseDueAt.map(vietnamTime) ?? "").")
 }
 
-let agentRefuseCommand = Command.leaf(
+let agentRefuseCommand = reasonStepCommand(
     "refuse", "Từ chối phản ánh; người phản ánh nhận được lý do (Art. 4.7).",
     help: """
         CODE --reason TEXT \(CaseOptions.help)
@@ -252,12 +252,9 @@ let agentRefuseCommand = Command.leaf(
         phạm; hoặc không thuộc phạm vi (khiếu nại, tố cáo gửi cơ quan có thẩm quyền; ghi rõ cơ quan nào). Phản
         ánh lặp lại một phản ánh trước không bao giờ bị từ chối: hãy liên kết (`agent link`).
         """
-) { args in
-    let reason = try args.requiredOption("--reason")
-    try onTicket(&args) { w, code in
-        _ = try w.desk.refuse(code, reason: reason, as: w.user)
-        print("Đã từ chối \(code); lý do sẽ được gửi tới người phản ánh.")
-    }
+) { w, code, reason in
+    _ = try w.desk.refuse(code, reason: reason, as: w.user)
+    return "Đã từ chối \(code); lý do sẽ được gửi tới người phản ánh."
 }
 
 let agentLinkCommand = Command.leaf(

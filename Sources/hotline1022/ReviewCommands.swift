@@ -11,15 +11,12 @@ let reviewCommands = Command.group("review", "Tổng đài xác nhận kết qu�
     reviewRateCommand,
 ])
 
-let reviewReopenCommand = Command.leaf(
+let reviewReopenCommand = reasonStepCommand(
     "reopen", "Mở lại phản ánh đã hoàn thành mà người phản ánh không hài lòng: trả về đơn vị (Art. 8.5b).",
     help: "CODE --reason TEXT \(CaseOptions.help)"
-) { args in
-    let reason = try args.requiredOption("--reason")
-    try onTicket(&args) { w, code in
-        let t = try w.desk.reopen(code, reason: reason, as: w.user)
-        print("Đã mở lại \(code); \(t.unitCode ?? "đơn vị") xử lý tiếp.")
-    }
+) { w, code, reason in
+    let t = try w.desk.reopen(code, reason: reason, as: w.user)
+    return "Đã mở lại \(code); \(t.unitCode ?? "đơn vị") xử lý tiếp."
 }
 
 let reviewRateCommand = Command.leaf(
@@ -69,15 +66,11 @@ let reviewConfirmCommand = Command.leaf(
     }
 }
 
-let reviewRejectCommand = Command.leaf(
-    "reject", "Trả kết quả về đơn vị, kèm lý do.",
-    help: "CODE --reason TEXT \(CaseOptions.help)"
-) { args in
-    let reason = try args.requiredOption("--reason")
-    try onTicket(&args) { w, code in
-        let t = try w.desk.reject(code, reason: reason, as: w.user)
-        print("Đã trả \(code) về \(t.unitCode ?? "đơn vị") xử lý tiếp.")
-    }
+let reviewRejectCommand = reasonStepCommand(
+    "reject", "Trả kết quả về đơn vị, kèm lý do.", help: "CODE --reason TEXT \(CaseOptions.help)"
+) { w, code, reason in
+    let t = try w.desk.reject(code, reason: reason, as: w.user)
+    return "Đã trả \(code) về \(t.unitCode ?? "đơn vị") xử lý tiếp."
 }
 
 let overdueCommand = Command.leaf(

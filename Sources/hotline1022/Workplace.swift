@@ -110,6 +110,15 @@ func onTicket(_ args: inout Arguments, _ body: (Workplace, String) throws -> Voi
     try body(w, code)
 }
 
+/// A step on one ticket that takes a `--reason` (refuse, reject, reopen): `step` takes it and returns what to print.
+func reasonStepCommand(_ name: String, _ summary: String, help: String,
+                       _ step: @escaping @Sendable (Workplace, _ code: String, _ reason: String) throws -> String) -> Command {
+    Command.leaf(name, summary, help: help) { args in
+        let reason = try args.requiredOption("--reason")
+        try onTicket(&args) { w, code in print(try step(w, code, reason)) }
+    }
+}
+
 /// The shape of every listing: the shared options and `--json` are read (the command reads its own options
 /// first), nothing else may be left, the store is opened as the user.
 func onListing(_ args: inout Arguments, _ body: (Workplace, _ json: Bool) throws -> Void) throws {
