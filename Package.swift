@@ -2,9 +2,9 @@
 import PackageDescription
 
 // Layers, dependencies pointing one way:
-//   CPJSIP, CSQLite, CMicroHTTPD, CCrypto (C shims)
+//   CPJSIP, CSQLite, CLibPQ, CMicroHTTPD, CCrypto (C shims)
 //   HotlineCore (domain rules, no I/O)   IVR (dialplans in, call actions out)
-//   HotlineStore (SQLite, the only importer of CSQLite; persists, decides nothing)
+//   HotlineStore (SQLite or PostgreSQL, the only importer of CSQLite and CLibPQ; persists, decides nothing)
 //   HotlineDesk (the application layer: every operation a person performs, permission-checked once; uses
 //                PromptTools for the administrators' prompt operations)
 //   Gateway (PJSIP, the only importer of CPJSIP)
@@ -28,13 +28,14 @@ let package = Package(
         .systemLibrary(name: "CPJSIP", pkgConfig: "libpjproject",
                        providers: [.apt(["libpjproject-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
                        providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
 
         .target(name: "HotlineCore"),
-        .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite"]),
+        .target(name: "HotlineStore", dependencies: ["HotlineCore", "CSQLite", "CLibPQ"]),
         .target(name: "IVR", dependencies: ["HotlineCore"]),
         .target(name: "HotlineDesk", dependencies: ["HotlineCore", "HotlineStore", "IVR", "DeskSecurity", "PromptTools"]),
         .target(name: "Gateway", dependencies: ["IVR", "HotlineCore", "CPJSIP"]),

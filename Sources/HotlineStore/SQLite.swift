@@ -1,3 +1,4 @@
+import CLibPQ
 import CSQLite
 import Foundation
 
@@ -11,10 +12,15 @@ public struct SQLiteError: Error, CustomStringConvertible {
     public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
 }
 
-/// One SQLite connection, owned by one object; `close()` can fail, so it is explicit.
+/// One database connection, SQLite or PostgreSQL, owned by one object; `close()` can fail, so it is explicit.
+/// The store's SQL is written once, in the subset both speak (`?` placeholders, `RETURNING`, `ON CONFLICT`);
+/// what differs (schema, search, planner hints) asks `isPostgres`.
 final class Connection {
+    /// The SQLite handle; nil on PostgreSQL.
     private(set) var handle: OpaquePointer?
+    private var pg: PGConnection?
     private var statements: [String: Statement] = [:]
+    let isPostgres: Bool
 
     init(path: String) throws {
         var db: OpaquePointer?
@@ -26,11 +32,19 @@ final class Connection {
             throw SQLiteError(code: rc, message: message, context: "opening \(path)")
         }
         handle = db
+        isPostgres = false
         sqlite3_extended_result_codes(db, 1)
+    }
+
+    init(postgres conninfo: String) throws {
+        pg = try PGConnection(conninfo: conninfo)
+        isPostgres = true
     }
 
     func close() throws {
         statements.removeAll()
+        pg?.close()
+        pg = nil
         guard let db = handle else { return }
         let rc = sqlite3_close(db)
         guard rc == SQLITE_OK else { throw SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(db)), context: "closing") }
@@ -55,6 +69,7 @@ final class Connection {
     }
 
     func execute(_ sql: String) throws {
+        if let pg { return try pg.execute(sql) }
         try check(sqlite3_exec(handle, sql, nil, nil, nil), "executing \(sql.prefix(60))")
     }
 
@@ -64,19 +79,24 @@ final class Connection {
             s.reset()
             return s
         }
-        let s = try Statement(self, sql)
+        let s = try pg.map { try Statement(postgres: $0, sql) } ?? Statement(self, sql)
         statements[sql] = s
         return s
     }
 
-    /// Runs `body` in one IMMEDIATE transaction (the write lock is taken up front, so two writers never
-    /// deadlock on an upgrade); rolls back on any error.
-    /// Inside another transaction it is a savepoint, so store operations compose into one transaction
-    /// ("SAVEPOINT … can be used within a BEGIN…COMMIT": SQLite's savepoint docs).
+    /// Runs `body` in one transaction that holds the write lock from its start, so two writers never deadlock
+    /// on an upgrade: SQLite's `BEGIN IMMEDIATE`; on PostgreSQL a transaction-scoped advisory lock, which
+    /// serializes the store's writers across every host exactly as SQLite's lock does on one. Rolls back on any
+    /// error. Inside another transaction it is a savepoint, so store operations compose into one transaction
+    /// ("SAVEPOINT … can be used within a BEGIN…COMMIT": SQLite's savepoint docs; PostgreSQL's alike).
     func transaction<T>(_ body: () throws -> T) throws -> T {
         let outermost = depth == 0
         let savepoint = "s\(depth)"
-        try execute(outermost ? "BEGIN IMMEDIATE" : "SAVEPOINT \(savepoint)")
+        if outermost, isPostgres {
+            try execute("BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+        } else {
+            try execute(outermost ? "BEGIN IMMEDIATE" : "SAVEPOINT \(savepoint)")
+        }
         depth += 1
         defer { depth -= 1 }
         do {
@@ -94,41 +114,59 @@ final class Connection {
         }
     }
 
+    /// The advisory lock the store's PostgreSQL writers take ("1022" in the hotline's number).
+    static let writeLockKey: Int64 = 1022_0001
+
     private var depth = 0
 
-    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    var changes: Int { Int(sqlite3_changes(handle)) }
+    var changes: Int { pg?.lastChanges ?? Int(sqlite3_changes(handle)) }
 }
 
 /// A prepared statement; finalized when released. It does not retain its connection (the connection's cache
-/// retains it), so the two never keep each other alive.
+/// retains it), so the two never keep each other alive. On PostgreSQL it holds the SQL with `$n` placeholders
+/// and the libpq connection (which holds nothing back).
 final class Statement {
-    let handle: OpaquePointer
+    private let sqlite: OpaquePointer?
+    private let pg: PGConnection?
     let sql: String
+    private var bound: [SQLValue] = []
 
     init(_ connection: Connection, _ sql: String) throws {
         self.sql = sql
+        pg = nil
         var stmt: OpaquePointer?
         try connection.check(sqlite3_prepare_v3(connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil),
                              "preparing \(sql.prefix(60))")
-        handle = stmt!
+        sqlite = stmt!
     }
+
+    init(postgres: PGConnection, _ sql: String) throws {
+        self.sql = PostgresDialect.translate(sql)
+        pg = postgres
+        sqlite = nil
+    }
+
+    deinit { if let sqlite { sqlite3_finalize(sqlite) } }
 
     private func check(_ rc: Int32, _ context: @autoclosure () -> String) throws {
-        try Connection.check(rc, sqlite3_db_handle(handle), context())
+        try Connection.check(rc, sqlite.flatMap(sqlite3_db_handle), context())
     }
 
-    deinit { sqlite3_finalize(handle) }
-
     func reset() {
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
+        bound = []
+        guard let sqlite else { return }
+        sqlite3_reset(sqlite)
+        sqlite3_clear_bindings(sqlite)
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     @discardableResult
     func bind(_ values: [SQLValue]) throws -> Statement {
+        guard let handle = sqlite else {
+            bound = values
+            return self
+        }
         for (i, value) in values.enumerated() {
             let index = Int32(i + 1)
             let rc: Int32
@@ -147,8 +185,12 @@ final class Statement {
     func run(_ values: [SQLValue] = []) throws {
         try bind(values)
         defer { reset() }
+        if let pg {
+            _ = try pg.run(sql, bound)
+            return
+        }
         while true {
-            let rc = sqlite3_step(handle)
+            let rc = sqlite3_step(sqlite)
             if rc == SQLITE_DONE { return }
             try check(rc, "running \(sql.prefix(60))")
         }
@@ -158,15 +200,20 @@ final class Statement {
     func query<T>(_ values: [SQLValue] = [], _ row: (Row) throws -> T) throws -> [T] {
         try bind(values)
         defer { reset() }
+        if let pg {
+            let result = try pg.run(sql, bound)
+            guard let handle = result.handle else { return [] }
+            return try (0..<result.rowCount).map { try row(Row(postgres: handle, row: $0)) }
+        }
         var out: [T] = []
         while true {
-            let rc = sqlite3_step(handle)
+            let rc = sqlite3_step(sqlite)
             if rc == SQLITE_DONE { return out }
             guard rc == SQLITE_ROW else {
                 try check(rc, "querying \(sql.prefix(60))")
                 return out
             }
-            out.append(try row(Row(handle: handle)))
+            out.append(try row(Row(handle: sqlite!)))
         }
     }
 }
@@ -181,14 +228,52 @@ enum SQLValue {
     static func optional(_ b: Bool?) -> SQLValue { b.map { .int($0 ? 1 : 0) } ?? .null }
 }
 
-/// One result row; columns by index.
+/// One result row, from SQLite or PostgreSQL; columns by index. PostgreSQL answers in text, read here into the
+/// same values SQLite gives (`t`/`f` as 1/0), so every query reads its rows one way on both.
 struct Row {
-    let handle: OpaquePointer
-    func int(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
-    func double(_ i: Int32) -> Double { sqlite3_column_double(handle, i) }
-    func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
+    fileprivate enum Source {
+        case sqlite(OpaquePointer)
+        case postgres(OpaquePointer, row: Int32)
+    }
+    fileprivate let source: Source
+
+    init(handle: OpaquePointer) { source = .sqlite(handle) }
+    init(postgres result: OpaquePointer, row: Int32) { source = .postgres(result, row: row) }
+
+    func int(_ i: Int32) -> Int64 {
+        switch source {
+        case .sqlite(let h): return sqlite3_column_int64(h, i)
+        case .postgres:
+            guard let t = text(i) else { return 0 }
+            if let v = Int64(t) { return v }
+            if t == "t" { return 1 }
+            if t == "f" { return 0 }
+            return Int64(Double(t) ?? 0)
+        }
+    }
+
+    func double(_ i: Int32) -> Double {
+        switch source {
+        case .sqlite(let h): return sqlite3_column_double(h, i)
+        case .postgres: return text(i).flatMap(Double.init) ?? 0
+        }
+    }
+
+    func isNull(_ i: Int32) -> Bool {
+        switch source {
+        case .sqlite(let h): return sqlite3_column_type(h, i) == SQLITE_NULL
+        case .postgres(let r, let row): return PQgetisnull(r, row, i) == 1
+        }
+    }
+
     func text(_ i: Int32) -> String? {
-        guard let p = sqlite3_column_text(handle, i) else { return nil }
-        return String(cString: p)
+        switch source {
+        case .sqlite(let h):
+            guard let p = sqlite3_column_text(h, i) else { return nil }
+            return String(cString: p)
+        case .postgres(let r, let row):
+            guard PQgetisnull(r, row, i) == 0, let p = PQgetvalue(r, row, i) else { return nil }
+            return String(cString: p)
+        }
     }
 }

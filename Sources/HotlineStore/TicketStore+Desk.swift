@@ -88,7 +88,7 @@ extension TicketStore {
     public func unitInbox(_ unit: String) throws -> [WorkItem] {
         try db.prepare("""
             SELECT \(Self.workColumns) FROM tickets t
-            WHERE t.unit_code = ? COLLATE NOCASE AND t.status IN ('forwarded', 'accepted', 'in_progress', 'transferred', 'resolved')
+            WHERE \(db.isPostgres ? "lower(t.unit_code) = lower(?)" : "t.unit_code = ? COLLATE NOCASE") AND t.status IN ('forwarded', 'accepted', 'in_progress', 'transferred', 'resolved')
             ORDER BY t.status = 'resolved', t.due_at, t.received_at
             """).query([.text(unit)], Self.workItem)
     }

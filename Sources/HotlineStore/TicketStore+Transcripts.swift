@@ -100,8 +100,9 @@ extension TicketStore {
     /// Recordings stored through `createPhoneDraft` or `addAttachment` are queued by the trigger.
     public func enqueueTranscription(recordingPath: String, at: Date) throws {
         try db.prepare("""
-            INSERT OR IGNORE INTO transcription_jobs (attachment_id, ticket_id, path, status, next_attempt_at, created_at, updated_at)
+            INSERT INTO transcription_jobs (attachment_id, ticket_id, path, status, next_attempt_at, created_at, updated_at)
             SELECT id, ticket_id, path, 'queued', ?, ?, ? FROM attachments WHERE path = ? AND kind = 'recording'
+            ON CONFLICT DO NOTHING
             """).run([.double(at.timeIntervalSince1970), .double(at.timeIntervalSince1970),
                       .double(at.timeIntervalSince1970), .text(recordingPath)])
     }

@@ -25,18 +25,18 @@ extension TicketStore {
                                          stepStartedAt: t.receivedAt, awaitingGuidance: false, responseDueAt: nil,
                                          calendar: context.calendar)
             let now = Date().timeIntervalSince1970
-            try db.prepare("""
+            let ticket = try db.prepare("""
                 INSERT INTO tickets (tracking_code, channel, status, category, topic, caller_number, reporter_name,
                     reporter_address, reporter_email, confidential, content, summary, ward, received_at, due_at,
                     step_started_at, created_at, updated_at)
-                VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).run([
+                VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """).query([
                     .text(code), .text(t.channel.rawValue), .optional(t.category?.rawValue), .optional(t.topic?.rawValue),
                     .text(t.reporter.phone), .text(t.reporter.name), .text(t.reporter.address), .text(t.reporter.email),
                     .int(t.confidential ? 1 : 0), .text(t.content), .text(t.summary), .text(t.ward), .double(received),
                     due.map { .double($0.timeIntervalSince1970) } ?? .null, .double(received), .double(now), .double(now),
-                ])
-            try audit(db.lastInsertRowID, at: t.receivedAt, actor: actor, action: "create", before: nil,
+                ]) { $0.int(0) }[0]
+            try audit(ticket, at: t.receivedAt, actor: actor, action: "create", before: nil,
                       after: ["status": "draft", "channel": t.channel.rawValue, "category": t.category?.rawValue,
                               "topic": t.topic?.rawValue])
             return code

@@ -51,18 +51,17 @@ public final class TicketStore: @unchecked Sendable {
             let code = TrackingCode.make(receivedAt: draft.receivedAt, number: try nextNumber())
             let now = Date().timeIntervalSince1970
             let received = draft.receivedAt.timeIntervalSince1970
-            try db.prepare("""
+            let ticket = try db.prepare("""
                 INSERT INTO tickets (tracking_code, channel, status, category, caller_number, confidential,
                     received_at, due_at, sip_call_id, dialplan_version, interrupted, created_at, updated_at, step_started_at)
-                VALUES (?, 'phone', 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).run([
+                VALUES (?, 'phone', 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """).query([
                     .text(code), .optional(draft.category?.rawValue), .text(draft.callerNumber),
                     .int(draft.confidential == true ? 1 : 0), .double(received),
                     .double(DeadlinePolicy.hotlineStep(category: draft.category, receivedAt: draft.receivedAt, returnedAt: nil)
                         .due(calendar).timeIntervalSince1970), .text(draft.callID), .text(draft.dialplanVersion),
                     .int(draft.interrupted ? 1 : 0), .double(now), .double(now), .double(received),
-                ])
-            let ticket = db.lastInsertRowID
+                ]) { $0.int(0) }[0]
             if let path = draft.recordingPath {
                 try db.prepare("""
                     INSERT INTO attachments (ticket_id, kind, path, duration_ms, sha256, added_at, audio_loss_percent)

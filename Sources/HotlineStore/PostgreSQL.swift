@@ -1,0 +1,140 @@
+import CLibPQ
+import Foundation
+
+/// A failed libpq call: what was attempted, the server's SQLSTATE (empty when the connection itself failed)
+/// and its message.
+public struct PostgreSQLError: Error, CustomStringConvertible {
+    public let sqlState: String
+    public let message: String
+    public let context: String
+    public var description: String {
+        "\(context): \(message)" + (sqlState.isEmpty ? "" : " (PostgreSQL \(sqlState))")
+    }
+    /// The connection is gone or the server is read-only (a standby): worth reconnecting, maybe to another host.
+    public var isConnectionLost: Bool { sqlState.isEmpty || sqlState.hasPrefix("08") || sqlState == "25006" || sqlState.hasPrefix("57P") }
+}
+
+/// One PostgreSQL connection through libpq, owned by one object (like `Connection` for SQLite).
+/// `conninfo` is libpq's: `postgresql://host1,host2/db?target_session_attrs=read-write` or `host=a,b dbname=…`,
+/// so a multi-host string finds the primary by itself.
+final class PGConnection {
+    private var handle: OpaquePointer?
+    let conninfo: String
+    /// Rows the last statement changed.
+    private(set) var lastChanges = 0
+
+    init(conninfo: String) throws {
+        self.conninfo = conninfo
+        guard let conn = PQconnectdb(conninfo) else {
+            throw PostgreSQLError(sqlState: "", message: "out of memory", context: "connecting")
+        }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(conn)
+            throw PostgreSQLError(sqlState: "", message: message, context: "connecting to \(Self.redacted(conninfo))")
+        }
+        handle = conn
+        // Notices (e.g. "relation already exists, skipping") are not errors: keep them off stderr.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+    }
+
+    deinit { close() }
+
+    func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
+    /// The connection string without its password, for messages.
+    static func redacted(_ conninfo: String) -> String {
+        conninfo.replacingOccurrences(of: #"(password=)\S+"#, with: "$1…", options: .regularExpression)
+            .replacingOccurrences(of: #"(://[^:/@]+:)[^@]+@"#, with: "$1…@", options: .regularExpression)
+    }
+
+    /// Runs one or more statements with no parameters (schema, BEGIN/COMMIT).
+    func execute(_ sql: String) throws {
+        let result = PQexec(handle, sql)
+        defer { PQclear(result) }
+        try check(result, "executing \(sql.prefix(60))")
+    }
+
+    /// Runs one statement with `$1…` parameters; the values go as text with their types (int8, float8, text),
+    /// so the server never has to guess one.
+    func run(_ sql: String, _ values: [SQLValue]) throws -> PGResult {
+        var types: [Oid] = []
+        var texts: [String?] = []
+        for value in values {
+            switch value {
+            case .null: types.append(0); texts.append(nil)
+            case .int(let v): types.append(20); texts.append(String(v))
+            case .double(let v): types.append(701); texts.append(v.isFinite ? "\(v)" : (v > 0 ? "Infinity" : "-Infinity"))
+            case .text(let v): types.append(25); texts.append(v)
+            }
+        }
+        let cStrings = texts.map { $0.map { strdup($0) } ?? nil }
+        defer { cStrings.forEach { free($0) } }
+        let result = cStrings.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) { params in
+                PQexecParams(handle, sql, Int32(values.count), types, values.isEmpty ? nil : params, nil, nil, 0)
+            }
+        }
+        let owned = PGResult(result)
+        try check(result, "running \(sql.prefix(60))")
+        lastChanges = owned.changes
+        return owned
+    }
+
+    private func check(_ result: OpaquePointer?, _ context: @autoclosure () -> String) throws {
+        let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
+            let message = (result.flatMap { PQresultErrorMessage($0) }.map { String(cString: $0) }).flatMap { $0.isEmpty ? nil : $0 }
+                ?? String(cString: PQerrorMessage(handle))
+            throw PostgreSQLError(sqlState: state, message: message.trimmingCharacters(in: .whitespacesAndNewlines),
+                                  context: context())
+        }
+    }
+}
+
+/// A result set; cleared when released.
+final class PGResult {
+    let handle: OpaquePointer?
+    init(_ handle: OpaquePointer?) { self.handle = handle }
+    deinit { PQclear(handle) }
+    var rowCount: Int32 { handle.map(PQntuples) ?? 0 }
+    /// Rows a write changed (`UPDATE`, `DELETE`, `INSERT`).
+    var changes: Int { handle.flatMap { Int(String(cString: PQcmdTuples($0))) } ?? 0 }
+}
+
+/// The store's SQL as PostgreSQL reads it.
+enum PostgresDialect {
+    /// `?` placeholders as `$1, $2…`, and SQLite's planner hints (`INDEXED BY`) left out.
+    static func translate(_ sql: String) -> String {
+        numberedPlaceholders(sql)
+            .replacingOccurrences(of: #"\s+INDEXED BY \w+"#, with: "", options: .regularExpression)
+    }
+}
+
+/// `?` placeholders (the store's SQL, written once for both databases) as PostgreSQL's `$1, $2…`. Quoted text
+/// and identifiers are left alone.
+func numberedPlaceholders(_ sql: String) -> String {
+    var out = ""
+    out.reserveCapacity(sql.count + 16)
+    var n = 0
+    var quote: Character?
+    for c in sql {
+        if let q = quote {
+            if c == q { quote = nil }
+            out.append(c)
+        } else if c == "'" || c == "\"" {
+            quote = c
+            out.append(c)
+        } else if c == "?" {
+            n += 1
+            out += "$\(n)"
+        } else {
+            out.append(c)
+        }
+    }
+    return out
+}
