@@ -1,6 +1,7 @@
 # The two commands of the README, and the steps they are made of.
 #   make run   — set up this machine (idempotent) and run the gateway on its embedded default
-#   make test  — set up this machine (idempotent) and run every test, end-to-end SIPp calls included
+#   make test  — set up this machine (idempotent) and run every test, end-to-end SIPp calls included, and the
+#                store, desk and console suites a second time on PostgreSQL
 # The production path beside them (README, "Running it as a service"):
 #   make install   — release build, FHS layout, the system user, the systemd unit (DESTDIR, PREFIX honoured)
 #   make uninstall — removes the program, its shared files and the unit; keeps configuration and data
@@ -24,9 +25,13 @@ run: bootstrap release
 	$(RELEASE_BIN) prompts build
 	$(RELEASE_BIN) serve
 
+# Every test on SQLite, then the store, desk and console suites again on a real PostgreSQL 15 that the tests
+# start themselves (initdb in a temporary folder, loopback only).
+PG_SUITES := HotlineStoreTests|HotlineDeskTests|ConsoleTests
 test: bootstrap
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	HOTLINE1022_TEST_STORE=postgres $(SWIFT) test --skip-build --filter '$(PG_SUITES)'
 
 bench-store: bootstrap
 	./scripts/bench-store

@@ -47,13 +47,16 @@ let package = Package(
         .target(name: "Transcription", dependencies: ["HotlineStore", "HotlineCore"]),
         .target(name: "Operations", dependencies: ["HotlineCore", "HotlineStore", "WebServer"]),
         .target(name: "Console", dependencies: ["HotlineDesk", "WebServer", "DeskSecurity", "HotlineCore"]),
+        // For the tests only (never linked into the executable): a real PostgreSQL server they start themselves.
+        .target(name: "StoreTestSupport"),
         .executableTarget(name: "hotline1022",
                           dependencies: ["HotlineCore", "HotlineStore", "HotlineDesk", "IVR", "Gateway", "PromptTools",
                                          "Transcription", "HotlineServices", "Console", "Operations"]),
 
         .testTarget(name: "HotlineCoreTests", dependencies: ["HotlineCore"]),
-        .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore"]),
-        .testTarget(name: "HotlineDeskTests", dependencies: ["HotlineDesk", "HotlineStore", "HotlineCore", "DeskSecurity"]),
+        .testTarget(name: "HotlineStoreTests", dependencies: ["HotlineStore", "HotlineCore", "StoreTestSupport"]),
+        .testTarget(name: "HotlineDeskTests", dependencies: ["HotlineDesk", "HotlineStore", "HotlineCore", "DeskSecurity",
+                                                     "StoreTestSupport"]),
         .testTarget(name: "IVRTests", dependencies: ["IVR", "HotlineCore"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "CPJSIP"]),
         .testTarget(name: "HotlineServicesTests", dependencies: ["HotlineServices", "Gateway", "HotlineStore", "HotlineCore", "IVR",
@@ -62,7 +65,7 @@ let package = Package(
         .testTarget(name: "WebServerTests", dependencies: ["WebServer", "DeskSecurity", "HotlineCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "HotlineDesk", "HotlineStore", "HotlineCore", "WebServer",
-                                                         "DeskSecurity"]),
+                                                         "DeskSecurity", "StoreTestSupport"]),
         .testTarget(name: "TranscriptionTests", dependencies: ["Transcription", "HotlineStore", "HotlineCore"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "HotlineStore", "HotlineCore", "WebServer"]),
     ]

@@ -108,7 +108,7 @@ public struct EvidenceFile: Sendable {
 
 extension Desk {
     /// The folder beside the database: recordings, evidence, uploads staged on their way in, the form key.
-    public var dataDirectory: String { (store.path as NSString).deletingLastPathComponent }
+    public var dataDirectory: String { store.dataDirectory }
 
     /// Checks an upload against a policy and writes it into the data folder's staging area (never a web root),
     /// named by what it is (`img-1.jpg` for a JPEG sent as `IMG 1.JPG`); returns the path.

@@ -14,9 +14,16 @@ extension TicketStore {
         let fields = String(decoding: try JSONEncoder().encode(v), as: UTF8.self)
         try db.prepare("""
             INSERT INTO outbox (ticket_id, kind, recipient, body, created_at, next_attempt_at, fields, report_token)
-            VALUES (?, ?, ?, ?, ?, ?, ?, lower(hex(randomblob(16))))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).run([.int(ticketID), .text(kind.rawValue), .text(recipient), .text(body),
-                      .double(at.timeIntervalSince1970), .double(at.timeIntervalSince1970), .text(fields)])
+                      .double(at.timeIntervalSince1970), .double(at.timeIntervalSince1970), .text(fields), .text(Self.reportToken())])
+    }
+
+    /// 16 random bytes in hex: what authenticates a carrier's report for one message (the system's secure
+    /// generator: getrandom on Linux).
+    static func reportToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
     static let outboxColumns = """
@@ -153,7 +160,7 @@ extension TicketStore {
             let next = policy.nextAttempt(after: attempts + 1, at: at)
             try db.prepare("""
                 UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, failed_at = ?,
-                    delivery = CASE WHEN ? THEN 'failed' ELSE delivery END, channel = coalesce(?, channel) WHERE id = ?
+                    delivery = CASE WHEN ? = 1 THEN 'failed' ELSE delivery END, channel = coalesce(?, channel) WHERE id = ?
                 """).run([.text(String(error.prefix(500))), next.map { .double($0.timeIntervalSince1970) } ?? .null,
                           next == nil ? .double(at.timeIntervalSince1970) : .null, .int(next == nil ? 1 : 0),
                           channel.map { .text($0) } ?? .null, .int(id)])

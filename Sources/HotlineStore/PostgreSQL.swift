@@ -122,7 +122,13 @@ func numberedPlaceholders(_ sql: String) -> String {
     out.reserveCapacity(sql.count + 16)
     var n = 0
     var quote: Character?
-    for c in sql {
+    var chars = sql.makeIterator()
+    var pending: Character? = nil
+    func next() -> Character? {
+        if let p = pending { pending = nil; return p }
+        return chars.next()
+    }
+    while let c = next() {
         if let q = quote {
             if c == q { quote = nil }
             out.append(c)
@@ -130,8 +136,17 @@ func numberedPlaceholders(_ sql: String) -> String {
             quote = c
             out.append(c)
         } else if c == "?" {
-            n += 1
-            out += "$\(n)"
+            // `?NNN` (SQLite's numbered parameter) is `$NNN`; a bare `?` takes the next number.
+            var digits = ""
+            while let d = next() {
+                if d.isASCII && d.isNumber { digits.append(d) } else { pending = d; break }
+            }
+            if digits.isEmpty {
+                n += 1
+                out += "$\(n)"
+            } else {
+                out += "$" + digits
+            }
         } else {
             out.append(c)
         }

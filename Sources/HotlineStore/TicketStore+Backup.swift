@@ -18,6 +18,10 @@ extension TicketStore {
     /// is the database as of one instant, while the gateway and the desk go on writing (WAL: a reader never
     /// blocks a writer). The copy is created 0640. Retries while the source is busy or locked, up to `timeout`.
     public func backup(to destination: String, timeout: TimeInterval = 60) throws {
+        guard !db.isPostgres else {
+            throw PostgreSQLError(sqlState: "", message: "a PostgreSQL store is backed up with pg_dump, not copied as a file",
+                                  context: "backing up")
+        }
         try? FileManager.default.removeItem(atPath: destination)
         PrivateFiles.createFile(destination)
         let target = try Connection(path: destination)
@@ -45,7 +49,9 @@ extension TicketStore {
 
     /// `PRAGMA integrity_check`: `["ok"]` for a sound database, else SQLite's list of problems.
     public func integrityCheck() throws -> [String] {
-        try db.prepare("PRAGMA integrity_check").query { $0.text(0) ?? "" }
+        // PostgreSQL checks its pages itself (checksums, WAL); a query that answers is the check here.
+        if db.isPostgres { return try db.prepare("SELECT 'ok'").query { $0.text(0) ?? "" } }
+        return try db.prepare("PRAGMA integrity_check").query { $0.text(0) ?? "" }
     }
 
     /// Every file a ticket points at, by ticket then attachment.

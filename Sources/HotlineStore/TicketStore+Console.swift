@@ -46,7 +46,7 @@ extension TicketStore {
         try db.prepare("""
             SELECT at, actor, action, before, after FROM (
                 SELECT id, at, actor, action, before, after FROM audit_log WHERE ticket_id IS NULL ORDER BY id DESC LIMIT ?
-            ) ORDER BY id
+            ) AS recent ORDER BY id
             """).query([.int(Int64(limit))]) { r in
                 AuditEntry(at: r.date(0), actor: r.text(1) ?? "", action: r.text(2) ?? "",
                            before: r.text(3), after: r.text(4))
@@ -78,7 +78,7 @@ extension TicketStore {
                 WHERE t.id IN (SELECT o.ticket_id FROM outbox o INDEXED BY outbox_not_told WHERE o.kind = 'acknowledgement' AND o.informed_at IS NULL
                                AND (o.delivery IN ('failed', 'expired', 'unknown') OR o.failed_at IS NOT NULL))
                 AND t.status NOT IN ('draft', 'returned') AND NOT (t.status = 'forwarded' AND t.guidance = 1)
-            ) ORDER BY 12, 11
+            ) AS queue ORDER BY 12, 11
             LIMIT 2000
             """).query([.double(now.timeIntervalSince1970)]) { r in
                 let status = r.status(1)
@@ -123,25 +123,38 @@ extension TicketStore {
     public func ticketsByPhone(_ digits: [String], limit: Int = 50) throws -> [TicketSearchHit] {
         let tokens = digits.filter { $0.count >= 3 && $0.allSatisfy(\.isNumber) }
         guard !tokens.isEmpty else { return [] }
-        let query = "phone : (" + tokens.map { "\"\($0)\"" }.joined(separator: " OR ") + ")"
-        return try callerSearch(query, matchedIn: "phone", limit: limit)
+        return try callerSearch(.phone, tokens, everyWord: false, limit: limit)
     }
 
     /// Tickets whose reporter's name holds every word (diacritics optional; the last word may be the start of
     /// one), newest first.
     public func ticketsByReporterName(_ words: String, limit: Int = 50) throws -> [TicketSearchHit] {
-        let tokens = Self.searchFold(words).split { !$0.isLetter && !$0.isNumber }.map(String.init)
+        let tokens = Self.searchWords(words)
         guard !tokens.isEmpty else { return [] }
-        let terms = tokens.enumerated().map { i, t in "\"\(t)\"" + (i == tokens.count - 1 ? "*" : "") }
-        let query = "name : (" + terms.joined(separator: " AND ") + ")"
-        return try callerSearch(query, matchedIn: "name", limit: limit)
+        return try callerSearch(.name, tokens, everyWord: true, limit: limit)
     }
 
-    /// Tickets whose caller index (`caller_search`: phone, name) matches an FTS5 `query`, newest first.
-    private func callerSearch(_ query: String, matchedIn field: String, limit: Int) throws -> [TicketSearchHit] {
-        try db.prepare("""
+    enum CallerField: String { case phone, name }
+
+    /// Tickets whose caller index (`caller_search`: the phone number and its endings, the name) holds the
+    /// tokens (every one, or any), newest first; with every word, the last may be the start of one. SQLite
+    /// asks its FTS5 table, PostgreSQL its `tsvector` columns.
+    private func callerSearch(_ field: CallerField, _ tokens: [String], everyWord: Bool,
+                              limit: Int) throws -> [TicketSearchHit] {
+        let last = tokens.count - 1
+        if db.isPostgres {
+            let query = tokens.enumerated().map { i, t in t + (everyWord && i == last ? ":*" : "") }
+                .joined(separator: everyWord ? " & " : " | ")
+            return try db.prepare("""
+                SELECT t.tracking_code, t.status, t.summary, t.received_at FROM caller_search s JOIN tickets t ON t.id = s.id
+                WHERE s.\(field.rawValue)_doc @@ to_tsquery('simple', ?) ORDER BY t.received_at DESC LIMIT ?
+                """).query([.text(query), .int(Int64(limit))]) { Self.searchHit($0, matchedIn: [field.rawValue]) }
+        }
+        let terms = tokens.enumerated().map { i, t in "\"\(t)\"" + (everyWord && i == last ? "*" : "") }
+        let query = "\(field.rawValue) : (" + terms.joined(separator: everyWord ? " AND " : " OR ") + ")"
+        return try db.prepare("""
             SELECT t.tracking_code, t.status, t.summary, t.received_at FROM caller_search s JOIN tickets t ON t.id = s.rowid
             WHERE caller_search MATCH ? ORDER BY t.received_at DESC LIMIT ?
-            """).query([.text(query), .int(Int64(limit))]) { Self.searchHit($0, matchedIn: [field]) }
+            """).query([.text(query), .int(Int64(limit))]) { Self.searchHit($0, matchedIn: [field.rawValue]) }
     }
 }

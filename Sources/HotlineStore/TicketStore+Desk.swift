@@ -101,7 +101,7 @@ extension TicketStore {
             throw DeskError.notFound(.file, file)
         }
         let sha = try SHA256.hexOfFile(atPath: file)
-        let base = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("evidence/\(code)")
+        let base = (dataDirectory as NSString).appendingPathComponent("evidence/\(code)")
         try PrivateFiles.makeFolder(base)
         let target = (base as NSString).appendingPathComponent("\(sha.prefix(12))-\((file as NSString).lastPathComponent)")
         if FileManager.default.fileExists(atPath: target) { return (target, false) }

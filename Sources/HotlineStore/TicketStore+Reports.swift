@@ -9,7 +9,7 @@ extension TicketStore {
             SELECT channel, category, topic, unit_code, status,
                 CASE WHEN status = 'completed' THEN COALESCE(resolved_at, completed_at) > COALESCE(response_due_at, 1e18)
                      WHEN status IN \(Self.openStatuses) THEN COALESCE(due_at, 1e18) < ?
-                     ELSE 0 END AS late,
+                     ELSE FALSE END AS late,
                 count(*)
             FROM tickets WHERE received_at >= ? AND received_at < ?
             GROUP BY 1, 2, 3, 4, 5, 6

@@ -214,10 +214,10 @@ extension TicketStore {
             let t = at.timeIntervalSince1970
             try db.prepare("""
                 UPDATE transcription_jobs SET status = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ?
-                WHERE status = 'failed' AND (? IS NULL OR ticket_id = (SELECT id FROM tickets WHERE tracking_code = ?))
+                WHERE status = 'failed' AND (CAST(? AS TEXT) IS NULL OR ticket_id = (SELECT id FROM tickets WHERE tracking_code = ?))
                 """)
                 .run([.double(t), .double(t), .optional(code), .optional(code)])
-            return Int(try db.prepare("SELECT changes()").query { $0.int(0) }.first ?? 0)
+            return db.changes
         }
     }
 
@@ -229,10 +229,10 @@ extension TicketStore {
             var released = 0
             for worker in workers {
                 try db.prepare("""
-                    UPDATE transcription_jobs SET status = 'queued', attempts = max(0, attempts - 1), claimed_at = NULL,
+                    UPDATE transcription_jobs SET status = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, claimed_at = NULL,
                         claimed_by = NULL, updated_at = ? WHERE status = 'running' AND claimed_by = ?
                     """).run([.double(at.timeIntervalSince1970), .text(worker)])
-                released += Int(try db.prepare("SELECT changes()").query { $0.int(0) }.first ?? 0)
+                released += db.changes
             }
             return released
         }
@@ -266,12 +266,21 @@ extension TicketStore {
         guard let query = Self.searchQuery(words) else { return [] }
         let columns = ["transcript", "summary", "content", "address"]
         let wanted = Set(Self.searchWords(words))
-        return try db.prepare("""
+        // PostgreSQL: the folded words all required, ranked by ts_rank (the summary weighs A, the rest B),
+        // negated so that, as with bm25, lower is better.
+        let sql = db.isPostgres ? """
+            SELECT t.tracking_code, t.status, t.summary, t.received_at, -ts_rank(s.doc, q),
+                   s.transcript, s.summary, s.content, s.address
+            FROM ticket_search s JOIN tickets t ON t.id = s.id, to_tsquery('simple', ?) q
+            WHERE s.doc @@ q ORDER BY 5, t.received_at DESC LIMIT ?
+            """ : """
             SELECT t.tracking_code, t.status, t.summary, t.received_at, bm25(ticket_search, 1.0, 2.0, 1.0, 1.0),
                    s.transcript, s.summary, s.content, s.address
             FROM ticket_search s JOIN tickets t ON t.id = s.rowid
             WHERE ticket_search MATCH ? ORDER BY 5, t.received_at DESC LIMIT ?
-            """).query([.text(query), .int(Int64(limit))]) { r in
+            """
+        let match = db.isPostgres ? Self.searchWords(words).joined(separator: " & ") : query
+        return try db.prepare(sql).query([.text(match), .int(Int64(limit))]) { r in
                 // Which fields hold a word: the same folding, compared word by word.
                 var matched: [String] = []
                 for (i, name) in columns.enumerated() {
@@ -327,14 +336,23 @@ extension TicketStore {
         var distinct: [String] = []
         for w in TranscriptHints.words(transcript.text) where !distinct.contains(w) { distinct.append(w) }
         guard !distinct.isEmpty else { return [] }
-        let query = "{transcript summary content} : (" + distinct.prefix(64).map { "\"\($0)\"" }.joined(separator: " OR ") + ")"
+        let words = distinct.prefix(64)
+        let query = db.isPostgres
+            ? words.flatMap { Self.searchWords($0) }.joined(separator: " | ")
+            : "{transcript summary content} : (" + words.map { "\"\($0)\"" }.joined(separator: " OR ") + ")"
         let since = t.receivedAt.addingTimeInterval(-DuplicatePolicy.window).timeIntervalSince1970
-        let found = try db.prepare("""
+        let sql = db.isPostgres ? """
+            SELECT t.tracking_code, t.status, t.summary, t.received_at, s.transcript, s.summary || ' ' || s.content
+            FROM ticket_search s JOIN tickets t ON t.id = s.id, to_tsquery('simple', ?) q
+            WHERE s.alike @@ q AND t.id != ? AND t.status != 'merged' AND t.received_at BETWEEN ? AND ?
+            ORDER BY ts_rank(s.alike, q) DESC LIMIT 50
+            """ : """
             SELECT t.tracking_code, t.status, t.summary, t.received_at, s.transcript, s.summary || ' ' || s.content
             FROM ticket_search s JOIN tickets t ON t.id = s.rowid
             WHERE ticket_search MATCH ? AND t.id != ? AND t.status != 'merged' AND t.received_at BETWEEN ? AND ?
             ORDER BY bm25(ticket_search) LIMIT 50
-            """).query([.text(query), .int(id), .double(since), .double(t.receivedAt.timeIntervalSince1970)]) { r in
+            """
+        let found = try db.prepare(sql).query([.text(query), .int(id), .double(since), .double(t.receivedAt.timeIntervalSince1970)]) { r in
                 TranscriptMatch(trackingCode: r.text(0) ?? "", status: r.status(1),
                                 summary: r.text(2) ?? "", receivedAt: r.date(3),
                                 similarity: max(TranscriptHints.similarity(transcript.text, r.text(4) ?? ""),

@@ -12,9 +12,29 @@ public final class TicketStore: @unchecked Sendable {
     let db: Connection
     public let path: String
 
-    public init(path: String) throws {
+    /// Whether `location` names a PostgreSQL database (a `postgresql://` URL, or libpq's `host=… dbname=…`)
+    /// rather than an SQLite file.
+    public static func isPostgres(_ location: String) -> Bool {
+        location.hasPrefix("postgresql://") || location.hasPrefix("postgres://")
+            || (location.contains("=") && (location.contains("dbname=") || location.contains("host=")))
+    }
+
+    /// Opens the store: an SQLite file (created when missing), or a PostgreSQL database by its connection string,
+    /// whose schema is created on first use.
+    /// The folder of the files the store keeps beside its rows (evidence copies, uploads): the SQLite file's
+    /// folder, or for PostgreSQL the one given (default `./var`).
+    public let dataDirectory: String
+
+    public init(path: String, dataDirectory: String? = nil) throws {
         self.path = path
+        if Self.isPostgres(path) {
+            self.dataDirectory = dataDirectory ?? "./var"
+            db = try Connection(postgres: path)
+            try PostgresSchema.apply(db)
+            return
+        }
         let dir = (path as NSString).deletingLastPathComponent
+        self.dataDirectory = dataDirectory ?? dir
         try PrivateFiles.makeFolder(dir)
         // An in-memory or URI database has no file of its own to create.
         let created = path != ":memory:" && !path.isEmpty && !path.hasPrefix("file:") && PrivateFiles.createFile(path)
@@ -31,7 +51,8 @@ public final class TicketStore: @unchecked Sendable {
 
     /// The schema version (PRAGMA user_version).
     public func schemaVersion() throws -> Int {
-        try db.prepare("PRAGMA user_version").query { Int($0.int(0)) }.first ?? 0
+        try db.prepare(db.isPostgres ? "SELECT max(version) FROM schema_version" : "PRAGMA user_version")
+            .query { Int($0.int(0)) }.first ?? 0
     }
 
     /// Stores a phone draft in one transaction and returns its tracking code `YYYYMMDD-NNNNNNN`.

@@ -318,7 +318,7 @@ func printNotes(_ notes: [CaseNote]) {
 
 /// Opens the store for a command, with an error that says what to do when the file is missing.
 func openStore(_ path: String) throws -> TicketStore {
-    guard FileManager.default.fileExists(atPath: path) else {
+    guard TicketStore.isPostgres(path) || FileManager.default.fileExists(atPath: path) else {
         throw CommandFailure("không có cơ sở dữ liệu tại \(path) (chạy `hotline1022 serve` một lần, hoặc dùng --db PATH)")
     }
     do {

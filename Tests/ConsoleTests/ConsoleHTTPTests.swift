@@ -5,6 +5,7 @@ import HotlineCore
 import HotlineDesk
 import HotlineStore
 import WebServer
+import StoreTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -15,6 +16,7 @@ import Glibc
 final class ConsoleHTTPTests: XCTestCase {
     var dir: String!
     var store: TicketStore!
+    var database = ""
     var desk: Desk!
     var console: Console!
     var port: UInt16 { console.port }
@@ -22,7 +24,9 @@ final class ConsoleHTTPTests: XCTestCase {
 
     override func setUpWithError() throws {
         dir = NSTemporaryDirectory() + "console-\(UUID().uuidString)"
-        store = try TicketStore(path: dir + "/h.sqlite")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        database = try TestStore.location(in: dir)
+        store = try TicketStore(path: database, dataDirectory: dir)
         try store.importUnits(try UnitDirectory.load(path: repositoryRoot + "/Config/units.json"))
         desk = Desk(store: store, context: WorkflowContext(calendar: WorkingCalendar(), templates: try NotificationTemplates.load(
             path: repositoryRoot + "/Config/templates.vi.json")))
@@ -31,7 +35,7 @@ final class ConsoleHTTPTests: XCTestCase {
         try desk.addUser(User(name: "lan", role: .agent), as: admin)
         try desk.addUser(User(name: "hoa", role: .unit, unitCode: "P-LECHAN"), as: admin)
         try desk.setPassword(SetPasswordRequest(userName: "lan", newPassword: "mật khẩu của Lan"), as: admin)
-        console = try startConsole(database: dir + "/h.sqlite", pollInterval: 0.1)
+        console = try startConsole(database: database, dataDirectory: dir, pollInterval: 0.1)
     }
 
     override func tearDownWithError() throws {

@@ -5,6 +5,7 @@ import HotlineCore
 import HotlineDesk
 import HotlineStore
 import WebServer
+import StoreTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -16,6 +17,7 @@ import Glibc
 final class ConsolePartTwoHTTPTests: XCTestCase {
     var dir: String!
     var store: TicketStore!
+    var database = ""
     var desk: Desk!
     var console: Console!
     var port: UInt16 { console.port }
@@ -31,14 +33,16 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
         try FileManager.default.copyItem(atPath: repositoryRoot + "/Config", toPath: dir + "/Config")
         live = dir + "/Dialplans/hotline-1022.json"
         try FileManager.default.copyItem(atPath: repositoryRoot + "/Dialplans/hotline-1022.json", toPath: live)
-        store = try TicketStore(path: dir + "/h.sqlite")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        database = try TestStore.location(in: dir)
+        store = try TicketStore(path: database, dataDirectory: dir)
         try store.importUnits(try UnitDirectory.load(path: repositoryRoot + "/Config/units.json"))
         desk = Desk(store: store, context: Desk.context(fromFiles: dir + "/Config"))
         desk.configDirectory = dir + "/Config"
         try desk.addUser(admin, as: nil)
         for u in [lan, hoa, User(name: "gv", role: .unit, unitCode: "P-GIAVIEN")] { try desk.addUser(u, as: admin) }
         let live = live!
-        console = try startConsole(database: dir + "/h.sqlite", configDirectory: dir + "/Config") {
+        console = try startConsole(database: database, dataDirectory: dir, configDirectory: dir + "/Config") {
             $0.dialplan = DialplanSettings(live: live, promptDirectory: repositoryRoot + "/Prompts/vi",
                                            variables: ["agentsURI": "sip:agents@127.0.0.1:5070"])
             $0.publicFormMinimumAge = 0.4

@@ -16,7 +16,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 /// A console on a free loopback port over a store at `database`, with cheap password hashing for tests.
 /// With `configDirectory`, its desks read and edit the administrators' files there.
-func startConsole(database: String, pollInterval: TimeInterval = 0.3, maxDesks: Int = 12, configDirectory: String? = nil,
+func startConsole(database: String, dataDirectory: String? = nil, pollInterval: TimeInterval = 0.3, maxDesks: Int = 12, configDirectory: String? = nil,
                   configure: (inout ConsoleConfiguration) -> Void = { _ in }) throws -> Console {
     let templates = try NotificationTemplates.load(path: repositoryRoot + "/Config/templates.vi.json")
     let context = WorkflowContext(calendar: WorkingCalendar(), templates: templates)
@@ -27,8 +27,8 @@ func startConsole(database: String, pollInterval: TimeInterval = 0.3, maxDesks: 
     let console = try Console(
         configuration: configuration,
         makeDesk: {
-            guard let configDirectory else { return Desk(store: try TicketStore(path: database), context: context) }
-            let desk = Desk(store: try TicketStore(path: database), context: Desk.context(fromFiles: configDirectory))
+            guard let configDirectory else { return Desk(store: try TicketStore(path: database, dataDirectory: dataDirectory), context: context) }
+            let desk = Desk(store: try TicketStore(path: database, dataDirectory: dataDirectory), context: Desk.context(fromFiles: configDirectory))
             desk.configDirectory = configDirectory
             return desk
         })

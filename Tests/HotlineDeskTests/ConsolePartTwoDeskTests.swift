@@ -3,6 +3,7 @@ import Foundation
 import HotlineCore
 import HotlineDesk
 import HotlineStore
+import StoreTestSupport
 import XCTest
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -175,7 +176,10 @@ final class ConsolePartTwoDeskTests: DeskTestCase {
         XCTAssertNil(try desk.apiClient(key: nil))
         XCTAssertNil(try desk.apiClient(key: "h1022_" + String(repeating: "0", count: 64)))
         XCTAssertNil(try desk.apiClient(key: String(key.dropLast()) + (key.last == "0" ? "1" : "0")))
-        let raw = try String(decoding: Data(contentsOf: URL(fileURLWithPath: dir + "/h.sqlite")), as: UTF8.self)
+        // The key itself is nowhere in the database: the file's bytes on SQLite, a whole dump on PostgreSQL.
+        let raw = TestStore.onPostgres ? try PostgresServer.dump(store.path)
+            : String(decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/h.sqlite")), as: UTF8.self)
+        XCTAssertFalse(raw.isEmpty)
         XCTAssertFalse(raw.contains(String(key.dropFirst(6))), "the key itself is nowhere in the database")
         XCTAssertNotNil(try desk.apiClients(as: admin).first { $0.name == "smart-haiphong" }?.lastUsedAt)
         try desk.setAPIClientActive("smart-haiphong", false, as: admin)

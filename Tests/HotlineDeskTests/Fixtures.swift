@@ -2,6 +2,7 @@ import Foundation
 import HotlineCore
 import HotlineDesk
 import HotlineStore
+import StoreTestSupport
 import XCTest
 
 let configDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -24,7 +25,8 @@ class DeskTestCase: XCTestCase {
 
     override func setUpWithError() throws {
         dir = NSTemporaryDirectory() + "desk-\(UUID().uuidString)"
-        store = try TicketStore(path: dir + "/h.sqlite")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        store = try TicketStore(path: try TestStore.location(in: dir), dataDirectory: dir)
         try store.importUnits(try UnitDirectory.load(path: configDirectory + "/units.json"))
         context = WorkflowContext(calendar: WorkingCalendar(),
                                   templates: try NotificationTemplates.load(path: configDirectory + "/templates.vi.json"))

@@ -1,5 +1,6 @@
 import Foundation
 import HotlineCore
+import StoreTestSupport
 import XCTest
 
 @testable import HotlineStore
@@ -20,7 +21,8 @@ class StoreTestCase: XCTestCase {
 
     override func setUpWithError() throws {
         dir = NSTemporaryDirectory() + "store-\(UUID().uuidString)"
-        store = try TicketStore(path: dir + "/h.sqlite")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        store = try TicketStore(path: try TestStore.location(in: dir), dataDirectory: dir)
         try store.importUnits(try UnitDirectory.load(path: configDirectory + "/units.json"))
         context = WorkflowContext(calendar: WorkingCalendar(),
                                   templates: try NotificationTemplates.load(path: configDirectory + "/templates.vi.json"))

@@ -179,3 +179,15 @@ final class MigrationTests: XCTestCase {
         XCTAssertThrowsError(try TicketStore(path: path)) { XCTAssertTrue("\($0)".contains("newer than this program"), "\($0)") }
     }
 }
+
+/// The store's SQL as PostgreSQL reads it.
+final class PostgresDialectTests: XCTestCase {
+    func testPlaceholdersAreNumberedOutsideQuotesAndNumberedOnesKeepTheirNumber() {
+        XCTAssertEqual(numberedPlaceholders("SELECT a FROM t WHERE b = ? AND c = '?' AND d IN (?, ?)"),
+                       "SELECT a FROM t WHERE b = $1 AND c = '?' AND d IN ($2, $3)")
+        XCTAssertEqual(numberedPlaceholders("c.expires_at > ?1 UNION c.expires_at > ?1 LIMIT ?12"),
+                       "c.expires_at > $1 UNION c.expires_at > $1 LIMIT $12")
+        XCTAssertEqual(PostgresDialect.translate("SELECT * FROM tickets t INDEXED BY tickets_queue WHERE x = ?"),
+                       "SELECT * FROM tickets t WHERE x = $1")
+    }
+}
