@@ -63,7 +63,7 @@ let package = Package(
                                                                  "WebServer"]),
         .testTarget(name: "PromptToolsTests", dependencies: ["PromptTools", "HotlineCore"]),
         .testTarget(name: "WebServerTests", dependencies: ["WebServer", "DeskSecurity", "HotlineCore"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HotlineStore", "HotlineCore", "StoreTestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "HotlineDesk", "HotlineStore", "HotlineCore", "WebServer",
                                                          "DeskSecurity", "StoreTestSupport"]),
         .testTarget(name: "TranscriptionTests", dependencies: ["Transcription", "HotlineStore", "HotlineCore"]),

@@ -19,7 +19,7 @@ public final class OutboxService: @unchecked Sendable {
     public init(database: String, senders: [MessageSender], intervalSeconds: Int, reportWait: TimeInterval = 600,
                 logger: EventLogger) throws {
         store = try TicketStore(path: database)
-        let folder = (database as NSString).deletingLastPathComponent
+        let folder = TicketStore.defaultDataDirectory(for: database)
         lockFolder = folder.isEmpty ? "." : folder
         worker = OutboxWorker(store: store, senders: senders, reportWait: reportWait)
         self.logger = logger
@@ -36,7 +36,11 @@ public final class OutboxService: @unchecked Sendable {
     }
 
     /// True when this process is (or has just become) the one that delivers; false while another one is.
-    public func mayDeliver() -> Bool { FileLock.acquire(in: lockFolder, name: ".hotline1022-outbox.lock", exclusive: true) }
+    /// On PostgreSQL the lock is the database's (an advisory lock), so it holds across hosts.
+    public func mayDeliver() -> Bool {
+        if store.isPostgres { return (try? store.holdLock(TicketStore.outboxLockKey)) == true }
+        return FileLock.acquire(in: lockFolder, name: ".hotline1022-outbox.lock", exclusive: true)
+    }
 
     /// One delivery round, logged when it did anything (counts only: recipients are personal data); nil when
     /// the round failed, or when another process delivers (`mayDeliver()` tells which).

@@ -25,10 +25,34 @@ public final class TicketStore: @unchecked Sendable {
     /// folder, or for PostgreSQL the one given (default `./var`).
     public let dataDirectory: String
 
+    /// The data folder a database implies when none is given: the SQLite file's folder (empty for a bare file
+    /// name: the current one), `./var` for PostgreSQL (the default data folder of `serve`).
+    public static func defaultDataDirectory(for database: String) -> String {
+        isPostgres(database) ? "./var" : (database as NSString).deletingLastPathComponent
+    }
+
+    public var isPostgres: Bool { db.isPostgres }
+
+    /// Session-level PostgreSQL advisory locks this store's connection holds (held until it closes).
+    private var heldLocks: Set<Int64> = []
+
+    /// The outbox's "one process delivers" lock on PostgreSQL (SQLite's processes use a lock file instead).
+    public static let outboxLockKey: Int64 = 1022_0003
+
+    /// Takes, or still holds, a session-level advisory lock on PostgreSQL: one process across every host holds
+    /// it; it is released when that process's connection ends (a crash included). Nil on SQLite.
+    public func holdLock(_ key: Int64) throws -> Bool? {
+        guard db.isPostgres else { return nil }
+        if heldLocks.contains(key) { return true }
+        let got = try db.prepare("SELECT pg_try_advisory_lock(?)").query([.int(key)]) { $0.int(0) != 0 }.first ?? false
+        if got { heldLocks.insert(key) }
+        return got
+    }
+
     public init(path: String, dataDirectory: String? = nil) throws {
         self.path = path
         if Self.isPostgres(path) {
-            self.dataDirectory = dataDirectory ?? "./var"
+            self.dataDirectory = dataDirectory ?? Self.defaultDataDirectory(for: path)
             db = try Connection(postgres: path)
             try PostgresSchema.apply(db)
             return

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,10 +64,11 @@ public enum DataModes {
     /// database with its WAL and SHM, the evidence folder beside it, the recordings, a backups folder beside the
     /// database if there is one, and the messages log.
     public static func personalDataPaths(database: String, recordings: String, messagesLog: String?) -> [String] {
-        let dataFolder = (database as NSString).deletingLastPathComponent
+        let dataFolder = TicketStore.defaultDataDirectory(for: database)
         var paths: [String] = []
         if !dataFolder.isEmpty { paths.append(dataFolder) }
-        paths += [database, database + "-wal", database + "-shm"]
+        // A PostgreSQL database's files are the server's, under its own data directory's modes.
+        if !TicketStore.isPostgres(database) { paths += [database, database + "-wal", database + "-shm"] }
         let base = dataFolder.isEmpty ? "." : dataFolder
         paths += [(base as NSString).appendingPathComponent("evidence"), recordings,
                   (base as NSString).appendingPathComponent("backups")]

@@ -136,7 +136,7 @@ struct DeliverySettings: Equatable {
     }
 
     func tokenFile(database: String) -> String {
-        znsTokenFile.isEmpty ? ((database as NSString).deletingLastPathComponent as NSString).appendingPathComponent("zalo-oa-token.json")
+        znsTokenFile.isEmpty ? (TicketStore.defaultDataDirectory(for: database) as NSString).appendingPathComponent("zalo-oa-token.json")
             : znsTokenFile
     }
 

@@ -280,18 +280,20 @@ final class GatewayProcess {
     let sipPort: Int
     let process = Process()
     let logPath: String
-    var database: String { dir + "/h.sqlite" }
+    /// The SQLite file in `dir`, or the PostgreSQL database the test gave.
+    let database: String
     var recordings: String { dir + "/rec" }
 
-    private init(dir: String, sipPort: Int, extra: [String]) throws {
+    private init(dir: String, sipPort: Int, extra: [String], database: String?) throws {
         self.dir = dir
+        self.database = database ?? dir + "/h.sqlite"
         self.sipPort = sipPort
         logPath = dir + "/gateway-\(UUID().uuidString.prefix(4)).log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: E2E.binary)
         process.arguments = [
             "serve", "--sip-address", "127.0.0.1", "--sip-port", "\(sipPort)", "--rtp-port", "\(20000 + Int.random(in: 0..<400) * 100)",
-            "--db", database, "--recordings", recordings,
+            "--db", self.database, "--recordings", recordings,
             "--dialplan", E2E.repo + "/Dialplans/hotline-1022.json", "--prompts", E2E.repo + "/Prompts/vi",
             "--drain-seconds", "3", "--office-hours", "always",
             "--units", E2E.repo + "/Config/units.json", "--calendar", E2E.repo + "/Config/calendar.json",
@@ -306,9 +308,11 @@ final class GatewayProcess {
         try process.run()
     }
 
-    static func start(name: String, extra: [String] = [], reuse: GatewayProcess? = nil) throws -> GatewayProcess {
+    static func start(name: String, extra: [String] = [], reuse: GatewayProcess? = nil,
+                      database: String? = nil) throws -> GatewayProcess {
         let dir = try reuse?.dir ?? E2E.tempDir(name)
-        let gateway = try GatewayProcess(dir: dir, sipPort: try reuse?.sipPort ?? E2E.freePort(), extra: extra)
+        let gateway = try GatewayProcess(dir: dir, sipPort: try reuse?.sipPort ?? E2E.freePort(), extra: extra,
+                                         database: database ?? reuse?.database)
         guard gateway.waitForLog("event=ready", count: 1, timeout: 20) else {
             gateway.stop()
             XCTFail("the gateway did not start:\n\(gateway.log)")
