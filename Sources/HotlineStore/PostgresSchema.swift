@@ -39,6 +39,8 @@ enum PostgresSchema {
 
     static let schema = """
         CREATE EXTENSION IF NOT EXISTS unaccent;
+        -- Tracking numbers come from a sequence (TicketStore.nextNumber); the table stays for SQLite's shape.
+        CREATE SEQUENCE tracking_number;
         CREATE TABLE sequences (name TEXT PRIMARY KEY, last BIGINT NOT NULL);
         INSERT INTO sequences (name, last) VALUES ('tracking', 0);
         CREATE TABLE tickets (

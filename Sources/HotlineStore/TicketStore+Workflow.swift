@@ -43,9 +43,13 @@ extension TicketStore {
         }
     }
 
-    /// The next tracking number, inside the caller's transaction (the write lock is held, so no two share one).
+    /// The next tracking number, inside the caller's transaction: SQLite's counter row (the write lock is held,
+    /// so no two share one), PostgreSQL's sequence (never the same number twice on any host; a number taken by
+    /// a transaction that then rolls back is not given again, so codes may skip one).
     func nextNumber() throws -> Int {
-        try db.prepare("UPDATE sequences SET last = last + 1 WHERE name = 'tracking' RETURNING last").query { Int($0.int(0)) }[0]
+        let sql = db.isPostgres ? "SELECT nextval('tracking_number')"
+            : "UPDATE sequences SET last = last + 1 WHERE name = 'tracking' RETURNING last"
+        return try db.prepare(sql).query { Int($0.int(0)) }[0]
     }
 
     // MARK: Reading

@@ -64,7 +64,7 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     public func stop() {
-        try? Self.run(bin + "/pg_ctl", ["-D", folder + "/data", "-m", "fast", "-w", "stop"], as: runAs, log: folder + "/pg_ctl.log")
+        _ = try? Self.run(bin + "/pg_ctl", ["-D", folder + "/data", "-m", "fast", "-w", "stop"], as: runAs, log: folder + "/pg_ctl.log")
         try? FileManager.default.removeItem(atPath: folder)
     }
 

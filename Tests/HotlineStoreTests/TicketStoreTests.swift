@@ -1,5 +1,6 @@
 import Foundation
 import HotlineCore
+import StoreTestSupport
 import XCTest
 
 @testable import HotlineStore
@@ -24,7 +25,7 @@ final class TicketStoreTests: XCTestCase {
     }
 
     func testCodesAreSequentialAndCarryTheVietnamDate() throws {
-        let store = try TicketStore(path: dir + "/h.sqlite")
+        let store = try TicketStore(path: try TestStore.location(in: dir))
         defer { try? store.close() }
         // 2026-11-22 18:30 UTC is already the 23rd in Hải Phòng (UTC+7).
         let evening = ISO8601DateFormatter().date(from: "2026-11-22T18:30:00Z")!
@@ -57,7 +58,7 @@ final class TicketStoreTests: XCTestCase {
     }
 
     func testTheSequenceSurvivesReopeningAndTwoConnectionsNeverShareACode() throws {
-        let path = dir + "/h.sqlite"
+        let path = try TestStore.location(in: dir)
         let now = Date()
         var codes: Set<String> = []
         do {
