@@ -67,6 +67,7 @@ let package = Package(
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "HotlineDesk", "HotlineStore", "HotlineCore", "WebServer",
                                                          "DeskSecurity", "StoreTestSupport"]),
         .testTarget(name: "TranscriptionTests", dependencies: ["Transcription", "HotlineStore", "HotlineCore"]),
-        .testTarget(name: "OperationsTests", dependencies: ["Operations", "HotlineStore", "HotlineCore", "WebServer"]),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "HotlineStore", "HotlineCore", "WebServer",
+                                                            "StoreTestSupport"]),
     ]
 )

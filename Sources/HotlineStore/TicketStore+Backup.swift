@@ -74,7 +74,7 @@ extension TicketStore {
             var moved = 0
             for (old, new) in moves where old != new {
                 try db.prepare("UPDATE attachments SET path = ? WHERE path = ?").run([.text(new), .text(old)])
-                moved += Int(sqlite3_changes(db.handle))
+                moved += db.changes
                 try db.prepare("UPDATE transcription_jobs SET path = ? WHERE path = ?").run([.text(new), .text(old)])
                 try db.prepare("UPDATE transcripts SET recording_path = ? WHERE recording_path = ?").run([.text(new), .text(old)])
             }
@@ -87,5 +87,26 @@ extension TicketStore {
     /// How many tickets the database holds.
     public func ticketCount() throws -> Int {
         try db.prepare("SELECT count(*) FROM tickets").query { Int($0.int(0)) }.first ?? 0
+    }
+}
+
+extension TicketStore {
+    /// PostgreSQL's consistent backup: runs `body` inside a read-only REPEATABLE READ transaction whose snapshot
+    /// is exported, with that snapshot's id, the files its tickets point at and its ticket count, so that
+    /// `pg_dump --snapshot=ID` (run by `body`) dumps exactly the rows the files were listed from, while calls go on.
+    public func withExportedSnapshot<T>(_ body: (_ snapshot: String, _ files: [StoredFile], _ tickets: Int) throws -> T) throws -> T {
+        guard db.isPostgres else {
+            throw PostgreSQLError(sqlState: "", message: "an SQLite store is copied with backup(to:)", context: "exporting a snapshot")
+        }
+        try db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        do {
+            let snapshot = try db.prepare("SELECT pg_export_snapshot()").query { $0.text(0) ?? "" }.first ?? ""
+            let result = try body(snapshot, try storedFiles(), try ticketCount())
+            try db.execute("COMMIT")
+            return result
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
     }
 }

@@ -43,6 +43,8 @@ public struct BackupManifest: Codable, Sendable {
 
     public static let fileName = "manifest.json"
     public static let databaseName = "hotline.sqlite"
+    /// A PostgreSQL store's snapshot: `pg_dump`'s custom format.
+    public static let postgresDumpName = "hotline.pgdump"
 
     static func load(_ dir: String) throws -> BackupManifest? {
         let path = (dir as NSString).appendingPathComponent(fileName)
@@ -79,11 +81,15 @@ public enum Backup {
     /// files *that snapshot* names, so the folder is consistent: every ticket in the copy has its files. Files
     /// already in the folder's previous manifest with the same size and time are not read again (incremental);
     /// the others are copied and hashed in one pass and compared with the SHA-256 the store recorded.
-    public static func run(database: String, recordings: String, to dir: String) throws -> Report {
+    /// A PostgreSQL store is dumped with `pg_dump` in its custom format, inside an exported REPEATABLE READ
+    /// snapshot from which the files are listed too: the same consistency, while calls go on.
+    /// `dataDirectory` is the store's data folder (evidence) when not the one the database implies.
+    public static func run(database: String, recordings: String, to dir: String,
+                           dataDirectory given: String? = nil) throws -> Report {
         let started = Date()
         let dir = absolute(dir)
-        let dataDirectory = absolute((database as NSString).deletingLastPathComponent.isEmpty
-                                     ? "." : (database as NSString).deletingLastPathComponent)
+        let folder = given ?? TicketStore.defaultDataDirectory(for: database)
+        let dataDirectory = absolute(folder.isEmpty ? "." : folder)
         try PrivateFiles.makeFolder(dir)
         try PrivateFiles.makeFolder(dir + "/files")
         let previous = (try? BackupManifest.load(dir)) ?? nil
@@ -91,28 +97,34 @@ public enum Backup {
         for file in previous?.files ?? [] { known[file.path] = file }
 
         // 1. The snapshot, under a temporary name until everything it names is copied.
-        let snapshot = dir + "/" + BackupManifest.databaseName
+        let onPostgres = TicketStore.isPostgres(database)
+        let snapshot = dir + "/" + (onPostgres ? BackupManifest.postgresDumpName : BackupManifest.databaseName)
         let pending = snapshot + ".new"
-        do {
-            let source = try TicketStore(path: database)
-            defer { try? source.close() }
-            try source.backup(to: pending)
-        } catch {
-            throw BackupError("không sao lưu được cơ sở dữ liệu \(database): \(error)")
-        }
-        let copy = try TicketStore(path: pending)
-        let integrity = try copy.integrityCheck()
-        let files = try copy.storedFiles()
-        let tickets = try copy.ticketCount()
-        try copy.close()
-        guard integrity == ["ok"] else {
-            throw BackupError("bản sao cơ sở dữ liệu không toàn vẹn: \(integrity.prefix(5).joined(separator: "; "))")
+        let files: [StoredFile]
+        let tickets: Int
+        if onPostgres {
+            do {
+                let source = try TicketStore(path: database)
+                defer { try? source.close() }
+                (files, tickets) = try source.withExportedSnapshot { id, files, tickets in
+                    try PostgresTools.run("pg_dump", ["--format=custom", "--snapshot=" + id, "--file=" + pending,
+                                                      "--dbname=" + database])
+                    return (files, tickets)
+                }
+                PrivateFiles.restrict(pending)
+                // The archive reads back whole: its table of contents lists every table.
+                try PostgresTools.run("pg_restore", ["--list", pending])
+            } catch {
+                throw BackupError("không sao lưu được cơ sở dữ liệu \(database): \(error)")
+            }
+        } else {
+            (files, tickets) = try sqliteSnapshot(database, to: pending)
         }
 
         // 2. The files the snapshot names.
         var report = Report(manifest: BackupManifest(
             createdAt: started, dataDirectory: dataDirectory, recordingsDirectory: absolute(recordings),
-            database: .init(file: BackupManifest.databaseName, size: 0, sha256: "", integrity: "ok", tickets: tickets),
+            database: .init(file: (snapshot as NSString).lastPathComponent, size: 0, sha256: "", integrity: "ok", tickets: tickets),
             files: []))
         for file in files {
             let path = absolute(file.path)
@@ -148,6 +160,26 @@ public enum Backup {
         return report
     }
 
+    /// SQLite's snapshot with its online backup API, checked (`integrity_check`); the files and tickets it holds.
+    static func sqliteSnapshot(_ database: String, to pending: String) throws -> ([StoredFile], Int) {
+        do {
+            let source = try TicketStore(path: database)
+            defer { try? source.close() }
+            try source.backup(to: pending)
+        } catch {
+            throw BackupError("không sao lưu được cơ sở dữ liệu \(database): \(error)")
+        }
+        let copy = try TicketStore(path: pending)
+        let integrity = try copy.integrityCheck()
+        let files = try copy.storedFiles()
+        let tickets = try copy.ticketCount()
+        try copy.close()
+        guard integrity == ["ok"] else {
+            throw BackupError("bản sao cơ sở dữ liệu không toàn vẹn: \(integrity.prefix(5).joined(separator: "; "))")
+        }
+        return (files, tickets)
+    }
+
     public struct RestoreReport: Sendable {
         public var database: String
         public var recordings: String
@@ -161,7 +193,10 @@ public enum Backup {
     /// `hotline.sqlite`, recordings under `recordings/` (same sub-folders), evidence under `evidence/`, each copy
     /// checked against the manifest's SHA-256; the database's file paths are moved to the new places, and
     /// `integrity_check` is run on the result.
-    public static func restore(from dir: String, to dataDirectory: String) throws -> RestoreReport {
+    /// A PostgreSQL backup (`hotline.pgdump`) is restored with `pg_restore`, in one transaction, into `database`:
+    /// an empty PostgreSQL database made for it (a database that holds anything makes it fail, changing nothing);
+    /// its files go to `dataDirectory` as above.
+    public static func restore(from dir: String, to dataDirectory: String, database postgres: String? = nil) throws -> RestoreReport {
         let dir = absolute(dir)
         let target = absolute(dataDirectory)
         guard let manifest = try BackupManifest.load(dir) else {
@@ -171,15 +206,24 @@ public enum Backup {
         guard try SHA256.hexOfFile(atPath: snapshot) == manifest.database.sha256 else {
             throw BackupError("bản sao cơ sở dữ liệu \(snapshot) không khớp SHA-256 trong \(BackupManifest.fileName)")
         }
-        let database = target + "/" + BackupManifest.databaseName
-        guard !FileManager.default.fileExists(atPath: database) else {
+        let fromPostgres = manifest.database.file == BackupManifest.postgresDumpName
+        if fromPostgres, postgres.map(TicketStore.isPostgres) != true {
+            throw BackupError("bản sao lưu từ PostgreSQL: nêu --db postgresql://… của một cơ sở dữ liệu trống để khôi phục vào")
+        }
+        let database = fromPostgres ? postgres! : target + "/" + BackupManifest.databaseName
+        guard fromPostgres || !FileManager.default.fileExists(atPath: database) else {
             throw BackupError("\(database) đã tồn tại: khôi phục vào một thư mục mới (không ghi đè dữ liệu đang có)")
         }
         try PrivateFiles.makeFolder(target)
         let recordings = target + "/recordings"
         try PrivateFiles.makeFolder(recordings)
         var report = RestoreReport(database: database, recordings: recordings)
-        _ = try copyHashing(snapshot, to: database)
+        if fromPostgres {
+            try PostgresTools.run("pg_restore", ["--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges",
+                                                 "--dbname=" + database, snapshot])
+        } else {
+            _ = try copyHashing(snapshot, to: database)
+        }
 
         var moves: [String: String] = [:]
         for file in manifest.files {
@@ -201,7 +245,7 @@ public enum Backup {
             moves[file.path] = destination
             report.files += 1
         }
-        let store = try TicketStore(path: database)
+        let store = try TicketStore(path: database, dataDirectory: target)
         defer { try? store.close() }
         try store.relocateFiles(moves)
         report.integrity = try store.integrityCheck()

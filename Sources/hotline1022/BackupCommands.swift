@@ -1,4 +1,5 @@
 import Foundation
+import HotlineStore
 import Operations
 
 let backupCommand = Command.leaf(
@@ -15,6 +16,8 @@ let backupCommand = Command.leaf(
         âm từ tệp cấu hình của serve; --db và --recordings (mặc định ./var/hotline.sqlite, ./var/recordings) ghi
         đè các giá trị đó. Thoát với mã 1 nếu có tệp bị thiếu hoặc không còn đúng SHA-256 đã lưu (bản sao lưu
         vẫn được ghi, và nêu tên các tệp đó). Khôi phục bằng `hotline1022 restore DIR --to DATA_DIR`.
+        Với --db postgresql://…, bản chụp là DIR/hotline.pgdump, do pg_dump ghi trong cùng một ảnh chụp nhất quán
+        mà danh sách tệp được đọc ra.
         """
 ) { args in
     var settings = ServeSettings()
@@ -23,7 +26,7 @@ let backupCommand = Command.leaf(
     if let v = try args.option("--recordings") { settings.recordings = v }
     let dir = try args.requiredPositional("thư mục sao lưu DIR")
     try args.finish()
-    guard FileManager.default.fileExists(atPath: settings.database) else {
+    guard TicketStore.isPostgres(settings.database) || FileManager.default.fileExists(atPath: settings.database) else {
         throw CommandFailure("không có cơ sở dữ liệu tại \(settings.database) (dùng --db PATH hoặc --config FILE)")
     }
     umask(DataModes.umask)
@@ -47,7 +50,7 @@ let backupCommand = Command.leaf(
 let restoreCommand = Command.leaf(
     "restore", "Khôi phục một thư mục sao lưu vào một thư mục dữ liệu mới (quản trị hệ thống).",
     help: """
-        DIR --to DATA_DIR
+        DIR --to DATA_DIR [--db postgresql://…]
 
         Kiểm tra bản chụp và mọi bản sao trong DIR theo SHA-256 ghi trong manifest, rồi ghi
         DATA_DIR/hotline.sqlite, DATA_DIR/recordings/ và DATA_DIR/evidence/, trỏ các đường dẫn tệp trong cơ sở
@@ -55,15 +58,20 @@ let restoreCommand = Command.leaf(
         đang dùng. Chạy tổng đài trên dữ liệu đã khôi phục bằng
         `serve --db DATA_DIR/hotline.sqlite --recordings DATA_DIR/recordings` (hoặc sửa tệp cấu hình). Thoát với
         mã 1 nếu có bản sao bị hỏng hoặc integrity_check không đạt.
+
+        Bản sao lưu của cơ sở dữ liệu PostgreSQL (hotline.pgdump, do pg_dump ghi) được khôi phục bằng pg_restore
+        trong một giao dịch vào cơ sở dữ liệu --db, phải là một cơ sở dữ liệu trống tạo sẵn (createdb); các tệp
+        vào DATA_DIR như trên.
         """
 ) { args in
     let target = try args.requiredOption("--to")
+    let postgres = try args.option("--db")
     let dir = try args.requiredPositional("thư mục sao lưu DIR")
     try args.finish()
     umask(DataModes.umask)
     let report: Backup.RestoreReport
     do {
-        report = try Backup.restore(from: dir, to: target)
+        report = try Backup.restore(from: dir, to: target, database: postgres)
     } catch {
         throw CommandFailure("\(error)")
     }

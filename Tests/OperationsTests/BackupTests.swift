@@ -2,6 +2,7 @@ import Foundation
 import HotlineCore
 import HotlineStore
 import Operations
+import StoreTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -36,6 +37,55 @@ final class BackupTests: XCTestCase {
     }
 
     private func mode(_ path: String) -> mode_t? { DataModes.mode(of: path)?.mode }
+
+    /// A PostgreSQL store: pg_dump inside the snapshot the files are listed from, then pg_restore into an empty
+    /// database, the files moved under the new folder with their SHA-256, and never over a database in use.
+    func testAPostgreSQLStoreIsDumpedAndRestoredWithItsFiles() throws {
+        let server = try PostgresServer.shared()
+        let source = try server.createDatabase()
+        let store = try TicketStore(path: source, dataDirectory: root + "/data")
+        var codes: [String] = []
+        for n in 1...3 { codes.append(try draft(store, n).0) }
+        let photo = root + "/anh.jpg"
+        try Data("ảnh hiện trường".utf8).write(to: URL(fileURLWithPath: photo))
+        let (evidence, _) = try store.importEvidence(photo, for: codes[0])
+        try store.addAttachment(codes[0], kind: .photo, path: evidence, by: Actor(.unit, "hoa"), at: Date())
+
+        let dir = root + "/backup"
+        let report = try Backup.run(database: source, recordings: recordings, to: dir, dataDirectory: root + "/data")
+        XCTAssertEqual(report.manifest.database.file, "hotline.pgdump")
+        XCTAssertEqual(report.manifest.database.tickets, 3)
+        XCTAssertEqual(report.manifest.files.count, 4)
+        XCTAssertEqual(report.copied, 4)
+        XCTAssertEqual(mode(dir + "/hotline.pgdump"), 0o640)
+        XCTAssertEqual(try SHA256.hexOfFile(atPath: dir + "/hotline.pgdump"), report.manifest.database.sha256)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/hotline.sqlite"))
+        let (late, _) = try draft(store, 4)  // after the backup: not in it
+        try store.close()
+
+        XCTAssertThrowsError(try Backup.restore(from: dir, to: root + "/nowhere")) {
+            XCTAssertTrue("\($0)".contains("--db postgresql://"), "\($0)")
+        }
+        XCTAssertThrowsError(try Backup.restore(from: dir, to: root + "/over", database: source), "never over a database in use")
+        let target = try server.createDatabase()
+        let restored = try Backup.restore(from: dir, to: root + "/restored", database: target)
+        XCTAssertEqual(restored.files, 4)
+        XCTAssertEqual(restored.integrity, ["ok"])
+        XCTAssertEqual(restored.damaged, [])
+        let copy = try TicketStore(path: target)
+        defer { try? copy.close() }
+        let files = try copy.storedFiles()
+        XCTAssertEqual(Set(files.map(\.trackingCode)), Set(codes))
+        XCTAssertFalse(files.contains { $0.trackingCode == late })
+        for file in files {
+            XCTAssertTrue(file.path.hasPrefix(root + "/restored/"), "\(file.path) was not moved")
+            XCTAssertEqual(try SHA256.hexOfFile(atPath: file.path), file.sha256, file.path)
+        }
+        XCTAssertTrue(files.contains { $0.kind == .photo && $0.path.hasPrefix(root + "/restored/evidence/\(codes[0])/") })
+        // The restored store goes on: its next code does not repeat one it holds.
+        let next = try draft(copy, 5).0
+        XCTAssertFalse(codes.contains(next), next)
+    }
 
     func testBackupIsIncrementalAndRestoreMovesEveryFileWithItsHash() throws {
         let store = try TicketStore(path: database)
