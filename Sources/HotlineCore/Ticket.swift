@@ -38,6 +38,14 @@ public struct Attachment: Codable, Sendable, Equatable {
     }
 }
 
+extension AttachmentKind {
+    /// What kind of evidence a file is, from its extension: pictures and video are photos, the rest documents.
+    public static func evidence(forFile file: String) -> AttachmentKind {
+        let ext = (file as NSString).pathExtension.lowercased()
+        return ["jpg", "jpeg", "png", "heic", "webp", "gif", "bmp", "tif", "tiff", "mp4", "mov", "3gp"].contains(ext) ? .photo : .document
+    }
+}
+
 /// Who acts: a role and the person's or system's name, as the audit log records it.
 public struct Actor: Codable, Sendable, Equatable {
     public var role: Role

@@ -243,3 +243,42 @@ public enum ClaimRules {
         return held
     }
 }
+
+// MARK: The steps around a unit's and an agent's work
+
+public enum StepRules {
+    /// The unit an agent forwards a completed draft to: the one typed, else the router's suggestion; when the
+    /// router names no single unit, the agent is told to name one or ask the City Office (Art. 7.4).
+    public static func forwardTarget(typed unit: String?, suggestion: RoutingDecision, code: String) throws -> String {
+        if let unit, !unit.isEmpty { return unit }
+        switch suggestion {
+        case .unit(let u, _): return u
+        case .guidance(_, let reason):
+            throw DeskError.invalidField(.unit, reason: "không xác định được một đơn vị cho \(code) (\(reason)): nêu đơn vị, "
+                                         + "hoặc chuyển Văn phòng UBND TP xin hướng dẫn (Art. 7.4)")
+        }
+    }
+
+    /// A transfer is refused once its window has closed (Art. 8.2f: 1 working day from receipt by the unit, 2
+    /// with a field check). Other steps pass.
+    public static func checkTransferWindow(_ t: Ticket, _ action: TicketAction, forwardedAt: Date?, fieldCheck: Bool,
+                                           at now: Date, calendar: WorkingCalendar) throws {
+        guard case .transfer = action else { return }
+        let window = DeadlinePolicy.transferWindow(receivedAt: forwardedAt ?? t.receivedAt, fieldCheck: fieldCheck,
+                                                   calendar: calendar)
+        guard now <= window else {
+            throw DeskError.invalidStep(step: action.name, status: t.status,
+                                        reason: "đã hết hạn chuyển lúc \(DeskClock.text(window)) "
+                                            + "(\(fieldCheck ? 2 : 1) ngày làm việc kể từ khi đơn vị nhận)",
+                                        article: "Art. 8.2f")
+        }
+    }
+
+    /// The same file again (same content: evidence copies are named by their SHA-256) is not new evidence of a
+    /// step; say so rather than "evidence needed" (seed 000, 6b).
+    public static func checkNewEvidence(_ file: String, attachedBefore earlier: Date?) throws {
+        guard let earlier else { return }
+        throw DeskError.invalidField(.evidence, reason: "tệp \((file as NSString).lastPathComponent) đã được đính kèm "
+                                     + "lúc \(DeskClock.text(earlier)); minh chứng của bước này cần là ảnh hoặc tài liệu mới")
+    }
+}

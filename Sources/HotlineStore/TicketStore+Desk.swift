@@ -38,17 +38,7 @@ extension TicketStore {
                               context: WorkflowContext) throws -> Ticket {
         try asHotline(code, user, at: at) {
             try updateDetails(code, details, by: user.actor, at: at)
-            let target: String
-            if let unit, !unit.isEmpty {
-                target = unit
-            } else {
-                switch try suggestRoute(code) {
-                case .unit(let u, _): target = u
-                case .guidance(_, let reason):
-                    throw DeskError.invalidField(.unit, reason: "không xác định được một đơn vị cho \(code) (\(reason)): nêu đơn vị, "
-                                                 + "hoặc chuyển Văn phòng UBND TP xin hướng dẫn (Art. 7.4)")
-                }
-            }
+            let target = try StepRules.forwardTarget(typed: unit, suggestion: try suggestRoute(code), code: code)
             return try perform(.forward(unit: target), on: code, by: user.actor, at: at, context: context)
         }
     }
@@ -110,12 +100,6 @@ extension TicketStore {
         return (target, true)
     }
 
-    /// What kind of evidence a file is, from its extension: pictures and video are photos, the rest documents.
-    public static func evidenceKind(of file: String) -> AttachmentKind {
-        let ext = (file as NSString).pathExtension.lowercased()
-        return ["jpg", "jpeg", "png", "heic", "webp", "gif", "bmp", "tif", "tiff", "mp4", "mov", "3gp"].contains(ext) ? .photo : .document
-    }
-
     /// A unit member takes a step on a ticket their unit holds: evidence files are attached and the step is
     /// checked and recorded in one transaction, so a refused step leaves no attachment behind. A transfer is
     /// refused once its window has closed (Art. 8.2f: 1 working day from receipt by the unit, 2 with a field
@@ -131,26 +115,15 @@ extension TicketStore {
                 let forwardedAt = try db.prepare("SELECT forwarded_at FROM tickets WHERE id = ?").query([.int(id)]) {
                     Self.date($0, 0)
                 }.first ?? nil
-                let window = DeadlinePolicy.transferWindow(receivedAt: forwardedAt ?? t.receivedAt, fieldCheck: fieldCheck,
-                                                           calendar: context.calendar)
-                guard at <= window else {
-                    throw DeskError.invalidStep(step: action.name, status: t.status,
-                                                reason: "đã hết hạn chuyển lúc \(DeskClock.text(window)) "
-                                                    + "(\(fieldCheck ? 2 : 1) ngày làm việc kể từ khi đơn vị nhận)",
-                                                article: "Art. 8.2f")
-                }
+                try StepRules.checkTransferWindow(t, action, forwardedAt: forwardedAt, fieldCheck: fieldCheck, at: at,
+                                                  calendar: context.calendar)
             }
             for file in evidence {
                 let earlier = try db.prepare("SELECT added_at FROM attachments WHERE path = ?").query([.text(file)]) {
                     Date(timeIntervalSince1970: $0.double(0))
                 }.first
-                if let earlier {
-                    // The same file again (same content: the copy is named by its SHA-256) is not new evidence of
-                    // this step; say so rather than "evidence needed".
-                    throw DeskError.invalidField(.evidence, reason: "tệp \((file as NSString).lastPathComponent) đã được đính kèm "
-                                                 + "lúc \(DeskClock.text(earlier)); minh chứng của bước này cần là ảnh hoặc tài liệu mới")
-                }
-                try addAttachment(code, kind: Self.evidenceKind(of: file), path: file, by: user.actor, at: at)
+                try StepRules.checkNewEvidence(file, attachedBefore: earlier)
+                try addAttachment(code, kind: AttachmentKind.evidence(forFile: file), path: file, by: user.actor, at: at)
             }
             return try perform(action, on: code, by: user.actor, at: at, context: context)
         }

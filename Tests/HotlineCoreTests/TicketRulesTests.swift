@@ -142,3 +142,36 @@ final class TicketRulesTests: XCTestCase {
         XCTAssertNil(TrackingCode.fromKeypad("2026061000000*3"))
     }
 }
+
+/// The rules around a unit's and an agent's steps.
+final class StepRulesTests: XCTestCase {
+    func testTheForwardTargetIsTheTypedUnitElseTheRoutersElseAQuestionForTheCityOffice() throws {
+        XCTAssertEqual(try StepRules.forwardTarget(typed: "P-LECHAN", suggestion: .unit("P-GIAVIEN", why: "ward"), code: "c"), "P-LECHAN")
+        XCTAssertEqual(try StepRules.forwardTarget(typed: "", suggestion: .unit("P-GIAVIEN", why: "ward"), code: "c"), "P-GIAVIEN")
+        XCTAssertThrowsError(try StepRules.forwardTarget(typed: nil, suggestion: .guidance(cityOffice: "VP", reason: "hai đơn vị"),
+                                                         code: "20260610-0000001")) {
+            XCTAssertTrue("\($0)".contains("Art. 7.4"), "\($0)")
+        }
+    }
+
+    func testATransferAfterItsWindowIsRefusedAndTheSameFileIsNoNewEvidence() throws {
+        let calendar = WorkingCalendar()
+        let forwarded = vn("2026-06-10T09:00:00")  // a Wednesday
+        let t = Ticket(trackingCode: "20260610-0000001", channel: .phone, status: .accepted, receivedAt: forwarded)
+        let transfer = TicketAction.transfer(to: "P-LECHAN", reason: "không thuộc thẩm quyền")
+        XCTAssertNoThrow(try StepRules.checkTransferWindow(t, transfer, forwardedAt: forwarded, fieldCheck: false,
+                                                           at: vn("2026-06-10T16:00:00"), calendar: calendar))
+        XCTAssertThrowsError(try StepRules.checkTransferWindow(t, transfer, forwardedAt: forwarded, fieldCheck: false,
+                                                               at: vn("2026-06-15T09:00:00"), calendar: calendar)) {
+            XCTAssertTrue("\($0)".contains("Art. 8.2f"), "\($0)")
+        }
+        XCTAssertNoThrow(try StepRules.checkTransferWindow(t, .accept, forwardedAt: forwarded, fieldCheck: false,
+                                                           at: vn("2026-07-15T09:00:00"), calendar: calendar), "other steps pass")
+        XCTAssertNoThrow(try StepRules.checkNewEvidence("/x/anh.jpg", attachedBefore: nil))
+        XCTAssertThrowsError(try StepRules.checkNewEvidence("/x/anh.jpg", attachedBefore: forwarded)) {
+            XCTAssertTrue("\($0)".contains("anh.jpg"), "\($0)")
+        }
+        XCTAssertEqual(AttachmentKind.evidence(forFile: "/x/Anh.JPG"), .photo)
+        XCTAssertEqual(AttachmentKind.evidence(forFile: "/x/bien-ban.pdf"), .document)
+    }
+}
