@@ -40,6 +40,14 @@ final class PGConnection {
 
     deinit { close() }
 
+    /// The server closed the connection (restarted, crashed, a failover): nothing more will work on it. Reads
+    /// what the socket holds first (without waiting), so a connection the server closed since the last
+    /// statement is seen as broken before the next one is sent.
+    var isBroken: Bool {
+        guard let handle else { return true }
+        return PQconsumeInput(handle) == 0 || PQstatus(handle) != CONNECTION_OK
+    }
+
     func close() {
         if let handle { PQfinish(handle) }
         handle = nil

@@ -69,17 +69,19 @@ final class Connection {
     }
 
     func execute(_ sql: String) throws {
+        try reconnectIfBroken()
         if let pg { return try pg.execute(sql) }
         try check(sqlite3_exec(handle, sql, nil, nil, nil), "executing \(sql.prefix(60))")
     }
 
     /// A prepared statement, cached by its SQL.
     func prepare(_ sql: String) throws -> Statement {
+        try reconnectIfBroken()
         if let s = statements[sql] {
             s.reset()
             return s
         }
-        let s = try pg.map { try Statement(postgres: $0, sql) } ?? Statement(self, sql)
+        let s = try pg.map { try Statement(postgres: $0, sql, owner: self) } ?? Statement(self, sql)
         statements[sql] = s
         return s
     }
@@ -90,6 +92,42 @@ final class Connection {
     /// error. Inside another transaction it is a savepoint, so store operations compose into one transaction
     /// ("SAVEPOINT … can be used within a BEGIN…COMMIT": SQLite's savepoint docs; PostgreSQL's alike).
     func transaction<T>(_ body: () throws -> T) throws -> T {
+        guard depth == 0, isPostgres else { return try runTransaction(body) }
+        // PostgreSQL: a transaction cut off by a lost connection was rolled back by the server; it runs again,
+        // once, on a new connection (the server back, or the standby promoted behind a multi-host string). The
+        // store's transactions touch only the database, and filing a recording twice returns its first code.
+        do {
+            return try runTransaction(body)
+        } catch let error as PostgreSQLError where pg?.isBroken == true {
+            _ = error
+            try reconnectIfBroken()
+            return try runTransaction(body)
+        }
+    }
+
+    /// PostgreSQL: a connection that broke is opened again, outside a transaction, before the next statement.
+    /// Bumps `generation`, so what lived on the old session (advisory locks) is known to be gone.
+    /// A statement outside any transaction whose connection broke under it: the connection is opened again
+    /// and the statement may run once more on it (nil inside a transaction: the transaction is retried whole).
+    fileprivate func reopenedForRetry() throws -> PGConnection? {
+        guard depth == 0, pg?.isBroken != false else { return nil }
+        try reconnectIfBroken(force: true)
+        return pg
+    }
+
+    private func reconnectIfBroken(force: Bool = false) throws {
+        guard depth == 0, let old = pg, force || old.isBroken else { return }
+        statements.removeAll()
+        old.close()
+        pg = nil
+        pg = try PGConnection(conninfo: old.conninfo)
+        generation += 1
+    }
+
+    /// How many times the PostgreSQL connection was opened again.
+    private(set) var generation = 0
+
+    private func runTransaction<T>(_ body: () throws -> T) throws -> T {
         let outermost = depth == 0
         let savepoint = "s\(depth)"
         if outermost, isPostgres {
@@ -127,7 +165,9 @@ final class Connection {
 /// and the libpq connection (which holds nothing back).
 final class Statement {
     private let sqlite: OpaquePointer?
-    private let pg: PGConnection?
+    private var pg: PGConnection?
+    /// The connection that cached it, to reopen a broken PostgreSQL connection (weak: no cycle).
+    private weak var owner: Connection?
     let sql: String
     private var bound: [SQLValue] = []
 
@@ -140,13 +180,26 @@ final class Statement {
         sqlite = stmt!
     }
 
-    init(postgres: PGConnection, _ sql: String) throws {
+    init(postgres: PGConnection, _ sql: String, owner: Connection) throws {
+        self.owner = owner
         self.sql = PostgresDialect.translate(sql)
         pg = postgres
         sqlite = nil
     }
 
     deinit { if let sqlite { sqlite3_finalize(sqlite) } }
+
+    /// Runs on PostgreSQL; when the server closed the connection under a statement outside a transaction, once
+    /// more on a new connection (the server back, or the primary found again).
+    private func runOnPostgres(_ connection: PGConnection) throws -> PGResult {
+        do {
+            return try connection.run(sql, bound)
+        } catch let error as PostgreSQLError where connection.isBroken {
+            guard let fresh = try owner?.reopenedForRetry() else { throw error }
+            pg = fresh
+            return try fresh.run(sql, bound)
+        }
+    }
 
     private func check(_ rc: Int32, _ context: @autoclosure () -> String) throws {
         try Connection.check(rc, sqlite.flatMap(sqlite3_db_handle), context())
@@ -186,7 +239,7 @@ final class Statement {
         try bind(values)
         defer { reset() }
         if let pg {
-            _ = try pg.run(sql, bound)
+            _ = try runOnPostgres(pg)
             return
         }
         while true {
@@ -201,7 +254,7 @@ final class Statement {
         try bind(values)
         defer { reset() }
         if let pg {
-            let result = try pg.run(sql, bound)
+            let result = try runOnPostgres(pg)
             guard let handle = result.handle else { return [] }
             return try (0..<result.rowCount).map { try row(Row(postgres: handle, row: $0)) }
         }

@@ -33,8 +33,10 @@ public final class TicketStore: @unchecked Sendable {
 
     public var isPostgres: Bool { db.isPostgres }
 
-    /// Session-level PostgreSQL advisory locks this store's connection holds (held until it closes).
+    /// Session-level PostgreSQL advisory locks this store's connection holds (held until it closes), and the
+    /// connection they were taken on (a reconnected store holds none).
     private var heldLocks: Set<Int64> = []
+    private var heldOnGeneration = 0
 
     /// The outbox's "one process delivers" lock on PostgreSQL (SQLite's processes use a lock file instead).
     public static let outboxLockKey: Int64 = 1022_0003
@@ -43,8 +45,9 @@ public final class TicketStore: @unchecked Sendable {
     /// it; it is released when that process's connection ends (a crash included). Nil on SQLite.
     public func holdLock(_ key: Int64) throws -> Bool? {
         guard db.isPostgres else { return nil }
-        if heldLocks.contains(key) { return true }
+        if heldOnGeneration == db.generation, heldLocks.contains(key) { return true }
         let got = try db.prepare("SELECT pg_try_advisory_lock(?)").query([.int(key)]) { $0.int(0) != 0 }.first ?? false
+        if heldOnGeneration != db.generation { (heldLocks, heldOnGeneration) = ([], db.generation) }
         if got { heldLocks.insert(key) }
         return got
     }

@@ -49,10 +49,7 @@ public final class PostgresServer: @unchecked Sendable {
         for _ in 0..<5 {
             let candidate = Int.random(in: 20_000..<60_000)
             do {
-                try Self.run(bin + "/pg_ctl", ["-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "-o",
-                                               "-c listen_addresses=127.0.0.1 -p \(candidate) -k \(folder) -c fsync=off "
-                                                   + "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-                                               "start"], as: runAs, log: folder + "/pg_ctl.log")
+                try Self.start(bin: bin, folder: folder, port: candidate, as: runAs)
                 port = candidate
                 return
             } catch {
@@ -61,6 +58,24 @@ public final class PostgresServer: @unchecked Sendable {
         }
         throw Unavailable(description: "PostgreSQL did not start: \(lastError.map { "\($0)" } ?? "") "
                           + ((try? String(contentsOfFile: folder + "/server.log", encoding: .utf8)) ?? ""))
+    }
+
+    private static func start(bin: String, folder: String, port: Int, as runAs: String?) throws {
+        try run(bin + "/pg_ctl", ["-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "-o",
+                                  // fsync off (a test's disk need not survive the machine), but every commit in
+                                  // the WAL before it is acknowledged: a killed server loses nothing committed.
+                                  "-c listen_addresses=127.0.0.1 -p \(port) -k \(folder) -c fsync=off "
+                                      + "-c full_page_writes=off -c max_connections=200",
+                                  "start"], as: runAs, log: folder + "/pg_ctl.log")
+    }
+
+    /// Kills the server as a crash would (`pg_ctl stop -m immediate`: every connection cut, no shutdown
+    /// checkpoint), then starts it again on the same port after `downSeconds`.
+    public func crashAndRestart(downSeconds: TimeInterval = 0.5) throws {
+        try Self.run(bin + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"], as: runAs,
+                     log: folder + "/pg_ctl.log")
+        Thread.sleep(forTimeInterval: downSeconds)
+        try Self.start(bin: bin, folder: folder, port: port, as: runAs)
     }
 
     public func stop() {
