@@ -75,13 +75,19 @@ def main():
 
         results["failedStep"] = "queue"
         driver.get(BASE + "/hang-doi")
-        deadline = time.time() + 10
-        rows = []
-        while not rows and time.time() < deadline:
+        # The live queue redraws its rows from the server's list, so a row found a moment ago may be replaced:
+        # find it again on every poll rather than hold an element that can go stale.
+        seen = {"text": ""}
+
+        def row_says_not_told():
             rows = driver.find_elements(By.CSS_SELECTOR, f"tr.case-row[data-code='{CODE}']")
-            time.sleep(0.1)
-        check(len(rows) == 1, "the case whose citizen was not told is in the hotline's queue")
-        check("chưa nhận được tin" in rows[0].text, "its clock says the citizen was not told: " + rows[0].text)
+            seen["text"] = rows[0].text if len(rows) == 1 else "(%d rows)" % len(rows)
+            return "chưa nhận được tin" in seen["text"]
+
+        try:
+            wait_until("the case whose citizen was not told is in the hotline's queue", row_says_not_told)
+        except AssertionError:
+            raise AssertionError("its clock says the citizen was not told: " + seen["text"])
 
         results["failedStep"] = "case page"
         driver.get(BASE + "/phieu/" + CODE)
