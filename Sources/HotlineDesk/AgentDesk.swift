@@ -115,7 +115,9 @@ extension Desk {
         try check(user, .hotlineWork)
         let t = try ticket(code)
         let recording = t.attachments.first { $0.kind == .recording }
-        let verified: Bool? = recording.map { r in (try? SHA256.hexOfFile(atPath: r.path)).map { $0 == r.sha256 } ?? false }
+        let verified: Bool? = recording.map { r in
+            (try? SHA256.hexOfFile(atPath: store.localFile(for: r.path, sha256: r.sha256))).map { $0 == r.sha256 } ?? false
+        }
         let (suggestedUnit, suggestion): (String?, String) = switch try store.suggestRoute(code) {
         case .unit(let u, let why): (u, "\(u) (\(why))")
         case .guidance(let office, let reason): (nil, "chuyển \(office) hướng dẫn: \(reason) (Art. 7.4)")
@@ -175,9 +177,12 @@ extension Desk {
         guard let r = t.attachments.first(where: { $0.kind == .recording }) else {
             throw DeskError.notFound(.recording, t.trackingCode)
         }
+        // The gateway that recorded it may be another host of a PostgreSQL store: read this host's copy.
+        let path: String
         let actual: String
         do {
-            actual = try SHA256.hexOfFile(atPath: r.path)
+            path = try store.localFile(for: r.path, sha256: r.sha256)
+            actual = try SHA256.hexOfFile(atPath: path)
         } catch {
             throw DeskError.failed("không đọc được tệp ghi âm \(r.path)")
         }
@@ -185,7 +190,7 @@ extension Desk {
             throw DeskError.failed("tệp ghi âm \(r.path) không khớp mã SHA-256 đã lưu (\(r.sha256 ?? "không có")): "
                                    + "tệp đã bị thay đổi sau cuộc gọi; báo giám sát viên")
         }
-        return VerifiedRecording(path: r.path, durationMs: r.durationMs ?? 0, sha256: actual)
+        return VerifiedRecording(path: path, durationMs: r.durationMs ?? 0, sha256: actual)
     }
 
     /// Copies a case's recording out to `destination` (a new file). Audited only once the copy exists: a failed

@@ -164,10 +164,12 @@ extension Desk {
         let evidence = t.attachments.filter(\.kind.isEvidence)
         guard evidence.indices.contains(index) else { throw DeskError.notFound(.file, "\(code)/\(index + 1)") }
         let a = evidence[index]
-        guard let handle = FileHandle(forReadingAtPath: a.path) else { throw DeskError.notFound(.file, (a.path as NSString).lastPathComponent) }
+        // Uploaded on another host of a PostgreSQL store: this host's copy of the stored bytes.
+        let path = try store.localFile(for: a.path, sha256: a.sha256)
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw DeskError.notFound(.file, (a.path as NSString).lastPathComponent) }
         let head = [UInt8](handle.readData(ofLength: 4096))
         try? handle.close()
-        let actual = try SHA256.hexOfFile(atPath: a.path)
+        let actual = try SHA256.hexOfFile(atPath: path)
         guard actual == a.sha256 else {
             throw DeskError.failed("tệp minh chứng \((a.path as NSString).lastPathComponent) không khớp mã SHA-256 đã lưu; báo giám sát viên")
         }
@@ -175,7 +177,7 @@ extension Desk {
         if let dash = name.firstIndex(of: "-"), name.distance(from: name.startIndex, to: dash) == 12 {
             name = String(name[name.index(after: dash)...])
         }
-        return EvidenceFile(path: a.path, type: UploadType.detect(head), kind: a.kind, sha256: actual, filename: name)
+        return EvidenceFile(path: path, type: UploadType.detect(head), kind: a.kind, sha256: actual, filename: name)
     }
 
     /// A file name reduced to ASCII letters, digits, `-` and `_` (Vietnamese letters lose their marks), without

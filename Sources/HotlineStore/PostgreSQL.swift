@@ -66,24 +66,39 @@ final class PGConnection {
         try check(result, "executing \(sql.prefix(60))")
     }
 
-    /// Runs one statement with `$1…` parameters; the values go as text with their types (int8, float8, text),
-    /// so the server never has to guess one.
+    /// Runs one statement with `$1…` parameters; the values go with their types (int8, float8, text as text;
+    /// bytea in binary), so the server never has to guess one.
     func run(_ sql: String, _ values: [SQLValue]) throws -> PGResult {
         var types: [Oid] = []
-        var texts: [String?] = []
+        var buffers: [UnsafeMutablePointer<CChar>?] = []
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        defer { buffers.forEach { free($0) } }
         for value in values {
+            var text: String?
             switch value {
-            case .null: types.append(0); texts.append(nil)
-            case .int(let v): types.append(20); texts.append(String(v))
-            case .double(let v): types.append(701); texts.append(v.isFinite ? "\(v)" : (v > 0 ? "Infinity" : "-Infinity"))
-            case .text(let v): types.append(25); texts.append(v)
+            case .null: types.append(0)
+            case .int(let v): types.append(20); text = String(v)
+            case .double(let v): types.append(701); text = v.isFinite ? "\(v)" : (v > 0 ? "Infinity" : "-Infinity")
+            case .text(let v): types.append(25); text = v
+            case .blob(let data):
+                types.append(17)
+                let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(1, data.count))
+                data.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress { memcpy(buffer, base, data.count) }
+                }
+                buffers.append(buffer)
+                lengths.append(Int32(data.count))
+                formats.append(1)
+                continue
             }
+            buffers.append(text.map { strdup($0) } ?? nil)
+            lengths.append(0)
+            formats.append(0)
         }
-        let cStrings = texts.map { $0.map { strdup($0) } ?? nil }
-        defer { cStrings.forEach { free($0) } }
-        let result = cStrings.withUnsafeBufferPointer { buffer in
+        let result = buffers.withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) { params in
-                PQexecParams(handle, sql, Int32(values.count), types, values.isEmpty ? nil : params, nil, nil, 0)
+                PQexecParams(handle, sql, Int32(values.count), types, values.isEmpty ? nil : params, lengths, formats, 0)
             }
         }
         let owned = PGResult(result)

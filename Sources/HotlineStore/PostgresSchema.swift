@@ -101,6 +101,14 @@ enum PostgresSchema {
             audio_loss_percent INTEGER
         );
         CREATE UNIQUE INDEX attachments_path ON attachments (path);
+        -- The bytes of every recording and evidence file, so that any host of the store can play or hand one out
+        -- after the host that wrote it is gone (the files themselves stay in that host's data folder).
+        CREATE TABLE file_contents (
+            path TEXT PRIMARY KEY,
+            sha256 TEXT,
+            content BYTEA NOT NULL,
+            stored_at DOUBLE PRECISION NOT NULL
+        );
         CREATE INDEX attachments_ticket ON attachments (ticket_id);
 
         CREATE TABLE audit_log (

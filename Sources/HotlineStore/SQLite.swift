@@ -228,6 +228,8 @@ final class Statement {
             case .int(let v): rc = sqlite3_bind_int64(handle, index, v)
             case .double(let v): rc = sqlite3_bind_double(handle, index, v)
             case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, Statement.transient)
+            case .blob(let v):
+                rc = v.withUnsafeBytes { sqlite3_bind_blob64(handle, index, $0.baseAddress, sqlite3_uint64(v.count), Statement.transient) }
             }
             try check(rc, "binding \(index) of \(sql.prefix(60))")
         }
@@ -276,6 +278,8 @@ enum SQLValue {
     case int(Int64)
     case double(Double)
     case text(String)
+    /// Bytes: SQLite's BLOB, PostgreSQL's bytea.
+    case blob(Data)
 
     static func optional(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
     static func optional(_ b: Bool?) -> SQLValue { b.map { .int($0 ? 1 : 0) } ?? .null }
@@ -316,6 +320,21 @@ struct Row {
         switch source {
         case .sqlite(let h): return sqlite3_column_type(h, i) == SQLITE_NULL
         case .postgres(let r, let row): return PQgetisnull(r, row, i) == 1
+        }
+    }
+
+    /// Bytes (BLOB, bytea); empty for NULL. PostgreSQL sends bytea as hex text, unescaped by libpq.
+    func blob(_ i: Int32) -> Data {
+        switch source {
+        case .sqlite(let h):
+            guard let p = sqlite3_column_blob(h, i) else { return Data() }
+            return Data(bytes: p, count: Int(sqlite3_column_bytes(h, i)))
+        case .postgres(let r, let row):
+            guard PQgetisnull(r, row, i) == 0, let p = PQgetvalue(r, row, i) else { return Data() }
+            var length = 0
+            guard let bytes = p.withMemoryRebound(to: UInt8.self, capacity: 1, { PQunescapeBytea($0, &length) }) else { return Data() }
+            defer { PQfreemem(bytes) }
+            return Data(bytes: bytes, count: length)
         }
     }
 

@@ -147,6 +147,7 @@ extension TicketStore {
             guard let id = try ticketID(code) else { throw DeskError.notFound(.ticket, code) }
             try db.prepare("INSERT INTO attachments (ticket_id, kind, path, sha256, added_at) VALUES (?, ?, ?, ?, ?)")
                 .run([.int(id), .text(kind.rawValue), .text(path), .text(sha), .double(at.timeIntervalSince1970)])
+            try keepContents(ofFileAt: path, sha256: sha, at: at)
             try audit(id, at: at, actor: actor, action: "attach", before: nil,
                       after: ["kind": kind.rawValue, "file": (path as NSString).lastPathComponent, "sha256": sha])
         }

@@ -117,6 +117,7 @@ public final class TicketStore: @unchecked Sendable {
                     """).run([.int(ticket), .text(path), .int(Int64(draft.recordingDurationMs)),
                               .optional(draft.recordingSHA256), .double(now),
                               draft.audioLossPercent.map { .int(Int64($0)) } ?? .null])
+                try keepContents(ofFileAt: path, sha256: draft.recordingSHA256, at: Date(timeIntervalSince1970: now))
             }
             // The audit log records the change, not the caller's number (personal data stays in the ticket).
             let after = "{\"status\":\"draft\",\"channel\":\"phone\",\"category\":\(draft.category.map { "\"\($0.rawValue)\"" } ?? "null"),\"interrupted\":\(draft.interrupted)}"
