@@ -50,8 +50,27 @@ public struct GatewayConfiguration: Sendable {
     public var overloadTickMs: Int = 10
     /// ... or the process uses this share of all cores (percent; 0 = not watched).
     public var overloadCPUPercent: Int = 95
+    /// The live queue's members whose phones are SIP URIs outside the gateway (the city's PBX, a softphone):
+    /// always reachable, ready when not on a call or in wrap-up. `--agents-uri` is one such member.
+    public var queueMembers: [QueueMember] = []
 
     public init() {}
+}
+
+/// An agent of the live queue whose phone is an external SIP URI.
+public struct QueueMember: Sendable, Equatable {
+    /// The desk user's name (the queue log and the wallboard name the agent by it).
+    public var name: String
+    public var uri: String
+    public init(name: String, uri: String) { (self.name, self.uri) = (name, uri) }
+
+    /// The user part of a SIP URI (`sip:agents@10.0.0.5:5070` → `agents`), or the whole URI without one.
+    public static func name(ofURI uri: String) -> String {
+        var rest = Substring(uri)
+        if let colon = rest.firstIndex(of: ":") { rest = rest[rest.index(after: colon)...] }
+        guard let at = rest.firstIndex(of: "@") else { return String(rest) }
+        return String(rest[..<at])
+    }
 }
 
 public struct TLSConfiguration: Sendable {
@@ -147,6 +166,10 @@ public protocol ReportDesk: Sendable {
     func rate(_ query: StatusQuery, score: Int, callerNumber: String, completion: @escaping @Sendable (Bool) -> Void)
     /// Inside the hotline's office hours on a working day, by the domain core's calendar.
     func isOfficeHours(_ date: Date) -> Bool
+    /// Keeps a record of the live queue's log (issue 23 §7), off the gateway's threads, in order.
+    func recordQueue(_ record: QueueRecord, at date: Date)
+    /// The queue's live state, for `queue stats` and the wallboard: written when it changed, at most once a second.
+    func publishQueue(_ snapshot: QueueSnapshot)
 }
 
 // The gateway logs through HotlineCore's `EventLogger`: call id and tracking code as metadata, never personal data.

@@ -10,11 +10,11 @@ import IVR
 /// start-up; recordings are written by `RecordingWriter`'s queue; drafts are stored by the `ReportDesk` on its
 /// own queue. No thread per call, no disk or database work on PJSIP's threads.
 public final class Gateway: @unchecked Sendable {
-    private let configuration: GatewayConfiguration
-    private let desk: ReportDesk
-    private let logger: EventLogger
-    private let events = EventQueue()
-    private var endpoint: SIPEndpoint?
+    let configuration: GatewayConfiguration
+    let desk: ReportDesk
+    let logger: EventLogger
+    let events = EventQueue()
+    var endpoint: SIPEndpoint?
     private var writer: RecordingWriter!
     private var ownerThread: Thread?
     private let stopped = DispatchSemaphore(value: 0)
@@ -23,8 +23,8 @@ public final class Gateway: @unchecked Sendable {
 
     // Owner-thread state.
     private var plan: CallPlan
-    private var registry = CallRegistry<CallLeg>()
-    private var timers = TimerTable()
+    var registry = CallRegistry<CallLeg>()
+    var timers = TimerTable()
     private var nextSerial: UInt64 = 1
     private var draining = false
     private var drainDeadline: Date?
@@ -38,6 +38,8 @@ public final class Gateway: @unchecked Sendable {
     /// The bridge's tick lateness at p95 over the overload window (ms), as last read.
     private(set) var lastTickP95Ms = 0.0
     private let recordingsDirectory: String
+    /// The live queue (owner-thread only): the pure machine, its monotonic clock, the agents' legs.
+    var queue = LiveQueue()
 
     public init(configuration: GatewayConfiguration, plan: CallPlan, desk: ReportDesk, logger: EventLogger) {
         self.configuration = configuration
@@ -85,10 +87,12 @@ public final class Gateway: @unchecked Sendable {
         registerThreadWithPJSIP("owner")
         pthread_setname_np(pthread_self(), "hotline1022-own")
         reportSignallingPriority(owner: ThreadPriority.raiseCurrentThread(to: configuration.signallingPriority))
+        startQueue()
         while true {
-            let deadline = [timers.nextDeadline, drainDeadline, nextSweep].compactMap { $0 }.min()
+            let deadline = [timers.nextDeadline, drainDeadline, nextSweep, queueDeadline].compactMap { $0 }.min()
                 ?? Date(timeIntervalSinceNow: 1)
             for event in events.take(waitingUntil: deadline) { handle(event) }
+            queueTimePassed()
             let now = Date()
             if now >= nextSweep {
                 nextSweep = now.addingTimeInterval(1)
@@ -128,6 +132,8 @@ public final class Gateway: @unchecked Sendable {
         case .mediaActive(let pjCall):
             if let call = registry.call(pjCall) {
                 connectMedia(call)
+            } else if queue.legs[pjCall] != nil {
+                queueLegAnswered(pjCall)
             } else if let call = registry.callOfAgentLeg(pjCall) {
                 agentAnswered(call)
             }
@@ -148,7 +154,7 @@ public final class Gateway: @unchecked Sendable {
             switch registry.disconnected(pjCall) {
             case .caller(let call): disconnected(call, status: status)
             case .agentLeg(of: let call): agentLegEnded(call, status: status)
-            case nil: break
+            case nil: queueLegEnded(pjCall, status: status)
             }
         case .playbackFinished(let serial, let id):
             // The hold prompt is the gateway's own, not the session's.
@@ -293,6 +299,7 @@ public final class Gateway: @unchecked Sendable {
     }
 
     private func disconnected(_ call: CallLeg, status: Int) {
+        callerLeftQueue(call)
         let agent = call.agentLeg
         call.ended()
         log(.info, "hangup", call, [("status", "\(status)")])
@@ -395,15 +402,19 @@ public final class Gateway: @unchecked Sendable {
         let agentSlot = pjsua_call_get_conf_port(agent)
         guard agentSlot != PJSUA_INVALID_ID.rawValue else { return }
         timers.cancel(serial: call.serial, Gateway.transferTimer)
+        bridge(call, callSlot: callSlot, agentSlot: agentSlot)
+        log(.info, "transfer-answered", call)
+        deliver(.transferFinished(success: true), to: call)
+    }
+
+    /// The caller and the agent talk through the bridge: the IVR lets go of the caller's stream.
+    func bridge(_ call: CallLeg, callSlot: pjsua_conf_port_id, agentSlot: pjsua_conf_port_id) {
         call.agentAnswered()
         call.channel.stopPlayback()
-        // The IVR lets go of the caller's stream; the bridge carries the conversation between the two slots.
         call.port.path.drive(false)
         pjsua_conf_configure_port(callSlot, PJMEDIA_PORT_ENABLE, PJMEDIA_PORT_NO_CHANGE)
         pjsua_conf_connect(callSlot, agentSlot)
         pjsua_conf_connect(agentSlot, callSlot)
-        log(.info, "transfer-answered", call)
-        deliver(.transferFinished(success: true), to: call)
     }
 
     private func agentLegEnded(_ call: CallLeg, status: Int) {
@@ -437,7 +448,7 @@ public final class Gateway: @unchecked Sendable {
 
     /// Feeds an event to the call's session and performs the actions; events the actions produce
     /// synchronously are queued and fed in order, never recursively.
-    private func deliver(_ event: CallEvent, to call: CallLeg) {
+    func deliver(_ event: CallEvent, to call: CallLeg) {
         call.inbox.append(event)
         guard !call.delivering else { return }
         call.delivering = true
@@ -513,6 +524,10 @@ public final class Gateway: @unchecked Sendable {
             }
         case .transfer(let uri):
             transfer(call, to: uri)
+        case .joinQueue(let settings):
+            joinQueue(call, settings)
+        case .leaveQueue(let leaving):
+            runQueue(.callerLeft(QueueCallerID(call.serial), leaving))
         case .hangup:
             if !call.isEnded { pjsua_call_hangup(call.pjCall, 0, nil, nil) }
         }
@@ -622,7 +637,7 @@ public final class Gateway: @unchecked Sendable {
         }
     }
 
-    private func log(_ level: LogLevel, _ event: String, _ call: CallLeg, _ extra: [(String, String)] = []) {
+    func log(_ level: LogLevel, _ event: String, _ call: CallLeg, _ extra: [(String, String)] = []) {
         var metadata: [(String, String)] = [("call", call.incoming.sipCallID)]
         if let code = call.trackingCode { metadata.append(("code", code)) }
         // The From tag last: with the Call-ID it names the dialog, and earlier fields keep their places.

@@ -65,7 +65,7 @@ public enum ReportRenderer {
     /// CSV lines as a file's text: one line each, the last one ended too.
     static func csvText(_ lines: [String]) -> String { lines.joined(separator: "\n") + "\n" }
 
-    static func csvLine(_ cells: [String]) -> String {
+    public static func csvLine(_ cells: [String]) -> String {
         cells.map { c in c.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
             ? "\"" + c.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : c }.joined(separator: ",")
     }

@@ -175,6 +175,26 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
         return PhoneDesk.spoken(summary)
     }
 
+    public func recordQueue(_ record: QueueRecord, at date: Date) {
+        queue.async { [self] in
+            do {
+                try store.appendQueueRecord(record, at: date)
+            } catch {
+                logger.log(.error, "queue-log-failed", [("kind", record.kind.rawValue), ("error", "\(error)")])
+            }
+        }
+    }
+
+    public func publishQueue(_ snapshot: QueueSnapshot) {
+        queue.async { [self] in
+            do {
+                try store.saveQueueSnapshot(snapshot)
+            } catch {
+                logger.log(.warning, "queue-state-failed", [("error", "\(error)")])
+            }
+        }
+    }
+
     public func isOfficeHours(_ date: Date) -> Bool {
         switch officeHoursMode {
         case "always": true

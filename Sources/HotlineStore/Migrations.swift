@@ -310,6 +310,26 @@ enum Migrations {
         CREATE INDEX outbox_not_told ON outbox (ticket_id) WHERE kind = 'acknowledgement' AND informed_at IS NULL
             AND (delivery IN ('failed', 'expired', 'unknown') OR failed_at IS NOT NULL);
         """,
+        // Issue 23: the live queue's log (one row per thing that happened to a caller in the queue, the figures
+        // are computed from it) and each gateway host's live state (who waits, each agent's state) as JSON.
+        """
+        CREATE TABLE queue_log (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            kind TEXT NOT NULL,
+            call_serial TEXT NOT NULL,
+            caller_number TEXT NOT NULL,
+            agent TEXT,
+            queue_position INTEGER,
+            wait_seconds INTEGER,
+            talk_seconds INTEGER,
+            pressed_key TEXT,
+            outcome TEXT,
+            ticket_code TEXT
+        );
+        CREATE INDEX queue_log_at ON queue_log (at);
+        CREATE TABLE queue_state (host TEXT PRIMARY KEY, snapshot TEXT NOT NULL, at REAL NOT NULL);
+        """,
     ]
 
     static func apply(_ db: Connection) throws {

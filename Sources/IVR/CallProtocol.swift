@@ -141,6 +141,12 @@ public enum CallEvent: Sendable, Equatable {
     case ratingStored(accepted: Bool)
     /// A transfer ended: true if the agent answered and the call was handed over.
     case transferFinished(success: Bool)
+    /// The live queue told the caller's place (on entry, when it improved, and every so often).
+    case queuePosition(Int, estimatedWait: Duration?)
+    /// An agent answered: the caller is bridged to them.
+    case queueConnected
+    /// The caller leaves the queue for the node's overflow.
+    case queueOverflow(QueueOverflowReason)
     /// The caller hung up. After it, the engine emits only `submitDraft` (if a report is pending).
     /// If a recording was running, `recordingFinished(.hangup)` is delivered first.
     case hangup
@@ -169,6 +175,11 @@ public enum CallAction: Sendable, Equatable {
     case rateTicket(StatusQuery, score: Int)
     /// Blind-transfer the caller to a SIP URI (an agent); answered with `transferFinished`.
     case transfer(uri: String)
+    /// Put the caller in the live queue with these settings; answered with `queuePosition`, then
+    /// `queueConnected` or `queueOverflow`.
+    case joinQueue(QueueSettings)
+    /// The caller leaves the queue by a key or a confirmed callback (a hang-up the performer sees itself).
+    case leaveQueue(QueueLeaving)
     /// End the call. No event follows but a possible `hangup`.
     case hangup
 }

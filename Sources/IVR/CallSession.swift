@@ -40,6 +40,7 @@ public struct CallSession: Sendable {
         case rateInput(NodeID, TimerID, failures: Int)
         case rating(NodeID)
         case transferring(NodeID)
+        case queued(NodeID, QueueWait)
         case bridged
         case ended
     }
@@ -54,6 +55,21 @@ public struct CallSession: Sendable {
         case rateInput(NodeID, failures: Int)
         case hangup
     }
+
+    /// What a caller in the live queue hears now.
+    private struct QueueWait: Sendable, Equatable {
+        /// The playback in progress: hold audio, the entry prompts, an announcement or the callback read-back.
+        var playback: PlaybackID?
+        var holding = false
+        /// An announcement that came while the entry prompts or the read-back played: said after them.
+        var pending: [PromptName]?
+        /// Set while the caller confirms a callback (key 1 yes, anything else back to waiting).
+        var confirming: TimerID?
+    }
+
+    /// The queue node the caller last waited in (an agent's lost leg brings them back to it).
+    private var queueNode: NodeID?
+    static let callbackConfirmSeconds = 10
 
     private struct Counts: Sendable, Equatable {
         var failures = 0
@@ -144,6 +160,13 @@ public struct CallSession: Sendable {
         case (.transferring, .playbackFinished):
             return []
 
+        case (.queued(let node, let wait), _):
+            return queueEvent(node, wait, event)
+        case (.bridged, .queuePosition(let position, let estimate)):
+            // The agent's leg died: the caller is back at the front of the queue.
+            guard let node = queueNode else { return [] }
+            return queueEvent(node, QueueWait(), .queuePosition(position, estimatedWait: estimate))
+
         default:
             // Late or stale events (a timer already cancelled, a playback replaced) change nothing.
             return []
@@ -229,6 +252,19 @@ public struct CallSession: Sendable {
             state = .transferring(id)
             let hold: [CallAction] = prompts.isEmpty ? [] : [.play(nextPlayback(), prompts, bargeIn: false)]
             return hold + [.transfer(uri: uri)]
+        case .queue(let q):
+            queueNode = id
+            var wait = QueueWait()
+            let entry: [CallAction]
+            if q.prompts.isEmpty {
+                entry = []
+            } else {
+                let playback = nextPlayback()
+                wait.playback = playback
+                entry = [.play(playback, q.prompts, bargeIn: true)]
+            }
+            state = .queued(id, wait)
+            return [.joinQueue(q.settings)] + entry
         case .goto(let target):
             return enter(target)
         case .submenu(let target, let returnTo):
@@ -385,6 +421,75 @@ public struct CallSession: Sendable {
             if counts.failures >= r.maxTimeouts + 1 { return enter(r.next) }
             return play(r.invalid + r.prompts, bargeIn: true, then: .reviewInput(node, counts))
         }
+    }
+
+    // MARK: The live queue
+
+    private mutating func queueEvent(_ node: NodeID, _ wait: QueueWait, _ event: CallEvent) -> [CallAction] {
+        guard case .queue(let q) = plan.nodes[node]?.kind else { return hangupNow() }
+        var wait = wait
+        switch event {
+        case .queuePosition(let position, let estimate):
+            let words = QueueSpeech.announcement(position: position, estimatedWait: estimate)
+            if wait.playback == nil || wait.holding {
+                return playInQueue(node, &wait, words, hold: false)
+            }
+            wait.pending = words
+            state = .queued(node, wait)
+            return []
+        case .playbackFinished(let id) where id == wait.playback:
+            if let words = wait.pending {
+                wait.pending = nil
+                return playInQueue(node, &wait, words, hold: false)
+            }
+            return playInQueue(node, &wait, q.hold, hold: true)
+        case .queueConnected:
+            state = .bridged
+            return [.stopPlayback] + (wait.confirming.map { [.cancelTimer($0)] } ?? [])
+        case .queueOverflow(let reason):
+            let cancel: [CallAction] = wait.confirming.map { [.cancelTimer($0)] } ?? []
+            let words = reason == .noAgents ? [QueueSpeech.noAgents] : [QueueSpeech.overflow]
+            return [.stopPlayback] + cancel + play(words, bargeIn: false, then: .go(q.overflow))
+        case .timerFired(let id) where id == wait.confirming:
+            wait.confirming = nil
+            return playInQueue(node, &wait, q.hold, hold: true)
+        case .digit(let d):
+            if let timer = wait.confirming {
+                wait.confirming = nil
+                if d == "1", let callback = q.callback {
+                    return [.cancelTimer(timer), .stopPlayback, .leaveQueue(.callback)] + enter(callback)
+                }
+                return [.cancelTimer(timer)] + playInQueue(node, &wait, q.hold, hold: true)
+            }
+            switch d {
+            case "1":
+                return [.stopPlayback, .leaveQueue(.key("1"))] + enter(q.record)
+            case "2" where q.callback != nil:
+                let number = Readback.code(context.callerNumber)
+                guard !number.isEmpty else {
+                    return playInQueue(node, &wait, [QueueSpeech.callbackNoNumber], hold: false)
+                }
+                // "Chúng tôi sẽ gọi lại số …": the number read back, then key 1 confirms.
+                let timer = nextTimer()
+                wait.confirming = timer
+                let words = [QueueSpeech.callbackNumber] + number + [QueueSpeech.callbackConfirm]
+                return playInQueue(node, &wait, words, hold: false)
+                    + [.startTimer(timer, after: .seconds(CallSession.callbackConfirmSeconds))]
+            default:
+                return []
+            }
+        default:
+            return []
+        }
+    }
+
+    private mutating func playInQueue(_ node: NodeID, _ wait: inout QueueWait, _ prompts: [PromptName],
+                                      hold: Bool) -> [CallAction] {
+        let id = nextPlayback()
+        wait.playback = id
+        wait.holding = hold
+        state = .queued(node, wait)
+        return [.play(id, prompts, bargeIn: !hold)]
     }
 
     // MARK: Rating (Art. 8.5b)

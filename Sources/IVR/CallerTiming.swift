@@ -65,9 +65,9 @@ public enum CallerTiming {
             case .startRecording:
                 steps.append(Step(at: t, what: "recording starts"))
                 return Result(secondsToRecording: t, steps: steps)
-            case .hangup, .transfer, .submitDraft, .lookupStatus, .rateTicket, .playRecording:
+            case .hangup, .transfer, .joinQueue, .submitDraft, .lookupStatus, .rateTicket, .playRecording:
                 return Result(secondsToRecording: nil, steps: steps)
-            case .stopPlayback, .cancelTimer, .stopRecording, .discardRecording:
+            case .stopPlayback, .cancelTimer, .stopRecording, .discardRecording, .leaveQueue:
                 continue
             }
         }

@@ -101,6 +101,9 @@ public struct Node: Sendable, Equatable {
         case rate(Rate)
         case officeHours(open: Target, closed: Target)
         case transfer(uri: String, prompts: [PromptName], failed: Target)
+        /// Waits in the hotline's live queue for an agent (issue 23): position, hold audio, key 1 to record a
+        /// voice report, key 2 for a callback; `overflow` when nobody answers in time or nobody is logged in.
+        case queue(Queue)
         case goto(Target)
         /// Enters `target`; a later `@back` returns to `returnTo`.
         case submenu(target: Target, returnTo: Target)
@@ -154,6 +157,20 @@ public struct Node: Sendable, Equatable {
         public let next: Target
     }
 
+    public struct Queue: Sendable, Equatable {
+        /// Said on entry, before the position (e.g. which keys do what).
+        public let prompts: [PromptName]
+        /// Played in a loop between announcements (hold music, a replaceable WAV).
+        public let hold: [PromptName]
+        public let settings: QueueSettings
+        /// Key 1: leave the queue to record a voice report.
+        public let record: Target
+        /// Key 2, confirmed: a callback is asked for, then this node (thanks, hang-up); nil offers no callback.
+        public let callback: Target?
+        /// Nobody answered within the maximum wait, or nobody is logged in.
+        public let overflow: Target
+    }
+
     public struct Review: Sendable, Equatable {
         public let prompts: [PromptName]
         public let invalid: [PromptName]
@@ -175,6 +192,7 @@ public struct Node: Sendable, Equatable {
         case .rate(let r): r.prompts + r.invalid + r.thanks
         case .sayCode(let b, let a, _), .sayDigits(let b, let a, _): b + a
         case .transfer(_, let p, _): p
+        case .queue(let q): q.prompts + q.hold + QueueSpeech.vocabulary
         case .hangup(let p): p
         case .set, .submit, .status, .officeHours, .goto, .submenu: []
         }
@@ -195,6 +213,7 @@ public struct Node: Sendable, Equatable {
         case .rate(let r): [r.next]
         case .officeHours(let open, let closed): [open, closed]
         case .transfer(_, _, let failed): [failed]
+        case .queue(let q): [q.record, q.overflow] + (q.callback.map { [$0] } ?? [])
         case .goto(let t): [t]
         case .submenu(let t, let r): [t, r]
         case .hangup: []
@@ -205,9 +224,43 @@ public struct Node: Sendable, Equatable {
     /// waits only after a completed lookup, so it counts as automatic.
     var waitsForCaller: Bool {
         switch kind {
-        case .menu, .collect, .record, .review: true
+        case .menu, .collect, .record, .review, .queue: true
         default: false
         }
+    }
+}
+
+/// The fixed words of the live queue: the position, the estimated wait, why the caller leaves it, the callback's
+/// read-back of the calling number.
+public enum QueueSpeech {
+    public static let position: PromptName = "queue-position"
+    public static let estimate: PromptName = "queue-estimate"
+    public static let estimateLong: PromptName = "queue-estimate-long"
+    public static let minute: PromptName = "word-minute"
+    public static let noAgents: PromptName = "queue-no-agents"
+    public static let overflow: PromptName = "queue-overflow"
+    public static let callbackNumber: PromptName = "callback-number"
+    public static let callbackConfirm: PromptName = "callback-confirm"
+    public static let callbackNoNumber: PromptName = "callback-no-number"
+    public static let vocabulary: [PromptName] = [
+        position, estimate, estimateLong, minute, noAgents, overflow, callbackNumber, callbackConfirm, callbackNoNumber,
+    ]
+    /// Estimates longer than this are said as "more than 30 minutes".
+    public static let longestSpokenMinutes = 30
+
+    /// "Quý vị đang ở vị trí số N", and "thời gian chờ dự kiến khoảng M phút" when the queue has a sound figure.
+    public static func announcement(position: Int, estimatedWait: Duration?) -> [PromptName] {
+        var words = [QueueSpeech.position] + number(position)
+        if let wait = estimatedWait {
+            let minutes = Int((wait.components.seconds + 59) / 60)
+            words += minutes > longestSpokenMinutes ? [estimateLong] : [estimate] + number(max(1, minutes)) + [minute]
+        }
+        return words
+    }
+
+    /// 1–31 as words (the read-back vocabulary has them); larger numbers digit by digit.
+    static func number(_ n: Int) -> [PromptName] {
+        (1...31).contains(n) ? [Readback.number(n)] : Readback.code(String(n))
     }
 }
 

@@ -97,6 +97,8 @@ private struct Reader {
         "rate": ["prompts", "invalid", "thanks", "timeoutSeconds", "maxFailures", "next"],
         "officeHours": ["open", "closed"],
         "transfer": ["uri", "prompts", "failed"],
+        "queue": ["prompts", "hold", "strategy", "ringTimeoutSeconds", "maxWaitSeconds", "announceSeconds",
+                  "wrapUpSeconds", "record", "callback", "overflow"],
         "goto": ["target"],
         "submenu": ["target", "return"],
         "hangup": ["prompts"],
@@ -218,6 +220,24 @@ private struct Reader {
             }
             kind = .transfer(uri: uri, prompts: prompts(o, "prompts", path, required: false),
                              failed: target(o, "failed", path))
+        case "queue":
+            var settings = QueueSettings()
+            if o["strategy"] != nil {
+                let raw = string(o, "strategy", path) ?? ""
+                if let strategy = QueueStrategy(rawValue: raw) {
+                    settings.strategy = strategy
+                } else {
+                    fail(path + ".strategy", "must be one of \(QueueStrategy.allCases.map(\.rawValue).joined(separator: ", ")), got '\(raw)'")
+                }
+            }
+            settings.ringTimeout = .seconds(int(o, "ringTimeoutSeconds", path, default: 15, range: 5...120))
+            settings.maxWait = .seconds(int(o, "maxWaitSeconds", path, default: 300, range: 10...3600))
+            settings.announceEvery = .seconds(int(o, "announceSeconds", path, default: 45, range: 10...600))
+            settings.wrapUp = .seconds(int(o, "wrapUpSeconds", path, default: 30, range: 0...600))
+            kind = .queue(Node.Queue(
+                prompts: prompts(o, "prompts", path, required: false), hold: prompts(o, "hold", path, required: true),
+                settings: settings, record: target(o, "record", path),
+                callback: o["callback"] == nil ? nil : target(o, "callback", path), overflow: target(o, "overflow", path)))
         case "goto":
             kind = .goto(target(o, "target", path))
         case "submenu":

@@ -18,6 +18,8 @@ public struct DialplanSimulator {
     var timer: TimerID?
     var recording: RecordingID?
     var ended = false
+    /// The caller waits in the live queue (nobody answers in the simulation unless `agentAnswers`).
+    var queueing = false
     var recordings = 0
     /// What a status lookup finds, and whether an agent answers a transfer.
     public var status: SpokenStatus = .waiting
@@ -65,6 +67,13 @@ public struct DialplanSimulator {
                 perform(session.handle(.hangup))
                 say(vietnamese ? "— người gọi gác máy" : "— caller hung up")
                 break
+            }
+            if input.isEmpty, queueing {
+                queueing = false
+                playing = nil
+                say(vietnamese ? "  (chờ hết thời gian tối đa, không ai nghe máy)" : "  (the maximum wait passes, nobody answers)")
+                perform(session.handle(.queueOverflow(.timeout)))
+                continue
             }
             if input.isEmpty {
                 // Let whatever runs finish: the playback first, then the timer, then a recording's silence.
@@ -152,6 +161,20 @@ public struct DialplanSimulator {
                     say(vietnamese ? "— người gọi nói chuyện với tổng đài viên; menu tự động kết thúc" : "— the caller talks with the agent; the IVR is done")
                     ended = true
                 }
+            case .joinQueue(let settings):
+                say(vietnamese ? "  ☎ vào hàng chờ (đổ chuông \(settings.ringTimeout.components.seconds) giây mỗi máy, chờ tối đa \(settings.maxWait.components.seconds) giây): giả lập \(agentAnswers ? "có người nghe" : "không ai nghe")"
+                    : "  ☎ joins the queue (\(settings.ringTimeout.components.seconds) s ring per agent, \(settings.maxWait.components.seconds) s maximum wait): simulated as \(agentAnswers ? "answered" : "unanswered")")
+                queueing = true
+                perform(session.handle(.queuePosition(1, estimatedWait: nil)))
+                if agentAnswers {
+                    queueing = false
+                    perform(session.handle(.queueConnected))
+                    say(vietnamese ? "— người gọi nói chuyện với tổng đài viên; menu tự động kết thúc" : "— the caller talks with the agent; the IVR is done")
+                    ended = true
+                }
+            case .leaveQueue(let leaving):
+                queueing = false
+                say(vietnamese ? "  (rời hàng chờ: \(leaving == .callback ? "đề nghị gọi lại" : "bấm phím"))" : "  (leaves the queue: \(leaving == .callback ? "callback requested" : "by a key"))")
             case .hangup:
                 say(vietnamese ? "— tổng đài gác máy" : "— the hotline hangs up")
                 ended = true
@@ -192,6 +215,9 @@ public enum DialplanGraph {
             case .rate(let r): shape = "diamond"; edges = [(r.next, "1-5 rated, or none")]
             case .officeHours(let open, let closed): shape = "hexagon"; edges = [(open, "open"), (closed, "closed")]
             case .transfer(_, _, let failed): shape = "house"; edges = [(failed, "no answer")]
+            case .queue(let q):
+                shape = "house"
+                edges = [(q.record, "key 1 record"), (q.overflow, "overflow")] + (q.callback.map { [($0, "key 2 callback")] } ?? [])
             case .goto(let t): shape = "point"; edges = [(t, "")]
             case .submenu(let t, let r): shape = "box3d"; edges = [(t, "enter"), (r, "back")]
             case .hangup: shape = "doublecircle"

@@ -33,6 +33,10 @@ public struct SpeechTools: Sendable {
     /// The text that makes a 0.4 s 1 kHz tone instead of speech.
     public static let beepText = "[beep]"
 
+    /// The text that makes the shipped hold music instead of speech: a soft chord that fades in and out, 3.3 s,
+    /// looped by the queue between announcements. A city replaces the WAV with its own (`prompts import`).
+    public static let holdMusicText = "[hold-music]"
+
     /// Writes the prompt for `text` to `wav`. `scratch` is a folder for the intermediate espeak output.
     public func synthesize(text: String, voice: String, to wav: String, scratch: String) throws {
         // -R: repeatable dither, so the same text always gives the same bytes (a rebuild does not churn git).
@@ -40,6 +44,11 @@ public struct SpeechTools: Sendable {
         let format = ["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "wav", wav]
         if text == SpeechTools.beepText {
             try run(sox, output + ["-n"] + format + ["synth", "0.4", "sine", "1000", "gain", "-n", "-3"])
+            return
+        }
+        if text == SpeechTools.holdMusicText {
+            try run(sox, output + ["-n"] + format + ["synth", "3", "sine", "392", "sine", "494", "sine", "587", "remix", "-",
+                                                     "fade", "q", "0.4", "3", "0.8", "gain", "-n", "-14", "pad", "0", "0.3"])
             return
         }
         let id = UUID().uuidString

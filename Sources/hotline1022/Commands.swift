@@ -12,6 +12,7 @@ let rootCommands: [Command] = [
     reviewCommands,
     overdueCommand,
     outboxCommands,
+    queueCommands,
     transcribeCommands,
     userCommands,
     webCommand,

@@ -98,6 +98,8 @@ struct Server {
         configuration.overloadCPUPercent = settings.overloadCPUPercent
         configuration.signallingPriority = settings.signallingPriority
         configuration.maxCallSeconds = settings.maxCallSeconds
+        // `--agents-uri` is the live queue's one external member, named by the URI's user part.
+        configuration.queueMembers = [QueueMember(name: QueueMember.name(ofURI: settings.agentsURI), uri: settings.agentsURI)]
         if !settings.registrar.isEmpty {
             var registration = TrunkRegistration(registrarURI: settings.registrar, user: settings.registerUser,
                                                  password: settings.registerPassword)

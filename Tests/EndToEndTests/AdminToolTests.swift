@@ -57,7 +57,7 @@ final class AdminToolTests: XCTestCase {
         let gateway = try GatewayProcess.start(name: "reload", extra: ["--dialplan", live])
         defer { gateway.stop() }
 
-        let edited = original.replacingOccurrences(of: "hotline-1022/2026-12-01.1", with: "hotline-1022/test-edit")
+        let edited = original.replacingOccurrences(of: "hotline-1022/2026-12-06.1", with: "hotline-1022/test-edit")
         try edited.write(toFile: live, atomically: true, encoding: .utf8)
         gateway.signal(SIGHUP)
         XCTAssertTrue(gateway.waitForLog("event=dialplan-reloaded version=hotline-1022/test-edit", count: 1, timeout: 10),

@@ -54,7 +54,7 @@ final class CLIUsabilityTests: XCTestCase {
         XCTAssertEqual(try hl(["users", "add", "admin", "--role", "administrator", "--db", db]).status, 0)
         XCTAssertEqual(try hl(["users", "add", "lan", "--role", "agent", "--db", db, "--as", "admin"]).status, 0)
         let edited = dir + "/edited.json"
-        try original.replacingOccurrences(of: "hotline-1022/2026-12-01.1", with: "hotline-1022/install-test")
+        try original.replacingOccurrences(of: "hotline-1022/2026-12-06.1", with: "hotline-1022/install-test")
             .write(toFile: edited, atomically: true, encoding: .utf8)
         let broken = dir + "/broken.json"
         try original.replacingOccurrences(of: #""type": "hangup""#, with: #""type": "hangupp""#)

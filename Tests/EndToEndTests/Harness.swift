@@ -166,6 +166,25 @@ enum E2E {
         }
     }
 
+    struct QueueLine: Decodable {
+        struct Record: Decodable {
+            let kind: String
+            let agent: String?
+            let waitSeconds: Int?
+        }
+        let record: Record
+        var kind: String { record.kind }
+    }
+
+    /// The queue log, as `hotline1022 queue log --format json` prints it.
+    static func queueLog(database: String) throws -> [QueueLine] {
+        try ensureAgent(database: database)
+        let result = try execute(binary, ["queue", "log", "--format", "json", "--since", "2000-01-01", "--db", database,
+                                          "--as", "e2e-agent"], timeout: 30)
+        guard result.status == 0 else { throw CommandFailed(description: "queue log exited \(result.status): \(result.stderr)") }
+        return try JSONDecoder().decode([QueueLine].self, from: Data(result.stdout.utf8))
+    }
+
     static func files(under dir: String, suffix: String) -> [String] {
         let walker = FileManager.default.enumerator(atPath: dir)
         var found: [String] = []

@@ -102,7 +102,45 @@ final class IVRCallTests: XCTestCase {
         while agent.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
         XCTAssertFalse(agent.isRunning, "the agent's call ended with the caller's")
         XCTAssertEqual(agent.terminationStatus, 0, "the agent UAS saw INVITE, ACK and BYE\n\(gateway.log)")
-        XCTAssertTrue(gateway.log.contains("event=transfer-answered"), gateway.log)
+        XCTAssertTrue(gateway.log.contains("event=queue-connect agent=agent"), gateway.log)
         XCTAssertTrue(try gateway.drafts().isEmpty, "a call handed to an agent files no draft by itself")
+        // The queue log has the caller's stay: in, answered, and the caller ending the conversation.
+        var kinds: [String] = []
+        let until = Date(timeIntervalSinceNow: 10)
+        repeat {
+            kinds = try E2E.queueLog(database: gateway.database).map(\.kind)
+            if kinds.contains("complete-caller") { break }
+            Thread.sleep(forTimeInterval: 0.3)
+        } while Date() < until
+        XCTAssertEqual(kinds, ["enter", "connect", "complete-caller"], gateway.log)
+        let stats = try E2E.execute(E2E.binary, ["queue", "stats", "--json", "--db", gateway.database, "--as", "e2e-agent"])
+        XCTAssertEqual(stats.status, 0, stats.stderr)
+        let figures = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(figures?["offered"] as? Int, 1, stats.stdout)
+        XCTAssertEqual(figures?["answered"] as? Int, 1, stats.stdout)
+        XCTAssertEqual(figures?["abandoned"] as? Int, 0, stats.stdout)
+        XCTAssertEqual(figures?["serviceLevel"] as? Double, 1.0, stats.stdout)
+    }
+
+    /// With the agent's phone unreachable, the caller waits, hears their position, and after the queue's maximum
+    /// wait goes on to a voice report: nothing is lost, and the log says why.
+    func testAnUnansweredQueueOverflowsToAVoiceReport() throws {
+        let dir = try E2E.tempDir("queue-overflow-plan")
+        let plan = dir + "/plan.json"
+        let shipped = try String(contentsOfFile: E2E.repo + "/Dialplans/hotline-1022.json", encoding: .utf8)
+        try shipped.replacingOccurrences(of: "\"maxWaitSeconds\": 300", with: "\"maxWaitSeconds\": 10")
+            .write(toFile: plan, atomically: true, encoding: .utf8)
+        let deadPort = try E2E.freePort()
+        let gateway = try GatewayProcess.start(name: "queue-overflow", extra: [
+            "--agents-uri", "sip:agent@127.0.0.1:\(deadPort)", "--dialplan", plan])
+        defer { gateway.stop() }
+        try SIPp.call("queue-overflow.xml", gateway: gateway, caller: "0944000555")
+        XCTAssertTrue(gateway.log.contains("event=queue-overflow reason=timeout"), gateway.log)
+        let draft = try XCTUnwrap(try gateway.drafts().first, gateway.log)
+        XCTAssertEqual(draft.callerNumber, "0944000555")
+        XCTAssertNotNil(draft.recordingPath)
+        let kinds = try E2E.queueLog(database: gateway.database).map(\.kind)
+        XCTAssertEqual(kinds.first, "enter")
+        XCTAssertTrue(kinds.contains("exit-timeout"), "\(kinds)")
     }
 }

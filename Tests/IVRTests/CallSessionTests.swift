@@ -293,13 +293,14 @@ final class CallSessionTests: XCTestCase {
         XCTAssertFalse(short.log.contains { if case .lookupStatus = $0 { return true } else { return false } })
     }
 
-    func testKeyZeroTransfersInOfficeHoursAndOffersRecordingOutside() {
+    func testKeyZeroJoinsTheQueueInOfficeHoursAndOffersRecordingOutside() {
         var d = Driver(Plans.shipped)
         d.start(officeHours: true)
         let actions = d.press("0")
-        XCTAssertTrue(actions.contains(.transfer(uri: "sip:agents@10.0.0.5")))
-        d.send(.transferFinished(success: false))
-        XCTAssertEqual(d.playing?.prompts, ["agent-busy"], "no agent answered: the caller may leave a report")
+        XCTAssertTrue(actions.contains { if case .joinQueue = $0 { true } else { false } })
+        XCTAssertEqual(d.playing?.prompts, ["queue-welcome"])
+        d.send(.queueOverflow(.timeout))
+        XCTAssertEqual(d.playing?.prompts, ["queue-overflow"], "no agent answered: the caller may leave a report")
         d.finishPlayback()
         XCTAssertEqual(d.playing?.prompts, Plans.confidentialQuestion)
 
@@ -311,12 +312,12 @@ final class CallSessionTests: XCTestCase {
         XCTAssertEqual(night.playing?.prompts, Plans.confidentialQuestion)
         night.press("1")
         XCTAssertEqual(night.playing?.prompts, ["record-instructions", "beep"])
-        XCTAssertFalse(night.log.contains { if case .transfer = $0 { true } else { false } }, "no transfer after hours")
+        XCTAssertFalse(night.log.contains { if case .joinQueue = $0 { true } else { false } }, "no queue after hours")
 
         var bridged = Driver(Plans.shipped)
         bridged.start()
         bridged.press("0")
-        XCTAssertEqual(bridged.send(.transferFinished(success: true)), [.stopPlayback])
+        XCTAssertEqual(bridged.send(.queueConnected), [.stopPlayback])
         XCTAssertTrue(bridged.send(.digit("1")).isEmpty, "once with the agent, the IVR stays out")
     }
 

@@ -1,0 +1,226 @@
+import Foundation
+
+// The live queue's log (issue 23 §7): one record per thing that happened to a caller in the queue, and the figures
+// a supervisor reads, computed from those records alone, so the wallboard and `queue stats` always agree with
+// `queue log`.
+
+/// What happened to a caller in the queue.
+public enum QueueEventKind: String, Sendable, Codable, CaseIterable {
+    /// The caller entered the queue (`position` on entry).
+    case enter
+    /// An agent's phone rang for this caller and nobody answered within the ring timeout (or it was refused).
+    case offerNoAnswer = "offer-no-answer"
+    /// An agent answered (`waitSeconds`: the hold time).
+    case connect
+    /// The agent hung up (`talkSeconds`).
+    case completeByAgent = "complete-agent"
+    /// The caller hung up while talking to the agent (`talkSeconds`).
+    case completeByCaller = "complete-caller"
+    /// The caller hung up while waiting (`position`, `waitSeconds`).
+    case abandon
+    /// The caller left by a key (`key`: 1 records a voice report).
+    case exitByKey = "exit-key"
+    /// The maximum wait passed: the caller went to the overflow.
+    case exitByTimeout = "exit-timeout"
+    /// No agent was logged in: the caller went to the overflow.
+    case exitEmpty = "exit-empty"
+    /// The caller asked to be called back (key 2, confirmed).
+    case callbackRequested = "callback-requested"
+    /// An agent rang the citizen back (`outcome`).
+    case callbackAttempted = "callback-attempted"
+    /// The agent's leg died during the call: the caller went back to the front of the queue.
+    case requeued
+}
+
+/// One record of the queue log. Durations are whole seconds.
+public struct QueueRecord: Sendable, Equatable, Codable {
+    public var kind: QueueEventKind
+    /// The gateway's call (its serial), the same for every record of one caller's stay.
+    public var call: String
+    /// The calling number ("" when withheld).
+    public var callerNumber: String
+    public var agent: String?
+    public var position: Int?
+    public var waitSeconds: Int?
+    public var talkSeconds: Int?
+    public var key: String?
+    /// A callback's outcome (reached, no-answer, wrong-number).
+    public var outcome: String?
+    /// The tracking code, once the call has a ticket.
+    public var ticketCode: String?
+
+    public init(kind: QueueEventKind, call: String, callerNumber: String, agent: String? = nil, position: Int? = nil,
+                waitSeconds: Int? = nil, talkSeconds: Int? = nil, key: String? = nil, outcome: String? = nil,
+                ticketCode: String? = nil) {
+        (self.kind, self.call, self.callerNumber, self.agent) = (kind, call, callerNumber, agent)
+        (self.position, self.waitSeconds, self.talkSeconds) = (position, waitSeconds, talkSeconds)
+        (self.key, self.outcome, self.ticketCode) = (key, outcome, ticketCode)
+    }
+}
+
+/// The queue's figures over a set of records (a day's, for the wallboard), plus the live counts the performer
+/// adds (who waits, each agent's state).
+public struct QueueFigures: Sendable, Equatable, Codable {
+    /// Callers who entered the queue.
+    public var offered = 0
+    public var answered = 0
+    public var abandoned = 0
+    /// Answered within `serviceSeconds`.
+    public var answeredInTarget = 0
+    /// Abandoned callers who waited at least `shortAbandonSeconds` (shorter ones are not counted against the
+    /// service level: the caller left before anyone could answer).
+    public var abandonedCounted = 0
+    /// Sum of the hold times of answered calls.
+    public var totalAnswerWaitSeconds = 0
+
+    /// The service-level target: answered within 20 s.
+    public static let serviceSeconds = 20
+    /// An abandon after this long counts (and makes a callback item).
+    public static let shortAbandonSeconds = 5
+
+    public init() {}
+
+    public init(records: [QueueRecord]) {
+        for record in records { add(record) }
+    }
+
+    public mutating func add(_ record: QueueRecord) {
+        switch record.kind {
+        case .enter: offered += 1
+        case .connect:
+            answered += 1
+            let wait = record.waitSeconds ?? 0
+            totalAnswerWaitSeconds += wait
+            if wait <= QueueFigures.serviceSeconds { answeredInTarget += 1 }
+        case .abandon:
+            abandoned += 1
+            if (record.waitSeconds ?? 0) >= QueueFigures.shortAbandonSeconds { abandonedCounted += 1 }
+        default: break
+        }
+    }
+
+    /// Answered within 20 s ÷ answered; nil before the first answer.
+    public var serviceLevel: Double? { answered == 0 ? nil : Double(answeredInTarget) / Double(answered) }
+    /// Answered within 20 s ÷ (answered + abandoned after 5 s).
+    public var serviceLevelWithAbandoned: Double? {
+        let base = answered + abandonedCounted
+        return base == 0 ? nil : Double(answeredInTarget) / Double(base)
+    }
+    /// The average speed of answer.
+    public var asaSeconds: Double? { answered == 0 ? nil : Double(totalAnswerWaitSeconds) / Double(answered) }
+    /// Abandoned ÷ offered.
+    public var abandonmentRate: Double? { offered == 0 ? nil : Double(abandoned) / Double(offered) }
+}
+
+/// An agent's presence (issue 23 §2).
+public enum AgentPresence: Sendable, Equatable, Hashable {
+    case ready
+    case onBreak(reason: String)
+    /// After a call, until the wrap-up time passes or the agent says ready.
+    case wrapUp
+    case ringing
+    case onCall
+    case offline
+
+    /// The word the CLI and `queue stats` use.
+    public var key: String {
+        switch self {
+        case .ready: "ready"
+        case .onBreak: "break"
+        case .wrapUp: "wrapUp"
+        case .ringing: "ringing"
+        case .onCall: "onCall"
+        case .offline: "offline"
+        }
+    }
+
+    /// What the console shows, in Vietnamese.
+    public var label: String {
+        switch self {
+        case .ready: "Sẵn sàng"
+        case .onBreak(let reason): reason.isEmpty ? "Tạm nghỉ" : "Tạm nghỉ: \(reason)"
+        case .wrapUp: "Hoàn tất cuộc gọi"
+        case .ringing: "Đang đổ chuông"
+        case .onCall: "Đang nghe máy"
+        case .offline: "Không trực"
+        }
+    }
+}
+
+/// The live queue as the gateway sees it now: who waits and each agent's state (for the wallboard and
+/// `queue stats`; the day's counts come from the log).
+public struct QueueSnapshot: Sendable, Equatable, Codable {
+    public struct Agent: Sendable, Equatable, Codable {
+        public var name: String
+        /// `ready`, `break`, `wrapUp`, `ringing`, `onCall`, `offline`.
+        public var state: String
+        /// What the console shows (the break's reason included).
+        public var label: String
+        /// When the agent entered this state.
+        public var since: Date
+        public init(name: String, state: String, label: String, since: Date) {
+            (self.name, self.state, self.label, self.since) = (name, state, label, since)
+        }
+    }
+
+    public var waiting: Int
+    public var longestWaitSeconds: Int
+    public var agents: [Agent]
+    /// The host that wrote it, and when.
+    public var host: String
+    public var at: Date
+
+    public init(waiting: Int, longestWaitSeconds: Int, agents: [Agent], host: String, at: Date) {
+        (self.waiting, self.longestWaitSeconds, self.agents, self.host, self.at) = (waiting, longestWaitSeconds, agents, host, at)
+    }
+
+    /// Agents per state, every state present.
+    public var agentCounts: [String: Int] {
+        var counts = ["ready": 0, "break": 0, "wrapUp": 0, "ringing": 0, "onCall": 0, "offline": 0]
+        for agent in agents { counts[agent.state, default: 0] += 1 }
+        return counts
+    }
+}
+
+/// The hotline's callback list (issue 23 §5), from the queue log: one item per calling number per day, made by
+/// an abandon after 5 s or by a request (key 2), with its attempts; done when reached or after 3 attempts.
+public struct QueueCallback: Sendable, Equatable, Codable {
+    public var callerNumber: String
+    /// The first call that made the item: its clock (Art. 7.3's 60 minutes) runs from then.
+    public var since: Date
+    public var requested: Bool
+    public var attempts: Int
+    /// The last attempt's outcome (reached, no-answer, wrong-number).
+    public var lastOutcome: String?
+
+    public static let maxAttempts = 3
+    public static let responseSeconds: TimeInterval = 3600
+
+    public var dueAt: Date { since.addingTimeInterval(QueueCallback.responseSeconds) }
+    public var isDone: Bool { lastOutcome == "reached" || lastOutcome == "wrong-number" || attempts >= QueueCallback.maxAttempts }
+
+    /// The items of one day's records (in time order).
+    public static func items(_ records: [(at: Date, record: QueueRecord)]) -> [QueueCallback] {
+        var items: [String: QueueCallback] = [:]
+        var order: [String] = []
+        for (at, record) in records where !record.callerNumber.isEmpty {
+            switch record.kind {
+            case .abandon where (record.waitSeconds ?? 0) >= QueueFigures.shortAbandonSeconds, .callbackRequested:
+                if var item = items[record.callerNumber] {
+                    item.requested = item.requested || record.kind == .callbackRequested
+                    items[record.callerNumber] = item
+                } else {
+                    items[record.callerNumber] = QueueCallback(callerNumber: record.callerNumber, since: at,
+                                                               requested: record.kind == .callbackRequested, attempts: 0)
+                    order.append(record.callerNumber)
+                }
+            case .callbackAttempted:
+                items[record.callerNumber]?.attempts += 1
+                items[record.callerNumber]?.lastOutcome = record.outcome
+            default:
+                break
+            }
+        }
+        return order.compactMap { items[$0] }
+    }
+}

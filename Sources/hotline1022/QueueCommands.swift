@@ -1,0 +1,76 @@
+import Foundation
+import HotlineCore
+import HotlineDesk
+
+let queueCommands = Command.group("queue", "Hàng chờ gọi trực tiếp tới tổng đài viên: nhật ký và số liệu trong ngày.", [
+    queueLogCommand,
+    queueStatsCommand,
+])
+
+let queueLogCommand = Command.leaf(
+    "log", "Nhật ký hàng chờ: vào hàng chờ, đổ chuông không ai nghe, nối máy, kết thúc, bỏ máy, rời bằng phím, hết giờ chờ, đề nghị gọi lại.",
+    help: """
+        [--since DATE[THH:MM]] [--format text|csv|json] \(CaseOptions.help)
+
+        --since mặc định là 0 giờ hôm nay (giờ Việt Nam). Mỗi dòng: thời điểm, sự kiện, cuộc gọi, số gọi đến,
+        tổng đài viên, vị trí trong hàng chờ, số giây chờ, số giây đàm thoại, phím, kết quả gọi lại, mã số phản ánh.
+        --format csv in bảng CSV (dòng đầu là tên cột) cho bảng tính; json in mảng JSON cho các script.
+        """
+) { args in
+    let options = try CaseOptions(&args)
+    let since = try args.option("--since").map { try parseVietnamDate($0, option: "--since") }
+    let format = try args.option("--format") ?? "text"
+    guard ["text", "csv", "json"].contains(format) else { throw UsageError("--format là text, csv hoặc json, không phải '\(format)'") }
+    try args.finish()
+    let w = try options.open()
+    defer { w.close() }
+    let today = VietnamTime(Date())
+    let lines = try w.desk.queueLog(since: since ?? Day(today.year, today.month, today.day).at(minutes: 0), as: w.user)
+    if format == "json" { return try printJSON(lines) }
+    let header = ["at", "kind", "call", "caller", "agent", "position", "wait_s", "talk_s", "key", "outcome", "ticket"]
+    let rows = lines.map { l -> [String] in
+        let r = l.record
+        func n(_ v: Int?) -> String { v.map(String.init) ?? "" }
+        return [vietnamTime(l.at), r.kind.rawValue, r.call, r.callerNumber, r.agent ?? "", n(r.position), n(r.waitSeconds),
+                n(r.talkSeconds), r.key ?? "", r.outcome ?? "", r.ticketCode ?? ""]
+    }
+    if format == "csv" {
+        print(([header] + rows).map(ReportRenderer.csvLine).joined(separator: "\n"))
+        return
+    }
+    if rows.isEmpty {
+        print("Chưa có sự kiện nào trong hàng chờ từ \(vietnamTime(since ?? Day(today.year, today.month, today.day).at(minutes: 0))).")
+        return
+    }
+    print(renderTable(["Thời điểm", "Sự kiện", "Cuộc gọi", "Số gọi đến", "Tổng đài viên", "Vị trí", "Chờ (s)", "Đàm thoại (s)",
+                       "Phím", "Kết quả", "Mã số"], rows))
+}
+
+let queueStatsCommand = Command.leaf(
+    "stats", "Số liệu hàng chờ hôm nay: người đang chờ, trạng thái tổng đài viên, cuộc gọi đến, nghe máy, bỏ máy, mức phục vụ.",
+    help: """
+        [--json] \(CaseOptions.help)
+
+        Mức phục vụ là số cuộc được nghe máy trong 20 giây chia cho số cuộc được nghe máy (và, ở dòng thứ hai,
+        cộng cả số cuộc bỏ máy sau 5 giây). ASA là thời gian chờ trung bình tới khi được nghe máy. Người đang chờ
+        và trạng thái tổng đài viên lấy từ các máy chủ tổng đài đang chạy (cập nhật mỗi giây).
+        --json in các trường waiting, longestWaitSeconds, agents {ready, break, wrapUp, ringing, onCall, offline},
+        offered, answered, abandoned, serviceLevel, asaSeconds, abandonmentRate, callbacksDue.
+        """
+) { args in
+    try onListing(&args) { w, json in
+        let s = try w.desk.queueStats(as: w.user)
+        if json { return try printJSON(s) }
+        func percent(_ v: Double?) -> String { v.map { String(format: "%.0f%%", $0 * 100) } ?? "—" }
+        print("""
+            Đang chờ: \(s.waiting) (lâu nhất \(s.longestWaitSeconds) giây)
+            Tổng đài viên: sẵn sàng \(s.agents.ready), tạm nghỉ \(s.agents.break), hoàn tất cuộc gọi \(s.agents.wrapUp), \
+            đổ chuông \(s.agents.ringing), đang nghe máy \(s.agents.onCall), không trực \(s.agents.offline)
+            Hôm nay: \(s.offered) cuộc vào hàng chờ, \(s.answered) được nghe máy, \(s.abandoned) bỏ máy (\(percent(s.abandonmentRate)))
+            Mức phục vụ (nghe máy trong 20 giây): \(percent(s.serviceLevel)); tính cả cuộc bỏ máy: \(percent(s.serviceLevelWithAbandoned))
+            Thời gian chờ trung bình tới khi nghe máy (ASA): \(s.asaSeconds.map { String(format: "%.0f giây", $0) } ?? "—")
+            Cần gọi lại: \(s.callbacksDue)
+            """)
+        for agent in s.agentStates { print("  \(agent.name): \(agent.label) từ \(vietnamTime(agent.since))") }
+    }
+}
