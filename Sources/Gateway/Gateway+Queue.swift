@@ -34,6 +34,11 @@ struct LiveQueue {
     }
 }
 
+extension Duration {
+    /// Seconds, fractions included (the owner's wall-clock waits take a `TimeInterval`).
+    var timeInterval: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
 extension Gateway {
     /// The external members are reachable from the start and ready.
     func startQueue() {
@@ -47,7 +52,7 @@ extension Gateway {
     var queueDeadline: Date? {
         guard let next = queue.machine.nextDeadline else { return nil }
         let wait = next - queue.now
-        return Date(timeIntervalSinceNow: max(0, seconds(wait)))
+        return Date(timeIntervalSinceNow: max(0, wait.timeInterval))
     }
 
     func queueTimePassed() {
@@ -203,9 +208,5 @@ extension Gateway {
         queue.lastPublished = snapshot
         queue.nextPublish = now.addingTimeInterval(1)
         desk.publishQueue(snapshot)
-    }
-
-    private func seconds(_ d: Duration) -> TimeInterval {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

@@ -478,8 +478,7 @@ public final class Gateway: @unchecked Sendable {
             call.channel.stopPlayback()
         case .startTimer(let id, let after):
             guard !call.isEnded else { return }
-            let seconds = Double(after.components.seconds) + Double(after.components.attoseconds) / 1e18
-            timers.add(serial: call.serial, id, at: Date(timeIntervalSinceNow: seconds))
+            timers.add(serial: call.serial, id, at: Date(timeIntervalSinceNow: after.timeInterval))
         case .cancelTimer(let id):
             timers.cancel(serial: call.serial, id)
         case .startRecording(let id, let limits):

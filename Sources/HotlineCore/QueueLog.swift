@@ -173,13 +173,6 @@ public struct QueueSnapshot: Sendable, Equatable, Codable {
     public init(waiting: Int, longestWaitSeconds: Int, agents: [Agent], host: String, at: Date) {
         (self.waiting, self.longestWaitSeconds, self.agents, self.host, self.at) = (waiting, longestWaitSeconds, agents, host, at)
     }
-
-    /// Agents per state, every state present.
-    public var agentCounts: [String: Int] {
-        var counts = ["ready": 0, "break": 0, "wrapUp": 0, "ringing": 0, "onCall": 0, "offline": 0]
-        for agent in agents { counts[agent.state, default: 0] += 1 }
-        return counts
-    }
 }
 
 /// The hotline's callback list (issue 23 §5), from the queue log: one item per calling number per day, made by
