@@ -55,7 +55,7 @@ final class ConsoleBrowserTests: XCTestCase {
         let speech = gateway.dir + "/speech.al"
         if !FileManager.default.fileExists(atPath: speech) { try FileManager.default.copyItem(atPath: try SIPp.speech(), toPath: speech) }
         let sipp = ["/usr/bin/sipp", "127.0.0.1:\(gateway.sipPort)", "-sf", E2E.repo + "/Tests/sipp/voice-report.xml",
-                    "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", "\(try E2E.freePort())", "-mp", "\(try E2E.freePort())",
+                    "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", "\(try E2E.freePort())", "-mp", "\(try E2E.freeMediaPort())",
                     "-s", "1022", "-key", "caller", "0912345678", "-timeout", "90s", "-timeout_error", "-nostdin",
                     "-trace_err", "-error_file", gateway.dir + "/sipp-console.errors.log"]
         let results = gateway.dir + "/browser-results.json"

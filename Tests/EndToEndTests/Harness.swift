@@ -73,6 +73,32 @@ enum E2E {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
+    /// An even UDP port on loopback with the three above it free too, for SIPp's `-mp`: SIPp binds the audio
+    /// RTP and RTCP ports and the video pair above them, so a free first port alone is not enough.
+    static func freeMediaPort() throws -> Int {
+        for _ in 0..<50 {
+            let base = try freePort() & ~1
+            guard base + 3 < 65536 else { continue }
+            var sockets: [Int32] = []
+            defer { sockets.forEach { close($0) } }
+            var free = true
+            for port in base..<(base + 4) {
+                let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+                sockets.append(fd)
+                var addr = sockaddr_in()
+                addr.sin_family = sa_family_t(AF_INET)
+                addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+                addr.sin_port = UInt16(port).bigEndian
+                let bound = withUnsafePointer(to: &addr) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                if bound != 0 { free = false; break }
+            }
+            if free { return base }
+        }
+        throw POSIXError(.EADDRINUSE)
+    }
+
     /// What a finished program printed, and how it ended.
     struct Output {
         let status: Int32

@@ -92,7 +92,7 @@ final class IVRCallTests: XCTestCase {
         agent.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
         agent.currentDirectoryURL = URL(fileURLWithPath: gateway.dir)
         agent.arguments = ["-sf", E2E.repo + "/Tests/sipp/agent-uas.xml", "-i", "127.0.0.1", "-p", "\(agentPort)",
-                           "-mp", "\(try E2E.freePort())", "-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin"]
+                           "-mp", "\(try E2E.freeMediaPort())", "-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin"]
         agent.standardOutput = FileHandle.nullDevice
         agent.standardError = FileHandle.nullDevice
         try agent.run()

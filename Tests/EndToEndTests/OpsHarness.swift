@@ -78,12 +78,13 @@ enum Ops {
                      extra: [String] = ["-m", "1", "-l", "1"], timeout: String = "90s") throws -> SIPpRun {
         let local = directory + "/speech.al"
         if !FileManager.default.fileExists(atPath: local) { try FileManager.default.copyItem(atPath: try SIPp.speech(), toPath: local) }
-        let arguments = [
-            "127.0.0.1:\(port)", "-sf", E2E.repo + "/Tests/sipp/" + scenario, "-i", "127.0.0.1",
-            "-p", "\(try E2E.freePort())", "-mp", "\(try E2E.freePort())", "-s", "1022",
-            "-key", "caller", caller, "-timeout", timeout, "-timeout_error",
-        ] + extra
-        return try SIPpRun(scenario: scenario, arguments: arguments, directory: directory)
+        return try SIPpRun.onFreePorts(scenario: scenario, directory: directory) { sipPort, mediaPort in
+            [
+                "127.0.0.1:\(port)", "-sf", E2E.repo + "/Tests/sipp/" + scenario, "-i", "127.0.0.1",
+                "-p", "\(sipPort)", "-mp", "\(mediaPort)", "-s", "1022",
+                "-key", "caller", caller, "-timeout", timeout, "-timeout_error",
+            ] + extra
+        }
     }
 
     /// The permission bits of a path (no file type bits), nil if it does not exist.

@@ -33,6 +33,30 @@ final class SIPpRun {
         try process.run()
     }
 
+    /// Starts SIPp on fresh local ports: `arguments` gets the SIP port (`-p`) and the media port (`-mp`). A
+    /// port taken between the check and SIPp's bind (the suites run side by side) ends SIPp at once with exit
+    /// status 254 and "Unable to bind"; that start is retried on new ports, up to three times.
+    static func onFreePorts(scenario: String, directory: String,
+                            _ arguments: (_ sipPort: Int, _ mediaPort: Int) -> [String]) throws -> SIPpRun {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let run = try SIPpRun(scenario: scenario, arguments: arguments(try E2E.freePort(), try E2E.freeMediaPort()),
+                                  directory: directory)
+            // SIPp binds its sockets right after reading the scenario; a failed bind ends it within milliseconds.
+            let deadline = Date(timeIntervalSinceNow: 0.25)
+            while run.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            if run.process.isRunning || attempt == 3 || !run.failedToBind { return run }
+            print("sipp \(scenario): a local port was taken before SIPp bound it; starting again on new ports")
+        }
+    }
+
+    /// SIPp ended because one of its local ports was in use.
+    var failedToBind: Bool {
+        guard !process.isRunning, process.terminationStatus == 254 else { return false }
+        return ((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "").contains("Unable to bind")
+    }
+
     /// Waits for the scenario to end; kills SIPp at the deadline. True when it ended by itself.
     @discardableResult
     func wait(timeout: TimeInterval) -> Bool {
@@ -112,12 +136,13 @@ enum SIPp {
         // SIPp does not expand keywords in rtp_stream: the scenarios name `speech.al` in their working folder.
         let local = gateway.dir + "/speech.al"
         if !FileManager.default.fileExists(atPath: local) { try FileManager.default.copyItem(atPath: try speech(), toPath: local) }
-        let arguments = [
-            "127.0.0.1:\(gateway.sipPort)", "-sf", E2E.repo + "/Tests/sipp/" + scenario, "-m", "1", "-l", "1",
-            "-i", source, "-p", "\(try E2E.freePort())", "-mp", "\(try E2E.freePort())", "-s", "1022",
-            "-key", "caller", caller, "-timeout", "90s", "-timeout_error",
-        ] + keys.sorted(by: { $0.key < $1.key }).flatMap { ["-key", $0.key, $0.value] } + extraArguments
-        return try SIPpRun(scenario: scenario, arguments: arguments, directory: gateway.dir)
+        return try SIPpRun.onFreePorts(scenario: scenario, directory: gateway.dir) { sipPort, mediaPort in
+            [
+                "127.0.0.1:\(gateway.sipPort)", "-sf", E2E.repo + "/Tests/sipp/" + scenario, "-m", "1", "-l", "1",
+                "-i", source, "-p", "\(sipPort)", "-mp", "\(mediaPort)", "-s", "1022",
+                "-key", "caller", caller, "-timeout", "90s", "-timeout_error",
+            ] + keys.sorted(by: { $0.key < $1.key }).flatMap { ["-key", $0.key, $0.value] } + extraArguments
+        }
     }
 
     /// The process of a started scenario (for tests that only need to kill it).
