@@ -53,6 +53,8 @@ public struct GatewayConfiguration: Sendable {
     /// The live queue's members whose phones are SIP URIs outside the gateway (the city's PBX, a softphone):
     /// always reachable, ready when not on a call or in wrap-up. `--agents-uri` is one such member.
     public var queueMembers: [QueueMember] = []
+    /// Where agents' phones may REGISTER from (issue 23 §1), apart from the trunks' `sourcePolicy`.
+    public var agentNetworks: [SourcePolicy.Network] = [try! .init("127.0.0.0/8"), try! .init("::1/128")]
 
     public init() {}
 }
@@ -170,6 +172,8 @@ public protocol ReportDesk: Sendable {
     func recordQueue(_ record: QueueRecord, at date: Date)
     /// The queue's live state, for `queue stats` and the wallboard: written when it changed, at most once a second.
     func publishQueue(_ snapshot: QueueSnapshot)
+    /// The agents' phones and the states they asked for (issue 23 §1–2), read off the gateway's threads.
+    func agentPhones(completion: @escaping @Sendable (Result<[AgentPhone], ReportDeskError>) -> Void)
 }
 
 // The gateway logs through HotlineCore's `EventLogger`: call id and tracking code as metadata, never personal data.

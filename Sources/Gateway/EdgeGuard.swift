@@ -35,8 +35,11 @@ final class EdgeState: @unchecked Sendable {
     let admission: CallAdmission
     let counters: EdgeCounters
     let events: EventQueue
+    /// The agents' registrar (REGISTER from the agents' network); nil: REGISTER gets 405.
+    let registrar: Registrar?
     init(policy: SourcePolicy, screen: RequestScreen, admission: CallAdmission, counters: EdgeCounters,
-         events: EventQueue) {
+         events: EventQueue, registrar: Registrar?) {
+        self.registrar = registrar
         self.policy = policy
         self.screen = screen
         self.admission = admission
@@ -97,8 +100,12 @@ func edgeOnRxRequest(_ rdata: UnsafeMutablePointer<pjsip_rx_data>?) -> pj_bool_t
     }
     let inDialog = (rdata.pointee.msg_info.to?.pointee.tag.slen ?? 0) > 0
 
+    // Agents' phones register from their own network, apart from the trunks' allow-list.
+    let isAgentRegister = methodID == PJSIP_REGISTER_METHOD && !inDialog
+        && state.registrar?.accepts(source: edgeSource(rdata)) == true
+
     // Strangers: in-dialog requests belong to calls that passed this check when they began.
-    if !inDialog {
+    if !inDialog && !isAgentRegister {
         switch state.policy.verdict(source: edgeSource(rdata)) {
         case .allow: break
         case .forbid:
@@ -136,6 +143,10 @@ func edgeOnRxRequest(_ rdata: UnsafeMutablePointer<pjsip_rx_data>?) -> pj_bool_t
         }
         if inDialogOnlyMethods.contains(method) || methodID == PJSIP_BYE_METHOD {
             respond(rdata, 481)
+            return 1
+        }
+        if isAgentRegister, let registrar = state.registrar {
+            registrar.handle(rdata, msg, events: state.events)
             return 1
         }
         if refusedKnownMethods.contains(method) || methodID == PJSIP_REGISTER_METHOD {

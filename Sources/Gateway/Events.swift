@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import IVR
 
 /// What reaches the owner thread: from PJSIP's callbacks (keyed by pjsua call id), from the media clock,
@@ -27,6 +28,12 @@ enum GatewayEvent: Sendable {
     case shutdown(drainSeconds: Int)
     /// The edge refused a message (code 0: dropped without an answer).
     case refused(reason: String, code: Int, source: String, sipCallID: String, bytes: Int)
+    /// An agent's phones registered or went away: the contacts held now (empty: none).
+    case agentContacts(agent: String, contacts: [String], source: String)
+    /// The registrar refused an agent's REGISTER (wrong password, unknown user, throttled).
+    case agentRegisterRefused(agent: String, source: String, reason: String)
+    /// The agents' phones and the states they asked for, as the store has them now (nil: the read failed).
+    case agentPhones([AgentPhone]?)
 }
 
 /// What the INVITE callback copies out of PJSIP before handing the call to the owner.

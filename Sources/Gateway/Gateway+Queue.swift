@@ -28,9 +28,16 @@ struct LiveQueue {
     var lastPublished: QueueSnapshot?
     var nextPublish = Date.distantPast
     let host = ProcessInfo.processInfo.hostName
+    /// Agents whose phone is an external URI (`--agents-uri`, `users phone --uri`), rung directly.
+    var externalURIs: [String: String] = [:]
+    /// The agents' phones as the store last had them, and when to read them again.
+    var phones: [String: AgentPhone] = [:]
+    var nextPhoneRead = Date.distantPast
+    var phoneReadPending = false
 
-    func leg(serial: UInt64, agent: String) -> pjsua_call_id? {
-        legs.first { $0.value.serial == serial && $0.value.agent == agent }?.key
+    /// The legs ringing or talking for one caller and one agent (an agent's phones ring together).
+    func legs(serial: UInt64, agent: String) -> [pjsua_call_id] {
+        legs.filter { $0.value.serial == serial && $0.value.agent == agent }.map(\.key)
     }
 }
 
@@ -43,9 +50,81 @@ extension Gateway {
     /// The external members are reachable from the start and ready.
     func startQueue() {
         for member in configuration.queueMembers {
+            queue.externalURIs[member.name] = member.uri
             runQueue(.agentPhone(member.name, registered: true))
             runQueue(.agentSet(member.name, .ready))
         }
+    }
+
+    /// Once a second: registrations that expired, and every few seconds the agents' phones from the store.
+    func queueHousekeeping(now: Date) {
+        for name in edgeState?.registrar?.expire() ?? [] { agentContactsChanged(name, [], source: nil) }
+        guard now >= queue.nextPhoneRead, !queue.phoneReadPending else { return }
+        queue.phoneReadPending = true
+        queue.nextPhoneRead = now.addingTimeInterval(Gateway.phoneReadSeconds)
+        let events = self.events, logger = self.logger
+        desk.agentPhones { result in
+            switch result {
+            case .success(let phones): events.post(.agentPhones(phones))
+            case .failure(let error):
+                logger.log(.warning, "agent-phones-unread", [("error", error.message)])
+                events.post(.agentPhones(nil))
+            }
+        }
+    }
+
+    /// How often the gateway reads the agents' phones and requested states (seconds).
+    static let phoneReadSeconds: TimeInterval = 2
+
+    /// The store's phones: the registrar's credentials, the external URIs, and each state asked for anew.
+    func applyAgentPhones(_ read: [AgentPhone]?) {
+        queue.phoneReadPending = false
+        guard let phones = read else { return }  // the store did not answer: keep what the gateway has
+        let configured = Set(configuration.queueMembers.map(\.name))
+        let registrar = edgeState?.registrar
+        var credentials: [String: String] = [:]
+        for phone in phones { if let ha1 = phone.digestHA1 { credentials[phone.name] = ha1 } }
+        for name in registrar?.setCredentials(credentials) ?? [] { agentContactsChanged(name, [], source: nil) }
+        let byName = Dictionary(phones.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for name in queue.phones.keys where byName[name] == nil && !configured.contains(name) {
+            queue.externalURIs[name] = nil
+            logger.log(.info, "agent-phone-removed", [("agent", name)])
+            runQueue(.agentSet(name, .offline))
+            runQueue(.agentPhone(name, registered: false))
+        }
+        for phone in phones where !configured.contains(phone.name) {
+            let name = phone.name
+            let old = queue.phones[name]
+            if old?.uri != phone.uri || old?.digestHA1 != phone.digestHA1 {
+                logger.log(.info, "agent-phone", [("agent", name), ("phone", phone.uri == nil ? "registrar" : "external")])
+            }
+            if let uri = phone.uri {
+                if queue.externalURIs[name] != uri {
+                    queue.externalURIs[name] = uri
+                    runQueue(.agentPhone(name, registered: true))
+                }
+            } else if old == nil || queue.externalURIs[name] != nil {
+                queue.externalURIs[name] = nil
+                runQueue(.agentPhone(name, registered: !(registrar?.contacts(of: name).isEmpty ?? true)))
+            }
+            if old?.changedAt != phone.changedAt || old?.requested != phone.requested {
+                let request: AgentRequest = switch phone.requested {
+                case .ready: .ready
+                case .break: .onBreak(reason: phone.reason ?? "Tạm nghỉ")
+                case .offline: .offline
+                }
+                runQueue(.agentSet(name, request))
+            }
+        }
+        queue.phones = byName
+    }
+
+    /// An agent's registered phones changed (REGISTER, un-REGISTER, expiry, the account removed).
+    func agentContactsChanged(_ name: String, _ contacts: [String], source: String?) {
+        logger.log(.info, contacts.isEmpty ? "agent-unregistered" : "agent-registered",
+                   [("agent", name), ("contacts", "\(contacts.count)")] + (source.map { [("source", $0)] } ?? []))
+        guard queue.externalURIs[name] == nil else { return }
+        runQueue(.agentPhone(name, registered: !contacts.isEmpty))
     }
 
     /// When the queue next needs a tick, on the owner's wall-clock wait (converted from the monotonic clock).
@@ -88,9 +167,10 @@ extension Gateway {
         case .offer(let id, let agents):
             for agent in agents { ring(agent, for: id) }
         case .cancelOffer(let id, let agent):
-            guard let pjCall = queue.leg(serial: id.rawValue, agent: agent) else { return }
-            queue.legs[pjCall]?.withdrawn = true
-            pjsua_call_hangup(pjCall, 0, nil, nil)
+            for pjCall in queue.legs(serial: id.rawValue, agent: agent) {
+                queue.legs[pjCall]?.withdrawn = true
+                pjsua_call_hangup(pjCall, 0, nil, nil)
+            }
         case .connect(let id, let agent):
             connect(id, agent)
         case .overflow(let id, let reason):
@@ -102,8 +182,10 @@ extension Gateway {
             _ = number  // the callback list is built from the queue log's records (abandon, callback-requested)
         case .presence(let agent, let presence, let reason):
             queue.since[agent] = Date()
+            var why = reason
+            if why == nil, case .onBreak(let asked) = presence { why = asked }
             logger.log(.info, "agent-presence", [("agent", agent), ("state", presence.key)]
-                       + (reason.map { [("reason", $0)] } ?? []))
+                       + (why.map { [("reason", $0)] } ?? []))
         case .log(var record):
             if let call = UInt64(record.call).flatMap({ registry.call(serial: $0) }) {
                 record.ticketCode = call.trackingCode
@@ -112,35 +194,50 @@ extension Gateway {
         }
     }
 
-    /// Rings an agent's phone for a waiting caller; a call that cannot be placed is a declined offer.
+    /// Rings an agent's phones for a waiting caller: the external URI, or every contact registered (they ring
+    /// together; the first to answer takes the call). None placed is a declined offer.
     private func ring(_ agent: String, for id: QueueCallerID) {
-        guard let member = configuration.queueMembers.first(where: { $0.name == agent }),
-              let account = endpoint?.accountID
-        else {
+        let targets = queue.externalURIs[agent].map { [$0] } ?? edgeState?.registrar?.contacts(of: agent) ?? []
+        guard !targets.isEmpty, let account = endpoint?.accountID else {
             queue.inbox.append(.declined(agent, id))
             return
         }
-        var leg: pjsua_call_id = -1
-        let status = withPJString(member.uri) { pjsua_call_make_call(account, $0, nil, nil, nil, &leg) }
-        guard status == pjSuccess else {
-            logger.log(.error, "queue-ring-failed", [("agent", agent), ("error", PJError("make_call", status: status).message)])
+        var placed = 0
+        for uri in targets {
+            var leg: pjsua_call_id = -1
+            let status = withPJString(uri) { pjsua_call_make_call(account, $0, nil, nil, nil, &leg) }
+            guard status == pjSuccess else {
+                logger.log(.error, "queue-ring-failed", [("agent", agent), ("error", PJError("make_call", status: status).message)])
+                continue
+            }
+            queue.legs[leg] = LiveQueue.Leg(serial: id.rawValue, agent: agent)
+            placed += 1
+        }
+        guard placed > 0 else {
             queue.inbox.append(.declined(agent, id))
             return
         }
-        queue.legs[leg] = LiveQueue.Leg(serial: id.rawValue, agent: agent)
-        if let call = registry.call(serial: id.rawValue) { log(.info, "queue-ring", call, [("agent", agent)]) }
+        if let call = registry.call(serial: id.rawValue) {
+            log(.info, "queue-ring", call, [("agent", agent), ("phones", "\(placed)")])
+        }
     }
 
-    /// The agent's phone answered (its media is up): the queue decides whether this leg takes the caller.
+    /// The agent's phone answered (its media is up): the queue decides whether this leg takes the caller. The
+    /// agent's other phones stop ringing.
     func queueLegAnswered(_ pjCall: pjsua_call_id) {
         guard var leg = queue.legs[pjCall], !leg.answered, !leg.withdrawn else { return }
         leg.answered = true
         queue.legs[pjCall] = leg
+        for other in queue.legs(serial: leg.serial, agent: leg.agent) where other != pjCall {
+            queue.legs[other]?.withdrawn = true
+            pjsua_call_hangup(other, 0, nil, nil)
+        }
         runQueue(.answered(leg.agent, QueueCallerID(leg.serial)))
     }
 
     private func connect(_ id: QueueCallerID, _ agent: String) {
-        guard let pjCall = queue.leg(serial: id.rawValue, agent: agent) else { return }
+        guard let pjCall = queue.legs(serial: id.rawValue, agent: agent).first(where: { queue.legs[$0]?.answered == true })
+        else { return }
         guard let call = registry.call(serial: id.rawValue), !call.isEnded, let callSlot = call.callSlot else {
             queue.legs[pjCall]?.withdrawn = true
             pjsua_call_hangup(pjCall, 0, nil, nil)
@@ -162,7 +259,9 @@ extension Gateway {
         guard let leg = queue.legs.removeValue(forKey: pjCall), !leg.withdrawn else { return }
         let id = QueueCallerID(leg.serial)
         guard leg.answered else {
-            runQueue(.declined(leg.agent, id))
+            // Declined only when the last of the agent's ringing phones gave up.
+            let stillRinging = queue.legs(serial: leg.serial, agent: leg.agent).contains { queue.legs[$0]?.withdrawn == false }
+            if !stillRinging { runQueue(.declined(leg.agent, id)) }
             return
         }
         runQueue(.conversationEnded(leg.agent, id, byAgent: true))

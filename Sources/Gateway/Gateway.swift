@@ -98,6 +98,7 @@ public final class Gateway: @unchecked Sendable {
                 nextSweep = now.addingTimeInterval(1)
                 sweepDeadMedia(now: now)
                 watchOverload(now: now)
+                queueHousekeeping(now: now)
             }
             for (serial, id) in timers.due(at: now) {
                 guard let call = registry.call(serial: serial) else { continue }
@@ -225,6 +226,12 @@ public final class Gateway: @unchecked Sendable {
             if !sipCallID.isEmpty { metadata.append(("call", sipCallID)) }
             if reason == "truncated-datagram" { metadata.append(("bytes", "\(bytes)")) }
             logger.log(reason == "truncated-datagram" ? .warning : .info, "sip-refused", metadata)
+        case .agentContacts(let agent, let contacts, let source):
+            agentContactsChanged(agent, contacts, source: source)
+        case .agentRegisterRefused(let agent, let source, let reason):
+            logger.log(.warning, "agent-register-refused", [("agent", agent), ("reason", reason), ("source", source)])
+        case .agentPhones(let phones):
+            applyAgentPhones(phones)
         case .shutdown(let seconds):
             guard !draining else { return }
             draining = true

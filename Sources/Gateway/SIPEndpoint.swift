@@ -196,8 +196,12 @@ final class SIPEndpoint {
 
     /// The edge module (EdgeGuard.swift), just above the transport layer: it sees every message first.
     private func registerEdge(_ c: GatewayConfiguration, events: EventQueue, counters: EdgeCounters) throws {
+        let registrar = Registrar(networks: c.agentNetworks)
+        registrar.start()
+        activeRegistrar = registrar
         edgeState = EdgeState(policy: c.sourcePolicy, screen: RequestScreen(supportedExtensions: supportedExtensions()),
-                              admission: CallAdmission(limits: c.admission), counters: counters, events: events)
+                              admission: CallAdmission(limits: c.admission), counters: counters, events: events,
+                              registrar: activeRegistrar)
         let module = UnsafeMutablePointer<pjsip_module>.allocate(capacity: 1)  // lives as long as pjsua
         module.initialize(to: pjsip_module())
         module.pointee.name = pj_str_t(ptr: edgeModuleName, slen: pj_ssize_t(strlen(edgeModuleName)))

@@ -10,6 +10,8 @@ public enum DeskEntity: String, Sendable, Equatable {
 public enum DeskField: String, Sendable, Equatable, CaseIterable {
     case name, address, email, summary, content, category, topic, ward, unit, reason, note, result, until, score
     case evidence, minutes, output, role, userName, password, confidential, trackingCode, dialplan
+    /// An agent's phone: its SIP password or external URI.
+    case phone
     /// Where a report's cumulative figures start.
     case since
     /// The weeks a trend chart covers.
@@ -41,6 +43,7 @@ public enum DeskField: String, Sendable, Equatable, CaseIterable {
         case .confidential: "yêu cầu bảo mật"
         case .trackingCode: "mã số phản ánh"
         case .dialplan: "kịch bản tổng đài"
+        case .phone: "điện thoại tổng đài viên"
         case .since: "ngày bắt đầu lũy kế"
         case .weeks: "số tuần"
         }

@@ -1,3 +1,4 @@
+import DeskSecurity
 import Foundation
 import HotlineCore
 import HotlineStore
@@ -73,5 +74,76 @@ extension Desk {
                           serviceLevel: figures.serviceLevel, serviceLevelWithAbandoned: figures.serviceLevelWithAbandoned,
                           asaSeconds: figures.asaSeconds, abandonmentRate: figures.abandonmentRate,
                           callbacksDue: callbacks.count, agentStates: states, hosts: fresh.map(\.host))
+    }
+}
+
+/// An agent's phone as an administrator sets it: a password for the gateway's registrar, or an external URI;
+/// neither removes it.
+public struct SetPhoneRequest: Sendable {
+    public var userName: String
+    public var password: String?
+    public var uri: String?
+    public init(userName: String, password: String? = nil, uri: String? = nil) {
+        (self.userName, self.password, self.uri) = (userName, password, uri)
+    }
+}
+
+extension Desk {
+    /// Sets, replaces or removes an agent's or supervisor's phone (administrators). A registrar password is
+    /// kept as its digest HA1 (`SIPDigest`), never itself; the SIP user name is the desk user's name.
+    public func setPhone(_ r: SetPhoneRequest, as user: User) throws {
+        try check(user, .administer)
+        guard let target = try store.user(named: r.userName) else { throw DeskError.notFound(.user, r.userName) }
+        guard target.role == .agent || target.role == .supervisor else {
+            throw DeskError.invalidField(.phone, reason: "chỉ tổng đài viên và giám sát viên nghe máy ở hàng đợi; \(target.name) là \(target.role.label)")
+        }
+        guard r.password == nil || r.uri == nil else {
+            throw DeskError.invalidField(.phone, reason: "chọn một: mật khẩu SIP (điện thoại đăng ký vào cổng) hoặc URI bên ngoài")
+        }
+        var ha1: String?
+        if let password = r.password {
+            try Self.checkNewPassword(password, userName: target.name)
+            guard target.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+                throw DeskError.invalidField(.phone, reason: "tên đăng nhập \(target.name) không dùng được làm tên SIP (chỉ chữ, số, . _ -)")
+            }
+            ha1 = SIPDigest.ha1(user: target.name, realm: AgentPhone.realm, password: password)
+        }
+        if let uri = r.uri {
+            let lower = uri.lowercased()
+            guard lower.hasPrefix("sip:") || lower.hasPrefix("sips:"), uri.count <= 256,
+                  !uri.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "\"" })
+            else {
+                throw DeskError.invalidField(.phone, reason: "URI phải có dạng sip:tên@máy[:cổng], không có khoảng trắng; nhận được '\(uri)'")
+            }
+        }
+        try store.setAgentPhone(target.name, digestHA1: ha1, uri: r.uri, actor: "administrator:\(user.name)", at: now())
+    }
+
+    /// Sets the state an agent asks for: ready, on break (with a reason) or offline. An agent or supervisor
+    /// sets their own; a supervisor or administrator anyone's. The gateway applies it within seconds.
+    public func setAgentStatus(_ name: String, _ request: AgentStatusRequest, reason: String?, as user: User) throws {
+        if name != user.name {
+            guard user.role == .supervisor || user.role == .administrator else {
+                throw DeskError.forbidden(user: user.name, role: user.role,
+                                          reason: "chỉ giám sát viên và quản trị hệ thống đổi trạng thái của người khác")
+            }
+        }
+        try check(user, .oversee)
+        let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let reason, reason.count > 200 { throw DeskError.invalidField(.reason, reason: "tối đa 200 ký tự") }
+        let kept = request == .break ? (reason?.isEmpty == false ? reason : "Tạm nghỉ") : nil
+        guard try store.setAgentRequest(name, request, reason: kept, at: now()) else {
+            throw DeskError.invalidField(.phone, reason: "\(name) chưa có điện thoại ở hàng đợi: quản trị hệ thống đặt bằng `users phone`")
+        }
+    }
+
+    /// Every agent's phone (the HA1 left out) and the state they asked for: for the hotline and administrators.
+    public func agentPhones(as user: User) throws -> [AgentPhone] {
+        try check(user, .oversee)
+        return try store.agentPhones().map { phone in
+            var shown = phone
+            shown.digestHA1 = phone.digestHA1 == nil ? nil : ""
+            return shown
+        }
     }
 }

@@ -195,6 +195,16 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
         }
     }
 
+    public func agentPhones(completion: @escaping @Sendable (Result<[AgentPhone], ReportDeskError>) -> Void) {
+        queue.async { [self] in
+            do {
+                completion(.success(try store.agentPhones()))
+            } catch {
+                completion(.failure(ReportDeskError("\(error)")))
+            }
+        }
+    }
+
     public func isOfficeHours(_ date: Date) -> Bool {
         switch officeHoursMode {
         case "always": true

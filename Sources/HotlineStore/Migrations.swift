@@ -330,6 +330,19 @@ enum Migrations {
         CREATE INDEX queue_log_at ON queue_log (at);
         CREATE TABLE queue_state (host TEXT PRIMARY KEY, snapshot TEXT NOT NULL, at REAL NOT NULL);
         """,
+        // Issue 23 §1–2: agents' phones (a registrar account's digest HA1, or an external URI) and the state
+        // each agent last asked for.
+        """
+        CREATE TABLE agent_phones (
+            user_name TEXT PRIMARY KEY REFERENCES users (name),
+            digest_ha1 TEXT,
+            uri TEXT,
+            requested TEXT NOT NULL DEFAULT 'ready' CHECK (requested IN ('ready', 'break', 'offline')),
+            reason TEXT,
+            updated_at REAL NOT NULL,
+            CHECK ((digest_ha1 IS NULL) <> (uri IS NULL))
+        );
+        """,
     ]
 
     static func apply(_ db: Connection) throws {

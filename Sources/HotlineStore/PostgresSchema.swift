@@ -62,6 +62,17 @@ enum PostgresSchema {
             CREATE INDEX queue_log_at ON queue_log (at);
             CREATE TABLE queue_state (host TEXT PRIMARY KEY, snapshot TEXT NOT NULL, at DOUBLE PRECISION NOT NULL);
             """),
+        (12, """
+            CREATE TABLE agent_phones (
+                user_name TEXT PRIMARY KEY REFERENCES users (name),
+                digest_ha1 TEXT,
+                uri TEXT,
+                requested TEXT NOT NULL DEFAULT 'ready' CHECK (requested IN ('ready', 'break', 'offline')),
+                reason TEXT,
+                updated_at DOUBLE PRECISION NOT NULL,
+                CHECK ((digest_ha1 IS NULL) <> (uri IS NULL))
+            );
+            """),
     ]
 
     static let schema = """

@@ -48,3 +48,49 @@ extension TicketStore {
         }.compactMap { $0 }
     }
 }
+
+/// Agents' phones and the states they asked for (issue 23 §1–2).
+extension TicketStore {
+    /// Sets a user's phone: a registrar account (`digestHA1`) or an external URI, one of the two; nil for both
+    /// removes it. Audited as phone-set or phone-removed, never with the HA1. The state asked for is kept.
+    public func setAgentPhone(_ name: String, digestHA1: String?, uri: String?, actor: String, at: Date) throws {
+        try db.transaction {
+            guard try user(named: name) != nil else { throw DeskError.notFound(.user, name) }
+            if digestHA1 == nil && uri == nil {
+                try db.prepare("DELETE FROM agent_phones WHERE user_name = ?").run([.text(name)])
+                try auditSystem(at: at, actor: actor, action: "phone-removed", after: ["user": name])
+                return
+            }
+            try db.prepare("""
+                INSERT INTO agent_phones (user_name, digest_ha1, uri, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (user_name) DO UPDATE SET digest_ha1 = excluded.digest_ha1, uri = excluded.uri,
+                    updated_at = excluded.updated_at
+                """).run([.text(name), .optional(digestHA1), .optional(uri), .double(at.timeIntervalSince1970)])
+            try auditSystem(at: at, actor: actor, action: "phone-set",
+                            after: ["user": name, "phone": uri ?? "registrar"])
+        }
+    }
+
+    /// Records the state an agent asked for; false when the user has no phone.
+    public func setAgentRequest(_ name: String, _ request: AgentStatusRequest, reason: String?, at: Date) throws -> Bool {
+        try db.transaction {
+            guard try db.prepare("SELECT 1 FROM agent_phones WHERE user_name = ?").query([.text(name)]) { _ in true }.first != nil
+            else { return false }
+            try db.prepare("UPDATE agent_phones SET requested = ?, reason = ?, updated_at = ? WHERE user_name = ?")
+                .run([.text(request.rawValue), .optional(reason), .double(at.timeIntervalSince1970), .text(name)])
+            return true
+        }
+    }
+
+    /// Every active user's phone, by name.
+    public func agentPhones() throws -> [AgentPhone] {
+        try db.prepare("""
+            SELECT p.user_name, p.digest_ha1, p.uri, p.requested, p.reason, p.updated_at FROM agent_phones p
+            JOIN users u ON u.name = p.user_name WHERE u.active = 1 ORDER BY p.user_name
+            """).query { r in
+            AgentPhone(name: r.text(0) ?? "", digestHA1: r.text(1), uri: r.text(2),
+                       requested: r.text(3).flatMap(AgentStatusRequest.init(rawValue:)) ?? .ready, reason: r.text(4),
+                       changedAt: r.date(5))
+        }
+    }
+}

@@ -13,6 +13,7 @@ let agentCommands = Command.group("agent", "Việc của tổng đài viên: nh�
     agentLinkCommand,
     agentGuidanceCommand,
     agentReleaseCommand,
+    agentStatusCommand,
 ])
 
 let agentQueueCommand = Command.leaf(
@@ -349,4 +350,39 @@ func vietnamTime(_ date: Date) -> String {
 func formatDuration(_ ms: Int) -> String {
     let s = (ms + 500) / 1000
     return String(format: "%d:%02d", s / 60, s % 60)
+}
+
+let agentStatusCommand = Command.leaf(
+    "status", "Đặt trạng thái của mình ở hàng chờ gọi trực tiếp: sẵn sàng, tạm nghỉ (kèm lý do) hoặc ngoại tuyến.",
+    help: """
+        ready|break|offline [--reason TEXT] [--agent NAME] \(CaseOptions.help)
+
+        ready: sẵn sàng nhận cuộc gọi (cũng kết thúc sớm thời gian hoàn tất sau cuộc gọi); break: tạm nghỉ, với
+        --reason (mặc định "Tạm nghỉ"); offline: không nhận cuộc gọi. Cổng thoại áp dụng trong vòng vài giây; một
+        cuộc gọi đang diễn ra vẫn tiếp tục. Chỉ người đã có điện thoại ở hàng chờ (`users phone`) mới đặt được.
+        Giám sát viên và quản trị hệ thống đặt được trạng thái của người khác với --agent NAME.
+        Không có trạng thái: in trạng thái mọi người đã yêu cầu.
+        """
+) { args in
+    let options = try CaseOptions(&args)
+    let reason = try args.option("--reason")
+    let agent = try args.option("--agent")
+    let state = args.positional()
+    try args.finish()
+    let w = try options.open()
+    defer { w.close() }
+    guard let state else {
+        let phones = try w.desk.agentPhones(as: w.user)
+        print(renderTable(["Tên", "Điện thoại", "Trạng thái yêu cầu", "Lý do"], phones.map {
+            [$0.name, $0.uri ?? "đăng ký vào cổng", $0.requested.label, $0.reason ?? ""]
+        }))
+        return
+    }
+    guard let request = AgentStatusRequest(rawValue: state) else {
+        throw UsageError("trạng thái là ready, break hoặc offline, không phải '\(state)'")
+    }
+    if reason != nil && request != .break { throw UsageError("--reason chỉ đi với break") }
+    let name = agent ?? w.user.name
+    try w.desk.setAgentStatus(name, request, reason: reason, as: w.user)
+    print("\(name): \(request.label)\(request == .break ? " (\(reason ?? "Tạm nghỉ"))" : "").")
 }

@@ -98,8 +98,12 @@ struct Server {
         configuration.overloadCPUPercent = settings.overloadCPUPercent
         configuration.signallingPriority = settings.signallingPriority
         configuration.maxCallSeconds = settings.maxCallSeconds
-        // `--agents-uri` is the live queue's one external member, named by the URI's user part.
-        configuration.queueMembers = [QueueMember(name: QueueMember.name(ofURI: settings.agentsURI), uri: settings.agentsURI)]
+        // `--agents-uri` is an external member of the live queue, named by the URI's user part (none: only the
+        // phones set with `users phone`).
+        if settings.agentsURI != "none" {
+            configuration.queueMembers = [QueueMember(name: QueueMember.name(ofURI: settings.agentsURI), uri: settings.agentsURI)]
+        }
+        configuration.agentNetworks = try settings.agentNetworks.map(SourcePolicy.Network.init)
         if !settings.registrar.isEmpty {
             var registration = TrunkRegistration(registrarURI: settings.registrar, user: settings.registerUser,
                                                  password: settings.registerPassword)

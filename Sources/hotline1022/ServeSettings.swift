@@ -18,6 +18,7 @@ struct ServeSettings: Equatable {
     var pjsipLogLevel = 1
     var logLevel = "info"
     var allowedSources = ["127.0.0.0/8", "::1/128"]
+    var agentNetworks = ["127.0.0.0/8", "::1/128"]
     var tlsPort = 0
     var tlsCertificate = ""
     var tlsPrivateKey = ""
@@ -66,8 +67,18 @@ struct ServeSettings: Equatable {
         .text("--dialplan", key: "dialplan", \.dialplan, placeholder: "FILE", help: "Kịch bản tổng đài đang dùng."),
         .text("--prompts", key: "prompts", \.prompts, placeholder: "DIR", help: "Thư mục lời nhắc (tệp .txt và .wav)."),
         .text("--agents-uri", key: "agentsURI", \.agentsURI, placeholder: "URI",
-              help: "Nơi phím 0 chuyển người gọi trong giờ hành chính (hàng đợi hoặc điện thoại của tổng đài viên).") {
-            $0.hasPrefix("sip:") || $0.hasPrefix("sips:") ? nil : "cần một URI sip:, nhận được '\($0)'"
+              help: "Một thành viên ngoài của hàng chờ phím 0 (tổng đài nội bộ, điện thoại ngoài); none: không có, chỉ "
+                  + "các điện thoại đặt bằng `users phone`.") {
+            $0 == "none" || $0.hasPrefix("sip:") || $0.hasPrefix("sips:") ? nil : "cần một URI sip: hoặc none, nhận được '\($0)'"
+        },
+        .list("--agent-network", key: "agentNetworks", \.agentNetworks, placeholder: "CIDR",
+              help: "Mạng mà điện thoại của tổng đài viên đăng ký (REGISTER) từ đó (lặp lại được), tách khỏi --allow.") { value in
+            do {
+                _ = try SourcePolicy.Network(value)
+                return nil
+            } catch {
+                return "\(error)"
+            }
         },
         .int("--drain-seconds", key: "drainSeconds", \.drainSeconds, 0...3600,
              help: "Khi nhận SIGTERM/SIGINT: số giây các cuộc đang gọi được tiếp tục trước khi bị ngắt."),

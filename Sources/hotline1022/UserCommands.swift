@@ -9,6 +9,7 @@ let userCommands = Command.group("users", "Ai được dùng các lệnh xử l�
     usersActiveCommand("disable", "Khóa một người dùng: mọi lệnh của người này bị từ chối, lịch sử vẫn được giữ.", active: false),
     usersActiveCommand("enable", "Mở khóa lại một người dùng đã bị khóa.", active: true),
     usersPasswordCommand,
+    usersPhoneCommand,
 ])
 
 let usersListCommand = Command.leaf(
@@ -66,5 +67,49 @@ func usersActiveCommand(_ name: String, _ summary: String, active: Bool) -> Comm
         defer { w.close() }
         try w.desk.setUserActive(target, active, as: w.user)
         print(active ? "Đã mở khóa \(target)." : "Đã khóa \(target).")
+    }
+}
+
+let usersPhoneCommand = Command.leaf(
+    "phone", "Đặt điện thoại ở hàng chờ cho tổng đài viên hoặc giám sát viên: tài khoản SIP trên cổng, hoặc URI bên ngoài.",
+    help: """
+        NAME [--password-file FILE | --uri sip:… | --remove] \(CaseOptions.help)
+
+        Không có --uri: điện thoại của NAME đăng ký (REGISTER, xác thực digest) vào cổng thoại với tên SIP là NAME
+        và mật khẩu đọc từ --password-file (dòng đầu tiên) hoặc từ đầu vào chuẩn (trên terminal thì hỏi hai lần),
+        không bao giờ từ dòng lệnh; cổng chỉ lưu mã băm HA1. Điện thoại phải ở trong mạng `serve --agent-network`.
+        --uri sip:… : điện thoại ở tổng đài nội bộ của thành phố, cổng gọi thẳng tới URI đó.
+        --remove: NAME không còn nhận cuộc gọi ở hàng chờ. Chạy với quyền quản trị hệ thống (--as).
+        """
+) { args in
+    let options = try CaseOptions(&args)
+    let file = try args.option("--password-file")
+    let uri = try args.option("--uri")
+    let remove = args.flag("--remove")
+    let name = try args.requiredPositional("tên đăng nhập của tổng đài viên")
+    try args.finish()
+    guard [file != nil, uri != nil, remove].filter({ $0 }).count <= 1 else {
+        throw UsageError("chọn một trong --password-file, --uri, --remove")
+    }
+    let w = try options.open()
+    defer { w.close() }
+    var password: String?
+    if uri == nil && !remove {
+        if let file {
+            password = try passwordLine(file: file)
+        } else {
+            password = try readSecret("Mật khẩu SIP: ")
+            if isatty(STDIN_FILENO) != 0, try readSecret("Nhập lại mật khẩu SIP: ") != password {
+                throw CommandFailure("hai lần nhập không khớp; điện thoại giữ nguyên")
+            }
+        }
+    }
+    try w.desk.setPhone(SetPhoneRequest(userName: name, password: password, uri: uri), as: w.user)
+    if remove {
+        print("\(name) không còn điện thoại ở hàng chờ.")
+    } else if let uri {
+        print("Điện thoại của \(name): \(uri).")
+    } else {
+        print("Đã đặt mật khẩu SIP cho \(name): điện thoại đăng ký vào cổng với tên \(name), miền xác thực \(AgentPhone.realm).")
     }
 }

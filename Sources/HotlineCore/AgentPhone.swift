@@ -1,0 +1,43 @@
+import Foundation
+
+/// An agent's or supervisor's phone for the live queue (issue 23 §1): a SIP account on the gateway's registrar
+/// (its digest HA1, never the password) or an external URI on the city's PBX, and the state the agent last
+/// asked for (ready, on break with a reason, offline). The gateway derives the rest (ringing, on a call,
+/// wrap-up) from its calls.
+public struct AgentPhone: Sendable, Equatable, Codable {
+    /// The desk user's name, which is also the SIP user name.
+    public var name: String
+    /// MD5 of `name:realm:password` in lower-case hex (RFC 2617 §3.2.2.2), for a phone that registers.
+    public var digestHA1: String?
+    /// A phone outside the gateway (`sip:…`), rung directly.
+    public var uri: String?
+    public var requested: AgentStatusRequest
+    public var reason: String?
+    /// When the phone or the state asked for last changed: the same state asked again (ready after an automatic
+    /// break) is a new request.
+    public var changedAt: Date
+
+    public init(name: String, digestHA1: String? = nil, uri: String? = nil, requested: AgentStatusRequest = .ready,
+                reason: String? = nil, changedAt: Date = Date(timeIntervalSince1970: 0)) {
+        (self.name, self.digestHA1, self.uri, self.requested, self.reason) = (name, digestHA1, uri, requested, reason)
+        self.changedAt = changedAt
+    }
+
+    /// The digest realm of the gateway's registrar: part of every stored HA1, so it never changes.
+    public static let realm = "hotline1022"
+}
+
+/// What an agent asks for (`agent status`, the console's header): the queue's other states follow from calls.
+public enum AgentStatusRequest: String, Sendable, Equatable, Codable, CaseIterable {
+    case ready
+    case `break`
+    case offline
+
+    public var label: String {
+        switch self {
+        case .ready: "Sẵn sàng"
+        case .break: "Tạm nghỉ"
+        case .offline: "Ngoại tuyến"
+        }
+    }
+}
