@@ -60,6 +60,8 @@ final class CallLeg {
 
     /// RTP packets received so far, and when the count last grew (the answer counts as the start).
     var rtpPackets: UInt32 = 0
+    /// The caller's RTCP reports about what the gateway sends (RR or SR): a silent party still sends them.
+    var rtcpReports: UInt32 = 0
     var lastRTPAt = Date()
     /// The audio stream PJSIP created last, until the media-state event that follows puts it to use.
     var newStream: StreamPortReference?

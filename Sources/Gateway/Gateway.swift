@@ -343,12 +343,23 @@ public final class Gateway: @unchecked Sendable {
                 continue
             }
             guard rtpTimeout > 0 else { continue }
+            // Dead media (issue 23 §8) is no RTP and no RTCP from the caller for --rtp-timeout: a silent caller
+            // without comfort noise still sends RTCP, and a call on hold (sendonly, inactive) is not dead.
             var stat = pjsua_stream_stat()
-            if pjsua_call_get_stream_stat(call.pjCall, 0, &stat) == pjSuccess, stat.rtcp.rx.pkt != call.rtpPackets {
+            if pjsua_call_get_stream_stat(call.pjCall, 0, &stat) == pjSuccess,
+               stat.rtcp.rx.pkt != call.rtpPackets || stat.rtcp.tx.update_cnt != call.rtcpReports
+            {
                 call.rtpPackets = stat.rtcp.rx.pkt
+                call.rtcpReports = stat.rtcp.tx.update_cnt
                 call.lastRTPAt = now
             }
-            if now.timeIntervalSince(call.lastRTPAt) >= rtpTimeout { hangUpForLimit(call, "rtp-timeout") }
+            guard now.timeIntervalSince(call.lastRTPAt) >= rtpTimeout else { continue }
+            var info = pjsua_call_info()
+            if pjsua_call_get_info(call.pjCall, &info) == pjSuccess, info.media_status == PJSUA_CALL_MEDIA_REMOTE_HOLD {
+                call.lastRTPAt = now
+                continue
+            }
+            hangUpForLimit(call, "rtp-timeout")
         }
     }
 

@@ -290,6 +290,15 @@ extension SIPEdgeTests {
         XCTAssertTrue(gateway.log.contains("event=rtp-timeout"), gateway.log)
     }
 
+    /// A caller on hold sends no RTP, and that is not dead media: the call lasts past --rtp-timeout until the
+    /// caller hangs up (issue 23 §8).
+    func testACallOnHoldIsNotHungUpForSilence() throws {
+        let gateway = try GatewayProcess.start(name: "edge-hold", extra: ["--rtp-timeout", "3"])
+        defer { gateway.stop() }
+        try SIPp.call("hold-silent.xml", gateway: gateway, caller: "0912000018")
+        XCTAssertFalse(gateway.log.contains("event=rtp-timeout"), gateway.log)
+    }
+
     /// A call longer than --max-call-seconds is hung up, and the recording it was making is filed as a draft.
     func testAnOverlongCallIsHungUpAndItsRecordingFiled() throws {
         let gateway = try GatewayProcess.start(name: "edge-maxlen", extra: ["--max-call-seconds", "20"])
