@@ -225,6 +225,10 @@ extension Gateway {
     /// The agent's phone answered (its media is up): the queue decides whether this leg takes the caller. The
     /// agent's other phones stop ringing.
     func queueLegAnswered(_ pjCall: pjsua_call_id) {
+        if let leg = queue.legs[pjCall], leg.answered, !leg.withdrawn {
+            reconnectAgent(pjCall, serial: leg.serial)
+            return
+        }
         guard var leg = queue.legs[pjCall], !leg.answered, !leg.withdrawn else { return }
         leg.answered = true
         queue.legs[pjCall] = leg
@@ -233,6 +237,19 @@ extension Gateway {
             pjsua_call_hangup(other, 0, nil, nil)
         }
         runQueue(.answered(leg.agent, QueueCallerID(leg.serial)))
+    }
+
+    /// The agent's phone changed its media (a re-INVITE: a softphone settling on one codec, hold and resume):
+    /// its stream, and its slot in the bridge, are new, so the conversation is connected again. Without this
+    /// the caller heard the agent but the agent heard nothing after baresip's first re-INVITE.
+    private func reconnectAgent(_ pjCall: pjsua_call_id, serial: UInt64) {
+        guard let call = registry.call(serial: serial), !call.isEnded, call.agentLeg == pjCall,
+              let callSlot = call.callSlot else { return }
+        let agentSlot = pjsua_call_get_conf_port(pjCall)
+        guard agentSlot != PJSUA_INVALID_ID.rawValue else { return }
+        pjsua_conf_connect(callSlot, agentSlot)
+        pjsua_conf_connect(agentSlot, callSlot)
+        log(.info, "agent-media-renewed", call, [("slot", "\(agentSlot)")])
     }
 
     private func connect(_ id: QueueCallerID, _ agent: String) {
@@ -277,10 +294,22 @@ extension Gateway {
         let id = QueueCallerID(call.serial)
         for (pjCall, leg) in queue.legs where leg.serial == call.serial {
             queue.legs[pjCall]?.withdrawn = true
-            if leg.answered { runQueue(.conversationEnded(leg.agent, id, byAgent: false)) }
+            if leg.answered {
+                logAgentMedia(pjCall, agent: leg.agent, call: call)
+                runQueue(.conversationEnded(leg.agent, id, byAgent: false))
+            }
             if call.agentLeg != pjCall { pjsua_call_hangup(pjCall, 0, nil, nil) }
         }
         if queue.machine.position(of: id) != nil { runQueue(.callerLeft(id, .hungUp)) }
+    }
+
+    /// What the agent's phone sent and received in the conversation, when it ends: one line that shows audio
+    /// flowed both ways (or did not).
+    private func logAgentMedia(_ pjCall: pjsua_call_id, agent: String, call: CallLeg) {
+        var stat = pjsua_stream_stat()
+        guard pjsua_call_get_stream_stat(pjCall, 0, &stat) == pjSuccess else { return }
+        log(.info, "agent-media", call, [("agent", agent), ("rx-packets", "\(stat.rtcp.rx.pkt)"),
+                                         ("tx-packets", "\(stat.rtcp.tx.pkt)"), ("rx-lost", "\(stat.rtcp.rx.loss)")])
     }
 
     /// Writes the queue's live state for `queue stats` and the wallboard when it changed, at most once a second.

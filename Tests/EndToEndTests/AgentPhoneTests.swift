@@ -78,4 +78,90 @@ final class AgentPhoneTests: XCTestCase {
         XCTAssertTrue(gateway.waitForLog("event=agent-unregistered agent=e2e-agent contacts=0", count: 1, timeout: 5), gateway.log)
         XCTAssertEqual(gateway.stop(), 0, gateway.log)
     }
+
+    /// A real softphone: baresip (Debian's) registers with digest auth, is rung when a caller presses 0, answers
+    /// by itself, and audio flows both ways: the gateway counts the phone's RTP, and baresip's own dump of what
+    /// it decoded from the gateway holds the caller's speech.
+    func testBaresipRegistersIsRungAnswersAndExchangesAudio() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/baresip") else {
+            XCTFail("/usr/bin/baresip is missing: run scripts/bootstrap (the end-to-end tests are never skipped)")
+            return
+        }
+        let gateway = try GatewayProcess.start(name: "baresip", extra: ["--agents-uri", "none"])
+        defer { gateway.stop() }
+        try E2E.ensureAgent(database: gateway.database)
+        let secret = gateway.dir + "/sip-password"
+        try "baresip-mật-khẩu\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        let set = try E2E.execute(E2E.binary, ["users", "phone", "e2e-agent", "--password-file", secret, "--as", "e2e-admin",
+                                              "--db", gateway.database])
+        XCTAssertEqual(set.status, 0, set.stderr)
+        XCTAssertTrue(gateway.waitForLog("event=agent-phone agent=e2e-agent", count: 1, timeout: 10), gateway.log)
+
+        // baresip's configuration: loopback only, G.711, the test speech as its microphone, what it hears dumped
+        // to WAV files, no sound card (aubridge plays into nothing).
+        let home = gateway.dir + "/baresip"
+        let dumps = home + "/heard"
+        try FileManager.default.createDirectory(atPath: dumps, withIntermediateDirectories: true)
+        let speech = home + "/speech.wav"
+        // baresip hangs up when its microphone's file ends: the speech five times over outlasts the call.
+        let converted = try E2E.execute("/usr/bin/sox", ["-t", "al", "-r", "8000", "-c", "1", try SIPp.speech(), "-b", "16", speech,
+                                                         "repeat", "5"])
+        XCTAssertEqual(converted.status, 0, converted.stderr)
+        let sipPort = try E2E.freePort()
+        let rtpBase = try E2E.freeMediaPort()
+        try """
+            poll_method epoll
+            sip_listen 127.0.0.1:\(sipPort)
+            audio_player aubridge,nowhere
+            audio_alert aubridge,nowhere
+            audio_source aufile,\(speech)
+            module_path /usr/lib/baresip/modules
+            module g711.so
+            module aufile.so
+            module aubridge.so
+            module sndfile.so
+            module_app account.so
+            snd_path \(dumps)
+            rtp_ports \(rtpBase)-\(rtpBase + 3)
+
+            """.write(toFile: home + "/config", atomically: true, encoding: .utf8)
+        try "<sip:e2e-agent@127.0.0.1:\(gateway.sipPort)>;auth_pass=baresip-mật-khẩu;answermode=auto;regint=300;audio_codecs=PCMA,PCMU\n"
+            .write(toFile: home + "/accounts", atomically: true, encoding: .utf8)
+        let phone = Process()
+        phone.executableURL = URL(fileURLWithPath: "/usr/bin/baresip")
+        phone.arguments = ["-f", home, "-t", "90"]
+        phone.currentDirectoryURL = URL(fileURLWithPath: home)
+        let phoneLog = home + "/baresip.log"
+        FileManager.default.createFile(atPath: phoneLog, contents: nil)
+        phone.standardOutput = FileHandle(forWritingAtPath: phoneLog)
+        phone.standardError = phone.standardOutput
+        phone.standardInput = FileHandle.nullDevice
+        try phone.run()
+        defer { phone.terminate(); phone.waitUntilExit() }
+        func phoneSaid() -> String { (try? String(contentsOfFile: phoneLog, encoding: .utf8)) ?? "" }
+        XCTAssertTrue(gateway.waitForLog("event=agent-registered agent=e2e-agent contacts=1", count: 1, timeout: 15),
+                      "baresip did not register\n\(phoneSaid())\n\(gateway.log)")
+
+        try SIPp.call("agent-transfer.xml", gateway: gateway, caller: "0944000888")
+        XCTAssertTrue(gateway.log.contains("event=queue-connect agent=e2e-agent"), "\(phoneSaid())\n\(gateway.log)")
+        XCTAssertTrue(gateway.waitForLog("event=agent-media ", count: 1, timeout: 10), gateway.log)
+        let media = try XCTUnwrap(gateway.log.split(separator: "\n").first { $0.contains("event=agent-media ") })
+        let fields = Dictionary(media.split(separator: " ").compactMap { part -> (String, Int)? in
+            let kv = part.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2, let n = Int(kv[1]) else { return nil }
+            return (String(kv[0]), n)
+        }, uniquingKeysWith: { a, _ in a })
+        // The caller talks to the agent for several seconds: 50 packets a second each way.
+        XCTAssertGreaterThan(fields["rx-packets"] ?? 0, 100, "the phone's audio reached the gateway: \(media)")
+        XCTAssertGreaterThan(fields["tx-packets"] ?? 0, 100, "the gateway sent the caller's audio: \(media)")
+        phone.terminate()
+        phone.waitUntilExit()
+        let heard = (try? FileManager.default.contentsOfDirectory(atPath: dumps)) ?? []
+        let decoded = heard.filter { $0.contains("dec") }.map { name in
+            ((try? FileManager.default.attributesOfItem(atPath: dumps + "/" + name))?[.size] as? Int) ?? 0
+        }.max() ?? 0
+        XCTAssertGreaterThan(decoded, 32_000, "baresip decoded at least 2 s of the gateway's audio: \(heard)\n\(phoneSaid())")
+        XCTAssertTrue(gateway.waitForLog("event=agent-unregistered agent=e2e-agent", count: 1, timeout: 10),
+                      "baresip un-registers when it quits\n\(gateway.log)")
+    }
 }
