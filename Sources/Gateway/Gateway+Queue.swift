@@ -33,6 +33,8 @@ struct LiveQueue {
     /// The agents' phones as the store last had them, and when to read them again.
     var phones: [String: AgentPhone] = [:]
     var nextPhoneRead = Date.distantPast
+    /// When the queue's presence is next checked against the legs (the reconciler).
+    var nextReconcile = Date.distantPast
     var phoneReadPending = false
 
     /// The legs ringing or talking for one caller and one agent (an agent's phones ring together).
@@ -59,6 +61,12 @@ extension Gateway {
     /// Once a second: registrations that expired, and every few seconds the agents' phones from the store.
     func queueHousekeeping(now: Date) {
         for name in edgeState?.registrar?.expire() ?? [] { agentContactsChanged(name, [], source: nil) }
+        if now >= queue.nextReconcile {
+            queue.nextReconcile = now.addingTimeInterval(5)
+            var legs: [String: Set<QueueCallerID>] = [:]
+            for leg in queue.legs.values where !leg.withdrawn { legs[leg.agent, default: []].insert(QueueCallerID(leg.serial)) }
+            runQueue(.reconcile(legs: legs))
+        }
         guard now >= queue.nextPhoneRead, !queue.phoneReadPending else { return }
         queue.phoneReadPending = true
         queue.nextPhoneRead = now.addingTimeInterval(Gateway.phoneReadSeconds)

@@ -77,6 +77,10 @@ public enum QueueEvent: Sendable, Equatable {
     case agentLegLost(String, QueueCallerID)
     /// Time passed; the performer sends it at `nextDeadline`.
     case tick
+    /// The performer's legs now, by agent: the callers each agent's phone rings or talks for (issue 23 §2:
+    /// presence never stuck). An agent shown ringing or on a call for a caller with no leg is put right, as if
+    /// the offer was declined or the leg lost.
+    case reconcile(legs: [String: Set<QueueCallerID>])
 }
 
 /// What an agent may ask for.
@@ -109,6 +113,8 @@ public enum QueueAction: Sendable, Equatable {
 /// time, actions come out; the machine never sleeps and never touches SIP, so tests drive it on virtual time.
 public struct CallQueue: Sendable {
     public private(set) var settings: QueueSettings
+    /// What the console says of an agent's state the reconciler put right.
+    public static let reconciledReason = "Trạng thái được đồng bộ lại với cuộc gọi"
 
     private struct Caller: Sendable {
         let id: QueueCallerID
@@ -234,6 +240,20 @@ public struct CallQueue: Sendable {
             actions += agentLost(name, id, at: now)
         case .tick:
             break
+        case .reconcile(let legs):
+            for name in agentOrder {
+                guard let agent = agents[name], let caller = agent.caller, legs[name]?.contains(caller) != true else { continue }
+                let fixed: [QueueAction]
+                switch agent.presence {
+                case .ringing: fixed = offerEnded(name, caller, missed: false, at: now)
+                case .onCall: fixed = agentLost(name, caller, at: now)
+                default: continue
+                }
+                actions += fixed
+                if let now = agents[name]?.presence {
+                    actions.append(.presence(name, now, reason: CallQueue.reconciledReason))
+                }
+            }
         }
         actions += timePassed(at: now)
         actions += dispatch(at: now)

@@ -65,6 +65,33 @@ final class CallQueueTests: XCTestCase {
         XCTAssertEqual(q.send(.callerJoined(id(1), number: "0912000001")).last, .overflow(id(1), .noAgents))
     }
 
+    /// The reconciler: presence is checked against the legs the gateway holds, and never stays stuck.
+    func testAReconcileWithoutTheAgentsLegPutsTheirPresenceRight() {
+        var q = QueueDriver()
+        q.agent("an")
+        q.agent("binh", ready: false)
+        q.send(.callerJoined(id(1), number: "0912000001"))
+        XCTAssertEqual(q.queue.presence(of: "an"), .ringing)
+        // The leg exists: nothing changes.
+        XCTAssertFalse(q.send(.reconcile(legs: ["an": [id(1)]])).contains { if case .presence = $0 { true } else { false } })
+        XCTAssertEqual(q.queue.presence(of: "an"), .ringing)
+        // Shown ringing with no leg: the offer ended, the caller still waits, the console says why.
+        let fixed = q.send(.reconcile(legs: [:]))
+        XCTAssertNotEqual(q.queue.presence(of: "an"), .ringing)
+        XCTAssertTrue(fixed.contains { if case .presence("an", _, CallQueue.reconciledReason) = $0 { true } else { false } }, "\(fixed)")
+        XCTAssertEqual(q.queue.position(of: id(1)), 1)
+        // On a call with no leg: as a lost leg, the caller back at the front, the agent in wrap-up.
+        q.send(.agentSet("binh", .ready))
+        q.advance(.seconds(20))
+        let ringing = ["an", "binh"].filter { q.queue.presence(of: $0) == .ringing }
+        XCTAssertEqual(ringing.count, 1, "someone rings for caller 1")
+        q.send(.answered(ringing[0], id(1)))
+        XCTAssertEqual(q.queue.presence(of: ringing[0]), .onCall)
+        q.send(.reconcile(legs: [:]))
+        XCTAssertNotEqual(q.queue.presence(of: ringing[0]), .onCall)
+        XCTAssertEqual(q.records.filter { $0.kind == .requeued }.count, 1)
+    }
+
     func testLongestIdleOffersTheAgentReadyLongest() {
         var q = QueueDriver()
         q.agent("an")
