@@ -19,6 +19,12 @@ header.top .who { margin-left: auto; display: flex; gap: .75rem; align-items: ce
 header.top form { margin: 0; }
 header.top button { background: transparent; color: #fff; border: 1px solid #fff; border-radius: 3px; padding: .15rem .6rem;
                     cursor: pointer; }
+header.top form.presence { display: flex; gap: .4rem; align-items: center; flex-wrap: wrap; }
+header.top form.presence .presence-live { font-weight: 600; }
+header.top form.presence[data-state="ready"] .presence-live { color: #9ff0b4; }
+header.top form.presence[data-state="break"] .presence-live, header.top form.presence[data-state="offline"] .presence-live { color: #ffd27a; }
+header.top form.presence select, header.top form.presence input { padding: .2rem .3rem; border: 0; border-radius: 3px; }
+header.top form.presence input { width: 9rem; }
 header.top form.search input { width: 14rem; max-width: 40vw; padding: .25rem .4rem; border: 0; border-radius: 3px; }
 main { padding: 1rem; max-width: 1400px; margin: 0 auto; }
 h1 { font-size: 1.4rem; margin: .25rem 0 .75rem; }
@@ -272,8 +278,46 @@ table.prompts audio { min-width: 14rem; }
     var tag = t.tagName.toLowerCase();
     return tag === "input" || tag === "textarea" || tag === "select" || t.isContentEditable;
   }
+  // ---- the agent's state in the live queue (the header's control) -------------------------------------
+  var presence = document.querySelector("form[data-presence]");
+  function showPresence() {
+    if (!presence) return;
+    fetch("/trang-thai", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (p) {
+        if (!p) return;
+        var live = presence.querySelector(".presence-live");
+        var select = presence.querySelector("select");
+        presence.hidden = false;
+        if (!p.hasPhone) {
+          live.textContent = "Chưa có điện thoại ở hàng chờ";
+          select.disabled = true;
+          presence.querySelector("button").disabled = true;
+          return;
+        }
+        if (document.activeElement !== select) select.value = p.requested;
+        var text = p.liveLabel || (p.requested === "break" && p.reason ? "Tạm nghỉ: " + p.reason : p.requestedLabel);
+        if (!p.liveLabel) text += " (cổng thoại chưa báo)";
+        live.textContent = text;
+        presence.setAttribute("data-state", p.live || p.requested);
+      })
+      .catch(function () {});
+  }
+  if (presence) {
+    presence.querySelector('input[name="ve"]').value = window.location.pathname + window.location.search;
+    showPresence();
+    window.setInterval(showPresence, 3000);
+  }
+  function setPresence(state) {
+    if (!presence || presence.hidden || presence.querySelector("select").disabled) return false;
+    presence.querySelector("select").value = state;
+    presence.submit();
+    return true;
+  }
+
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey || typing(e)) return;
+    if ((e.key === "r" || e.key === "b") && setPresence(e.key === "r" ? "ready" : "break")) { e.preventDefault(); return; }
     if (e.key === "?") { if (help) help.hidden = !help.hidden; e.preventDefault(); return; }
     if (e.key === "Escape" && help && !help.hidden) { help.hidden = true; return; }
     if (tbody && (e.key === "j" || e.key === "k")) {

@@ -103,9 +103,21 @@ enum Pages {
                 <label class="inline" for="top-q" hidden>Tìm kiếm</label>\
                 <input type="search" id="top-q" name="q" placeholder="Mã số, SĐT, họ tên, từ khóa…" aria-label="Tìm kiếm"></form>
                 """ : ""
+            // The agent's state in the live queue: console.js fills in the current one (GET /trang-thai).
+            let presence = user.role == .agent || user.role == .supervisor ? """
+                <form class="presence" method="post" action="/trang-thai" data-presence hidden>\(SessionGuard.csrfField(session))\
+                <input type="hidden" name="ve" value="">\
+                <span class="presence-live" aria-live="polite"></span>\
+                <label class="inline" for="presence-state" hidden>Trạng thái nhận cuộc gọi</label>\
+                <select id="presence-state" name="trang_thai" aria-label="Trạng thái nhận cuộc gọi">\
+                <option value="ready">Sẵn sàng</option><option value="break">Tạm nghỉ</option><option value="offline">Ngoại tuyến</option>\
+                </select><input name="ly_do" maxlength="200" placeholder="Lý do tạm nghỉ" aria-label="Lý do tạm nghỉ">\
+                <button type="submit">Đặt</button></form>
+                """ : ""
             nav = """
                 <nav aria-label="Chính">\(links)</nav>
                 \(searchBox)
+                \(presence)
                 <div class="who"><span>\(e(user.displayName.isEmpty ? user.name : user.displayName)) · \(e(user.role.label))</span>
                 \(link("/mat-khau", "Đổi mật khẩu", "password"))
                 <form method="post" action="/dang-xuat">\(SessionGuard.csrfField(session))<button type="submit">Đăng xuất</button></form>
@@ -131,6 +143,7 @@ enum Pages {
             <li><kbd>j</kbd> / <kbd>k</kbd>: xuống / lên một phản ánh trong hàng đợi</li>
             <li><kbd>Enter</kbd>: mở phản ánh đang chọn</li>
             <li><kbd>c</kbd>: nhận xử lý phản ánh đang chọn (hoặc đang mở)</li>
+            <li><kbd>r</kbd> / <kbd>b</kbd>: sẵn sàng nhận cuộc gọi / tạm nghỉ (với lý do đang ghi)</li>
             <li><kbd>?</kbd>: hiện hoặc ẩn bảng này</li>
             </ul>
             <p class="muted">Phím tắt không hoạt động khi đang gõ trong ô nhập.</p>

@@ -61,6 +61,28 @@ extension Console {
             return response
         })
         router.get("/mat-khau", page { c in .html(Pages.password(user: c.user, session: c.session)) })
+        // The agent's own state in the live queue (the header's control; console.js reads and sets it).
+        router.get("/trang-thai", page { c in
+            let view = try c.desk.ownPresence(as: c.user)
+            var body: [String: Any] = ["hasPhone": view.hasPhone, "requested": view.requested.rawValue,
+                                       "requestedLabel": view.requested.label]
+            if let reason = view.reason { body["reason"] = reason }
+            if let live = view.live { body["live"] = live.state; body["liveLabel"] = live.label }
+            var response = Self.json(body)
+            response.headers.remove("Access-Control-Allow-Origin")  // the console's own pages only
+            response.headers.set("Cache-Control", "no-store")
+            return response
+        })
+        router.post("/trang-thai", page { c in
+            let form = try c.request.form()
+            guard let request = AgentStatusRequest(rawValue: form["trang_thai"] ?? "") else {
+                throw DeskError.invalidField(.phone, reason: "trạng thái phải là sẵn sàng, tạm nghỉ hoặc ngoại tuyến")
+            }
+            let reason = request == .break ? form["ly_do"].flatMap { $0.isEmpty ? nil : $0 } : nil
+            try c.desk.setAgentStatus(c.user.name, request, reason: reason, as: c.user)
+            let back = form["ve"] ?? ""
+            return .redirect(to: back.hasPrefix("/") && !back.hasPrefix("//") ? back : "/hang-doi")
+        })
         router.post("/mat-khau", page { [self] c in
             let form = try c.request.form()
             let new = form["mat_khau_moi"] ?? ""

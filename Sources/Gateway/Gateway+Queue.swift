@@ -327,14 +327,18 @@ extension Gateway {
         let machine = queue.machine
         let agents = machine.agentNames.map { name -> QueueSnapshot.Agent in
             let presence = machine.presence(of: name) ?? .offline
-            return QueueSnapshot.Agent(name: name, state: presence.key, label: presence.label,
-                                       since: queue.since[name] ?? now)
+            // An agent with no phone registered is not offered calls, and is shown so.
+            let label = presence == .offline || machine.isRegistered(name) ? presence.label
+                : presence.label + " · chưa đăng ký điện thoại"
+            return QueueSnapshot.Agent(name: name, state: presence.key, label: label, since: queue.since[name] ?? now)
         }
         let snapshot = QueueSnapshot(waiting: machine.waitingCount,
                                      longestWaitSeconds: Int(machine.longestWait(at: queue.now).components.seconds),
                                      agents: agents, host: queue.host, at: now)
         var unchanged = snapshot
-        if let last = queue.lastPublished {
+        // Unchanged, it is written again every few seconds all the same: readers take a state older than
+        // `Desk.queueStateFreshSeconds` for a stopped host.
+        if let last = queue.lastPublished, now.timeIntervalSince(last.at) < 4 {
             unchanged.at = last.at
             if unchanged == last {
                 queue.nextPublish = now.addingTimeInterval(0.25)

@@ -147,3 +147,28 @@ extension Desk {
         }
     }
 }
+
+/// What the console's header shows an agent of themself in the live queue.
+public struct AgentPresenceView: Sendable, Equatable {
+    /// False: no phone in the queue yet (an administrator sets one with `users phone`).
+    public var hasPhone: Bool
+    public var requested: AgentStatusRequest
+    public var reason: String?
+    /// The state the gateways report now (ringing, on a call, wrap-up…), nil when no gateway reports the agent.
+    public var live: QueueSnapshot.Agent?
+}
+
+extension Desk {
+    /// The signed-in agent's own state in the live queue: what they asked for and what the gateways see.
+    public func ownPresence(as user: User) throws -> AgentPresenceView {
+        try check(user, .oversee)
+        guard let phone = try store.agentPhones().first(where: { $0.name == user.name }) else {
+            return AgentPresenceView(hasPhone: false, requested: .offline, reason: nil, live: nil)
+        }
+        let now = self.now()
+        let live = try store.queueSnapshots()
+            .filter { now.timeIntervalSince($0.at) <= Desk.queueStateFreshSeconds }
+            .lazy.compactMap { $0.agents.first { $0.name == user.name } }.first
+        return AgentPresenceView(hasPhone: true, requested: phone.requested, reason: phone.reason, live: live)
+    }
+}

@@ -169,6 +169,8 @@ public struct CallQueue: Sendable {
     public func longestWait(at now: Duration) -> Duration { waiting.map { now - $0.joinedAt }.max() ?? .zero }
     public func presence(of agent: String) -> AgentPresence? { agents[agent]?.presence }
     public var agentNames: [String] { agentOrder }
+    /// Whether the agent has a phone to ring (registered, or an external URI).
+    public func isRegistered(_ agent: String) -> Bool { agents[agent]?.registered ?? false }
     /// The caller's place in the queue as last told (1 is the front), nil if not waiting.
     public func position(of caller: QueueCallerID) -> Int? { waiting.first { $0.id == caller }?.toldPosition }
 

@@ -50,6 +50,10 @@ final class ConsoleBrowserTests: XCTestCase {
             try cli(["users", "password", name, "--password-file", file, "--as", "admin"] + db)
             try FileManager.default.removeItem(atPath: file)
         }
+        // lan has a phone in the live queue (never registered here); binh has none.
+        let sipFile = gateway.dir + "/sip-lan"
+        try Data("mật khẩu SIP của Lan\n".utf8).write(to: URL(fileURLWithPath: sipFile))
+        try cli(["users", "phone", "lan", "--password-file", sipFile, "--as", "admin"] + db)
 
         // The SIPp call the script places once both agents watch the queue (as SIPp.start would run it).
         let speech = gateway.dir + "/speech.al"

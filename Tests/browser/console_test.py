@@ -133,6 +133,31 @@ def run():
         wait(d, lambda d: "Đang cập nhật trực tiếp" in d.find_element(By.ID, "live").text, what="the live stream to open")
     check(not lan.find_elements(By.CSS_SELECTOR, "tr.case-row"), "the queue starts empty")
 
+    step[0] = "the agent's state in the header"
+    # binh has no phone in the live queue: the control says so and cannot be used.
+    wait(binh, lambda d: d.find_element(By.CSS_SELECTOR, "form.presence").is_displayed(), what="binh's state control")
+    wait(binh, lambda d: "Chưa có điện thoại" in d.find_element(By.CSS_SELECTOR, ".presence-live").text,
+         what="binh shown without a phone")
+    check(binh.find_element(By.ID, "presence-state").get_attribute("disabled") is not None, "no phone, no control")
+    # lan has one that is not registered: the gateway's own report says so.
+    wait(lan, lambda d: "chưa đăng ký điện thoại" in d.find_element(By.CSS_SELECTOR, ".presence-live").text, timeout=15,
+         what="lan shown ready with no phone registered")
+    presence = lan.find_element(By.CSS_SELECTOR, "form.presence")
+    presence.find_element(By.NAME, "ly_do").send_keys("Họp giao ban")
+    Select(lan.find_element(By.ID, "presence-state")).select_by_value("break")
+    presence.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(lan, lambda d: "Tạm nghỉ: Họp giao ban" in d.find_element(By.CSS_SELECTOR, ".presence-live").text, timeout=15,
+         what="the break as the gateway applied it")
+    check(lan.current_url.endswith("/hang-doi"), "back on the page the agent was on")
+    lan.save_screenshot(os.path.join(OUT, "presence-break.png"))
+    lan.execute_script("document.activeElement.blur()")
+    ActionChains(lan).send_keys("r").perform()
+    wait(lan, lambda d: d.find_element(By.CSS_SELECTOR, ".presence-live").text.startswith("Sẵn sàng"), timeout=15,
+         what="r: ready again")
+    check(Select(lan.find_element(By.ID, "presence-state")).first_selected_option.get_attribute("value") == "ready",
+          "the control shows ready")
+    wait(lan, lambda d: "Đang cập nhật trực tiếp" in d.find_element(By.ID, "live").text, what="the live stream again")
+
     step[0] = "a call's draft appears without reload"
     lan.execute_script("""
         window.__noReload = 1022; window.__appeared = null;
