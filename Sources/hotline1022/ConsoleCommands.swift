@@ -168,10 +168,7 @@ let usersPasswordCommand = Command.leaf(
     } else if let file {
         new = try passwordLine(file: file)
     } else {
-        new = try readSecret("Mật khẩu mới: ")
-        if isatty(STDIN_FILENO) != 0, try readSecret("Nhập lại mật khẩu mới: ") != new {
-            throw CommandFailure("hai lần nhập không khớp; mật khẩu giữ nguyên")
-        }
+        new = try readNewSecret("Mật khẩu mới: ", again: "Nhập lại mật khẩu mới: ", unchanged: "mật khẩu giữ nguyên")
     }
     try w.desk.setPassword(SetPasswordRequest(userName: name, newPassword: new, currentPassword: current), as: w.user)
     print("Đã đặt mật khẩu cho \(name). Các phiên đăng nhập bảng điều khiển của người này đã kết thúc.")
@@ -183,6 +180,16 @@ func passwordLine(file: String) throws -> String {
     let text = String(decoding: data, as: UTF8.self)
     return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
         .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+}
+
+/// A new secret from standard input; on a terminal asked twice, and the two must match (else `unchanged` says
+/// what was kept).
+func readNewSecret(_ prompt: String, again: String, unchanged: String) throws -> String {
+    let secret = try readSecret(prompt)
+    if isatty(STDIN_FILENO) != 0, try readSecret(again) != secret {
+        throw CommandFailure("hai lần nhập không khớp; \(unchanged)")
+    }
+    return secret
 }
 
 /// One line of standard input; on a terminal, asked with `prompt` on stderr and not echoed.

@@ -72,27 +72,13 @@ struct ServeSettings: Equatable {
             $0 == "none" || $0.hasPrefix("sip:") || $0.hasPrefix("sips:") ? nil : "cần một URI sip: hoặc none, nhận được '\($0)'"
         },
         .list("--agent-network", key: "agentNetworks", \.agentNetworks, placeholder: "CIDR",
-              help: "Mạng mà điện thoại của tổng đài viên đăng ký (REGISTER) từ đó (lặp lại được), tách khỏi --allow.") { value in
-            do {
-                _ = try SourcePolicy.Network(value)
-                return nil
-            } catch {
-                return "\(error)"
-            }
-        },
+              help: "Mạng mà điện thoại của tổng đài viên đăng ký (REGISTER) từ đó (lặp lại được), tách khỏi --allow.", check: cidrProblem),
         .int("--drain-seconds", key: "drainSeconds", \.drainSeconds, 0...3600,
              help: "Khi nhận SIGTERM/SIGINT: số giây các cuộc đang gọi được tiếp tục trước khi bị ngắt."),
         .int("--pjsip-log-level", key: "pjsipLogLevel", \.pjsipLogLevel, 0...5, help: "Mức nhật ký của PJSIP (0–5)."),
         .choice("--log-level", key: "logLevel", \.logLevel, ["debug", "info", "warning", "error"], help: "Mức nhật ký của tổng đài."),
         .list("--allow", key: "allowedSources", \.allowedSources, placeholder: "CIDR",
-              help: "Mạng của các trung kế SIP được phép gọi vào (lặp lại được); nơi khác nhận 403.") { value in
-            do {
-                _ = try SourcePolicy.Network(value)
-                return nil
-            } catch {
-                return "\(error)"
-            }
-        },
+              help: "Mạng của các trung kế SIP được phép gọi vào (lặp lại được); nơi khác nhận 403.", check: cidrProblem),
         .csv("--sip-transports", key: "sipTransports", \.sipTransports, ["udp", "tcp", "tls"],
              help: "Các giao thức SIP trên cùng địa chỉ và cổng; phải có udp (RFC 3261 §18)."),
         .int("--tls-port", key: "tlsPort", \.tlsPort, 0...65535, help: "Cổng SIP qua TLS (0 = tắt); cần chứng chỉ và khóa."),
@@ -247,5 +233,15 @@ struct ServeSettings: Equatable {
         guard !registrar.isEmpty else { return nil }
         let rest = registrar.drop { $0 != ":" }.dropFirst()
         return String(rest.prefix { $0 != ":" && $0 != ";" && $0 != ">" })
+    }
+}
+
+/// What is wrong with a network in CIDR form (`--allow`, `--agent-network`), nil when it parses.
+private func cidrProblem(_ value: String) -> String? {
+    do {
+        _ = try SourcePolicy.Network(value)
+        return nil
+    } catch {
+        return "\(error)"
     }
 }

@@ -98,10 +98,7 @@ let usersPhoneCommand = Command.leaf(
         if let file {
             password = try passwordLine(file: file)
         } else {
-            password = try readSecret("Mật khẩu SIP: ")
-            if isatty(STDIN_FILENO) != 0, try readSecret("Nhập lại mật khẩu SIP: ") != password {
-                throw CommandFailure("hai lần nhập không khớp; điện thoại giữ nguyên")
-            }
+            password = try readNewSecret("Mật khẩu SIP: ", again: "Nhập lại mật khẩu SIP: ", unchanged: "điện thoại giữ nguyên")
         }
     }
     try w.desk.setPhone(SetPhoneRequest(userName: name, password: password, uri: uri), as: w.user)

@@ -48,20 +48,10 @@ final class AgentPhoneTests: XCTestCase {
         XCTAssertTrue(gateway.waitForLog("event=agent-registered agent=e2e-agent contacts=1", count: 1, timeout: 5), gateway.log)
 
         // A caller presses 0: the registered phone rings, answers, and the conversation is bridged.
-        let agent = Process()
-        agent.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
-        agent.currentDirectoryURL = URL(fileURLWithPath: gateway.dir)
-        agent.arguments = ["-sf", E2E.repo + "/Tests/sipp/agent-uas.xml", "-i", "127.0.0.1", "-p", "\(uasPort)",
-                           "-mp", "\(try E2E.freeMediaPort())", "-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin"]
-        agent.standardOutput = FileHandle.nullDevice
-        agent.standardError = FileHandle.nullDevice
-        try agent.run()
+        let agent = try SIPp.agentPhone(port: uasPort, directory: gateway.dir)
         defer { agent.kill() }
         try SIPp.call("agent-transfer.xml", gateway: gateway, caller: "0944000777")
-        let deadline = Date(timeIntervalSinceNow: 15)
-        while agent.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
-        XCTAssertFalse(agent.isRunning, "the agent's call ended with the caller's")
-        XCTAssertEqual(agent.terminationStatus, 0, "the agent's phone saw INVITE, ACK and BYE\n\(gateway.log)")
+        XCTAssertTrue(SIPp.agentPhoneFinished(agent), "the agent's phone saw INVITE, ACK and BYE\n\(gateway.log)")
         XCTAssertTrue(gateway.log.contains("event=queue-ring") && gateway.log.contains("agent=e2e-agent phones=1"), gateway.log)
         XCTAssertTrue(gateway.log.contains("event=queue-connect agent=e2e-agent"), gateway.log)
 

@@ -88,20 +88,10 @@ final class IVRCallTests: XCTestCase {
         let agentPort = try E2E.freePort()
         let gateway = try GatewayProcess.start(name: "transfer", extra: ["--agents-uri", "sip:agent@127.0.0.1:\(agentPort)"])
         defer { gateway.stop() }
-        let agent = Process()
-        agent.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
-        agent.currentDirectoryURL = URL(fileURLWithPath: gateway.dir)
-        agent.arguments = ["-sf", E2E.repo + "/Tests/sipp/agent-uas.xml", "-i", "127.0.0.1", "-p", "\(agentPort)",
-                           "-mp", "\(try E2E.freeMediaPort())", "-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin"]
-        agent.standardOutput = FileHandle.nullDevice
-        agent.standardError = FileHandle.nullDevice
-        try agent.run()
+        let agent = try SIPp.agentPhone(port: agentPort, directory: gateway.dir)
         defer { agent.kill() }
         try SIPp.call("agent-transfer.xml", gateway: gateway, caller: "0944000444")
-        let deadline = Date(timeIntervalSinceNow: 15)
-        while agent.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
-        XCTAssertFalse(agent.isRunning, "the agent's call ended with the caller's")
-        XCTAssertEqual(agent.terminationStatus, 0, "the agent UAS saw INVITE, ACK and BYE\n\(gateway.log)")
+        XCTAssertTrue(SIPp.agentPhoneFinished(agent), "the agent UAS saw INVITE, ACK and BYE\n\(gateway.log)")
         XCTAssertTrue(gateway.log.contains("event=queue-connect agent=agent"), gateway.log)
         XCTAssertTrue(try gateway.drafts().isEmpty, "a call handed to an agent files no draft by itself")
         // The queue log has the caller's stay: in, answered, and the caller ending the conversation.

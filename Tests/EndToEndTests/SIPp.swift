@@ -176,6 +176,27 @@ enum SIPp {
         try call("voice-report.xml", gateway: gateway, caller: caller)
     }
 
+    /// The hotline agent's phone as SIPp (`agent-uas.xml`: answers one call, waits for its BYE) on `port`;
+    /// kill it when done.
+    static func agentPhone(port: Int, directory: String) throws -> Process {
+        let agent = Process()
+        agent.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
+        agent.currentDirectoryURL = URL(fileURLWithPath: directory)
+        agent.arguments = ["-sf", E2E.repo + "/Tests/sipp/agent-uas.xml", "-i", "127.0.0.1", "-p", "\(port)",
+                           "-mp", "\(try E2E.freeMediaPort())", "-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin"]
+        agent.standardOutput = FileHandle.nullDevice
+        agent.standardError = FileHandle.nullDevice
+        try agent.run()
+        return agent
+    }
+
+    /// Waits up to 15 s for the agent's phone to finish its call; true when it did, with exit status 0.
+    static func agentPhoneFinished(_ agent: Process) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: 15)
+        while agent.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        return !agent.isRunning && agent.terminationStatus == 0
+    }
+
     /// A caller who reaches the recording and keeps talking (for crash and drain tests); kill it when done.
     static func startLongRecording(gateway: GatewayProcess, caller: String) throws -> Process {
         try process("long-recording.xml", gateway: gateway, caller: caller)
