@@ -37,6 +37,11 @@ extension Desk {
     /// A host's live state older than this is a host that stopped: its callers and agents are not counted.
     static let queueStateFreshSeconds: TimeInterval = 10
 
+    /// The gateway hosts' live states that are fresh at `now`, newest first (an older one is a host that stopped).
+    func freshQueueSnapshots(at now: Date) throws -> [QueueSnapshot] {
+        try store.queueSnapshots().filter { now.timeIntervalSince($0.at) <= Desk.queueStateFreshSeconds }
+    }
+
     /// The queue log from `since` on, oldest first: for the hotline and administrators.
     public func queueLog(since: Date, as user: User) throws -> [QueueLogLine] {
         try check(user, .oversee)
@@ -51,7 +56,7 @@ extension Desk {
         let midnight = Day(today.year, today.month, today.day).at(minutes: 0)
         let records = try store.queueRecords(since: midnight)
         let figures = QueueFigures(records: records.map(\.record))
-        let fresh = try store.queueSnapshots().filter { now.timeIntervalSince($0.at) <= Desk.queueStateFreshSeconds }
+        let fresh = try freshQueueSnapshots(at: now)
         var agents = QueueStats.Agents()
         var states: [QueueSnapshot.Agent] = []
         for snapshot in fresh {
@@ -165,10 +170,7 @@ extension Desk {
         guard let phone = try store.agentPhones().first(where: { $0.name == user.name }) else {
             return AgentPresenceView(hasPhone: false, requested: .offline, reason: nil, live: nil)
         }
-        let now = self.now()
-        let live = try store.queueSnapshots()
-            .filter { now.timeIntervalSince($0.at) <= Desk.queueStateFreshSeconds }
-            .lazy.compactMap { $0.agents.first { $0.name == user.name } }.first
+        let live = try freshQueueSnapshots(at: now()).lazy.compactMap { $0.agents.first { $0.name == user.name } }.first
         return AgentPresenceView(hasPhone: true, requested: phone.requested, reason: phone.reason, live: live)
     }
 }
