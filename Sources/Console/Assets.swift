@@ -23,6 +23,9 @@ header.top form.presence { display: flex; gap: .4rem; align-items: center; flex-
 header.top form.presence .presence-live { font-weight: 600; }
 header.top form.presence[data-state="ready"] .presence-live { color: #9ff0b4; }
 header.top form.presence[data-state="break"] .presence-live, header.top form.presence[data-state="offline"] .presence-live { color: #ffd27a; }
+header.top .screen-pop { position: fixed; top: 3.2rem; right: 1rem; z-index: 20; width: min(28rem, 92vw); max-height: 70vh; overflow: auto; background: #fff; color: #1b1b1b; border: 2px solid #c0392b; border-radius: 6px; padding: .6rem .8rem; box-shadow: 0 4px 16px rgba(0,0,0,.25); }
+header.top .screen-pop h2 { font-size: 1.1rem; margin: 0 0 .3rem; }
+header.top .screen-pop a { color: #0b4f8a; }
 header.top form.presence select, header.top form.presence input { padding: .2rem .3rem; border: 0; border-radius: 3px; }
 header.top form.presence input { width: 9rem; }
 header.top form.search input { width: 14rem; max-width: 40vw; padding: .25rem .4rem; border: 0; border-radius: 3px; }
@@ -300,13 +303,44 @@ table.prompts audio { min-width: 14rem; }
         if (!p.liveLabel) text += " (cổng thoại chưa báo)";
         live.textContent = text;
         presence.setAttribute("data-state", p.live || p.requested);
+        showScreenPop(p.caller, p.liveLabel);
       })
       .catch(function () {});
   }
   if (presence) {
     presence.querySelector('input[name="ve"]').value = window.location.pathname + window.location.search;
     showPresence();
-    window.setInterval(showPresence, 3000);
+    window.setInterval(showPresence, 2000);
+  }
+  // ---- the screen pop: who calls while the agent's phone rings or they talk (texts only, never HTML) -----
+  var pop = document.getElementById("screen-pop"), popCall = null;
+  function showScreenPop(caller, label) {
+    if (!pop) return;
+    if (!caller) { pop.hidden = true; popCall = null; return; }
+    pop.querySelector(".pop-state").textContent = label || "";
+    pop.querySelector(".pop-number").textContent = caller.number;
+    pop.querySelector(".pop-repeat").hidden = !caller.repeat;
+    pop.querySelector(".pop-summary").textContent = caller.summary;
+    pop.querySelector(".pop-search").href = caller.search;
+    pop.setAttribute("data-call", caller.call);
+    if (popCall !== caller.call) {
+      var list = pop.querySelector(".pop-tickets");
+      while (list.firstChild) list.removeChild(list.firstChild);
+      caller.tickets.forEach(function (t) {
+        var li = document.createElement("li"), a = document.createElement("a");
+        a.href = t.href; a.textContent = t.code; li.appendChild(a);
+        li.appendChild(document.createTextNode(" · " + t.status + " · " + t.received + (t.due ? " · " + t.due : "")));
+        if (t.confidential) {
+          var b = document.createElement("span"); b.className = "badge secret"; b.textContent = "Bảo mật";
+          li.appendChild(document.createTextNode(" ")); li.appendChild(b);
+        }
+        li.appendChild(document.createElement("br"));
+        li.appendChild(document.createTextNode(t.summary));
+        list.appendChild(li);
+      });
+      popCall = caller.call;
+    }
+    pop.hidden = false;
   }
   function setPresence(state) {
     if (!presence || presence.hidden || presence.querySelector("select").disabled) return false;

@@ -113,6 +113,10 @@ enum Pages {
                 <option value="ready">Sẵn sàng</option><option value="break">Tạm nghỉ</option><option value="offline">Ngoại tuyến</option>\
                 </select><input name="ly_do" maxlength="200" placeholder="Lý do tạm nghỉ" aria-label="Lý do tạm nghỉ">\
                 <button type="submit">Đặt</button></form>
+                <aside id="screen-pop" class="screen-pop" role="alert" aria-label="Cuộc gọi đến" hidden>\
+                <h2><span class="pop-state"></span> <span class="pop-number"></span> <span class="badge pop-repeat" hidden>Gọi lại nhiều lần</span></h2>\
+                <p class="pop-summary"></p><ul class="plain pop-tickets"></ul>\
+                <p><a class="pop-search" href="/tim-kiem">Tìm mọi phiếu của số này</a></p></aside>
                 """ : ""
             nav = """
                 <nav aria-label="Chính">\(links)</nav>

@@ -68,6 +68,7 @@ extension Console {
                                        "requestedLabel": view.requested.label]
             if let reason = view.reason { body["reason"] = reason }
             if let live = view.live { body["live"] = live.state; body["liveLabel"] = live.label }
+            if let pop = view.caller { body["caller"] = Self.screenPop(pop) }
             var response = Self.json(body)
             response.headers.remove("Access-Control-Allow-Origin")  // the console's own pages only
             response.headers.set("Cache-Control", "no-store")
@@ -309,5 +310,25 @@ extension Console {
                 return try casePage(c, code: code, state: state, status: 409)
             }
         }
+    }
+}
+
+extension Console {
+    /// The screen pop as `/trang-thai` sends it: every text already in Vietnamese, set with `textContent` by the
+    /// script (never as HTML).
+    static func screenPop(_ pop: ScreenPop) -> [String: Any] {
+        let number = pop.number.isEmpty ? "Số ẩn" : pop.number
+        let summary = pop.tickets.isEmpty ? "Số này chưa gọi lần nào trước đây."
+            : "Đã gọi trước đây: \(pop.tickets.count) phiếu, \(pop.openCount) đang mở."
+        return ["number": number, "call": pop.call, "repeat": pop.repeatCaller, "open": pop.openCount,
+                "summary": summary, "search": "/tim-kiem?q=" + (pop.number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
+                "tickets": pop.tickets.map { t -> [String: Any] in
+                    var item: [String: Any] = ["code": t.trackingCode, "href": "/phieu/" + t.trackingCode,
+                                               "status": t.status.label, "received": Pages.short(t.receivedAt),
+                                               "summary": t.summary.isEmpty ? "(chưa có nội dung)" : t.summary,
+                                               "confidential": t.confidential]
+                    if t.status.isOpen, let due = t.responseDueAt { item["due"] = "hạn " + Pages.short(due) }
+                    return item
+                }]
     }
 }

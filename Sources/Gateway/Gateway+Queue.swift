@@ -330,7 +330,14 @@ extension Gateway {
             // An agent with no phone registered is not offered calls, and is shown so.
             let label = presence == .offline || machine.isRegistered(name) ? presence.label
                 : presence.label + " · chưa đăng ký điện thoại"
-            return QueueSnapshot.Agent(name: name, state: presence.key, label: label, since: queue.since[name] ?? now)
+            var agent = QueueSnapshot.Agent(name: name, state: presence.key, label: label, since: queue.since[name] ?? now)
+            // Ringing or talking: whose call it is, for the agent's screen pop.
+            if presence == .ringing || presence == .onCall,
+               let leg = queue.legs.values.first(where: { $0.agent == name && !$0.withdrawn }),
+               let call = registry.call(serial: leg.serial) {
+                (agent.callerNumber, agent.call) = (call.callerNumber, "\(leg.serial)")
+            }
+            return agent
         }
         let snapshot = QueueSnapshot(waiting: machine.waitingCount,
                                      longestWaitSeconds: Int(machine.longestWait(at: queue.now).components.seconds),

@@ -158,8 +158,14 @@ public struct QueueSnapshot: Sendable, Equatable, Codable {
         public var label: String
         /// When the agent entered this state.
         public var since: Date
-        public init(name: String, state: String, label: String, since: Date) {
+        /// While ringing or on a call: the caller's number ("" when withheld) and the gateway's call, for the
+        /// agent's screen pop. Nil otherwise.
+        public var callerNumber: String?
+        public var call: String?
+        public init(name: String, state: String, label: String, since: Date, callerNumber: String? = nil,
+                    call: String? = nil) {
             (self.name, self.state, self.label, self.since) = (name, state, label, since)
+            (self.callerNumber, self.call) = (callerNumber, call)
         }
     }
 

@@ -174,11 +174,16 @@ public struct CallerTicket: Codable, Sendable, Equatable {
     public var category: Category?
     public var summary: String
     public var receivedAt: Date
+    /// The reporter asked for confidentiality (Art. 10): the screen pop masks it as the lists do.
+    public var confidential: Bool
+    /// Its response deadline, while open.
+    public var responseDueAt: Date?
 
     public init(trackingCode: String, status: TicketStatus, category: Category? = nil, summary: String,
-                receivedAt: Date) {
+                receivedAt: Date, confidential: Bool = false, responseDueAt: Date? = nil) {
         (self.trackingCode, self.status, self.category) = (trackingCode, status, category)
         (self.summary, self.receivedAt) = (summary, receivedAt)
+        (self.confidential, self.responseDueAt) = (confidential, responseDueAt)
     }
 }
 

@@ -161,6 +161,27 @@ public struct AgentPresenceView: Sendable, Equatable {
     public var reason: String?
     /// The state the gateways report now (ringing, on a call, wrap-up…), nil when no gateway reports the agent.
     public var live: QueueSnapshot.Agent?
+    /// While the agent's phone rings or they talk: who calls, and what the hotline already has from that number.
+    public var caller: ScreenPop?
+}
+
+/// What the agent's console shows the moment their phone rings (issue 23 §4): the caller's number, their earlier
+/// tickets with status and deadlines, and whether they ring again about something open.
+public struct ScreenPop: Sendable, Equatable {
+    /// The calling number ("" when withheld) and the gateway's call it is.
+    public var number: String
+    public var call: String
+    /// Earlier tickets from this number, newest first (at most 10).
+    public var tickets: [CallerTicket]
+    /// Tickets from this number still open.
+    public var openCount: Int
+    /// The number rang the hotline before (it has tickets).
+    public var repeatCaller: Bool { !tickets.isEmpty }
+
+    public init(number: String, call: String, tickets: [CallerTicket]) {
+        (self.number, self.call, self.tickets) = (number, call, tickets)
+        openCount = tickets.filter { $0.status.isOpen }.count
+    }
 }
 
 extension Desk {
@@ -171,6 +192,12 @@ extension Desk {
             return AgentPresenceView(hasPhone: false, requested: .offline, reason: nil, live: nil)
         }
         let live = try freshQueueSnapshots(at: now()).lazy.compactMap { $0.agents.first { $0.name == user.name } }.first
-        return AgentPresenceView(hasPhone: true, requested: phone.requested, reason: phone.reason, live: live)
+        var caller: ScreenPop?
+        if let live, let number = live.callerNumber, let call = live.call {
+            caller = ScreenPop(number: number, call: call,
+                               tickets: number.isEmpty ? [] : try store.callerTickets(number, except: "", limit: 10))
+        }
+        return AgentPresenceView(hasPhone: true, requested: phone.requested, reason: phone.reason, live: live,
+                                 caller: caller)
     }
 }

@@ -22,11 +22,12 @@ extension TicketStore {
     public func callerTickets(_ number: String, except code: String, limit: Int = 20) throws -> [CallerTicket] {
         guard !number.isEmpty else { return [] }
         return try db.prepare("""
-            SELECT tracking_code, status, category, summary, received_at FROM tickets
+            SELECT tracking_code, status, category, summary, received_at, confidential, response_due_at FROM tickets
             WHERE caller_number = ? AND tracking_code != ? ORDER BY received_at DESC LIMIT ?
             """).query([.text(number), .text(code), .int(Int64(limit))]) { r in
                 CallerTicket(trackingCode: r.text(0) ?? "", status: r.status(1), category: r.category(2),
-                             summary: r.text(3) ?? "", receivedAt: r.date(4))
+                             summary: r.text(3) ?? "", receivedAt: r.date(4), confidential: r.int(5) != 0,
+                             responseDueAt: r.optionalDate(6))
             }
     }
 

@@ -55,4 +55,46 @@ final class AgentPhoneDeskTests: DeskTestCase {
         assertDesk(try desk.setAgentStatus("minh", .ready, reason: nil, as: lan), isForbidden, "an agent sets only their own")
         assertDesk(try desk.setAgentStatus("lan", .break, reason: String(repeating: "x", count: 201), as: lan), field(.reason))
     }
+
+    /// Issue 23 §4: the agent whose phone rings sees who calls and what the hotline has from that number; another
+    /// agent's call pops nothing on theirs.
+    func testTheScreenPopShowsTheRingingCallersEarlierTickets() throws {
+        let t0 = Date().addingTimeInterval(-3600)
+        func draft(_ id: String, _ number: String, confidential: Bool, at: Date) throws -> String {
+            try store.createPhoneDraft(PhoneDraft(callID: id, callerNumber: number, category: .infrastructure,
+                                                  confidential: confidential, receivedAt: at, recordingPath: nil,
+                                                  recordingDurationMs: 0, recordingSHA256: nil, dialplanVersion: "t",
+                                                  interrupted: false))
+        }
+        let older = try draft("c1", "0912345678", confidential: true, at: t0)
+        let newer = try draft("c2", "0912345678", confidential: false, at: t0.addingTimeInterval(60))
+        _ = try draft("c3", "0987654321", confidential: false, at: t0)
+        try desk.setPhone(SetPhoneRequest(userName: "lan", password: "mật khẩu SIP của lan"), as: admin)
+        try desk.setPhone(SetPhoneRequest(userName: "minh", password: "mật khẩu SIP của minh"), as: admin)
+        let now = Date()
+        func publish(_ agents: [QueueSnapshot.Agent]) throws {
+            try store.saveQueueSnapshot(QueueSnapshot(waiting: 1, longestWaitSeconds: 3, agents: agents, host: "a", at: now))
+        }
+        try publish([QueueSnapshot.Agent(name: "lan", state: "ringing", label: "Đang đổ chuông", since: now,
+                                         callerNumber: "0912345678", call: "42"),
+                     QueueSnapshot.Agent(name: "minh", state: "ready", label: "Sẵn sàng", since: now)])
+        let pop = try XCTUnwrap(try at(now).ownPresence(as: lan).caller, "lan's phone rings: a pop")
+        XCTAssertEqual(pop.number, "0912345678")
+        XCTAssertEqual(pop.call, "42")
+        XCTAssertEqual(pop.tickets.map(\.trackingCode), [newer, older], "newest first, only this number's")
+        XCTAssertEqual(pop.tickets.map(\.confidential), [false, true], "the confidential one is marked so")
+        XCTAssertEqual(pop.openCount, 2)
+        XCTAssertTrue(pop.repeatCaller)
+        XCTAssertNil(try at(now).ownPresence(as: minh).caller, "minh's phone does not ring")
+
+        try publish([QueueSnapshot.Agent(name: "lan", state: "onCall", label: "Đang nghe máy", since: now,
+                                         callerNumber: "", call: "43")])
+        let withheld = try XCTUnwrap(try at(now).ownPresence(as: lan).caller)
+        XCTAssertEqual(withheld.tickets, [], "a withheld number has no history")
+        XCTAssertFalse(withheld.repeatCaller)
+
+        try publish([QueueSnapshot.Agent(name: "lan", state: "wrapUp", label: "Hoàn tất cuộc gọi", since: now)])
+        XCTAssertNil(try at(now).ownPresence(as: lan).caller, "the call over, the pop goes")
+        XCTAssertNil(try at(now.addingTimeInterval(60)).ownPresence(as: lan).live, "a stale live state is not shown")
+    }
 }
