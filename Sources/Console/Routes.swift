@@ -319,8 +319,8 @@ extension Console {
     static func screenPop(_ pop: ScreenPop) -> [String: Any] {
         let number = pop.number.isEmpty ? "Số ẩn" : pop.number
         let summary = pop.tickets.isEmpty ? "Số này chưa gọi lần nào trước đây."
-            : "Đã gọi trước đây: \(pop.tickets.count) phiếu, \(pop.openCount) đang mở."
-        return ["number": number, "call": pop.call, "repeat": pop.repeatCaller, "open": pop.openCount,
+            : "Phiếu gần nhất của số này: \(pop.tickets.count), \(pop.openCount) trong số đó đang mở."
+        return ["number": number, "call": pop.call, "repeat": pop.repeatCaller,
                 "summary": summary, "search": "/tim-kiem?q=" + (pop.number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
                 "tickets": pop.tickets.map { t -> [String: Any] in
                     var item: [String: Any] = ["code": t.trackingCode, "href": "/phieu/" + t.trackingCode,

@@ -174,7 +174,7 @@ public struct CallerTicket: Codable, Sendable, Equatable {
     public var category: Category?
     public var summary: String
     public var receivedAt: Date
-    /// The reporter asked for confidentiality (Art. 10): the screen pop masks it as the lists do.
+    /// The reporter asked for confidentiality (Art. 10): the screen pop marks it as the lists do.
     public var confidential: Bool
     /// Its response deadline, while open.
     public var responseDueAt: Date?

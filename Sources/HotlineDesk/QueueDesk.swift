@@ -173,7 +173,7 @@ public struct ScreenPop: Sendable, Equatable {
     public var call: String
     /// Earlier tickets from this number, newest first (at most 10).
     public var tickets: [CallerTicket]
-    /// Tickets from this number still open.
+    /// Of those tickets, the ones still open.
     public var openCount: Int
     /// The number rang the hotline before (it has tickets).
     public var repeatCaller: Bool { !tickets.isEmpty }
@@ -195,7 +195,7 @@ extension Desk {
         var caller: ScreenPop?
         if let live, let number = live.callerNumber, let call = live.call {
             caller = ScreenPop(number: number, call: call,
-                               tickets: number.isEmpty ? [] : try store.callerTickets(number, except: "", limit: 10))
+                               tickets: try store.callerTickets(number, except: "", limit: 10))
         }
         return AgentPresenceView(hasPhone: true, requested: phone.requested, reason: phone.reason, live: live,
                                  caller: caller)
