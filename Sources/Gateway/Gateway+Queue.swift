@@ -344,7 +344,7 @@ extension Gateway {
                                      agents: agents, host: queue.host, at: now)
         var unchanged = snapshot
         // Unchanged, it is written again every few seconds all the same: readers take a state older than
-        // `Desk.queueStateFreshSeconds` for a stopped host.
+        // `QueueSnapshot.freshSeconds` for a stopped host.
         if let last = queue.lastPublished, now.timeIntervalSince(last.at) < 4 {
             unchanged.at = last.at
             if unchanged == last {

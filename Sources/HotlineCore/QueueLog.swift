@@ -223,3 +223,75 @@ public struct QueueCallback: Sendable, Equatable, Codable {
         return order.compactMap { items[$0] }
     }
 }
+
+extension QueueSnapshot {
+    /// A host's live state older than this is a host that stopped: its callers and agents are not counted.
+    public static let freshSeconds: TimeInterval = 10
+
+    /// The live states that are fresh at `now`, in the order given (the store's: newest first).
+    public static func fresh(_ snapshots: [QueueSnapshot], at now: Date) -> [QueueSnapshot] {
+        snapshots.filter { now.timeIntervalSince($0.at) <= freshSeconds }
+    }
+}
+
+/// The live queue's figures (issue 23 §7): `queue stats`, the wallboard and `/metrics` read the same, computed
+/// here from the day's log and the gateways' live states alone.
+public struct QueueStats: Sendable, Equatable, Codable {
+    public struct Agents: Sendable, Equatable, Codable {
+        public var ready = 0, `break` = 0, wrapUp = 0, ringing = 0, onCall = 0, offline = 0
+    }
+    public var waiting: Int
+    public var longestWaitSeconds: Int
+    public var agents: Agents
+    public var offered: Int
+    public var answered: Int
+    public var abandoned: Int
+    /// Answered within 20 s ÷ answered (nil before the first answer).
+    public var serviceLevel: Double?
+    /// The same with abandoned calls (after 5 s) counted.
+    public var serviceLevelWithAbandoned: Double?
+    public var asaSeconds: Double?
+    public var abandonmentRate: Double?
+    public var callbacksDue: Int
+    /// Each agent's state now, from the gateways' live state.
+    public var agentStates: [QueueSnapshot.Agent]
+    /// The gateway hosts whose live state is fresh.
+    public var hosts: [String]
+
+    /// Midnight of `now`'s day in Vietnam: where "today's" figures start.
+    public static func dayStart(of now: Date) -> Date {
+        let today = VietnamTime(now)
+        return Day(today.year, today.month, today.day).at(minutes: 0)
+    }
+
+    /// The figures of `today`'s records (from `dayStart(of: now)` on, oldest first), with who waits and each agent's
+    /// state from the `snapshots` still fresh at `now`; an agent two hosts report is counted once, by the newest.
+    public init(today records: [(at: Date, record: QueueRecord)], snapshots: [QueueSnapshot], now: Date) {
+        let figures = QueueFigures(records: records.map(\.record))
+        let fresh = QueueSnapshot.fresh(snapshots, at: now)
+        var agents = Agents()
+        var states: [QueueSnapshot.Agent] = []
+        for snapshot in fresh {
+            for agent in snapshot.agents where !states.contains(where: { $0.name == agent.name }) {
+                states.append(agent)
+                switch agent.state {
+                case "ready": agents.ready += 1
+                case "break": agents.break += 1
+                case "wrapUp": agents.wrapUp += 1
+                case "ringing": agents.ringing += 1
+                case "onCall": agents.onCall += 1
+                default: agents.offline += 1
+                }
+            }
+        }
+        waiting = fresh.reduce(0) { $0 + $1.waiting }
+        longestWaitSeconds = fresh.map(\.longestWaitSeconds).max() ?? 0
+        self.agents = agents
+        (offered, answered, abandoned) = (figures.offered, figures.answered, figures.abandoned)
+        (serviceLevel, serviceLevelWithAbandoned) = (figures.serviceLevel, figures.serviceLevelWithAbandoned)
+        (asaSeconds, abandonmentRate) = (figures.asaSeconds, figures.abandonmentRate)
+        callbacksDue = QueueCallback.items(records).filter { !$0.isDone }.count
+        agentStates = states
+        hosts = fresh.map(\.host)
+    }
+}

@@ -3,30 +3,6 @@ import Foundation
 import HotlineCore
 import HotlineStore
 
-/// The live queue's figures (issue 23 §7): `queue stats`, the wallboard and `/metrics` read the same.
-public struct QueueStats: Sendable, Equatable, Codable {
-    public struct Agents: Sendable, Equatable, Codable {
-        public var ready = 0, `break` = 0, wrapUp = 0, ringing = 0, onCall = 0, offline = 0
-    }
-    public var waiting: Int
-    public var longestWaitSeconds: Int
-    public var agents: Agents
-    public var offered: Int
-    public var answered: Int
-    public var abandoned: Int
-    /// Answered within 20 s ÷ answered (nil before the first answer).
-    public var serviceLevel: Double?
-    /// The same with abandoned calls (after 5 s) counted.
-    public var serviceLevelWithAbandoned: Double?
-    public var asaSeconds: Double?
-    public var abandonmentRate: Double?
-    public var callbacksDue: Int
-    /// Each agent's state now, from the gateways' live state.
-    public var agentStates: [QueueSnapshot.Agent]
-    /// The gateway hosts whose live state is fresh.
-    public var hosts: [String]
-}
-
 /// One line of `queue log`.
 public struct QueueLogLine: Sendable, Equatable, Codable {
     public var at: Date
@@ -34,12 +10,9 @@ public struct QueueLogLine: Sendable, Equatable, Codable {
 }
 
 extension Desk {
-    /// A host's live state older than this is a host that stopped: its callers and agents are not counted.
-    static let queueStateFreshSeconds: TimeInterval = 10
-
     /// The gateway hosts' live states that are fresh at `now`, newest first (an older one is a host that stopped).
     func freshQueueSnapshots(at now: Date) throws -> [QueueSnapshot] {
-        try store.queueSnapshots().filter { now.timeIntervalSince($0.at) <= Desk.queueStateFreshSeconds }
+        QueueSnapshot.fresh(try store.queueSnapshots(), at: now)
     }
 
     /// The queue log from `since` on, oldest first: for the hotline and administrators.
@@ -51,34 +24,12 @@ extension Desk {
     /// Today's figures (Vietnam's day) from the log, with who waits and each agent's state now.
     public func queueStats(as user: User) throws -> QueueStats {
         try check(user, .oversee)
-        let now = self.now()
-        let today = VietnamTime(now)
-        let midnight = Day(today.year, today.month, today.day).at(minutes: 0)
-        let records = try store.queueRecords(since: midnight)
-        let figures = QueueFigures(records: records.map(\.record))
-        let fresh = try freshQueueSnapshots(at: now)
-        var agents = QueueStats.Agents()
-        var states: [QueueSnapshot.Agent] = []
-        for snapshot in fresh {
-            for agent in snapshot.agents where !states.contains(where: { $0.name == agent.name }) {
-                states.append(agent)
-                switch agent.state {
-                case "ready": agents.ready += 1
-                case "break": agents.break += 1
-                case "wrapUp": agents.wrapUp += 1
-                case "ringing": agents.ringing += 1
-                case "onCall": agents.onCall += 1
-                default: agents.offline += 1
-                }
-            }
-        }
-        let callbacks = QueueCallback.items(records).filter { !$0.isDone }
-        return QueueStats(waiting: fresh.reduce(0) { $0 + $1.waiting },
-                          longestWaitSeconds: fresh.map(\.longestWaitSeconds).max() ?? 0, agents: agents,
-                          offered: figures.offered, answered: figures.answered, abandoned: figures.abandoned,
-                          serviceLevel: figures.serviceLevel, serviceLevelWithAbandoned: figures.serviceLevelWithAbandoned,
-                          asaSeconds: figures.asaSeconds, abandonmentRate: figures.abandonmentRate,
-                          callbacksDue: callbacks.count, agentStates: states, hosts: fresh.map(\.host))
+        return try todaysQueueStats(at: now())
+    }
+
+    func todaysQueueStats(at now: Date) throws -> QueueStats {
+        QueueStats(today: try store.queueRecords(since: QueueStats.dayStart(of: now)), snapshots: try store.queueSnapshots(),
+                   now: now)
     }
 }
 
@@ -199,5 +150,32 @@ extension Desk {
         }
         return AgentPresenceView(hasPhone: true, requested: phone.requested, reason: phone.reason, live: live,
                                  caller: caller)
+    }
+}
+
+/// What the supervisors' wallboard shows (issue 23 §6): the queue's figures for today and now, and the cases
+/// waiting for the hotline with the nearest of their deadlines.
+public struct Wallboard: Sendable, Equatable {
+    public var stats: QueueStats
+    /// Cases in the hotline's queue (drafts and returned cases), and of them the voice reports not yet completed.
+    public var casesWaiting: Int
+    public var voiceReportsWaiting: Int
+    /// The nearest deadline among those cases, and its case.
+    public var nearestDeadline: Date?
+    public var nearestDeadlineCode: String?
+    public var at: Date
+}
+
+extension Desk {
+    /// The wallboard's figures now: the same `QueueStats` as `queue stats`, plus the hotline's waiting cases.
+    public func wallboard(as user: User) throws -> Wallboard {
+        try check(user, .oversee)
+        let now = self.now()
+        let stats = try todaysQueueStats(at: now)
+        let cases = try store.hotlineQueue(now: now)
+        let nearest = cases.filter { $0.dueAt != nil }.min { $0.dueAt! < $1.dueAt! }
+        return Wallboard(stats: stats, casesWaiting: cases.count,
+                         voiceReportsWaiting: cases.filter { $0.channel == .phone && $0.status == .draft }.count,
+                         nearestDeadline: nearest?.dueAt, nearestDeadlineCode: nearest?.trackingCode, at: now)
     }
 }

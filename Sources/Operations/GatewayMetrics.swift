@@ -1,4 +1,5 @@
 import Foundation
+import HotlineCore
 import HotlineStore
 
 /// The gateway's metrics, by name (README, "Monitoring"). Call counts come from the gateway's own log events
@@ -28,6 +29,16 @@ public final class GatewayMetrics: @unchecked Sendable {
     public static let retransmissions = "hotline1022_sip_retransmissions_total"
     public static let startTime = "hotline1022_start_time_seconds"
     public static let scrapeErrors = "hotline1022_metrics_store_errors_total"
+    public static let queueWaiting = "hotline1022_queue_waiting"
+    public static let queueLongestWait = "hotline1022_queue_longest_wait_seconds"
+    public static let queueAgents = "hotline1022_queue_agents"
+    public static let queueOffered = "hotline1022_queue_offered_today"
+    public static let queueAnswered = "hotline1022_queue_answered_today"
+    public static let queueAbandoned = "hotline1022_queue_abandoned_today"
+    public static let queueServiceLevel = "hotline1022_queue_service_level"
+    public static let queueASA = "hotline1022_queue_asa_seconds"
+    public static let queueAbandonmentRate = "hotline1022_queue_abandonment_rate"
+    public static let queueCallbacksDue = "hotline1022_queue_callbacks_due"
 
     /// Draft commit times: a draft is one small transaction with an fsync (synchronous=FULL).
     public static let storeBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -50,6 +61,17 @@ public final class GatewayMetrics: @unchecked Sendable {
         (transcriptionOldest, .gauge, "Age of the oldest transcription job not done (0 if none)."),
         (retransmissions, .counter, "SIP messages the gateway sent again (its retransmissions and re-answers to peers' retransmissions)."),
         (scrapeErrors, .counter, "Scrapes whose store queries failed (the queue gauges then keep their last values)."),
+        // The live queue (issue 23 §7): the same figures as `queue stats` and the wallboard, every gateway host's.
+        (queueWaiting, .gauge, "Callers waiting in the live queue now (every gateway host)."),
+        (queueLongestWait, .gauge, "How long the longest-waiting caller has waited."),
+        (queueAgents, .gauge, "Agents by state (ready, break, wrapUp, ringing, onCall, offline)."),
+        (queueOffered, .gauge, "Callers who entered the queue today (Vietnam's day)."),
+        (queueAnswered, .gauge, "Queued callers an agent answered today."),
+        (queueAbandoned, .gauge, "Queued callers who hung up while waiting today."),
+        (queueServiceLevel, .gauge, "Answered within 20 s / answered today; abandoned=\"counted\" also divides by abandons after 5 s (absent before the first answer)."),
+        (queueASA, .gauge, "Average wait of today's answered callers (absent before the first answer)."),
+        (queueAbandonmentRate, .gauge, "Abandoned / offered today (absent before the first caller)."),
+        (queueCallbacksDue, .gauge, "Callback items not yet done (reached, wrong number or 3 attempts)."),
     ]
 
     public init(registry: Metrics = Metrics(), now: Date = Date()) {
@@ -124,9 +146,30 @@ public final class GatewayMetrics: @unchecked Sendable {
                     m.set(Self.transcriptionJobs, Double(n), labels: [("state", state)])
                 }
                 m.set(Self.transcriptionOldest, t.oldestWaitingSince.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
+                Self.setQueue(try reader.queueStats(now: Date()), on: m)
             } catch {
                 m.increment(Self.scrapeErrors)
             }
+        }
+    }
+
+    /// The queue's figures as gauges. A ratio with no base yet (no answer, no caller) is left out, not shown as 0.
+    static func setQueue(_ s: QueueStats, on m: Metrics) {
+        m.set(queueWaiting, Double(s.waiting))
+        m.set(queueLongestWait, Double(s.longestWaitSeconds))
+        let a = s.agents
+        for (state, n) in [("ready", a.ready), ("break", a.break), ("wrapUp", a.wrapUp), ("ringing", a.ringing),
+                           ("onCall", a.onCall), ("offline", a.offline)] {
+            m.set(queueAgents, Double(n), labels: [("state", state)])
+        }
+        m.set(queueOffered, Double(s.offered))
+        m.set(queueAnswered, Double(s.answered))
+        m.set(queueAbandoned, Double(s.abandoned))
+        m.set(queueCallbacksDue, Double(s.callbacksDue))
+        for (name, value, labels) in [(queueServiceLevel, s.serviceLevel, [("abandoned", "ignored")]),
+                                      (queueServiceLevel, s.serviceLevelWithAbandoned, [("abandoned", "counted")]),
+                                      (queueASA, s.asaSeconds, []), (queueAbandonmentRate, s.abandonmentRate, [])] as [(String, Double?, Metrics.Labels)] {
+            if let value { m.set(name, value, labels: labels) } else { m.remove(name, labels: labels) }
         }
     }
 }
@@ -142,6 +185,14 @@ public final class StoreProbe: @unchecked Sendable {
 
     public func counts() throws -> OperationalCounts {
         try use { try $0.operationalCounts() }
+    }
+
+    /// Today's queue figures, as `queue stats` computes them.
+    public func queueStats(now: Date) throws -> QueueStats {
+        try use { store in
+            QueueStats(today: try store.queueRecords(since: QueueStats.dayStart(of: now)), snapshots: try store.queueSnapshots(),
+                       now: now)
+        }
     }
 
     /// nil when the database answers a read, else why not (for `/healthz`).

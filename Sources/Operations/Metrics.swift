@@ -65,6 +65,16 @@ public final class Metrics: @unchecked Sendable {
     /// A gauge (or a counter read from elsewhere at scrape time) takes a value.
     public func set(_ name: String, _ value: Double, labels: Labels = []) { update(name, labels) { $0 = value } }
 
+    /// A gauge's series goes away (a ratio that has no base any more); nothing if it was never set.
+    public func remove(_ name: String, labels: Labels = []) {
+        let key = Key(labels)
+        locked {
+            guard var family = families[name], family.values.removeValue(forKey: key) != nil else { return }
+            family.order.removeAll { $0 == key }
+            families[name] = family
+        }
+    }
+
     /// A histogram observation.
     public func observe(_ name: String, _ value: Double, labels: Labels = []) {
         let key = Key(labels)

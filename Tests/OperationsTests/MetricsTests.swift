@@ -1,5 +1,6 @@
 import Foundation
 import HotlineCore
+import HotlineStore
 import Operations
 import WebServer
 import XCTest
@@ -107,6 +108,57 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(sick.status, 503)
         XCTAssertEqual(sick.body, "gateway: draining\n")
         XCTAssertEqual(try get(base + "/other").status, 404)
+    }
+
+    /// `/metrics` shows the queue's figures as `queue stats` computes them from the log and the live state, and
+    /// leaves a ratio out (rather than print 0) until it has a base.
+    func testTheQueueFiguresComeFromTheLogAndTheLiveState() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-queue-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("hotline.sqlite").path
+        let store = try TicketStore(path: path)
+        defer { try? store.close() }
+        let now = Date()
+        let probe = StoreProbe(path: path)
+        defer { probe.close() }
+        let g = GatewayMetrics()
+        g.collect(from: probe)
+        var text = g.registry.render()
+        XCTAssertTrue(text.contains("hotline1022_queue_offered_today 0\n"), text)
+        XCTAssertFalse(text.contains("hotline1022_queue_service_level{"), "no answer yet, no service level: \(text)")
+
+        let start = max(QueueStats.dayStart(of: now), now.addingTimeInterval(-600))
+        let records = [
+            QueueRecord(kind: .enter, call: "1", callerNumber: "0912000001", position: 1),
+            QueueRecord(kind: .enter, call: "2", callerNumber: "0912000002", position: 2),
+            QueueRecord(kind: .connect, call: "1", callerNumber: "0912000001", agent: "lan", waitSeconds: 12),
+            QueueRecord(kind: .abandon, call: "2", callerNumber: "0912000002", position: 1, waitSeconds: 40),
+            QueueRecord(kind: .enter, call: "3", callerNumber: "0912000003", position: 1),
+            QueueRecord(kind: .connect, call: "3", callerNumber: "0912000003", agent: "minh", waitSeconds: 30),
+        ]
+        for (i, r) in records.enumerated() { try store.appendQueueRecord(r, at: start.addingTimeInterval(Double(i))) }
+        try store.saveQueueSnapshot(QueueSnapshot(waiting: 4, longestWaitSeconds: 75, agents: [
+            .init(name: "lan", state: "onCall", label: "Đang nghe máy", since: now),
+            .init(name: "minh", state: "ready", label: "Sẵn sàng", since: now),
+            .init(name: "hoa", state: "break", label: "Tạm nghỉ", since: now),
+        ], host: "gw-a", at: now))
+        let expected = QueueStats(today: try store.queueRecords(since: QueueStats.dayStart(of: now)),
+                                  snapshots: try store.queueSnapshots(), now: now)
+        XCTAssertEqual(expected.answered, 2)
+        XCTAssertEqual(expected.serviceLevelWithAbandoned, 1.0 / 3.0)
+        text = g.registry.render()
+        for line in ["hotline1022_queue_waiting 4", "hotline1022_queue_longest_wait_seconds 75",
+                     "hotline1022_queue_agents{state=\"onCall\"} 1", "hotline1022_queue_agents{state=\"ready\"} 1",
+                     "hotline1022_queue_agents{state=\"break\"} 1", "hotline1022_queue_agents{state=\"offline\"} 0",
+                     "hotline1022_queue_offered_today 3", "hotline1022_queue_answered_today 2",
+                     "hotline1022_queue_abandoned_today 1", "hotline1022_queue_callbacks_due 1",
+                     "hotline1022_queue_service_level{abandoned=\"ignored\"} 0.5",
+                     "hotline1022_queue_service_level{abandoned=\"counted\"} \(1.0 / 3.0)",
+                     "hotline1022_queue_asa_seconds 21",
+                     "hotline1022_queue_abandonment_rate \(1.0 / 3.0)"] {
+            XCTAssertTrue(text.contains(line + "\n"), "missing \(line) in:\n\(text)")
+        }
     }
 
     private func get(_ url: String) throws -> (status: Int, contentType: String?, body: String) {
