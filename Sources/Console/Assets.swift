@@ -35,6 +35,23 @@ h2 { font-size: 1.1rem; margin: 1rem 0 .5rem; }
 .panel { background: #fff; border: 1px solid var(--line); border-radius: 4px; padding: .75rem 1rem; margin-bottom: 1rem; }
 .muted { color: var(--muted); }
 .toolbar { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: center; margin-bottom: .5rem; }
+/* The wallboard: tiles that fill 1366×768 and scale with the screen's width on a TV. */
+body.wallboard-page main { max-width: none; }
+.wb-title { display: flex; justify-content: space-between; align-items: baseline; font-size: clamp(1.2rem, 1.8vw, 2.6rem); margin: .2rem 0 .6rem; }
+.wb-grid { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: .6rem; }
+.wb-tile { background: #fff; border: 1px solid var(--line); border-left: .45rem solid var(--accent); border-radius: 6px; padding: .5rem .7rem; display: flex; flex-direction: column; }
+.wb-tile.good { border-left-color: var(--ok); }
+.wb-tile.warn { border-left-color: #d08a00; background: #fff8e6; }
+.wb-tile.bad { border-left-color: var(--danger); background: #fdecee; }
+.wb-label { font-size: clamp(.85rem, 1.05vw, 1.6rem); color: var(--muted); }
+.wb-value { font-size: clamp(2rem, 3.6vw, 5.5rem); font-weight: 700; line-height: 1.1; font-variant-numeric: tabular-nums; }
+.wb-note { font-size: clamp(.8rem, .95vw, 1.4rem); color: var(--muted); }
+table.wb-agents { margin-top: .7rem; font-size: clamp(.95rem, 1.15vw, 1.8rem); }
+table.wb-agents caption { text-align: left; font-weight: 600; padding: .2rem 0; }
+table.wb-agents tr[data-state="ready"] .wb-state { color: var(--ok); font-weight: 600; }
+table.wb-agents tr[data-state="ringing"] .wb-state, table.wb-agents tr[data-state="onCall"] .wb-state { color: var(--accent); font-weight: 600; }
+table.wb-agents tr[data-state="break"] .wb-state, table.wb-agents tr[data-state="offline"] .wb-state { color: var(--warn); }
+@media (max-width: 900px) { .wb-grid { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
 .live { font-size: .9rem; color: var(--muted); }
 .live.on::before { content: "●"; color: var(--ok); margin-right: .3rem; }
 .live.off::before { content: "●"; color: var(--danger); margin-right: .3rem; }
@@ -271,6 +288,26 @@ table.prompts audio { min-width: 14rem; }
     source.addEventListener("draft", refresh);
     source.addEventListener("queue", refresh);
     setInterval(refresh, 60000);  // claims run out without an event
+  }
+
+  // ---- the wallboard: the server sends the whole board again every second ------------------------------
+  var board = document.querySelector("[data-wallboard]");
+  if (board && window.EventSource) {
+    var boardSource = new EventSource("/bang-tong-dai/su-kien");
+    var lags = [];
+    boardSource.addEventListener("open", function () { if (live) { live.className = "live on"; live.textContent = "Đang cập nhật trực tiếp"; } });
+    boardSource.addEventListener("error", function () { if (live) { live.className = "live off"; live.textContent = "Mất kết nối, đang thử lại…"; } });
+    boardSource.addEventListener("wallboard", function (e) {
+      board.innerHTML = e.data;  // the server's own rendering of the board, every value escaped there
+      var grid = board.querySelector("[data-at]");
+      if (grid) {
+        // How long after the figures were read the screen showed them (kept for the benchmark).
+        lags.push(Date.now() - Number(grid.getAttribute("data-at")));
+        if (lags.length > 2000) lags.shift();
+        board.setAttribute("data-lags", lags.join(","));
+      }
+      board.setAttribute("data-updates", String(Number(board.getAttribute("data-updates") || "0") + 1));
+    });
   }
 
   // ---- keyboard shortcuts: j/k move, Enter open, c claim, ? help; never while typing -----------

@@ -47,10 +47,12 @@ public final class Console: @unchecked Sendable {
     public let configuration: ConsoleConfiguration
     public let sessions: SessionTable
     public let events: EventBroadcaster
+    /// The wallboard's streams, and who watches them.
+    let wallboard = WallboardViewers()
     let gate: SignInGate
     let pool: DeskPool
     let guardian: SessionGuard
-    private let logger: EventLogger
+    let logger: EventLogger
     private var server: WebServer?
     private let watcherStop = NSCondition()
     private var watcherStopping = false
@@ -124,6 +126,7 @@ public final class Console: @unchecked Sendable {
         if running { watcherDone.wait() }
         watcherThread = nil
         events.closeAll()
+        wallboard.events.closeAll()
         server?.stop()
         server = nil
         pool.closeAll()
@@ -138,6 +141,7 @@ public final class Console: @unchecked Sendable {
         }
         var last = (try? desk.changeStamp())
         var purge = Date()
+        var wallboardSent = 0.0  // uptime, so a clock step neither floods nor stalls the board
         while true {
             watcherStop.lock()
             if !watcherStopping { _ = watcherStop.wait(until: Date(timeIntervalSinceNow: configuration.pollInterval)) }
@@ -157,6 +161,11 @@ public final class Console: @unchecked Sendable {
                 }
             } catch {
                 logger.log(.warning, "console-watcher-failed", [("error", "\(error)")])
+            }
+            let uptime = ProcessInfo.processInfo.systemUptime
+            if uptime - wallboardSent >= Self.wallboardInterval {
+                wallboardSent = uptime
+                pushWallboard(desk)
             }
             if Date().timeIntervalSince(purge) > 60 {
                 sessions.purgeExpired()

@@ -210,6 +210,7 @@ extension Console {
         })
         workRoutes(&router)
         reportRoutes(&router)
+        wallboardRoutes(&router)
         adminRoutes(&router)
         citizenRoutes(&router)
         return router

@@ -103,6 +103,53 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
         XCTAssertFalse(page.contains("<script>"), "no inline script")
     }
 
+    /// Issue 23 §6: the wallboard renders the queue's figures, is refused to a unit's staff, and its event stream
+    /// sends the board at once and again every second, with what the log says now.
+    func testTheWallboardIsLiveOverServerSentEvents() throws {
+        let now = Date()
+        try store.saveQueueSnapshot(QueueSnapshot(waiting: 3, longestWaitSeconds: 95, agents: [
+            .init(name: "lan", state: "onCall", label: "Đang nghe máy", since: now.addingTimeInterval(-65)),
+        ], host: "gw-a", at: now))
+        let l = try session("lan")
+        let page = try request(port: port, "/bang-tong-dai", cookie: l.cookie)
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.body.contains("data-k=\"waiting\"><span class=\"wb-label\">Đang chờ</span><span class=\"wb-value\">3</span>"), page.body)
+        XCTAssertTrue(page.body.contains("<span class=\"wb-value\">1:35</span>"), "the longest wait as m:ss")
+        XCTAssertTrue(page.body.contains("data-agent=\"lan\" data-state=\"onCall\""))
+        XCTAssertTrue(page.body.contains("Cổng thoại: gw-a"))
+        XCTAssertTrue(page.body.contains("href=\"/bang-tong-dai\""), "in the hotline's menu")
+        for path in ["/bang-tong-dai", "/bang-tong-dai/su-kien"] {
+            XCTAssertEqual(try request(port: port, path, cookie: try session("hoa").cookie).status, 403, path)
+        }
+
+        let fd = try connectLoopback(port: port)
+        defer { close(fd) }
+        sendAll(fd, "GET /bang-tong-dai/su-kien HTTP/1.1\r\nHost: x\r\nCookie: \(l.cookie)\r\n\r\n")
+        var received = ""
+        func read(until done: (String) -> Bool, seconds: TimeInterval) {
+            let deadline = Date(timeIntervalSinceNow: seconds)
+            var buffer = [UInt8](repeating: 0, count: 16384)
+            while !done(received), Date() < deadline {
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&p, 1, 100) > 0 {
+                    let n = Foundation.read(fd, &buffer, buffer.count)
+                    if n <= 0 { break }
+                    received += String(decoding: buffer[0..<n], as: UTF8.self)
+                }
+            }
+        }
+        read(until: { $0.contains("event: wallboard") }, seconds: 5)
+        XCTAssertTrue(received.contains("text/event-stream"), received)
+        XCTAssertTrue(received.contains("data: <div class=\"wb-grid\""), "the board at once: \(received)")
+        XCTAssertTrue(received.contains("data-k=\"offered\"><span class=\"wb-label\">Cuộc gọi vào hàng chờ</span><span class=\"wb-value\">0<"))
+        received = ""
+        try store.appendQueueRecord(QueueRecord(kind: .enter, call: "9", callerNumber: "0912000009", position: 4), at: Date())
+        let sent = Date()
+        read(until: { $0.contains("Cuộc gọi vào hàng chờ</span><span class=\"wb-value\">1<") }, seconds: 5)
+        XCTAssertTrue(received.contains("Cuộc gọi vào hàng chờ</span><span class=\"wb-value\">1<"), "the new caller within a second or so: \(received)")
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 2.5)
+    }
+
     func testAUnitMemberHearsTheRecordingAuditedTransfersAndExtends() throws {
         // A call's report with its recording, forwarded to Lê Chân.
         let wav = dir + "/call.wav"

@@ -97,4 +97,55 @@ final class AgentPhoneDeskTests: DeskTestCase {
         XCTAssertNil(try at(now).ownPresence(as: lan).caller, "the call over, the pop goes")
         XCTAssertNil(try at(now.addingTimeInterval(60)).ownPresence(as: lan).live, "a stale live state is not shown")
     }
+
+    /// Issue 23 §6–7: the wallboard's figures are the queue log's: computed again by hand from `queueLog`, they
+    /// agree; a host whose live state went stale is not counted; the hotline's waiting cases and their nearest
+    /// deadline come with them.
+    func testTheWallboardAgreesWithTheQueueLog() throws {
+        let now = Date()
+        let start = max(QueueStats.dayStart(of: now), now.addingTimeInterval(-1800))
+        let kinds: [(QueueEventKind, String, Int?)] = [
+            (.enter, "1", nil), (.enter, "2", nil), (.enter, "3", nil), (.connect, "1", 8), (.abandon, "2", 3),
+            (.connect, "3", 45), (.completeByAgent, "1", nil), (.enter, "4", nil), (.abandon, "4", 70),
+            (.callbackRequested, "5", nil), (.callbackAttempted, "5", nil),
+        ]
+        for (i, (kind, call, wait)) in kinds.enumerated() {
+            try store.appendQueueRecord(QueueRecord(kind: kind, call: call, callerNumber: "09120000\(call)0", agent: "lan",
+                                                    position: 1, waitSeconds: wait,
+                                                    outcome: kind == .callbackAttempted ? "no-answer" : nil),
+                                        at: start.addingTimeInterval(Double(i)))
+        }
+        try store.appendQueueRecord(QueueRecord(kind: .enter, call: "y", callerNumber: "0912999999"),
+                                    at: QueueStats.dayStart(of: now).addingTimeInterval(-60))  // yesterday's
+        try store.saveQueueSnapshot(QueueSnapshot(waiting: 2, longestWaitSeconds: 31, agents: [
+            .init(name: "lan", state: "onCall", label: "Đang nghe máy", since: now.addingTimeInterval(-20)),
+        ], host: "a", at: now))
+        try store.saveQueueSnapshot(QueueSnapshot(waiting: 5, longestWaitSeconds: 300, agents: [
+            .init(name: "minh", state: "ready", label: "Sẵn sàng", since: now),
+        ], host: "b", at: now.addingTimeInterval(-30)))
+        let voice = try store.createPhoneDraft(PhoneDraft(callID: "w1", callerNumber: "0912000111", category: .infrastructure,
+                                                          confidential: false, receivedAt: now.addingTimeInterval(-600),
+                                                          recordingPath: nil, recordingDurationMs: 0, recordingSHA256: nil,
+                                                          dialplanVersion: "t", interrupted: false))
+
+        let board = try at(now).wallboard(as: minh)
+        let log = try at(now).queueLog(since: QueueStats.dayStart(of: now), as: minh).map(\.record)
+        let byHand = QueueFigures(records: log)
+        XCTAssertEqual(log.count, kinds.count, "today's records only")
+        XCTAssertEqual([board.stats.offered, board.stats.answered, board.stats.abandoned], [byHand.offered, byHand.answered, byHand.abandoned])
+        XCTAssertEqual([board.stats.offered, board.stats.answered, board.stats.abandoned], [4, 2, 2])
+        XCTAssertEqual(board.stats.serviceLevel, 0.5, "one of two answered within 20 s")
+        XCTAssertEqual(board.stats.serviceLevelWithAbandoned, 1.0 / 3.0, "the 3 s abandon does not count, the 70 s one does")
+        XCTAssertEqual(board.stats.asaSeconds, 26.5)
+        XCTAssertEqual(board.stats.abandonmentRate, 0.5)
+        XCTAssertEqual(board.stats.callbacksDue, 2, "the 70 s abandon and the request (one attempt of three)")
+        XCTAssertEqual(board.stats, try at(now).queueStats(as: minh), "the wallboard and queue stats are one computation")
+        XCTAssertEqual([board.stats.waiting, board.stats.longestWaitSeconds], [2, 31], "host b is stale: not counted")
+        XCTAssertEqual(board.stats.agentStates.map(\.name), ["lan"])
+        XCTAssertEqual(board.casesWaiting, 1)
+        XCTAssertEqual(board.voiceReportsWaiting, 1)
+        XCTAssertEqual(board.nearestDeadlineCode, voice)
+        XCTAssertNotNil(board.nearestDeadline)
+        assertDesk(try desk.wallboard(as: giaVien), isForbidden, "a unit's staff does not watch the hotline")
+    }
 }
