@@ -115,7 +115,7 @@ enum Pages {
                 </select><input name="ly_do" maxlength="200" placeholder="Lý do tạm nghỉ" aria-label="Lý do tạm nghỉ">\
                 <button type="submit">Đặt</button></form>
                 <aside id="screen-pop" class="screen-pop" role="alert" aria-label="Cuộc gọi đến" hidden>\
-                <h2><span class="pop-state"></span> <span class="pop-number"></span> <span class="badge pop-repeat" hidden>Gọi lại nhiều lần</span></h2>\
+                <h2><span class="pop-state"></span> <span class="pop-number"></span> <span class="badge pop-repeat" hidden>Đã gọi trước đây</span></h2>\
                 <p class="pop-summary"></p><ul class="plain pop-tickets"></ul>\
                 <p><a class="pop-search" href="/tim-kiem">Tìm mọi phiếu của số này</a></p></aside>
                 """ : ""

@@ -36,8 +36,8 @@ extension Pages {
         let deadline: String
         if let due = w.nearestDeadline, let code = w.nearestDeadlineCode {
             let left = Int(due.timeIntervalSince(w.at).rounded())
-            deadline = tile("nearestDeadline", "Hạn gần nhất", left < 0 ? "quá \(duration(-left))" : duration(left), code,
-                            tone: left < 0 ? "bad" : left < 900 ? "warn" : "")
+            deadline = tile("nearestDeadline", "Hạn gần nhất", duration(abs(left)),
+                            (left < 0 ? "đã quá hạn · " : "còn lại · ") + code, tone: left < 0 ? "bad" : left < 900 ? "warn" : "")
         } else {
             deadline = tile("nearestDeadline", "Hạn gần nhất", "—", "không có phiếu chờ")
         }

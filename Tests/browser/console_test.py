@@ -342,11 +342,12 @@ def run():
     check(sipp.returncode == 0, f"the SIPp call ended with {sipp.returncode} (see sipp-console.stderr)")
 
 
-def main():
+def main(body=None):
+    """Runs `body` (this script's `run` by default; live_call_test.py passes its own) with screenshots on failure."""
     started = time.time()
     status = 0
     try:
-        run()
+        (body or run)()
         log(f"every check passed in {time.time() - started:.1f} s")
     except Exception:
         status = 1

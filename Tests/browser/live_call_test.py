@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""A live call in a real browser (issue 23 §4 and §6): an agent sets ready in the console's header, a citizen who
+phoned before presses 0, the agent's registered SIPp phone rings, and the agent's console pops the caller's number
+and earlier ticket while a supervisor's wallboard shows the agent ringing, then on the call, and the day's figures.
+Driven by Tests/EndToEndTests/ConsoleBrowserTests.swift (testTheScreenPopAndTheWallboardOnARealCall), which starts
+the gateway, the agent's phone and the users, and compares RESULTS with `queue stats --json` afterwards.
+
+Environment (besides console_test.py's BASE_URL, OUT_DIR, USERS, RESULTS):
+  SIPP_CMD       JSON list: the SIPp caller pressing 0 (agent-transfer.xml)
+  SIPP_DIR       SIPp's working folder (holds speech.al)
+  CALLER         the caller's number
+  EARLIER_CODE   the tracking code of that number's earlier voice report
+  SCREENSHOT_DIR optional: also save the README's screenshots there (console-screen-pop.png, console-wallboard.png)
+"""
+import json
+import os
+import subprocess
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+import console_test as c
+
+CALLER = os.environ["CALLER"]
+EARLIER = os.environ["EARLIER_CODE"]
+
+
+def tile(driver, key):
+    return driver.find_element(By.CSS_SELECTOR, f"#wallboard [data-k='{key}'] .wb-value").text
+
+
+def agent_state(driver, name):
+    rows = driver.find_elements(By.CSS_SELECTOR, f"#wallboard tr[data-agent='{name}']")
+    return rows[0].get_attribute("data-state") if rows else None
+
+
+def screenshot(driver, name, readme=None):
+    driver.save_screenshot(os.path.join(c.OUT, name))
+    if readme and os.environ.get("SCREENSHOT_DIR"):
+        driver.save_screenshot(os.path.join(os.environ["SCREENSHOT_DIR"], readme))
+
+
+def run():
+    step, results = c.step, c.results
+    step[0] = "the agent signs in and sets ready"
+    lan = c.browser("lan")
+    c.sign_in(lan, "lan", c.USERS["lan"])
+    c.wait(lan, lambda d: d.current_url.endswith("/hang-doi"), what="the queue after sign-in")
+    c.wait(lan, lambda d: d.find_element(By.CSS_SELECTOR, "form.presence").is_displayed(), what="the state control")
+    presence = lan.find_element(By.CSS_SELECTOR, "form.presence")
+    Select(lan.find_element(By.ID, "presence-state")).select_by_value("ready")
+    presence.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    c.wait(lan, lambda d: d.find_element(By.CSS_SELECTOR, ".presence-live").text.startswith("Sẵn sàng"), timeout=15,
+           what="ready, as the gateway reports it (the phone is registered)")
+    c.check("chưa đăng ký" not in lan.find_element(By.CSS_SELECTOR, ".presence-live").text, "the phone is registered")
+    c.check(not lan.find_element(By.ID, "screen-pop").is_displayed(), "no pop before a call")
+
+    step[0] = "the supervisor opens the wallboard"
+    minh = c.browser("minh")
+    c.sign_in(minh, "minh", c.USERS["minh"])
+    c.wait(minh, lambda d: d.current_url.endswith("/hang-doi"), what="the supervisor's queue after sign-in")
+    minh.find_element(By.LINK_TEXT, "Bảng theo dõi").click()
+    c.wait(minh, lambda d: "Đang cập nhật trực tiếp" in d.find_element(By.ID, "live").text, what="the wallboard's stream")
+    c.wait(minh, lambda d: agent_state(d, "lan") == "ready", timeout=10, what="lan ready on the wallboard")
+    c.check(tile(minh, "offered") == "0", "no caller yet today")
+    minh.execute_script("window.__states = []; setInterval(function () {"
+                        " var r = document.querySelector(\"#wallboard tr[data-agent='lan']\");"
+                        " var s = r && r.getAttribute('data-state');"
+                        " if (s && window.__states[window.__states.length - 1] !== s) window.__states.push(s); }, 50);")
+
+    step[0] = "a citizen who phoned before presses 0: the agent's phone rings and the console pops the caller"
+    sipp_log = open(os.path.join(c.OUT, "sipp-live-call.stderr"), "w")
+    sipp = subprocess.Popen(json.loads(os.environ["SIPP_CMD"]), cwd=os.environ["SIPP_DIR"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=sipp_log)
+    try:
+        c.wait(lan, lambda d: d.find_element(By.ID, "screen-pop").is_displayed(), timeout=25, what="the screen pop")
+        results["popAtMs"] = int(time.time() * 1000)
+        pop = lan.find_element(By.ID, "screen-pop")
+        c.check(pop.find_element(By.CSS_SELECTOR, ".pop-number").text == CALLER, f"the caller's number in the pop: {pop.text}")
+        c.wait(lan, lambda d: EARLIER in d.find_element(By.CSS_SELECTOR, "#screen-pop .pop-tickets").text, timeout=5,
+               what="the earlier ticket in the pop")
+        c.check(pop.find_element(By.CSS_SELECTOR, ".pop-repeat").is_displayed(), "the repeat-caller flag")
+        c.check("1 trong số đó đang mở" in pop.find_element(By.CSS_SELECTOR, ".pop-summary").text,
+                f"the open count: {pop.text}")
+        link = pop.find_element(By.CSS_SELECTOR, f".pop-tickets a[href='/phieu/{EARLIER}']")
+        c.check(link.text == EARLIER, "the ticket links to its case")
+        screenshot(lan, "screen-pop.png", "console-screen-pop.png")
+
+        step[0] = "the wallboard shows the agent on the call"
+        c.wait(minh, lambda d: agent_state(d, "lan") == "onCall", timeout=15, what="lan on the call on the wallboard")
+        c.wait(minh, lambda d: tile(d, "answered") == "1", timeout=5, what="one answered call on the wallboard")
+        c.check(tile(minh, "offered") == "1", "one caller offered")
+        height = minh.execute_script("return [document.documentElement.scrollHeight, window.innerHeight,"
+                                     " document.documentElement.scrollWidth, window.innerWidth]")
+        c.check(height[2] <= height[3] + 1, f"the wallboard scrolls sideways at 1366x768: {height}")
+        c.check(height[0] <= height[1] + 1, f"the wallboard does not fit 1366x768: {height}")
+        screenshot(minh, "wallboard.png", "console-wallboard.png")
+        minh.set_window_size(1920, 1080)
+        time.sleep(1.2)
+        wide = minh.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        c.check(wide[0] <= wide[1] + 1, f"the wallboard scrolls sideways on a TV: {wide}")
+        screenshot(minh, "wallboard-tv.png")
+        minh.set_window_size(1366, 768)
+
+        step[0] = "the call ends: the pop goes, wrap-up follows"
+        sipp.wait(timeout=40)
+    finally:
+        if sipp.poll() is None:
+            sipp.kill()
+        sipp_log.close()
+    results["sippStatus"] = sipp.returncode
+    c.check(sipp.returncode == 0, f"the SIPp caller ended with {sipp.returncode} (see sipp-live-call.stderr)")
+    c.wait(lan, lambda d: not d.find_element(By.ID, "screen-pop").is_displayed(), timeout=10, what="the pop to go")
+    c.wait(minh, lambda d: agent_state(d, "lan") in ("wrapUp", "ready"), timeout=10, what="lan in wrap-up")
+    states = minh.execute_script("return window.__states")
+    c.check("onCall" in states and states.index("onCall") > states.index("ready"), f"the wallboard's states: {states}")
+    results["states"] = states
+    time.sleep(1.5)  # one more board after the last queue record
+    results["wallboard"] = {k: tile(minh, k) for k in ("waiting", "offered", "answered", "abandoned", "callbacksDue")}
+    board = minh.find_element(By.ID, "wallboard")
+    results["lags"] = [int(x) for x in (board.get_attribute("data-lags") or "").split(",") if x]
+    results["updates"] = int(board.get_attribute("data-updates") or "0")
+
+
+if __name__ == "__main__":
+    c.main(run)
