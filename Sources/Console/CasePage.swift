@@ -131,7 +131,7 @@ extension Pages {
         // The side: the caller's earlier tickets, duplicate candidates, the router's suggestion, notes.
         let callers = view.callerTickets.isEmpty ? "<p class=\"muted\">Số này chưa gọi lần nào trước đây.</p>"
             : "<ul class=\"plain\">" + view.callerTickets.map {
-                "<li><a href=\"/phieu/\(e($0.trackingCode))\">\(e($0.trackingCode))</a> · \(e($0.status.label)) · \(e(short($0.receivedAt)))<br>\(e($0.summary.isEmpty ? "(chưa có nội dung)" : $0.summary))</li>"
+                "<li><a href=\"/phieu/\(e($0.trackingCode))\">\(e($0.trackingCode))</a> · \(e($0.status.label)) · \(e(short($0.receivedAt)))\($0.confidential ? " " + secretBadge : "")<br>\(e($0.summary.isEmpty ? "(chưa có nội dung)" : $0.summary))</li>"
             }.joined() + "</ul>"
         var candidates = view.duplicateCandidates.map { c -> String in
             let why = c.reasons.map { r -> String in
@@ -157,7 +157,7 @@ extension Pages {
 
         return layout(title: code, user: user, session: session, body: """
             <p><a href="/hang-doi">← Hàng đợi</a></p>
-            <h1>Phản ánh \(e(code)) \(t.confidential ? "<span class=\"badge secret\" title=\"Người phản ánh yêu cầu bảo mật (Điều 10)\">Bảo mật</span>" : "")</h1>
+            <h1>Phản ánh \(e(code)) \(t.confidential ? secretBadge : "")</h1>
             \(banner)
             <div class="case">
             <div>

@@ -12,6 +12,9 @@ import WebServer
 enum Pages {
     static func e(_ text: String) -> String { HTML.escape(text) }
 
+    /// The mark of a confidential report (Art. 10), wherever a ticket is listed or shown.
+    static let secretBadge = "<span class=\"badge secret\" title=\"Người phản ánh yêu cầu bảo mật (Điều 10)\">Bảo mật</span>"
+
     static func millis(_ date: Date) -> String { String(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
 
     /// "HH:mm dd/MM" in Vietnam time (`VietnamTime`, not a DateFormatter: a queue page prints hundreds of times).
@@ -267,7 +270,7 @@ enum Pages {
                 <td class="wide when">\(e(short(item.receivedAt)))<br><span class="muted">\(e(item.channel.label))</span></td>
                 <td class="wide">\(e(item.category?.label ?? "Chưa phân loại"))</td>
                 <td>\(what)</td>
-                <td>\(item.confidential ? "<span class=\"badge secret\" title=\"Người phản ánh yêu cầu bảo mật (Điều 10)\">Bảo mật</span>" : "")</td>
+                <td>\(item.confidential ? secretBadge : "")</td>
                 <td>\(held)\(claim)</td>
                 </tr>
                 """

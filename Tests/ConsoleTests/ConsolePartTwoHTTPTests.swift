@@ -103,6 +103,20 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
         XCTAssertFalse(page.contains("<script>"), "no inline script")
     }
 
+    /// A confidential earlier ticket is marked in the case page's list of the caller's tickets, as in the queue
+    /// and the screen pop.
+    func testTheCallersConfidentialEarlierTicketIsMarkedOnTheCasePage() throws {
+        let secret = try forwardedToLeChan()  // confidential, from 0912345678
+        let later = try desk.fileReport(CitizenReport(channel: .portal, category: .infrastructure,
+                                                      description: "Cột đèn vẫn chưa được dựng lại", ward: "Lê Chân",
+                                                      name: "Trần Thị Mai", phone: "0912345678"))
+        let page = try request(port: port, "/phieu/\(later)", cookie: try session("lan").cookie).body
+        let item = try XCTUnwrap(page.components(separatedBy: "<li><a href=\"/phieu/\(secret)\">").dropFirst().first,
+                                 "the earlier ticket is listed: \(page)")
+        let entry = item.components(separatedBy: "</li>")[0]
+        XCTAssertTrue(entry.contains("class=\"badge secret\"") && entry.contains(">Bảo mật</span>"), "marked confidential: \(entry)")
+    }
+
     /// Issue 23 §6: the wallboard renders the queue's figures, is refused to a unit's staff, and its event stream
     /// sends the board at once and again every second, with what the log says now.
     func testTheWallboardIsLiveOverServerSentEvents() throws {
