@@ -95,7 +95,7 @@ enum Pages {
             case .agent, .supervisor:
                 links = link("/hang-doi", "Hàng đợi", "queue") + link("/duyet", "Duyệt kết quả", "review")
                     + link("/bao-cao", "Báo cáo", "reports") + link("/qua-han", "Quá hạn", "overdue")
-                    + link("/bang-tong-dai", "Bảng theo dõi", "wallboard")
+                    + link("/goi-lai", "Gọi lại", "callbacks") + link("/bang-tong-dai", "Bảng theo dõi", "wallboard")
             case .unit:
                 links = link("/don-vi", "Việc của đơn vị", "unit")
             case .administrator:

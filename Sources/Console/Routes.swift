@@ -211,6 +211,7 @@ extension Console {
         workRoutes(&router)
         reportRoutes(&router)
         wallboardRoutes(&router)
+        callbackRoutes(&router)
         adminRoutes(&router)
         citizenRoutes(&router)
         return router

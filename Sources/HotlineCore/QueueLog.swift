@@ -189,8 +189,9 @@ public struct QueueCallback: Sendable, Equatable, Codable {
     public var since: Date
     public var requested: Bool
     public var attempts: Int
-    /// The last attempt's outcome (reached, no-answer, wrong-number).
+    /// The last attempt's outcome (reached, no-answer, wrong-number), and who made it.
     public var lastOutcome: String?
+    public var lastAgent: String?
 
     public static let maxAttempts = 3
     public static let responseSeconds: TimeInterval = 3600
@@ -216,6 +217,7 @@ public struct QueueCallback: Sendable, Equatable, Codable {
             case .callbackAttempted:
                 items[record.callerNumber]?.attempts += 1
                 items[record.callerNumber]?.lastOutcome = record.outcome
+                items[record.callerNumber]?.lastAgent = record.agent
             default:
                 break
             }
@@ -231,6 +233,21 @@ extension QueueSnapshot {
     /// The live states that are fresh at `now`, in the order given (the store's: newest first).
     public static func fresh(_ snapshots: [QueueSnapshot], at now: Date) -> [QueueSnapshot] {
         snapshots.filter { now.timeIntervalSince($0.at) <= freshSeconds }
+    }
+}
+
+/// How a callback attempt ended (issue 23 §5).
+public enum CallbackOutcome: String, Sendable, CaseIterable, Codable {
+    case reached
+    case noAnswer = "no-answer"
+    case wrongNumber = "wrong-number"
+
+    public var label: String {
+        switch self {
+        case .reached: "Đã gặp người dân"
+        case .noAnswer: "Không ai nghe máy"
+        case .wrongNumber: "Sai số"
+        }
     }
 }
 

@@ -33,6 +33,39 @@ extension Desk {
     }
 }
 
+extension Desk {
+    /// Today's callback list (Vietnam's day): the items still to do, nearest deadline first, then those done.
+    public func callbacks(as user: User) throws -> [QueueCallback] {
+        try check(user, .hotlineWork)
+        return Self.ordered(QueueCallback.items(try store.queueRecords(since: QueueStats.dayStart(of: now()))))
+    }
+
+    static func ordered(_ items: [QueueCallback]) -> [QueueCallback] {
+        items.filter { !$0.isDone }.sorted { $0.dueAt < $1.dueAt } + items.filter(\.isDone)
+    }
+
+    /// An agent rang a citizen back from the callback list and says how it went: one `callback-attempted`
+    /// record in the queue log. Only for a number on today's list that is not done (reached, wrong number, or
+    /// three attempts).
+    @discardableResult
+    public func recordCallbackAttempt(number: String, outcome: CallbackOutcome, as user: User) throws -> QueueCallback {
+        try check(user, .hotlineWork)
+        let records = try store.queueRecords(since: QueueStats.dayStart(of: now()))
+        guard let item = QueueCallback.items(records).first(where: { $0.callerNumber == number }) else {
+            throw DeskError.invalidField(.phone, reason: "số \(number) không có trong danh sách cần gọi lại hôm nay")
+        }
+        guard !item.isDone else {
+            let why = item.attempts >= QueueCallback.maxAttempts ? "đã gọi đủ \(QueueCallback.maxAttempts) lần"
+                : "đã xong (\(CallbackOutcome(rawValue: item.lastOutcome ?? "")?.label ?? item.lastOutcome ?? ""))"
+            throw DeskError.invalidField(.phone, reason: "số \(number) \(why)")
+        }
+        try store.appendQueueRecord(QueueRecord(kind: .callbackAttempted, call: "desk", callerNumber: number, agent: user.name,
+                                                outcome: outcome.rawValue), at: now())
+        let after = try store.queueRecords(since: QueueStats.dayStart(of: now()))
+        return QueueCallback.items(after).first { $0.callerNumber == number } ?? item
+    }
+}
+
 /// An agent's phone as an administrator sets it: a password for the gateway's registrar, or an external URI;
 /// neither removes it.
 public struct SetPhoneRequest: Sendable {

@@ -2,9 +2,11 @@ import Foundation
 import HotlineCore
 import HotlineDesk
 
-let queueCommands = Command.group("queue", "Hàng chờ gọi trực tiếp tới tổng đài viên: nhật ký và số liệu trong ngày.", [
+let queueCommands = Command.group("queue", "Hàng chờ gọi trực tiếp tới tổng đài viên: nhật ký, số liệu trong ngày và danh sách cần gọi lại.", [
     queueLogCommand,
     queueStatsCommand,
+    queueCallbacksCommand,
+    queueCallbackCommand,
 ])
 
 let queueLogCommand = Command.leaf(
@@ -73,4 +75,48 @@ let queueStatsCommand = Command.leaf(
             """)
         for agent in s.agentStates { print("  \(agent.name): \(agent.label) từ \(vietnamTime(agent.since))") }
     }
+}
+
+let queueCallbacksCommand = Command.leaf(
+    "callbacks", "Danh sách cần gọi lại hôm nay: người bỏ máy sau 5 giây chờ hoặc bấm phím 2, hạn 60 phút, số lần đã gọi.",
+    help: """
+        [--json] \(CaseOptions.help)
+
+        Mỗi số một mục trong ngày (giờ Việt Nam), việc còn lại trước, hạn gần nhất trước. Mục xong khi đã gặp
+        người dân, khi sai số, hoặc sau 3 lần gọi. Ghi kết quả một lần gọi bằng `queue callback SỐ --outcome …`.
+        """
+) { args in
+    try onListing(&args) { w, json in
+        let items = try w.desk.callbacks(as: w.user)
+        if json { return try printJSON(items) }
+        if items.isEmpty { return print("Chưa có ai cần gọi lại hôm nay.") }
+        let now = Date()
+        print(renderTable(["Số", "Lý do", "Từ lúc", "Hạn", "Đã gọi", "Lần gần nhất"], items.map { item in
+            [item.callerNumber, item.requested ? "đề nghị gọi lại" : "bỏ máy khi chờ", vietnamTime(item.since),
+             item.isDone ? "xong" : timeLeft(item.dueAt, now: now), "\(item.attempts)/\(QueueCallback.maxAttempts)",
+             item.lastOutcome.map { (CallbackOutcome(rawValue: $0)?.label ?? $0) + (item.lastAgent.map { " (\($0))" } ?? "") } ?? ""]
+        }))
+    }
+}
+
+let queueCallbackCommand = Command.leaf(
+    "callback", "Ghi kết quả một lần gọi lại người dân trong danh sách cần gọi lại.",
+    help: """
+        SỐ --outcome reached|no-answer|wrong-number \(CaseOptions.help)
+
+        reached: đã gặp người dân; no-answer: không ai nghe máy; wrong-number: sai số. Tối đa 3 lần cho một số
+        trong ngày; ghi vào nhật ký hàng chờ (callback-attempted) với tên người gọi.
+        """
+) { args in
+    let options = try CaseOptions(&args)
+    let outcomeText = try args.option("--outcome")
+    guard let number = args.positional() else { throw UsageError("thiếu số điện thoại cần gọi lại") }
+    try args.finish()
+    guard let outcomeText, let outcome = CallbackOutcome(rawValue: outcomeText) else {
+        throw UsageError("--outcome là reached, no-answer hoặc wrong-number")
+    }
+    let w = try options.open()
+    defer { w.close() }
+    let item = try w.desk.recordCallbackAttempt(number: number, outcome: outcome, as: w.user)
+    print("\(number): lần gọi lại thứ \(item.attempts)/\(QueueCallback.maxAttempts), \(outcome.label)\(item.isDone ? "; mục đã xong" : "").")
 }

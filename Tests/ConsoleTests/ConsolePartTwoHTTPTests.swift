@@ -117,6 +117,38 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
         XCTAssertTrue(entry.contains("class=\"badge secret\"") && entry.contains(">Bảo mật</span>"), "marked confidential: \(entry)")
     }
 
+    /// Issue 23 §5: the callback page lists today's items with their 60-minute clocks; recording an attempt
+    /// goes to the queue log and redirects (a reload does not record it twice); a refused attempt says why.
+    func testTheCallbackPageRecordsAttempts() throws {
+        try store.appendQueueRecord(QueueRecord(kind: .abandon, call: "7", callerNumber: "0912000007", position: 1,
+                                                waitSeconds: 30), at: max(QueueStats.dayStart(of: Date()), Date().addingTimeInterval(-120)))
+        let l = try session("lan")
+        let page = try request(port: port, "/goi-lai", cookie: l.cookie)
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.body.contains("Cần gọi lại hôm nay (1)"), page.body)
+        XCTAssertTrue(page.body.contains("data-number=\"0912000007\""))
+        XCTAssertTrue(page.body.contains("Gọi lại trong 60 phút (Art. 7.3)"))
+        XCTAssertTrue(page.body.contains("href=\"/goi-lai\""), "in the hotline's menu")
+        XCTAssertEqual(try request(port: port, "/goi-lai", cookie: try session("hoa").cookie).status, 403)
+        XCTAssertEqual(try request(port: port, "/goi-lai", method: "POST", cookie: l.cookie, body: "so=0912000007&ket_qua=reached").status,
+                       403, "no token, nothing recorded")
+
+        let done = try request(port: port, "/goi-lai", method: "POST", cookie: l.cookie,
+                               body: form(["so": "0912000007", "ket_qua": "no-answer", "csrf": l.csrf]))
+        XCTAssertEqual(done.status, 303)
+        XCTAssertEqual(done.header("Location"), "/goi-lai?da=0912000007")
+        let after = try request(port: port, "/goi-lai?da=0912000007", cookie: l.cookie).body
+        XCTAssertTrue(after.contains("Đã ghi lần gọi lại thứ 1 cho 0912000007: Không ai nghe máy."), after)
+        XCTAssertTrue(after.contains("Không ai nghe máy · lan"))
+        let attempts = try store.queueRecords(since: Date().addingTimeInterval(-600)).filter { $0.record.kind == .callbackAttempted }
+        XCTAssertEqual(attempts.map(\.record.agent), ["lan"])
+
+        let wrong = try request(port: port, "/goi-lai", method: "POST", cookie: l.cookie,
+                                body: form(["so": "0912999999", "ket_qua": "reached", "csrf": l.csrf]))
+        XCTAssertEqual(wrong.status, 422)
+        XCTAssertTrue(wrong.body.contains("không có trong danh sách cần gọi lại hôm nay"), wrong.body)
+    }
+
     /// Issue 23 §6: the wallboard renders the queue's figures, is refused to a unit's staff, and its event stream
     /// sends the board at once and again every second, with what the log says now.
     func testTheWallboardIsLiveOverServerSentEvents() throws {

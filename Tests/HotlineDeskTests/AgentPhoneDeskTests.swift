@@ -148,4 +148,44 @@ final class AgentPhoneDeskTests: DeskTestCase {
         XCTAssertNotNil(board.nearestDeadline)
         assertDesk(try desk.wallboard(as: giaVien), isForbidden, "a unit's staff does not watch the hotline")
     }
+
+    /// Issue 23 §5: the callback list has one item per number per day (an abandon after 5 s, or key 2), nearest
+    /// deadline first; an agent records up to 3 attempts, and an item is done when reached or a wrong number.
+    func testTheCallbackListAndItsAttempts() throws {
+        let now = Date()
+        let start = max(QueueStats.dayStart(of: now), now.addingTimeInterval(-1800))
+        let records: [QueueRecord] = [
+            QueueRecord(kind: .abandon, call: "1", callerNumber: "0912000001", position: 2, waitSeconds: 40),
+            QueueRecord(kind: .abandon, call: "2", callerNumber: "0912000002", position: 1, waitSeconds: 3),  // too short
+            QueueRecord(kind: .callbackRequested, call: "3", callerNumber: "0912000003"),
+            QueueRecord(kind: .abandon, call: "4", callerNumber: "0912000001", position: 1, waitSeconds: 20),  // same number
+            QueueRecord(kind: .abandon, call: "5", callerNumber: "", position: 1, waitSeconds: 60),  // withheld
+        ]
+        for (i, r) in records.enumerated() { try store.appendQueueRecord(r, at: start.addingTimeInterval(Double(i) * 60)) }
+        let desk = at(now)
+        var list = try desk.callbacks(as: lan)
+        XCTAssertEqual(list.map(\.callerNumber), ["0912000001", "0912000003"], "one item a number, nearest deadline first")
+        XCTAssertEqual(list[0].dueAt, start.addingTimeInterval(3600), "the clock runs from the first call")
+        XCTAssertEqual(list.map(\.requested), [false, true])
+
+        try desk.recordCallbackAttempt(number: "0912000003", outcome: .reached, as: lan)
+        list = try desk.callbacks(as: lan)
+        XCTAssertEqual(list.map(\.callerNumber), ["0912000001", "0912000003"], "the done item goes last")
+        XCTAssertTrue(list[1].isDone)
+        XCTAssertEqual(list[1].lastAgent, "lan")
+        assertDesk(try desk.recordCallbackAttempt(number: "0912000003", outcome: .noAnswer, as: lan), field(.phone), "done")
+
+        for attempt in 1...3 {
+            let item = try desk.recordCallbackAttempt(number: "0912000001", outcome: .noAnswer, as: minh)
+            XCTAssertEqual(item.attempts, attempt)
+            XCTAssertEqual(item.isDone, attempt == 3)
+        }
+        assertDesk(try desk.recordCallbackAttempt(number: "0912000001", outcome: .reached, as: lan), field(.phone), "a fourth attempt")
+        assertDesk(try desk.recordCallbackAttempt(number: "0912000002", outcome: .reached, as: lan), field(.phone), "not on the list")
+        assertDesk(try desk.callbacks(as: giaVien), isForbidden)
+        let logged = try desk.queueLog(since: start, as: minh).filter { $0.record.kind == .callbackAttempted }
+        XCTAssertEqual(logged.count, 4)
+        XCTAssertEqual(logged.map(\.record.outcome), ["reached", "no-answer", "no-answer", "no-answer"])
+        XCTAssertEqual(try desk.queueStats(as: minh).callbacksDue, 0, "both done: nothing due on the wallboard")
+    }
 }
