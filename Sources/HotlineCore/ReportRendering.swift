@@ -108,6 +108,10 @@ public enum ReportRenderer {
                    + [["TỔNG CỘNG", String(w.total), "Tỷ lệ HT: \(ReportFormat.percent(r.completionRate))"]])
         s += "\n\n## 3. Kênh tiếp nhận\n\n"
         s += table(["Kênh tiếp nhận", "Số lượng", "Tỉ trọng"], r.byChannel.map { [$0.label, String($0.count), ReportFormat.percent($0.share)] })
+        if let p = r.phone {
+            s += "\n\n### Cuộc gọi tới tổng đài viên\n\n" + phoneSummary(p) + "\n\n"
+            s += table(phoneHeader, [phoneRow(p)])
+        }
         s += "\n\n## 4. Tình hình tiếp nhận và giải quyết tại các đơn vị\n\n"
         s += table(["STT", "Đơn vị", "Tổng PAKN", "Hoàn thành", "Đang xử lý", "Từ chối/thu hồi/gộp"],
                    r.byUnit.enumerated().map { i, u in
@@ -126,6 +130,23 @@ public enum ReportRenderer {
         return s
     }
 
+    /// The phone section (issue 23 §7): one sentence and one table row, the same in every format.
+    static let phoneHeader = ["Vào hàng chờ", "Được nghe máy", "Bỏ máy khi chờ", "Nghe máy trong 20 giây", "Chờ trung bình",
+                              "Chuyển sang ghi âm", "Cần gọi lại / gặp được"]
+
+    static func phoneRow(_ p: PhoneWeek) -> [String] {
+        [String(p.offered), String(p.answered), "\(p.abandoned) (\(ReportFormat.percent(p.abandonmentRate)))",
+         ReportFormat.percent(p.serviceLevel), p.asaSeconds.map { "\(Int($0.rounded())) giây" } ?? "–", String(p.toVoiceReport),
+         "\(p.callbacks) / \(p.callbacksReached)"]
+    }
+
+    static func phoneSummary(_ p: PhoneWeek) -> String {
+        "Trong tuần có \(p.offered) cuộc gọi chờ gặp tổng đài viên; \(p.answered) cuộc được nghe máy, "
+            + "\(ReportFormat.percent(p.serviceLevel)) trong số đó trong vòng 20 giây (tính cả cuộc bỏ máy sau 5 giây: "
+            + "\(ReportFormat.percent(p.serviceLevelWithAbandoned))); \(p.abandoned) người gọi bỏ máy khi đang chờ, "
+            + "\(p.toVoiceReport) chuyển sang để lại lời nhắn ghi âm; \(p.callbacks) số cần gọi lại, đã gặp được \(p.callbacksReached)."
+    }
+
     static func weeklyCSV(_ r: WeeklyReport) -> String {
         var lines = [byteOrderMark + csvLine(["bang", "muc", "so_luong", "ti_trong", "hoan_thanh", "dang_xu_ly", "khac"])]
         let w = r.week
@@ -138,6 +159,17 @@ public enum ReportRenderer {
         for u in r.byUnit {
             lines.append(csvLine(["don_vi", u.name, String(u.tally.total), "", String(u.tally.completed), String(u.tally.inProgress),
                                   String(u.tally.closedOtherwise)]))
+        }
+        if let p = r.phone {
+            for (key, value) in [("vao_hang_cho", String(p.offered)), ("duoc_nghe_may", String(p.answered)),
+                                 ("bo_may", String(p.abandoned)), ("muc_phuc_vu_20s", ReportFormat.percent(p.serviceLevel)),
+                                 ("muc_phuc_vu_tinh_bo_may", ReportFormat.percent(p.serviceLevelWithAbandoned)),
+                                 ("cho_trung_binh_giay", p.asaSeconds.map { String(Int($0.rounded())) } ?? ""),
+                                 ("ty_le_bo_may", ReportFormat.percent(p.abandonmentRate)),
+                                 ("sang_ghi_am", String(p.toVoiceReport)), ("can_goi_lai", String(p.callbacks)),
+                                 ("goi_lai_gap_duoc", String(p.callbacksReached))] {
+                lines.append(csvLine(["dien_thoai", key, value, "", "", "", ""]))
+            }
         }
         lines.append(csvLine(["danh_gia", "ty_le_hoan_thanh", "", ReportFormat.percent(r.completionRate), "", "", ""]))
         lines.append(csvLine(["danh_gia", "ty_le_dung_han", "", ReportFormat.percent(r.onTimeRate), "", "", ""]))

@@ -115,10 +115,12 @@ public struct WeeklyReport: Codable, Sendable, Equatable {
     public var completionRate: Double?
     public var onTimeRate: Double?
     public var overdue: [OverdueItem]
+    /// The live queue's week (issue 23 §7), nil when no caller entered it in the period.
+    public var phone: PhoneWeek?
 
     public static func build(from: Date, to: Date, cumulativeSince: Date, week cells: [ReportCell],
                              previousWeekReceived: Int, cumulative: Tally, overdue: [OverdueItem],
-                             units: [String: String]) -> WeeklyReport {
+                             units: [String: String], queue: [(at: Date, record: QueueRecord)] = []) -> WeeklyReport {
         let week = Tally(cells)
         let change = previousWeekReceived == 0 ? nil
             : Int((Double(week.total - previousWeekReceived) / Double(previousWeekReceived) * 100).rounded())
@@ -130,7 +132,41 @@ public struct WeeklyReport: Codable, Sendable, Equatable {
             byUnit: unitLines(cells, units: units),
             completionRate: week.total == 0 ? nil : Double(week.completed) / Double(week.total),
             onTimeRate: week.completed == 0 ? nil : Double(week.completedOnTime) / Double(week.completed),
-            overdue: overdue)
+            overdue: overdue, phone: PhoneWeek(queue))
+    }
+}
+
+/// The weekly report's phone section: the calls the operators answered live, from the queue log of the period.
+public struct PhoneWeek: Codable, Sendable, Equatable {
+    public var offered: Int
+    public var answered: Int
+    public var abandoned: Int
+    public var serviceLevel: Double?
+    public var serviceLevelWithAbandoned: Double?
+    public var asaSeconds: Double?
+    public var abandonmentRate: Double?
+    /// Callers who left for a voice report or the overflow (key 1, the maximum wait, no agent logged in).
+    public var toVoiceReport: Int
+    /// Callback items (one a number a day), and of them the ones where the citizen was reached.
+    public var callbacks: Int
+    public var callbacksReached: Int
+
+    /// nil when nobody entered the queue in `records`.
+    public init?(_ records: [(at: Date, record: QueueRecord)]) {
+        let figures = QueueFigures(records: records.map(\.record))
+        guard figures.offered > 0 else { return nil }
+        (offered, answered, abandoned) = (figures.offered, figures.answered, figures.abandoned)
+        (serviceLevel, serviceLevelWithAbandoned) = (figures.serviceLevel, figures.serviceLevelWithAbandoned)
+        (asaSeconds, abandonmentRate) = (figures.asaSeconds, figures.abandonmentRate)
+        toVoiceReport = records.filter { [.exitByKey, .exitByTimeout, .exitEmpty].contains($0.record.kind) }.count
+        // Callback items are per number per Vietnam day.
+        let days = Dictionary(grouping: records) { entry -> Int in
+            let t = VietnamTime(entry.at)
+            return t.year * 10000 + t.month * 100 + t.day
+        }
+        let items = days.values.flatMap { QueueCallback.items($0.sorted { $0.at < $1.at }) }
+        callbacks = items.count
+        callbacksReached = items.filter { $0.lastOutcome == CallbackOutcome.reached.rawValue }.count
     }
 }
 

@@ -100,7 +100,7 @@ extension TicketStore {
             from: from, to: to, cumulativeSince: start, week: try reportCells(from: from, to: to, asOf: asOf),
             previousWeekReceived: try receivedCount(from: from.addingTimeInterval(-length), to: from),
             cumulative: try tally(from: start, to: to, asOf: asOf), overdue: try overdueTickets(asOf: asOf),
-            units: try unitNames())
+            units: try unitNames(), queue: try queueRecords(since: from, until: to))
     }
 
     /// Where cumulative figures start: `since`, else the first ticket; never after the period's own start (a

@@ -140,6 +140,46 @@ final class ReportChartTests: XCTestCase {
     }
 }
 
+/// Issue 23 §7: the weekly report's phone section, from the period's queue log, in every format; none without calls.
+final class WeeklyPhoneSectionTests: XCTestCase {
+    func testThePhoneSectionComesFromTheQueueLog() throws {
+        let t = ISO8601DateFormatter().date(from: "2026-06-04T10:00:00+07:00")!
+        func at(_ hours: Double) -> Date { t.addingTimeInterval(hours * 3600) }
+        let log: [(at: Date, record: QueueRecord)] = [
+            (at(1), QueueRecord(kind: .enter, call: "1", callerNumber: "0912000001", position: 1)),
+            (at(1.01), QueueRecord(kind: .connect, call: "1", callerNumber: "0912000001", agent: "lan", waitSeconds: 10)),
+            (at(2), QueueRecord(kind: .enter, call: "2", callerNumber: "0912000002", position: 1)),
+            (at(2.01), QueueRecord(kind: .abandon, call: "2", callerNumber: "0912000002", position: 1, waitSeconds: 30)),
+            (at(3), QueueRecord(kind: .callbackAttempted, call: "desk", callerNumber: "0912000002", agent: "lan", outcome: "reached")),
+            (at(26), QueueRecord(kind: .enter, call: "3", callerNumber: "0912000002", position: 1)),  // the next day: a new item
+            (at(26.01), QueueRecord(kind: .abandon, call: "3", callerNumber: "0912000002", position: 1, waitSeconds: 8)),
+            (at(27), QueueRecord(kind: .enter, call: "4", callerNumber: "0912000004", position: 1)),
+            (at(27.05), QueueRecord(kind: .exitByKey, call: "4", callerNumber: "0912000004", key: "1")),
+            (at(28), QueueRecord(kind: .enter, call: "5", callerNumber: "0912000005", position: 1)),
+            (at(28.01), QueueRecord(kind: .connect, call: "5", callerNumber: "0912000005", agent: "minh", waitSeconds: 50)),
+        ]
+        let r = WeeklyReport.build(from: t, to: t.addingTimeInterval(604_800), cumulativeSince: t, week: [], previousWeekReceived: 0,
+                                   cumulative: Tally(), overdue: [], units: [:], queue: log)
+        let p = try XCTUnwrap(r.phone)
+        XCTAssertEqual([p.offered, p.answered, p.abandoned, p.toVoiceReport, p.callbacks, p.callbacksReached], [5, 2, 2, 1, 2, 1])
+        XCTAssertEqual(p.serviceLevel, 0.5)
+        XCTAssertEqual(p.asaSeconds, 30)
+        let summary = "Trong tuần có 5 cuộc gọi chờ gặp tổng đài viên; 2 cuộc được nghe máy, 50,0% trong số đó trong vòng 20 giây"
+        XCTAssertTrue(try ReportRenderer.render(r, as: .md).contains(summary))
+        let csv = try ReportRenderer.render(r, as: .csv)
+        XCTAssertTrue(csv.contains("dien_thoai,vao_hang_cho,5,"), csv)
+        XCTAssertTrue(csv.contains("dien_thoai,goi_lai_gap_duoc,1,"), csv)
+        let xml = ReportDocuments.weekly(r).documentXML()
+        XCTAssertTrue(xml.contains(summary), "the .docx has the sentence")
+        XCTAssertTrue(xml.contains("Nghe máy trong 20 giây") && xml.contains("2 / 1"), "and the table")
+
+        let none = WeeklyReport.build(from: t, to: t.addingTimeInterval(604_800), cumulativeSince: t, week: [], previousWeekReceived: 0,
+                                      cumulative: Tally(), overdue: [], units: [:])
+        XCTAssertNil(none.phone)
+        XCTAssertFalse(ReportDocuments.weekly(none).documentXML().contains("tổng đài viên;"), "no section without calls")
+    }
+}
+
 final class ReportCSVTests: XCTestCase {
     func testEveryCSVStartsWithAByteOrderMark() throws {
         let t = Date(timeIntervalSince1970: 1_780_000_000)

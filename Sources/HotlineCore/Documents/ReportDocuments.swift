@@ -61,6 +61,13 @@ public enum ReportDocuments {
                  C(i == 0 && channels.count > 1 ? "Kênh chủ đạo trong kỳ" : channelRemark(l.label))]
             }, headerRows: 1))
 
+        if let p = r.phone {
+            doc.add(P(ReportRenderer.phoneSummary(p), firstLineIndent: 567))
+            doc.add(WordDocument.Table(columns: Array(repeating: 1296, count: 7), rows: [
+                header(ReportRenderer.phoneHeader), ReportRenderer.phoneRow(p).map { C($0, alignment: .center) },
+            ], headerRows: 1))
+        }
+
         heading(&doc, "4. Tình hình tiếp nhận và giải quyết tại các đơn vị")
         doc.add(WordDocument.Table(columns: [700, 3471, 1200, 1200, 1200, 1300], rows:
             [header(["STT", "Đơn vị", "Tổng PAKN", "Hoàn thành", "Đang xử lý", "Từ chối, thu hồi, gộp"])]
