@@ -40,7 +40,8 @@ extension Pages {
 
     // MARK: Users
 
-    static func users(_ users: [User], units: [HotlineCore.Unit], state: StepFormState, user: User, session: Session) -> String {
+    static func users(_ users: [User], phones: [AgentPhone], units: [HotlineCore.Unit], state: StepFormState, user: User,
+                      session: Session) -> String {
         let csrf = SessionGuard.csrfField(session)
         let roles = UserRole.allCases.map { (value: $0.rawValue, label: $0.label) }
         let unitChoices = units.map { (value: $0.code, label: "\($0.name) (\($0.code))") }
@@ -61,13 +62,14 @@ extension Pages {
                 <td><form method="post" action="\(e(base))/mat-khau" class="toolbar">\(csrf)
                 <label class="inline" for="mk-\(e(u.name))" hidden>Mật khẩu mới cho \(e(u.name))</label>
                 <input type="password" id="mk-\(e(u.name))" name="mat_khau" autocomplete="new-password" placeholder="Mật khẩu mới" size="14">
-                <button type="submit">Đặt lại</button></form></td></tr>
+                <button type="submit">Đặt lại</button></form></td>
+                <td>\(phoneCell(u, phone: phones.first { $0.name == u.name }, base: base, csrf: csrf))</td></tr>
                 """
         }
         return adminLayout("Người dùng", current: "users", user: user, session: session, body: """
             <h1>Người dùng (\(users.count))</h1>
             \(notices(state))
-            <div class="table-wrap"><table id="users"><thead><tr><th>Tên đăng nhập</th><th>Vai trò</th><th>Trạng thái</th><th>Đổi vai trò</th><th>Khóa</th><th>Mật khẩu</th></tr></thead>
+            <div class="table-wrap"><table id="users"><thead><tr><th>Tên đăng nhập</th><th>Vai trò</th><th>Trạng thái</th><th>Đổi vai trò</th><th>Khóa</th><th>Mật khẩu</th><th>Điện thoại hàng chờ</th></tr></thead>
             <tbody>\(rows.joined(separator: "\n"))</tbody></table></div>
             <form class="panel" id="them-nguoi-dung" method="post" action="/quan-tri/nguoi-dung/them">\(csrf)
             <h2>Thêm người dùng</h2>
@@ -78,6 +80,23 @@ extension Pages {
             <div class="field"><label for="mat_khau">Mật khẩu ban đầu (ít nhất \(Desk.minimumPasswordLength) ký tự)</label><input type="password" id="mat_khau" name="mat_khau" autocomplete="new-password"></div>
             <button type="submit" class="primary">Thêm</button></form>
             """)
+    }
+
+    /// An agent's or supervisor's phone in the live queue: what it is now, and a form to set a SIP password (the
+    /// phone registers with the gateway), an external URI, or to remove it.
+    static func phoneCell(_ u: User, phone: AgentPhone?, base: String, csrf: String) -> String {
+        guard u.role == .agent || u.role == .supervisor else { return "<span class=\"muted\">—</span>" }
+        let now = phone.map { p in p.uri.map { "URI: " + e($0) } ?? "Đăng ký vào cổng, tên SIP \(e(u.name))" } ?? "Chưa có"
+        return """
+            <span class="phone-now">\(now)</span>
+            <form method="post" action="\(e(base))/dien-thoai" class="toolbar">\(csrf)
+            <label class="inline" for="sip-\(e(u.name))" hidden>Mật khẩu SIP cho \(e(u.name))</label>
+            <input type="password" id="sip-\(e(u.name))" name="mat_khau_sip" autocomplete="new-password" placeholder="Mật khẩu SIP" size="12">
+            <label class="inline" for="uri-\(e(u.name))" hidden>URI bên ngoài cho \(e(u.name))</label>
+            <input type="text" id="uri-\(e(u.name))" name="uri" placeholder="hoặc sip:…@tổng đài" size="16" autocapitalize="none">
+            \(phone == nil ? "" : "<label class=\"inline\"><input type=\"checkbox\" name=\"go\" value=\"1\"> Gỡ</label>")
+            <button type="submit">Đặt</button></form>
+            """
     }
 
     // MARK: The administrators' files

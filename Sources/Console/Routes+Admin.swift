@@ -35,8 +35,8 @@ extension Console {
 
         // Users.
         let usersPage: @Sendable (PageContext, StepFormState) throws -> String = { c, state in
-            Pages.users(try c.desk.usersToAdminister(as: c.user), units: try c.desk.unitDirectory().units, state: state, user: c.user,
-                        session: c.session)
+            Pages.users(try c.desk.usersToAdminister(as: c.user), phones: try c.desk.agentPhones(as: c.user),
+                        units: try c.desk.unitDirectory().units, state: state, user: c.user, session: c.session)
         }
         router.get("/quan-tri/nguoi-dung", page { c in .html(try usersPage(c, StepFormState())) })
         router.post("/quan-tri/nguoi-dung/them", page { [self] c in
@@ -78,6 +78,29 @@ extension Console {
                 try c.desk.setPassword(SetPasswordRequest(userName: name, newPassword: password), as: c.user)
                 sessions.endAll(userID: name)
                 return "Đã đặt lại mật khẩu của \(name); người này đăng nhập lại bằng mật khẩu mới."
+            }
+        })
+
+        router.post("/quan-tri/nguoi-dung/:name/dien-thoai", page { [self] c in
+            let name = c.request.pathParameters["name"] ?? ""
+            let f = try c.request.form()
+            let password = f["mat_khau_sip"].flatMap { $0.isEmpty ? nil : $0 }
+            let uri = f["uri"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+            let remove = f["go"] == "1"
+            return try adminAct(c, { try usersPage(c, $0) }) {
+                if remove {
+                    guard password == nil && uri == nil else {
+                        throw DeskError.invalidField(.phone, reason: "gỡ điện thoại thì để trống mật khẩu SIP và URI")
+                    }
+                    try c.desk.setPhone(SetPhoneRequest(userName: name), as: c.user)
+                    return "Đã gỡ điện thoại của \(name): người này không còn nhận cuộc gọi ở hàng chờ."
+                }
+                guard password != nil || uri != nil else {
+                    throw DeskError.invalidField(.phone, reason: "nhập mật khẩu SIP (điện thoại đăng ký vào cổng) hoặc URI bên ngoài")
+                }
+                try c.desk.setPhone(SetPhoneRequest(userName: name, password: password, uri: uri), as: c.user)
+                return uri.map { "Đã đặt điện thoại của \(name): cổng gọi tới \($0)." }
+                    ?? "Đã đặt mật khẩu SIP của \(name): điện thoại đăng ký vào cổng với tên SIP \(name)."
             }
         })
 

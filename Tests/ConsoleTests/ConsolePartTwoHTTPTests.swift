@@ -149,6 +149,47 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
         XCTAssertTrue(wrong.body.contains("không có trong danh sách cần gọi lại hôm nay"), wrong.body)
     }
 
+    /// Issue 23 §1: the administrator sets an agent's phone from the users page: a SIP password (only its HA1 is
+    /// kept), an external URI, or none; a unit's staff cannot have one; an agent cannot set any.
+    func testTheUsersPageSetsAgentsPhones() throws {
+        let a = try session("admin")
+        func post(_ name: String, _ fields: [String: String], cookie: String? = nil, csrf: String? = nil) throws -> RawReply {
+            var fields = fields
+            fields["csrf"] = csrf ?? a.csrf
+            return try request(port: port, "/quan-tri/nguoi-dung/\(name)/dien-thoai", method: "POST", cookie: cookie ?? a.cookie,
+                               body: form(fields))
+        }
+        var page = try request(port: port, "/quan-tri/nguoi-dung", cookie: a.cookie).body
+        XCTAssertTrue(page.contains("Điện thoại hàng chờ") && page.contains("id=\"sip-lan\""), page)
+        XCTAssertFalse(page.contains("id=\"sip-hoa\""), "no phone form for a unit's staff")
+
+        let set = try post("lan", ["mat_khau_sip": "mật khẩu SIP của lan 2026"])
+        XCTAssertEqual(set.status, 200, set.body)
+        XCTAssertTrue(set.body.contains("Đã đặt mật khẩu SIP của lan"), set.body)
+        let phone = try XCTUnwrap(try store.agentPhones().first { $0.name == "lan" })
+        XCTAssertEqual(phone.digestHA1, SIPDigest.ha1(user: "lan", realm: AgentPhone.realm, password: "mật khẩu SIP của lan 2026"))
+        if FileManager.default.fileExists(atPath: database) {  // SQLite: the file holds no trace of it
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: database))
+            XCTAssertNil(bytes.range(of: Data("mật khẩu SIP của lan".utf8)), "the password itself is not stored")
+        }
+        page = try request(port: port, "/quan-tri/nguoi-dung", cookie: a.cookie).body
+        XCTAssertTrue(page.contains("Đăng ký vào cổng, tên SIP lan"))
+
+        XCTAssertTrue(try post("lan", ["uri": "sip:lan@pbx.hp.gov.vn"]).body.contains("cổng gọi tới sip:lan@pbx.hp.gov.vn"))
+        XCTAssertEqual(try store.agentPhones().first { $0.name == "lan" }?.uri, "sip:lan@pbx.hp.gov.vn")
+        let both = try post("lan", ["uri": "sip:x@y", "mat_khau_sip": "mật khẩu SIP khác 2026"])
+        XCTAssertEqual(both.status, 422)
+        XCTAssertTrue(both.body.contains("chọn một"), both.body)
+        XCTAssertEqual(try post("lan", [:]).status, 422, "nothing to set")
+        XCTAssertTrue(try post("hoa", ["mat_khau_sip": "mật khẩu SIP của hoa 2026"]).body.contains("chỉ tổng đài viên và giám sát viên"))
+        let l = try session("lan")
+        XCTAssertEqual(try post("lan", ["uri": "sip:me@x"], cookie: l.cookie, csrf: l.csrf).status, 403, "agents set no phones")
+
+        XCTAssertTrue(try post("lan", ["go": "1"]).body.contains("Đã gỡ điện thoại của lan"))
+        XCTAssertNil(try store.agentPhones().first { $0.name == "lan" })
+        XCTAssertTrue(try store.systemAudit().contains { $0.action == "phone-removed" && $0.actor == "administrator:admin" })
+    }
+
     /// Issue 23 §6: the wallboard renders the queue's figures, is refused to a unit's staff, and its event stream
     /// sends the board at once and again every second, with what the log says now.
     func testTheWallboardIsLiveOverServerSentEvents() throws {
