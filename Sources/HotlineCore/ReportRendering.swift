@@ -135,15 +135,15 @@ public enum ReportRenderer {
                               "Chuyển sang ghi âm", "Cần gọi lại / gặp được"]
 
     static func phoneRow(_ p: PhoneWeek) -> [String] {
-        [String(p.offered), String(p.answered), "\(p.abandoned) (\(ReportFormat.percent(p.abandonmentRate)))",
-         ReportFormat.percent(p.serviceLevel), p.asaSeconds.map { "\(Int($0.rounded())) giây" } ?? "–", String(p.toVoiceReport),
+        [String(p.queue.offered), String(p.queue.answered), "\(p.queue.abandoned) (\(ReportFormat.percent(p.queue.abandonmentRate)))",
+         ReportFormat.percent(p.queue.serviceLevel), p.queue.asaSeconds.map { "\(Int($0.rounded())) giây" } ?? "–", String(p.toVoiceReport),
          "\(p.callbacks) / \(p.callbacksReached)"]
     }
 
     static func phoneSummary(_ p: PhoneWeek) -> String {
-        "Trong tuần có \(p.offered) cuộc gọi chờ gặp tổng đài viên; \(p.answered) cuộc được nghe máy, "
-            + "\(ReportFormat.percent(p.serviceLevel)) trong số đó trong vòng 20 giây (tính cả cuộc bỏ máy sau 5 giây: "
-            + "\(ReportFormat.percent(p.serviceLevelWithAbandoned))); \(p.abandoned) người gọi bỏ máy khi đang chờ, "
+        "Trong tuần có \(p.queue.offered) cuộc gọi chờ gặp tổng đài viên; \(p.queue.answered) cuộc được nghe máy, "
+            + "\(ReportFormat.percent(p.queue.serviceLevel)) trong số đó trong vòng 20 giây (tính cả cuộc bỏ máy sau 5 giây: "
+            + "\(ReportFormat.percent(p.queue.serviceLevelWithAbandoned))); \(p.queue.abandoned) người gọi bỏ máy khi đang chờ, "
             + "\(p.toVoiceReport) chuyển sang để lại lời nhắn ghi âm; \(p.callbacks) số cần gọi lại, đã gặp được \(p.callbacksReached)."
     }
 
@@ -161,11 +161,11 @@ public enum ReportRenderer {
                                   String(u.tally.closedOtherwise)]))
         }
         if let p = r.phone {
-            for (key, value) in [("vao_hang_cho", String(p.offered)), ("duoc_nghe_may", String(p.answered)),
-                                 ("bo_may", String(p.abandoned)), ("muc_phuc_vu_20s", ReportFormat.percent(p.serviceLevel)),
-                                 ("muc_phuc_vu_tinh_bo_may", ReportFormat.percent(p.serviceLevelWithAbandoned)),
-                                 ("cho_trung_binh_giay", p.asaSeconds.map { String(Int($0.rounded())) } ?? ""),
-                                 ("ty_le_bo_may", ReportFormat.percent(p.abandonmentRate)),
+            for (key, value) in [("vao_hang_cho", String(p.queue.offered)), ("duoc_nghe_may", String(p.queue.answered)),
+                                 ("bo_may", String(p.queue.abandoned)), ("muc_phuc_vu_20s", ReportFormat.percent(p.queue.serviceLevel)),
+                                 ("muc_phuc_vu_tinh_bo_may", ReportFormat.percent(p.queue.serviceLevelWithAbandoned)),
+                                 ("cho_trung_binh_giay", p.queue.asaSeconds.map { String(Int($0.rounded())) } ?? ""),
+                                 ("ty_le_bo_may", ReportFormat.percent(p.queue.abandonmentRate)),
                                  ("sang_ghi_am", String(p.toVoiceReport)), ("can_goi_lai", String(p.callbacks)),
                                  ("goi_lai_gap_duoc", String(p.callbacksReached))] {
                 lines.append(csvLine(["dien_thoai", key, value, "", "", "", ""]))

@@ -138,13 +138,8 @@ public struct WeeklyReport: Codable, Sendable, Equatable {
 
 /// The weekly report's phone section: the calls the operators answered live, from the queue log of the period.
 public struct PhoneWeek: Codable, Sendable, Equatable {
-    public var offered: Int
-    public var answered: Int
-    public var abandoned: Int
-    public var serviceLevel: Double?
-    public var serviceLevelWithAbandoned: Double?
-    public var asaSeconds: Double?
-    public var abandonmentRate: Double?
+    /// Offered, answered, abandoned, and the rates (service level, ASA, abandonment) that follow from them.
+    public var queue: QueueFigures
     /// Callers who left for a voice report or the overflow (key 1, the maximum wait, no agent logged in).
     public var toVoiceReport: Int
     /// Callback items (one a number a day), and of them the ones where the citizen was reached.
@@ -153,11 +148,8 @@ public struct PhoneWeek: Codable, Sendable, Equatable {
 
     /// nil when nobody entered the queue in `records`.
     public init?(_ records: [(at: Date, record: QueueRecord)]) {
-        let figures = QueueFigures(records: records.map(\.record))
-        guard figures.offered > 0 else { return nil }
-        (offered, answered, abandoned) = (figures.offered, figures.answered, figures.abandoned)
-        (serviceLevel, serviceLevelWithAbandoned) = (figures.serviceLevel, figures.serviceLevelWithAbandoned)
-        (asaSeconds, abandonmentRate) = (figures.asaSeconds, figures.abandonmentRate)
+        queue = QueueFigures(records: records.map(\.record))
+        guard queue.offered > 0 else { return nil }
         toVoiceReport = records.filter { [.exitByKey, .exitByTimeout, .exitEmpty].contains($0.record.kind) }.count
         // Callback items are per number per Vietnam day.
         let days = Dictionary(grouping: records) { entry -> Int in

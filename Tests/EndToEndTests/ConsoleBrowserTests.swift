@@ -62,32 +62,13 @@ final class ConsoleBrowserTests: XCTestCase {
                     "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", "\(try E2E.freePort())", "-mp", "\(try E2E.freeMediaPort())",
                     "-s", "1022", "-key", "caller", "0912345678", "-timeout", "90s", "-timeout_error", "-nostdin",
                     "-trace_err", "-error_file", gateway.dir + "/sipp-console.errors.log"]
-        let results = gateway.dir + "/browser-results.json"
         var environment = ProcessInfo.processInfo.environment
         environment["BASE_URL"] = "http://127.0.0.1:\(webPort)"
-        environment["OUT_DIR"] = gateway.dir
         environment["SIPP_CMD"] = String(decoding: try JSONSerialization.data(withJSONObject: sipp), as: UTF8.self)
         environment["SIPP_DIR"] = gateway.dir
         environment["USERS"] = String(decoding: try JSONSerialization.data(withJSONObject: passwords), as: UTF8.self)
-        environment["RESULTS"] = results
-        environment["PYTHONUNBUFFERED"] = "1"
-
-        let started = Date()
-        let run = try runScript(environment: environment, directory: gateway.dir, timeout: 150)
-        let seconds = Date().timeIntervalSince(started)
-        print("console_test.py: \(String(format: "%.1f", seconds)) s\n\(run.stdout)")
-        let figures = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results)))) as? [String: Any] ?? [:]
-        XCTAssertFalse(run.timedOut, "the browser test was still running after 150 s and was killed")
-        XCTAssertEqual(run.status, 0, """
-            the browser test failed at '\(figures["failedStep"] ?? "?")'; screenshots and page sources in \(gateway.dir)
-            --- stdout ---
-            \(run.stdout)
-            --- stderr (last lines) ---
-            \(run.stderr.split(separator: "\n").suffix(40).joined(separator: "\n"))
-            --- gateway log (last lines) ---
-            \(gateway.log.split(separator: "\n").suffix(40).joined(separator: "\n"))
-            """)
-        guard run.status == 0 else { return }
+        guard let (figures, seconds) = try browse(Self.script, environment: environment, directory: gateway.dir,
+                                                   serverLog: { gateway.log }) else { return }
 
         // The draft appeared in the browser within 1 s of being stored (the gateway's log line), without reload.
         let code = try XCTUnwrap(figures["code"] as? String)
@@ -171,33 +152,15 @@ final class ConsoleBrowserTests: XCTestCase {
                     "-m", "1", "-l", "1", "-i", "127.0.0.1", "-p", "\(try E2E.freePort())", "-mp", "\(try E2E.freeMediaPort())",
                     "-s", "1022", "-key", "caller", caller, "-timeout", "60s", "-timeout_error", "-nostdin",
                     "-trace_err", "-error_file", gateway.dir + "/sipp-live-call.errors.log"]
-        let results = gateway.dir + "/live-call-results.json"
         var environment = ProcessInfo.processInfo.environment
         environment["BASE_URL"] = "http://127.0.0.1:\(webPort)"
-        environment["OUT_DIR"] = gateway.dir
         environment["SIPP_CMD"] = String(decoding: try JSONSerialization.data(withJSONObject: sipp), as: UTF8.self)
         environment["SIPP_DIR"] = gateway.dir
         environment["USERS"] = String(decoding: try JSONSerialization.data(withJSONObject: passwords), as: UTF8.self)
-        environment["RESULTS"] = results
         environment["CALLER"] = caller
         environment["EARLIER_CODE"] = earlier
-        environment["PYTHONUNBUFFERED"] = "1"
-        if environment["UPDATE_SCREENSHOTS"] == "1" { environment["SCREENSHOT_DIR"] = E2E.repo + "/docs" }
-
-        let run = try runScript(Self.liveCallScript, environment: environment, directory: gateway.dir, timeout: 150)
-        print("live_call_test.py:\n\(run.stdout)")
-        let figures = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results)))) as? [String: Any] ?? [:]
-        XCTAssertFalse(run.timedOut, "the browser test was still running after 150 s and was killed")
-        XCTAssertEqual(run.status, 0, """
-            the browser test failed at '\(figures["failedStep"] ?? "?")'; screenshots and page sources in \(gateway.dir)
-            --- stdout ---
-            \(run.stdout)
-            --- stderr (last lines) ---
-            \(run.stderr.split(separator: "\n").suffix(40).joined(separator: "\n"))
-            --- gateway log (last lines) ---
-            \(gateway.log.split(separator: "\n").suffix(60).joined(separator: "\n"))
-            """)
-        guard run.status == 0 else { return }
+        guard let (figures, _) = try browse(Self.liveCallScript, environment: environment, directory: gateway.dir,
+                                             serverLog: { gateway.log }) else { return }
         XCTAssertTrue(SIPp.agentPhoneFinished(phone), "lan's phone saw INVITE, ACK and BYE\n\(gateway.log)")
         XCTAssertTrue(gateway.log.contains("event=queue-connect agent=lan"), gateway.log)
 
@@ -280,31 +243,13 @@ final class ConsoleBrowserTests: XCTestCase {
         while !log().contains("event=console-ready"), Date() < ready { Thread.sleep(forTimeInterval: 0.05) }
         XCTAssertTrue(log().contains("event=console-ready"), "the console started:\n\(log())")
 
-        let results = dir + "/desk-results.json"
         var environment = ProcessInfo.processInfo.environment
         environment["BASE_URL"] = "http://127.0.0.1:\(webPort)"
-        environment["OUT_DIR"] = dir
         environment["USERS"] = String(decoding: try JSONSerialization.data(withJSONObject: passwords), as: UTF8.self)
         environment["API_KEY"] = key
         environment["HOTLINE_CLI"] = String(decoding: try JSONSerialization.data(withJSONObject: [E2E.binary] + base), as: UTF8.self)
-        environment["RESULTS"] = results
-        environment["PYTHONUNBUFFERED"] = "1"
-        let started = Date()
-        let run = try runScript(Self.deskScript, environment: environment, directory: dir, timeout: 150)
-        let seconds = Date().timeIntervalSince(started)
-        print("desk_test.py: \(String(format: "%.1f", seconds)) s\n\(run.stdout)")
-        let figures = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results)))) as? [String: Any] ?? [:]
-        XCTAssertFalse(run.timedOut, "the browser test was still running after 150 s and was killed")
-        XCTAssertEqual(run.status, 0, """
-            the browser test failed at '\(figures["failedStep"] ?? "?")'; screenshots and page sources in \(dir)
-            --- stdout ---
-            \(run.stdout)
-            --- stderr (last lines) ---
-            \(run.stderr.split(separator: "\n").suffix(40).joined(separator: "\n"))
-            --- console log (last lines) ---
-            \(log().split(separator: "\n").suffix(30).joined(separator: "\n"))
-            """)
-        guard run.status == 0 else { return }
+        guard let (figures, seconds) = try browse(Self.deskScript, environment: environment, directory: dir, serverLog: log)
+        else { return }
         let portal = try XCTUnwrap(figures["portalCode"] as? String)
         let app = try XCTUnwrap(figures["appCode"] as? String)
         func sql(_ query: String) throws -> String {
@@ -372,6 +317,36 @@ final class ConsoleBrowserTests: XCTestCase {
             throw E2E.CommandFailed(description: "hotline1022 \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
         }
         return result.stdout
+    }
+
+    /// Runs a browser script (Tests/browser/…) with `environment` plus OUT_DIR (`directory`, where its screenshots go),
+    /// RESULTS and, with UPDATE_SCREENSHOTS=1, SCREENSHOT_DIR (docs/). Returns what the script wrote to RESULTS and
+    /// how long it took; nil, with the failure asserted (its step, output, and `serverLog`'s last lines), when it
+    /// failed or ran past `timeout`.
+    func browse(_ script: String, environment: [String: String], directory: String, timeout: TimeInterval = 150,
+                serverLog: () -> String) throws -> (figures: [String: Any], seconds: Double)? {
+        let results = directory + "/" + ((script as NSString).lastPathComponent as NSString).deletingPathExtension + "-results.json"
+        var environment = environment
+        environment["OUT_DIR"] = directory
+        environment["RESULTS"] = results
+        environment["PYTHONUNBUFFERED"] = "1"
+        if environment["UPDATE_SCREENSHOTS"] == "1" { environment["SCREENSHOT_DIR"] = E2E.repo + "/docs" }
+        let started = Date()
+        let run = try runScript(script, environment: environment, directory: directory, timeout: timeout)
+        let seconds = Date().timeIntervalSince(started)
+        print("\((script as NSString).lastPathComponent): \(String(format: "%.1f", seconds)) s\n\(run.stdout)")
+        let figures = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results)))) as? [String: Any] ?? [:]
+        XCTAssertFalse(run.timedOut, "the browser test was still running after \(Int(timeout)) s and was killed")
+        XCTAssertEqual(run.status, 0, """
+            the browser test failed at '\(figures["failedStep"] ?? "?")'; screenshots and page sources in \(directory)
+            --- stdout ---
+            \(run.stdout)
+            --- stderr (last lines) ---
+            \(run.stderr.split(separator: "\n").suffix(40).joined(separator: "\n"))
+            --- server log (last lines) ---
+            \(serverLog().split(separator: "\n").suffix(60).joined(separator: "\n"))
+            """)
+        return run.status == 0 && !run.timedOut ? (figures, seconds) : nil
     }
 
     /// Runs the Python script with its environment, bounded in time (killed at `timeout`).

@@ -161,9 +161,9 @@ final class WeeklyPhoneSectionTests: XCTestCase {
         let r = WeeklyReport.build(from: t, to: t.addingTimeInterval(604_800), cumulativeSince: t, week: [], previousWeekReceived: 0,
                                    cumulative: Tally(), overdue: [], units: [:], queue: log)
         let p = try XCTUnwrap(r.phone)
-        XCTAssertEqual([p.offered, p.answered, p.abandoned, p.toVoiceReport, p.callbacks, p.callbacksReached], [5, 2, 2, 1, 2, 1])
-        XCTAssertEqual(p.serviceLevel, 0.5)
-        XCTAssertEqual(p.asaSeconds, 30)
+        XCTAssertEqual([p.queue.offered, p.queue.answered, p.queue.abandoned, p.toVoiceReport, p.callbacks, p.callbacksReached], [5, 2, 2, 1, 2, 1])
+        XCTAssertEqual(p.queue.serviceLevel, 0.5)
+        XCTAssertEqual(p.queue.asaSeconds, 30)
         let summary = "Trong tuần có 5 cuộc gọi chờ gặp tổng đài viên; 2 cuộc được nghe máy, 50,0% trong số đó trong vòng 20 giây"
         XCTAssertTrue(try ReportRenderer.render(r, as: .md).contains(summary))
         let csv = try ReportRenderer.render(r, as: .csv)
