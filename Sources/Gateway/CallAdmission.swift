@@ -105,7 +105,7 @@ final class CallAdmission: @unchecked Sendable {
         if isOverloaded {
             return RequestScreen.Refusal(503, "overload", headers: [.init("Retry-After", "\(CallAdmission.overloadRetryAfter)")])
         }
-        guard let wait = take(source: edgeSource(rdata), now: Date().timeIntervalSince1970) else { return nil }
+        guard let wait = take(source: edgeSource(rdata), now: ProcessInfo.processInfo.systemUptime) else { return nil }
         return RequestScreen.Refusal(503, "rate-limited", headers: [.init("Retry-After", "\(wait)")])
     }
 }

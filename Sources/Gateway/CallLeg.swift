@@ -43,6 +43,8 @@ final class CallLeg {
     let channel: MediaChannel
     let port: IVRMediaPort
     let startedAt = Date()
+    /// The same moment on the owner's monotonic clock (the call's limits run on it).
+    let startedClock = OwnerInstant.now
     /// Random, so recording file names cannot be guessed from the time and the call count.
     let token = String(UInt32.random(in: 0...UInt32.max), radix: 36)
     var session: CallSession
@@ -62,7 +64,7 @@ final class CallLeg {
     var rtpPackets: UInt32 = 0
     /// The caller's RTCP reports about what the gateway sends (RR or SR): a silent party still sends them.
     var rtcpReports: UInt32 = 0
-    var lastRTPAt = Date()
+    var lastRTPAt = OwnerInstant.now
     /// The audio stream PJSIP created last, until the media-state event that follows puts it to use.
     var newStream: StreamPortReference?
     /// Why the gateway hung up on its own (rtp-timeout, max-call-duration), once it has.

@@ -45,44 +45,65 @@ struct IncomingCall: Sendable {
     let source: String
 }
 
+/// The owner thread's time (issue 23 §9): a monotonic clock, so an NTP step of the wall clock neither fires nor
+/// stalls a timer, a ring, a drain or a call's limits. Wall-clock `Date`s remain for what people read and what is
+/// stored (a call's start, a snapshot's time).
+typealias OwnerInstant = ContinuousClock.Instant
+
+extension ContinuousClock.Instant {
+    /// `seconds` from now.
+    static func after(_ seconds: TimeInterval) -> Self { .now + .seconds(seconds) }
+    /// Seconds from `earlier` to this instant.
+    func seconds(since earlier: Self) -> TimeInterval { (self - earlier).timeInterval }
+}
+
 /// A FIFO of events with one consumer (the owner thread) and many producers. Producers never block for
-/// longer than an append.
+/// longer than an append. The consumer's wait is timed on the monotonic clock (a semaphore's `DispatchTime`):
+/// a condition's `wait(until: Date)` would sleep on through a wall clock set back.
 final class EventQueue: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let lock = NSLock()
+    private let wakeUp = DispatchSemaphore(value: 0)
     private var items: [GatewayEvent] = []
 
     func post(_ event: GatewayEvent) {
-        condition.lock()
+        lock.lock()
         items.append(event)
-        condition.signal()
-        condition.unlock()
+        lock.unlock()
+        wakeUp.signal()
     }
 
     /// Everything queued, waiting until `deadline` if nothing is.
-    func take(waitingUntil deadline: Date) -> [GatewayEvent] {
-        condition.lock()
-        defer { condition.unlock() }
-        while items.isEmpty {
-            if !condition.wait(until: deadline) { break }
+    func take(waitingUntil deadline: OwnerInstant) -> [GatewayEvent] {
+        while true {
+            lock.lock()
+            if !items.isEmpty {
+                let taken = items
+                items.removeAll(keepingCapacity: true)
+                lock.unlock()
+                // Wake-ups counted for events just taken would only spin the loop once each: let them go.
+                while wakeUp.wait(timeout: .now()) == .success {}
+                return taken
+            }
+            lock.unlock()
+            let left = deadline.seconds(since: .now)
+            guard left > 0 else { return [] }
+            _ = wakeUp.wait(timeout: .now() + left)
         }
-        let taken = items
-        items.removeAll(keepingCapacity: true)
-        return taken
     }
 }
 
 /// The owner's timers, ordered by deadline. Owner-thread only.
 struct TimerTable {
     private struct Entry {
-        let deadline: Date
+        let deadline: OwnerInstant
         let serial: UInt64
         let id: TimerID
     }
     private var entries: [Entry] = []
 
-    var nextDeadline: Date? { entries.first?.deadline }
+    var nextDeadline: OwnerInstant? { entries.first?.deadline }
 
-    mutating func add(serial: UInt64, _ id: TimerID, at deadline: Date) {
+    mutating func add(serial: UInt64, _ id: TimerID, at deadline: OwnerInstant) {
         let entry = Entry(deadline: deadline, serial: serial, id: id)
         var low = 0, high = entries.count
         while low < high {
@@ -101,7 +122,7 @@ struct TimerTable {
     }
 
     /// Removes and returns the timers due at `now`, earliest first.
-    mutating func due(at now: Date) -> [(serial: UInt64, id: TimerID)] {
+    mutating func due(at now: OwnerInstant) -> [(serial: UInt64, id: TimerID)] {
         var fired: [(UInt64, TimerID)] = []
         while let first = entries.first, first.deadline <= now {
             fired.append((first.serial, first.id))

@@ -26,15 +26,15 @@ struct LiveQueue {
     /// When each agent entered their state (wall clock, for the wallboard), and the last snapshot published.
     var since: [String: Date] = [:]
     var lastPublished: QueueSnapshot?
-    var nextPublish = Date.distantPast
+    var nextPublish = OwnerInstant.now
     let host = ProcessInfo.processInfo.hostName
     /// Agents whose phone is an external URI (`--agents-uri`, `users phone --uri`), rung directly.
     var externalURIs: [String: String] = [:]
     /// The agents' phones as the store last had them, and when to read them again.
     var phones: [String: AgentPhone] = [:]
-    var nextPhoneRead = Date.distantPast
+    var nextPhoneRead = OwnerInstant.now
     /// When the queue's presence is next checked against the legs (the reconciler).
-    var nextReconcile = Date.distantPast
+    var nextReconcile = OwnerInstant.now
     var phoneReadPending = false
 
     /// The legs ringing or talking for one caller and one agent (an agent's phones ring together).
@@ -59,17 +59,17 @@ extension Gateway {
     }
 
     /// Once a second: registrations that expired, and every few seconds the agents' phones from the store.
-    func queueHousekeeping(now: Date) {
+    func queueHousekeeping(now: OwnerInstant) {
         for name in edgeState?.registrar?.expire() ?? [] { agentContactsChanged(name, [], source: nil) }
         if now >= queue.nextReconcile {
-            queue.nextReconcile = now.addingTimeInterval(5)
+            queue.nextReconcile = now + .seconds(5)
             var legs: [String: Set<QueueCallerID>] = [:]
             for leg in queue.legs.values where !leg.withdrawn { legs[leg.agent, default: []].insert(QueueCallerID(leg.serial)) }
             runQueue(.reconcile(legs: legs))
         }
         guard now >= queue.nextPhoneRead, !queue.phoneReadPending else { return }
         queue.phoneReadPending = true
-        queue.nextPhoneRead = now.addingTimeInterval(Gateway.phoneReadSeconds)
+        queue.nextPhoneRead = now + .seconds(Gateway.phoneReadSeconds)
         let events = self.events, logger = self.logger
         desk.agentPhones { result in
             switch result {
@@ -135,11 +135,9 @@ extension Gateway {
         runQueue(.agentPhone(name, registered: !contacts.isEmpty))
     }
 
-    /// When the queue next needs a tick, on the owner's wall-clock wait (converted from the monotonic clock).
-    var queueDeadline: Date? {
-        guard let next = queue.machine.nextDeadline else { return nil }
-        let wait = next - queue.now
-        return Date(timeIntervalSinceNow: max(0, wait.timeInterval))
+    /// When the queue next needs a tick, on the owner's clock (both are monotonic: the queue's counts from its epoch).
+    var queueDeadline: OwnerInstant? {
+        queue.machine.nextDeadline.map { queue.epoch + $0 }
     }
 
     func queueTimePassed() {
@@ -323,7 +321,8 @@ extension Gateway {
     /// Writes the queue's live state for `queue stats` and the wallboard when it changed, at most once a second.
     private func publishQueueIfChanged() {
         let now = Date()
-        guard now >= queue.nextPublish else { return }
+        let tick = OwnerInstant.now
+        guard tick >= queue.nextPublish else { return }
         let machine = queue.machine
         let agents = machine.agentNames.map { name -> QueueSnapshot.Agent in
             let presence = machine.presence(of: name) ?? .offline
@@ -348,12 +347,12 @@ extension Gateway {
         if let last = queue.lastPublished, now.timeIntervalSince(last.at) < 4 {
             unchanged.at = last.at
             if unchanged == last {
-                queue.nextPublish = now.addingTimeInterval(0.25)
+                queue.nextPublish = tick + .milliseconds(250)
                 return
             }
         }
         queue.lastPublished = snapshot
-        queue.nextPublish = now.addingTimeInterval(1)
+        queue.nextPublish = tick + .seconds(1)
         desk.publishQueue(snapshot)
     }
 }

@@ -27,14 +27,14 @@ public final class Gateway: @unchecked Sendable {
     var timers = TimerTable()
     private var nextSerial: UInt64 = 1
     private var draining = false
-    private var drainDeadline: Date?
+    private var drainDeadline: OwnerInstant?
     private var pendingStores = 0
     private var hungUpForShutdown = false
     /// When the owner next checks every call for silence (no RTP) and overlong calls.
-    private var nextSweep = Date()
+    private var nextSweep = OwnerInstant.now
     private lazy var overload = OverloadDetector(policy: OverloadPolicy(
         tickLatenessMs: configuration.overloadTickMs, cpuPercent: configuration.overloadCPUPercent))
-    private var lastCPUReading: (at: Date, seconds: Double)?
+    private var lastCPUReading: (at: OwnerInstant, seconds: Double)?
     /// The bridge's tick lateness at p95 over the overload window (ms), as last read.
     private(set) var lastTickP95Ms = 0.0
     private let recordingsDirectory: String
@@ -90,12 +90,12 @@ public final class Gateway: @unchecked Sendable {
         startQueue()
         while true {
             let deadline = [timers.nextDeadline, drainDeadline, nextSweep, queueDeadline].compactMap { $0 }.min()
-                ?? Date(timeIntervalSinceNow: 1)
+                ?? .after(1)
             for event in events.take(waitingUntil: deadline) { handle(event) }
             queueTimePassed()
-            let now = Date()
+            let now = OwnerInstant.now
             if now >= nextSweep {
-                nextSweep = now.addingTimeInterval(1)
+                nextSweep = now + .seconds(1)
                 sweepDeadMedia(now: now)
                 watchOverload(now: now)
                 queueHousekeeping(now: now)
@@ -235,7 +235,7 @@ public final class Gateway: @unchecked Sendable {
         case .shutdown(let seconds):
             guard !draining else { return }
             draining = true
-            drainDeadline = Date(timeIntervalSinceNow: TimeInterval(max(0, seconds)))
+            drainDeadline = .after(TimeInterval(max(0, seconds)))
             logger.log(.info, "draining", [("calls", "\(registry.liveCount)"), ("seconds", "\(seconds)")])
         }
     }
@@ -328,7 +328,7 @@ public final class Gateway: @unchecked Sendable {
     /// Hangs up calls that received no RTP for `rtpTimeoutSeconds` (a `c=0.0.0.0` offer, a caller whose media
     /// died) and calls longer than `maxCallSeconds`. The hang-up takes the usual path: a recording already
     /// made is filed as a draft.
-    private func sweepDeadMedia(now: Date) {
+    private func sweepDeadMedia(now: OwnerInstant) {
         let rtpTimeout = TimeInterval(configuration.rtpTimeoutSeconds)
         let maxLength = TimeInterval(configuration.maxCallSeconds)
         // Audio integrity: the loss counters of a running recording, read often enough to see every
@@ -338,7 +338,7 @@ public final class Gateway: @unchecked Sendable {
         }
         guard rtpTimeout > 0 || maxLength > 0 else { return }
         for call in registry.live where !call.isEnded && call.limitHangup == nil {
-            if maxLength > 0, now.timeIntervalSince(call.startedAt) >= maxLength {
+            if maxLength > 0, now.seconds(since: call.startedClock) >= maxLength {
                 hangUpForLimit(call, "max-call-duration")
                 continue
             }
@@ -353,7 +353,7 @@ public final class Gateway: @unchecked Sendable {
                 call.rtcpReports = stat.rtcp.tx.update_cnt
                 call.lastRTPAt = now
             }
-            guard now.timeIntervalSince(call.lastRTPAt) >= rtpTimeout else { continue }
+            guard now.seconds(since: call.lastRTPAt) >= rtpTimeout else { continue }
             var info = pjsua_call_info()
             if pjsua_call_get_info(call.pjCall, &info) == pjSuccess, info.media_status == PJSUA_CALL_MEDIA_REMOTE_HOLD {
                 call.lastRTPAt = now
@@ -364,11 +364,11 @@ public final class Gateway: @unchecked Sendable {
     }
 
     /// Once a second: the bridge clock's lateness and the CPU decide whether new calls are refused.
-    private func watchOverload(now: Date) {
+    private func watchOverload(now: OwnerInstant) {
         let cpu = processCPUSeconds()
         var share: Double?
         if let last = lastCPUReading {
-            let wall = now.timeIntervalSince(last.at)
+            let wall = now.seconds(since: last.at)
             if wall > 0.2 { share = (cpu - last.seconds) / wall / Double(ProcessInfo.processInfo.activeProcessorCount) }
         }
         lastCPUReading = (now, cpu)
@@ -384,7 +384,7 @@ public final class Gateway: @unchecked Sendable {
 
     private func hangUpForLimit(_ call: CallLeg, _ reason: String) {
         call.limitHangup = reason
-        log(.warning, reason, call, [("seconds", "\(Int(Date().timeIntervalSince(call.startedAt)))"),
+        log(.warning, reason, call, [("seconds", "\(Int(OwnerInstant.now.seconds(since: call.startedClock)))"),
                                      ("rtp-packets", "\(call.rtpPackets)")])
         pjsua_call_hangup(call.pjCall, 0, nil, nil)
     }
@@ -411,7 +411,7 @@ public final class Gateway: @unchecked Sendable {
         }
         call.agentRinging(agentCall)
         registry.addAgentLeg(agentCall, of: call)
-        timers.add(serial: call.serial, Gateway.transferTimer, at: Date(timeIntervalSinceNow: Gateway.transferRingSeconds))
+        timers.add(serial: call.serial, Gateway.transferTimer, at: .after(Gateway.transferRingSeconds))
         log(.info, "transfer-started", call, [("uri", uri)])
     }
 
@@ -496,7 +496,7 @@ public final class Gateway: @unchecked Sendable {
             call.channel.stopPlayback()
         case .startTimer(let id, let after):
             guard !call.isEnded else { return }
-            timers.add(serial: call.serial, id, at: Date(timeIntervalSinceNow: after.timeInterval))
+            timers.add(serial: call.serial, id, at: .now + after)
         case .cancelTimer(let id):
             timers.cancel(serial: call.serial, id)
         case .startRecording(let id, let limits):

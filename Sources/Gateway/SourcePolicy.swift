@@ -64,9 +64,10 @@ public final class SourcePolicy: @unchecked Sendable {
         self.rejectsPerSecond = rejectsPerSecond
     }
 
-    /// Decides for an out-of-dialog request from `source` (an address without port). Short and lock-light:
+    /// Decides for an out-of-dialog request from `source` (an address without port); `now` is monotonic seconds
+    /// (uptime), so a wall-clock step does not reset the per-second budget. Short and lock-light:
     /// it runs on PJSIP's receive thread.
-    public func verdict(source: String, now: TimeInterval = Date().timeIntervalSince1970) -> Verdict {
+    public func verdict(source: String, now: TimeInterval = ProcessInfo.processInfo.systemUptime) -> Verdict {
         if let bytes = SourcePolicy.parseAddress(source), networks.contains(where: { $0.contains(bytes) }) {
             return .allow
         }

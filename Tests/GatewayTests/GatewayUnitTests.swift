@@ -81,15 +81,35 @@ final class RecoveryTests: XCTestCase {
 final class TimerTableTests: XCTestCase {
     func testFiresInDeadlineOrderAndHonoursCancel() {
         var table = TimerTable()
-        let t0 = Date()
-        table.add(serial: 1, TimerID(1), at: t0.addingTimeInterval(3))
-        table.add(serial: 2, TimerID(1), at: t0.addingTimeInterval(1))
-        table.add(serial: 1, TimerID(2), at: t0.addingTimeInterval(2))
+        let t0 = OwnerInstant.now
+        table.add(serial: 1, TimerID(1), at: t0 + .seconds(3))
+        table.add(serial: 2, TimerID(1), at: t0 + .seconds(1))
+        table.add(serial: 1, TimerID(2), at: t0 + .seconds(2))
         table.cancel(serial: 1, TimerID(2))
-        XCTAssertEqual(table.nextDeadline, t0.addingTimeInterval(1))
-        let due = table.due(at: t0.addingTimeInterval(5))
+        XCTAssertEqual(table.nextDeadline, t0 + .seconds(1))
+        let due = table.due(at: t0 + .seconds(5))
         XCTAssertEqual(due.map(\.serial), [2, 1])
         XCTAssertNil(table.nextDeadline)
+    }
+
+    /// The owner's wait (issue 23 §9): on the monotonic clock, ended by the deadline when nothing comes, at once
+    /// by an event from another thread, and wake-ups of events already taken do not end the next wait early.
+    func testTheOwnersWaitEndsAtItsDeadlineOrAtTheFirstEvent() {
+        let queue = EventQueue()
+        var started = OwnerInstant.now
+        XCTAssertTrue(queue.take(waitingUntil: started + .milliseconds(150)).isEmpty)
+        XCTAssertGreaterThanOrEqual(OwnerInstant.now.seconds(since: started), 0.15)
+
+        for _ in 0..<5 { queue.post(.draftSlow(serial: 1)) }
+        XCTAssertEqual(queue.take(waitingUntil: .after(5)).count, 5, "everything queued, at once")
+        started = .now
+        XCTAssertTrue(queue.take(waitingUntil: started + .milliseconds(100)).isEmpty, "no stale wake-up")
+        XCTAssertGreaterThanOrEqual(OwnerInstant.now.seconds(since: started), 0.1)
+
+        started = .now
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.05) { queue.post(.draftSlow(serial: 2)) }
+        XCTAssertEqual(queue.take(waitingUntil: .after(10)).count, 1)
+        XCTAssertLessThan(OwnerInstant.now.seconds(since: started), 5, "woken by the event, not the deadline")
     }
 }
 
