@@ -26,6 +26,7 @@ header.top form.presence[data-state="break"] .presence-live, header.top form.pre
 header.top .screen-pop { position: fixed; top: 3.2rem; right: 1rem; z-index: 20; width: min(28rem, 92vw); max-height: 70vh; overflow: auto; background: #fff; color: #1b1b1b; border: 2px solid #c0392b; border-radius: 6px; padding: .6rem .8rem; box-shadow: 0 4px 16px rgba(0,0,0,.25); }
 header.top .screen-pop h2 { font-size: 1.1rem; margin: 0 0 .3rem; }
 header.top .screen-pop a { color: #0b4f8a; }
+header.top .screen-pop button { background: var(--accent); color: #fff; border: 0; border-radius: 3px; padding: .35rem .8rem; margin: .4rem 0 0; font-weight: 600; }
 header.top form.presence select, header.top form.presence input { padding: .2rem .3rem; border: 0; border-radius: 3px; width: auto; font-size: .9rem; }
 header.top form.presence input { width: 9rem; }
 header.top form.search input { width: 14rem; max-width: 40vw; padding: .25rem .4rem; border: 0; border-radius: 3px; }
@@ -360,6 +361,7 @@ table.prompts audio { min-width: 14rem; }
     pop.querySelector(".pop-summary").textContent = caller.summary;
     pop.querySelector(".pop-search").href = caller.search;
     pop.setAttribute("data-call", caller.call);
+    pop.querySelector('.pop-case input[name="cuoc_goi"]').value = caller.call;
     if (popCall !== caller.call) {
       var list = pop.querySelector(".pop-tickets");
       while (list.firstChild) list.removeChild(list.firstChild);

@@ -84,6 +84,11 @@ extension Console {
             let back = form["ve"] ?? ""
             return .redirect(to: back.hasPrefix("/") && !back.hasPrefix("//") ? back : "/hang-doi")
         })
+        // "New case from this call": the call's draft, claimed by the agent, opened on its case page.
+        router.post("/cuoc-goi/phieu", page { c in
+            let code = try c.desk.caseFromCall(try c.request.form()["cuoc_goi"] ?? "", as: c.user)
+            return .redirect(to: "/phieu/\(code)")
+        })
         router.post("/mat-khau", page { [self] c in
             let form = try c.request.form()
             let new = form["mat_khau_moi"] ?? ""

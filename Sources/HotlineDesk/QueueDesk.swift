@@ -137,6 +137,29 @@ extension Desk {
     }
 }
 
+extension Desk {
+    /// "New case from this call" (issue 23 §4): the draft of the call ringing or answered on the agent's own phone,
+    /// made once per call with the caller's number from the gateway's live state (never from the form), and
+    /// claimed by the agent. Returns its tracking code, the same on a second request.
+    public func caseFromCall(_ call: String, as user: User) throws -> String {
+        try check(user, .hotlineWork)
+        let now = self.now()
+        guard let (host, live) = try freshQueueSnapshots(at: now).lazy.compactMap({ snapshot in
+            snapshot.agents.first { $0.name == user.name && $0.call == call }.map { (snapshot.host, $0) }
+        }).first, let number = live.callerNumber else {
+            throw DeskError.invalidField(.phone, reason: "cuộc gọi này không còn trên máy của bạn; tìm phiếu theo số điện thoại")
+        }
+        let code = try store.liveCallDraft(PhoneDraft(
+            callID: "queue:\(host):\(call)", callerNumber: number, category: nil, confidential: nil, receivedAt: now,
+            recordingPath: nil, recordingDurationMs: 0, recordingSHA256: nil, dialplanVersion: "live-call", interrupted: false),
+            calendar: try context().calendar)
+        if try store.claim(of: code, at: now).map({ $0.userName != user.name }) ?? true {
+            _ = try? store.claim(code, by: user, at: now)  // held by another agent already: theirs stays
+        }
+        return code
+    }
+}
+
 /// What the console's header shows an agent of themself in the live queue.
 public struct AgentPresenceView: Sendable, Equatable {
     /// False: no phone in the queue yet (an administrator sets one with `users phone`).

@@ -128,6 +128,22 @@ public final class TicketStore: @unchecked Sendable {
         }
     }
 
+    /// The draft an agent opens from a live call (issue 23 §4): one per call. A second request for the same call
+    /// (`callID`, from the same number within a day) returns the first draft's code, in the same transaction as
+    /// the check, so two clicks never make two cases.
+    public func liveCallDraft(_ draft: PhoneDraft, calendar: WorkingCalendar = WorkingCalendar()) throws -> String {
+        try db.transaction {
+            if let found = try db.prepare("""
+                SELECT tracking_code FROM tickets WHERE caller_number = ? AND received_at >= ? AND sip_call_id = ?
+                """).query([.text(draft.callerNumber), .double(draft.receivedAt.timeIntervalSince1970 - 86400),
+                            .text(draft.callID)], { $0.text(0) }).first, let code = found
+            {
+                return code
+            }
+            return try createPhoneDraft(draft, calendar: calendar)
+        }
+    }
+
     /// Stores several phone drafts in ONE transaction (one commit, one fsync: issue 17's surge of callers pressing
     /// "send"), each in its own savepoint: a draft the store refuses is rolled back alone and reported as its
     /// failure, the others are kept. If the commit itself fails, every draft fails. Results are in order.

@@ -190,6 +190,29 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
         XCTAssertTrue(try store.systemAudit().contains { $0.action == "phone-removed" && $0.actor == "administrator:admin" })
     }
 
+    /// Issue 23 §4: the pop's "new case from this call" posts the call; the case is made once and opened; a call
+    /// that is not on the agent's phone is refused with the reason.
+    func testANewCaseFromTheCallOpensTheCallsDraft() throws {
+        try desk.setPhone(SetPhoneRequest(userName: "lan", password: "mật khẩu SIP của lan 2026"), as: admin)
+        try store.saveQueueSnapshot(QueueSnapshot(waiting: 0, longestWaitSeconds: 0, agents: [
+            .init(name: "lan", state: "onCall", label: "Đang nghe máy", since: Date(), callerNumber: "0912777888", call: "88"),
+        ], host: "gw-a", at: Date()))
+        let l = try session("lan")
+        XCTAssertTrue(try request(port: port, "/hang-doi", cookie: l.cookie).body.contains("action=\"/cuoc-goi/phieu\""), "the pop's form")
+        let made = try request(port: port, "/cuoc-goi/phieu", method: "POST", cookie: l.cookie, body: form(["cuoc_goi": "88", "csrf": l.csrf]))
+        XCTAssertEqual(made.status, 303)
+        let location = try XCTUnwrap(made.header("Location"))
+        XCTAssertTrue(location.hasPrefix("/phieu/"), location)
+        let again = try request(port: port, "/cuoc-goi/phieu", method: "POST", cookie: l.cookie, body: form(["cuoc_goi": "88", "csrf": l.csrf]))
+        XCTAssertEqual(again.header("Location"), location, "one case a call")
+        XCTAssertTrue(try request(port: port, location, cookie: l.cookie).body.contains("0912777888"))
+        let gone = try request(port: port, "/cuoc-goi/phieu", method: "POST", cookie: l.cookie, body: form(["cuoc_goi": "89", "csrf": l.csrf]))
+        XCTAssertEqual(gone.status, 409)
+        XCTAssertTrue(gone.body.contains("cuộc gọi này không còn trên máy của bạn"), gone.body)
+        XCTAssertEqual(try request(port: port, "/cuoc-goi/phieu", method: "POST", cookie: l.cookie, body: "cuoc_goi=88").status, 403,
+                       "no token")
+    }
+
     /// Issue 23 §6: the wallboard renders the queue's figures, is refused to a unit's staff, and its event stream
     /// sends the board at once and again every second, with what the log says now.
     func testTheWallboardIsLiveOverServerSentEvents() throws {

@@ -98,7 +98,7 @@ final class ConsoleBrowserTests: XCTestCase {
     /// Issue 23 §4 and §6 on a real call: lan's SIPp phone registers with digest auth, lan sets ready in the
     /// header, a citizen who left a voice report earlier presses 0; lan's console pops the number, that report and
     /// the repeat-caller flag while the phone rings and during the call, and minh's wallboard shows lan ringing,
-    /// on the call, then in wrap-up. Afterwards the wallboard's figures are `queue stats --json`'s, and every board
+    /// on the call, then in wrap-up; lan files a new case from the pop, bound to the call. Afterwards the wallboard's figures are `queue stats --json`'s, and every board
     /// reached the browser within 1 s of being computed.
     /// Set UPDATE_SCREENSHOTS=1 to refresh docs/console-screen-pop.png and docs/console-wallboard.png.
     func testTheScreenPopAndTheWallboardOnARealCall() throws {
@@ -170,6 +170,12 @@ final class ConsoleBrowserTests: XCTestCase {
         let popped = Date(timeIntervalSince1970: try XCTUnwrap(figures["popAtMs"] as? Double) / 1000)
         print(String(format: "screen pop: %.0f ms after the phone rang", popped.timeIntervalSince(rang) * 1000))
         XCTAssertLessThanOrEqual(popped.timeIntervalSince(rang), 3, "the pop came late")
+
+        // The case lan made from the pop is the call's: its number, bound to the gateway's call, claimed by lan.
+        let callCase = try XCTUnwrap(figures["callCase"] as? String)
+        let bound = try E2E.execute("/usr/bin/sqlite3", [gateway.database,
+            "SELECT caller_number || ' ' || sip_call_id || ' ' || status FROM tickets WHERE tracking_code = '\(callCase)'"], timeout: 30)
+        XCTAssertTrue(bound.stdout.hasPrefix("\(caller) queue:") && bound.stdout.contains(" draft"), bound.stdout)
 
         // The wallboard's figures are the queue log's (queue stats computes them from it).
         let stats = try JSONSerialization.jsonObject(with: Data(try cli(["queue", "stats", "--json", "--as", "minh"] + db).utf8))

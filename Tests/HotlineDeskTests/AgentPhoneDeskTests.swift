@@ -189,4 +189,26 @@ final class AgentPhoneDeskTests: DeskTestCase {
         XCTAssertEqual(logged.map(\.record.outcome), ["reached", "no-answer", "no-answer", "no-answer"])
         XCTAssertEqual(try desk.queueStats(as: minh).callbacksDue, 0, "both done: nothing due on the wallboard")
     }
+
+    /// Issue 23 §4: "new case from this call" makes the call's draft once, with the number the gateway saw, claimed
+    /// by the agent whose phone has the call; nobody else's, and not once the call has left their phone.
+    func testANewCaseFromTheCallIsMadeOnceAndBoundToIt() throws {
+        try desk.setPhone(SetPhoneRequest(userName: "lan", password: "mật khẩu SIP của lan"), as: admin)
+        let now = Date()
+        try store.saveQueueSnapshot(QueueSnapshot(waiting: 0, longestWaitSeconds: 0, agents: [
+            .init(name: "lan", state: "onCall", label: "Đang nghe máy", since: now, callerNumber: "0912555666", call: "77"),
+        ], host: "gw-a", at: now))
+        let code = try at(now).caseFromCall("77", as: lan)
+        XCTAssertEqual(try at(now.addingTimeInterval(5)).caseFromCall("77", as: lan), code, "a second click: the same case")
+        let ticket = try XCTUnwrap(try store.ticket(code))
+        XCTAssertEqual(ticket.reporter.phone, "0912555666")
+        XCTAssertEqual(ticket.status, .draft)
+        XCTAssertEqual(ticket.channel, .phone)
+        XCTAssertEqual(try store.claim(of: code, at: now)?.userName, "lan", "claimed by the agent on the call")
+        XCTAssertEqual(try store.hotlineQueue(now: now).filter { $0.callerNumber == "0912555666" }.count, 1)
+        assertDesk(try at(now).caseFromCall("78", as: lan), field(.phone), "not a call on lan's phone")
+        assertDesk(try at(now).caseFromCall("77", as: minh), field(.phone), "not on minh's phone")
+        assertDesk(try at(now.addingTimeInterval(60)).caseFromCall("77", as: lan), field(.phone), "a stale live state")
+        assertDesk(try at(now).caseFromCall("77", as: giaVien), isForbidden)
+    }
 }

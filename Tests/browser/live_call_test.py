@@ -10,6 +10,7 @@ Environment (besides console_test.py's BASE_URL, OUT_DIR, USERS, RESULTS):
   SIPP_DIR       SIPp's working folder (holds speech.al)
   CALLER         the caller's number
   EARLIER_CODE   the tracking code of that number's earlier voice report
+The agent also files "a new case from this call" from the pop (its code goes to RESULTS as callCase).
   SCREENSHOT_DIR optional: also save the README's screenshots there (console-screen-pop.png, console-wallboard.png)
 """
 import json
@@ -86,6 +87,14 @@ def run():
         link = pop.find_element(By.CSS_SELECTOR, f".pop-tickets a[href='/phieu/{EARLIER}']")
         c.check(link.text == EARLIER, "the ticket links to its case")
         screenshot(lan, "screen-pop.png", "console-screen-pop.png")
+
+        step[0] = "a new case from this call, from the pop"
+        pop.find_element(By.CSS_SELECTOR, ".pop-case button").click()
+        c.wait(lan, lambda d: "/phieu/" in d.current_url, timeout=10, what="the call's case page")
+        new_code = lan.current_url.rstrip("/").rsplit("/", 1)[1]
+        c.check(new_code != EARLIER, "a new case, not the earlier one")
+        c.wait(lan, lambda d: CALLER in c.text(d), timeout=5, what="the caller's number on the new case")
+        results["callCase"] = new_code
 
         step[0] = "the wallboard shows the agent on the call"
         c.wait(minh, lambda d: agent_state(d, "lan") == "onCall", timeout=15, what="lan on the call on the wallboard")
