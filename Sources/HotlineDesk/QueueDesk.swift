@@ -50,19 +50,24 @@ extension Desk {
     @discardableResult
     public func recordCallbackAttempt(number: String, outcome: CallbackOutcome, as user: User) throws -> QueueCallback {
         try check(user, .hotlineWork)
-        let records = try store.queueRecords(since: QueueStats.dayStart(of: now()))
-        guard let item = QueueCallback.items(records).first(where: { $0.callerNumber == number }) else {
+        // The list is read and the attempt written in one transaction: two agents at once cannot make a fourth.
+        let (today, at) = (QueueStats.dayStart(of: now()), now())
+        try store.appendQueueRecord(since: today, at: at) { records in
+            guard let item = QueueCallback.items(records).first(where: { $0.callerNumber == number }) else {
+                throw DeskError.invalidField(.phone, reason: "số \(number) không có trong danh sách cần gọi lại hôm nay")
+            }
+            guard !item.isDone else {
+                let why = item.attempts >= QueueCallback.maxAttempts ? "đã gọi đủ \(QueueCallback.maxAttempts) lần"
+                    : "đã xong (\(CallbackOutcome(rawValue: item.lastOutcome ?? "")?.label ?? item.lastOutcome ?? ""))"
+                throw DeskError.invalidField(.phone, reason: "số \(number) \(why)")
+            }
+            return QueueRecord(kind: .callbackAttempted, call: "desk", callerNumber: number, agent: user.name,
+                               outcome: outcome.rawValue)
+        }
+        guard let item = QueueCallback.items(try store.queueRecords(since: today)).first(where: { $0.callerNumber == number }) else {
             throw DeskError.invalidField(.phone, reason: "số \(number) không có trong danh sách cần gọi lại hôm nay")
         }
-        guard !item.isDone else {
-            let why = item.attempts >= QueueCallback.maxAttempts ? "đã gọi đủ \(QueueCallback.maxAttempts) lần"
-                : "đã xong (\(CallbackOutcome(rawValue: item.lastOutcome ?? "")?.label ?? item.lastOutcome ?? ""))"
-            throw DeskError.invalidField(.phone, reason: "số \(number) \(why)")
-        }
-        try store.appendQueueRecord(QueueRecord(kind: .callbackAttempted, call: "desk", callerNumber: number, agent: user.name,
-                                                outcome: outcome.rawValue), at: now())
-        let after = try store.queueRecords(since: QueueStats.dayStart(of: now()))
-        return QueueCallback.items(after).first { $0.callerNumber == number } ?? item
+        return item
     }
 }
 

@@ -14,6 +14,16 @@ extension TicketStore {
                       int(record.talkSeconds), .optional(record.key), .optional(record.outcome), .optional(record.ticketCode)])
     }
 
+    /// Appends the record that `decide` makes from the records since `since`, in one transaction with the read, so
+    /// two writers deciding on the same records (two agents recording a callback attempt at once) are serialized.
+    /// `decide` throws to append nothing.
+    public func appendQueueRecord(since: Date, at: Date,
+                                  _ decide: ([(at: Date, record: QueueRecord)]) throws -> QueueRecord) throws {
+        try db.transaction {
+            try appendQueueRecord(try decide(try queueRecords(since: since)), at: at)
+        }
+    }
+
     /// The records from `since` on, oldest first; a record of an unknown kind (a newer program's) is skipped.
     public func queueRecords(since: Date, until: Date = .distantFuture) throws -> [(at: Date, record: QueueRecord)] {
         func int(_ r: Row, _ i: Int32) -> Int? { r.isNull(i) ? nil : Int(r.int(i)) }
