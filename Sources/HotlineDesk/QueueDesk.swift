@@ -218,7 +218,8 @@ extension Desk {
 /// waiting for the hotline with the nearest of their deadlines.
 public struct Wallboard: Sendable, Equatable {
     public var stats: QueueStats
-    /// Cases in the hotline's queue (drafts and returned cases), and of them the voice reports not yet completed.
+    /// Cases in the hotline's queue (drafts and returned cases), and of them the voice reports (drafts with a
+    /// recording; a case an agent opened from a live call has none) not yet completed.
     public var casesWaiting: Int
     public var voiceReportsWaiting: Int
     /// The nearest deadline among those cases, and its case.
@@ -236,7 +237,7 @@ extension Desk {
         let cases = try store.hotlineQueue(now: now)
         let nearest = cases.filter { $0.dueAt != nil }.min { $0.dueAt! < $1.dueAt! }
         return Wallboard(stats: stats, casesWaiting: cases.count,
-                         voiceReportsWaiting: cases.filter { $0.channel == .phone && $0.status == .draft }.count,
+                         voiceReportsWaiting: cases.filter { $0.status == .draft && $0.recordingDurationMs != nil }.count,
                          nearestDeadline: nearest?.dueAt, nearestDeadlineCode: nearest?.trackingCode, at: now)
     }
 }

@@ -123,10 +123,15 @@ final class AgentPhoneDeskTests: DeskTestCase {
         try store.saveQueueSnapshot(QueueSnapshot(waiting: 5, longestWaitSeconds: 300, agents: [
             .init(name: "minh", state: "ready", label: "Sẵn sàng", since: now),
         ], host: "b", at: now.addingTimeInterval(-30)))
+        let wav = try evidenceFile("report.wav")
         let voice = try store.createPhoneDraft(PhoneDraft(callID: "w1", callerNumber: "0912000111", category: .infrastructure,
                                                           confidential: false, receivedAt: now.addingTimeInterval(-600),
-                                                          recordingPath: nil, recordingDurationMs: 0, recordingSHA256: nil,
+                                                          recordingPath: wav, recordingDurationMs: 9000,
+                                                          recordingSHA256: try SHA256.hexOfFile(atPath: wav),
                                                           dialplanVersion: "t", interrupted: false))
+        _ = try store.liveCallDraft(PhoneDraft(callID: "queue:a:9", callerNumber: "0912000222", category: nil, confidential: nil,
+                                               receivedAt: now, recordingPath: nil, recordingDurationMs: 0, recordingSHA256: nil,
+                                               dialplanVersion: "live-call", interrupted: false))
 
         let board = try at(now).wallboard(as: minh)
         let log = try at(now).queueLog(since: QueueStats.dayStart(of: now), as: minh).map(\.record)
@@ -142,8 +147,8 @@ final class AgentPhoneDeskTests: DeskTestCase {
         XCTAssertEqual(board.stats, try at(now).queueStats(as: minh), "the wallboard and queue stats are one computation")
         XCTAssertEqual([board.stats.waiting, board.stats.longestWaitSeconds], [2, 31], "host b is stale: not counted")
         XCTAssertEqual(board.stats.agentStates.map(\.name), ["lan"])
-        XCTAssertEqual(board.casesWaiting, 1)
-        XCTAssertEqual(board.voiceReportsWaiting, 1)
+        XCTAssertEqual(board.casesWaiting, 2)
+        XCTAssertEqual(board.voiceReportsWaiting, 1, "the case opened from a live call has no recording: not a voice report")
         XCTAssertEqual(board.nearestDeadlineCode, voice)
         XCTAssertNotNil(board.nearestDeadline)
         assertDesk(try desk.wallboard(as: giaVien), isForbidden, "a unit's staff does not watch the hotline")
