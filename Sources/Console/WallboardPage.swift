@@ -15,10 +15,24 @@ extension Pages {
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 
-    static func wallboard(_ w: Wallboard, user: User, session: Session) -> String {
-        layout(title: "Bảng theo dõi", user: user, session: session, current: "wallboard", body: """
+    static func wallboard(_ w: Wallboard, message: (text: String, error: Bool)? = nil, user: User, session: Session) -> String {
+        let notice = message.map { m in
+            "<div class=\"notice\(m.error ? " error" : "")\" role=\"\(m.error ? "alert" : "status")\"><p>\(e(m.text))</p></div>"
+        } ?? ""
+        // Supervisors listen in silently on an agent's call (their own phone rings).
+        let agents = w.stats.agentStates.map(\.name).sorted()
+        let listen = user.role == .supervisor && !agents.isEmpty ? """
+            <form method="post" action="/bang-tong-dai/nghe-kem" class="toolbar wb-listen">\(SessionGuard.csrfField(session))\
+            <label for="nghe-kem">Nghe kèm cuộc gọi của</label>\
+            <select id="nghe-kem" name="tong_dai_vien">\(agents.map { "<option>\(e($0))</option>" }.joined())</select>\
+            <button type="submit">Nghe kèm</button>\
+            <span class="muted">Điện thoại của bạn ở hàng chờ sẽ đổ chuông; bạn nghe được cả hai bên, không ai nghe thấy bạn.</span></form>
+            """ : ""
+        return layout(title: "Bảng theo dõi", user: user, session: session, current: "wallboard", body: """
             <h1 class="wb-title">Bảng theo dõi tổng đài 1022 <span id="live" class="live">Đang kết nối…</span></h1>
+            \(notice)
             <div id="wallboard" data-wallboard aria-live="off">\(wallboardBoard(w))</div>
+            \(listen)
             """, bodyClass: "wallboard-page")
     }
 
@@ -94,7 +108,18 @@ extension Console {
 
     func wallboardRoutes(_ router: inout HTTPRouter) {
         router.get("/bang-tong-dai", page { c in
-            .html(Pages.wallboard(try c.desk.wallboard(as: c.user), user: c.user, session: c.session))
+            let asked = c.request.query("nghe").map { ("Đã yêu cầu nghe kèm cuộc gọi của \($0): điện thoại của bạn sẽ đổ chuông trong vài giây.", false) }
+            return .html(Pages.wallboard(try c.desk.wallboard(as: c.user), message: asked, user: c.user, session: c.session))
+        })
+        router.post("/bang-tong-dai/nghe-kem", page { c in
+            let agent = try c.request.form()["tong_dai_vien"] ?? ""
+            do {
+                try c.desk.listenIn(to: agent, as: c.user)
+                return .redirect(to: "/bang-tong-dai?nghe=" + (agent.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+            } catch let error as DeskError where !error.isForbidden {
+                return .html(Pages.wallboard(try c.desk.wallboard(as: c.user), message: (error.rendered(), true), user: c.user,
+                                             session: c.session), status: 422)
+            }
         })
         router.get("/bang-tong-dai/su-kien", page { [self] c in
             let board = try c.desk.wallboard(as: c.user)  // the desk decides who may watch

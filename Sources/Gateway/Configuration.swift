@@ -174,6 +174,10 @@ public protocol ReportDesk: Sendable {
     func publishQueue(_ snapshot: QueueSnapshot)
     /// The agents' phones and the states they asked for (issue 23 §1–2), read off the gateway's threads.
     func agentPhones(completion: @escaping @Sendable (Result<[AgentPhone], ReportDeskError>) -> Void)
+    /// Supervisors' listen-in requests made since `since` and not taken up yet (issue 23 §6).
+    func listenRequests(since: Date, completion: @escaping @Sendable (Result<[ListenRequest], ReportDeskError>) -> Void)
+    /// Takes a request up for this host; `completion(false)` when another host already had (or the store failed).
+    func takeListenRequest(_ id: Int64, host: String, completion: @escaping @Sendable (Bool) -> Void)
 }
 
 // The gateway logs through HotlineCore's `EventLogger`: call id and tracking code as metadata, never personal data.

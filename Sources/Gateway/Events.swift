@@ -34,6 +34,10 @@ enum GatewayEvent: Sendable {
     case agentRegisterRefused(agent: String, source: String, reason: String)
     /// The agents' phones and the states they asked for, as the store has them now (nil: the read failed).
     case agentPhones([AgentPhone]?)
+    /// Supervisors' listen-in requests not taken up yet (issue 23 §6).
+    case listenRequests([ListenRequest])
+    /// This host took a request up (false: another host had): ring the supervisor for the caller `serial`.
+    case listenRequestTaken(ListenRequest, serial: UInt64, taken: Bool)
 }
 
 /// What the INVITE callback copies out of PJSIP before handing the call to the owner.

@@ -36,6 +36,10 @@ struct LiveQueue {
     /// When the queue's presence is next checked against the legs (the reconciler).
     var nextReconcile = OwnerInstant.now
     var phoneReadPending = false
+    /// Supervisors' phones listening in (issue 23 §6), by their leg: the caller's call they hear, and who.
+    var listeners: [pjsua_call_id: (serial: UInt64, supervisor: String, agent: String)] = [:]
+    /// Listen-in requests this host took up or is taking up (each is acted on once).
+    var listenRequestsSeen: Set<Int64> = []
 
     /// The legs ringing or talking for one caller and one agent (an agent's phones ring together).
     func legs(serial: UInt64, agent: String) -> [pjsua_call_id] {
@@ -78,6 +82,88 @@ extension Gateway {
                 logger.log(.warning, "agent-phones-unread", [("error", error.message)])
                 events.post(.agentPhones(nil))
             }
+        }
+        desk.listenRequests(since: Date().addingTimeInterval(-ListenRequest.lapseSeconds)) { result in
+            if case .success(let requests) = result, !requests.isEmpty { events.post(.listenRequests(requests)) }
+        }
+    }
+
+    // MARK: Listen-in (issue 23 §6)
+
+    /// Requests for agents talking on this host are taken up (once, across hosts: the store decides); the others
+    /// are some other host's, or lapse.
+    func listenRequestsRead(_ requests: [ListenRequest]) {
+        for request in requests where !queue.listenRequestsSeen.contains(request.id) {
+            guard let leg = queue.legs.values.first(where: { $0.agent == request.agent && $0.answered && !$0.withdrawn }),
+                  registry.call(serial: leg.serial)?.isEnded == false else { continue }
+            queue.listenRequestsSeen.insert(request.id)
+            let events = self.events, serial = leg.serial
+            desk.takeListenRequest(request.id, host: queue.host) { taken in
+                events.post(.listenRequestTaken(request, serial: serial, taken: taken))
+            }
+        }
+    }
+
+    /// Rings the supervisor's phones (the external URI, or every contact registered).
+    func ringListener(_ request: ListenRequest, serial: UInt64) {
+        guard let call = registry.call(serial: serial), !call.isEnded, let account = endpoint?.accountID else { return }
+        let targets = queue.externalURIs[request.supervisor].map { [$0] } ?? edgeState?.registrar?.contacts(of: request.supervisor) ?? []
+        guard !targets.isEmpty else {
+            log(.warning, "listen-in-unreachable", call, [("supervisor", request.supervisor), ("agent", request.agent)])
+            return
+        }
+        for uri in targets {
+            var leg: pjsua_call_id = -1
+            let status = withPJString(uri) { pjsua_call_make_call(account, $0, nil, nil, nil, &leg) }
+            guard status == pjSuccess else {
+                logger.log(.error, "listen-in-ring-failed", [("supervisor", request.supervisor),
+                                                             ("error", PJError("make_call", status: status).message)])
+                continue
+            }
+            queue.listeners[leg] = (serial, request.supervisor, request.agent)
+        }
+        log(.info, "listen-in-ring", call, [("supervisor", request.supervisor), ("agent", request.agent)])
+    }
+
+    /// The supervisor answered: they hear the caller and the agent; nothing of theirs is connected back.
+    func listenerAnswered(_ pjCall: pjsua_call_id) {
+        guard let listener = queue.listeners[pjCall] else { return }
+        guard let call = registry.call(serial: listener.serial), !call.isEnded, let callSlot = call.callSlot,
+              let agentLeg = call.agentLeg else {
+            pjsua_call_hangup(pjCall, 0, nil, nil)
+            return
+        }
+        // The supervisor's other phones stop ringing.
+        for (other, l) in queue.listeners where other != pjCall && l.serial == listener.serial && l.supervisor == listener.supervisor {
+            queue.listeners[other] = nil
+            pjsua_call_hangup(other, 0, nil, nil)
+        }
+        let listenSlot = pjsua_call_get_conf_port(pjCall)
+        let agentSlot = pjsua_call_get_conf_port(agentLeg)
+        guard listenSlot != PJSUA_INVALID_ID.rawValue else { return }
+        pjsua_conf_connect(callSlot, listenSlot)
+        if agentSlot != PJSUA_INVALID_ID.rawValue { pjsua_conf_connect(agentSlot, listenSlot) }
+        log(.info, "listen-in", call, [("supervisor", listener.supervisor), ("agent", listener.agent)])
+    }
+
+    /// The agent's leg has a new slot (a re-INVITE): the listeners hear it again.
+    private func reconnectListeners(serial: UInt64, agentSlot: pjsua_conf_port_id) {
+        for (leg, listener) in queue.listeners where listener.serial == serial {
+            let slot = pjsua_call_get_conf_port(leg)
+            if slot != PJSUA_INVALID_ID.rawValue { pjsua_conf_connect(agentSlot, slot) }
+        }
+    }
+
+    /// The caller's conversation ended: the listeners' phones are hung up, with what was sent to them.
+    private func endListeners(_ call: CallLeg) {
+        for (leg, listener) in queue.listeners where listener.serial == call.serial {
+            var stat = pjsua_stream_stat()
+            if pjsua_call_get_stream_stat(leg, 0, &stat) == pjSuccess {
+                log(.info, "listen-in-media", call, [("supervisor", listener.supervisor), ("tx-packets", "\(stat.rtcp.tx.pkt)"),
+                                                     ("rx-packets", "\(stat.rtcp.rx.pkt)")])
+            }
+            queue.listeners[leg] = nil
+            pjsua_call_hangup(leg, 0, nil, nil)
         }
     }
 
@@ -255,6 +341,7 @@ extension Gateway {
         guard agentSlot != PJSUA_INVALID_ID.rawValue else { return }
         pjsua_conf_connect(callSlot, agentSlot)
         pjsua_conf_connect(agentSlot, callSlot)
+        reconnectListeners(serial: serial, agentSlot: agentSlot)
         log(.info, "agent-media-renewed", call, [("slot", "\(agentSlot)")])
     }
 
@@ -279,6 +366,11 @@ extension Gateway {
 
     /// An agent's leg ended: a refused or unanswered ring, or the end of the conversation by the agent.
     func queueLegEnded(_ pjCall: pjsua_call_id, status: Int) {
+        if let listener = queue.listeners.removeValue(forKey: pjCall) {
+            logger.log(.info, "listen-in-ended", [("serial", "\(listener.serial)"), ("supervisor", listener.supervisor),
+                                                  ("status", "\(status)")])
+            return
+        }
         guard let leg = queue.legs.removeValue(forKey: pjCall), !leg.withdrawn else { return }
         let id = QueueCallerID(leg.serial)
         guard leg.answered else {
@@ -297,6 +389,7 @@ extension Gateway {
 
     /// The caller's call ended: out of the queue if waiting, the conversation over if talking.
     func callerLeftQueue(_ call: CallLeg) {
+        endListeners(call)
         let id = QueueCallerID(call.serial)
         for (pjCall, leg) in queue.legs where leg.serial == call.serial {
             queue.legs[pjCall]?.withdrawn = true

@@ -135,6 +135,8 @@ public final class Gateway: @unchecked Sendable {
                 connectMedia(call)
             } else if queue.legs[pjCall] != nil {
                 queueLegAnswered(pjCall)
+            } else if queue.listeners[pjCall] != nil {
+                listenerAnswered(pjCall)
             } else if let call = registry.callOfAgentLeg(pjCall) {
                 agentAnswered(call)
             }
@@ -232,6 +234,10 @@ public final class Gateway: @unchecked Sendable {
             logger.log(.warning, "agent-register-refused", [("agent", agent), ("reason", reason), ("source", source)])
         case .agentPhones(let phones):
             applyAgentPhones(phones)
+        case .listenRequests(let requests):
+            listenRequestsRead(requests)
+        case .listenRequestTaken(let request, let serial, let taken):
+            if taken { ringListener(request, serial: serial) }
         case .shutdown(let seconds):
             guard !draining else { return }
             draining = true

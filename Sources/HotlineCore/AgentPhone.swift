@@ -27,6 +27,21 @@ public struct AgentPhone: Sendable, Equatable, Codable {
     public static let realm = "hotline1022"
 }
 
+/// A supervisor's request to listen in silently on the call an agent is on (issue 23 §6). The gateway that holds
+/// the agent's call rings the supervisor's phone and lets it hear both parties; nothing it sends reaches them.
+public struct ListenRequest: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var supervisor: String
+    public var agent: String
+    public var at: Date
+    public init(id: Int64, supervisor: String, agent: String, at: Date) {
+        (self.id, self.supervisor, self.agent, self.at) = (id, supervisor, agent, at)
+    }
+
+    /// A request not taken up by then (the agent was not on a call on any gateway) lapses.
+    public static let lapseSeconds: TimeInterval = 30
+}
+
 /// What an agent asks for (`agent status`, the console's header): the queue's other states follow from calls.
 public enum AgentStatusRequest: String, Sendable, Equatable, Codable, CaseIterable {
     case ready

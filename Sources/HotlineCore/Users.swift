@@ -62,6 +62,8 @@ public enum Activity: Sendable, Equatable {
     case review
     /// Releasing a claim another agent holds.
     case releaseOthersClaim
+    /// Listening in silently on an agent's live call.
+    case listenIn
     /// A unit's inbox or a step on a ticket the unit handles.
     case unitWork(unit: String)
     /// Reading a whole ticket, personal data included: the hotline any ticket, a unit member only one their
@@ -87,6 +89,8 @@ public enum Permissions {
             }
         case .releaseOthersClaim:
             guard user.role == .supervisor else { throw deny("chỉ giám sát viên được trả hồ sơ người khác đang nhận") }
+        case .listenIn:
+            guard user.role == .supervisor else { throw deny("chỉ giám sát viên được nghe kèm cuộc gọi của tổng đài viên") }
         case .unitWork(let unit):
             switch user.role {
             case .unit:

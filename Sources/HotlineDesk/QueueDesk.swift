@@ -241,3 +241,19 @@ extension Desk {
                          nearestDeadline: nearest?.dueAt, nearestDeadlineCode: nearest?.trackingCode, at: now)
     }
 }
+
+extension Desk {
+    /// A supervisor listens in silently on the call `agent` is on now (issue 23 §6): the gateway holding it rings
+    /// the supervisor's own phone within seconds. Refused when the agent is on no call, or the supervisor has no phone.
+    public func listenIn(to agent: String, as user: User) throws {
+        try check(user, .listenIn)
+        guard try store.agentPhones().contains(where: { $0.name == user.name }) else {
+            throw DeskError.invalidField(.phone, reason: "\(user.name) chưa có điện thoại ở hàng chờ để nghe kèm: quản trị hệ thống đặt bằng `users phone`")
+        }
+        let live = try freshQueueSnapshots(at: now()).lazy.compactMap { $0.agents.first { $0.name == agent } }.first
+        guard let live, live.state == "onCall" else {
+            throw DeskError.invalidField(.phone, reason: "\(agent) không đang nghe máy; chỉ nghe kèm được một cuộc gọi đang diễn ra")
+        }
+        try store.requestListenIn(supervisor: user.name, agent: agent, at: now())
+    }
+}

@@ -205,6 +205,27 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
         }
     }
 
+    public func listenRequests(since: Date, completion: @escaping @Sendable (Result<[ListenRequest], ReportDeskError>) -> Void) {
+        queue.async { [self] in
+            do {
+                completion(.success(try store.openListenRequests(since: since)))
+            } catch {
+                completion(.failure(ReportDeskError("\(error)")))
+            }
+        }
+    }
+
+    public func takeListenRequest(_ id: Int64, host: String, completion: @escaping @Sendable (Bool) -> Void) {
+        queue.async { [self] in
+            do {
+                completion(try store.takeListenRequest(id, host: host, at: Date()))
+            } catch {
+                logger.log(.error, "listen-request-failed", [("error", "\(error)")])
+                completion(false)
+            }
+        }
+    }
+
     public func isOfficeHours(_ date: Date) -> Bool {
         switch officeHoursMode {
         case "always": true

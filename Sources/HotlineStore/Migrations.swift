@@ -343,6 +343,17 @@ enum Migrations {
             CHECK ((digest_ha1 IS NULL) <> (uri IS NULL))
         );
         """,
+        // Issue 23 §6: supervisors' requests to listen in on an agent's call, taken up by the gateway holding it.
+        """
+        CREATE TABLE listen_requests (
+            id INTEGER PRIMARY KEY,
+            supervisor TEXT NOT NULL REFERENCES users (name),
+            agent TEXT NOT NULL REFERENCES users (name),
+            requested_at REAL NOT NULL,
+            handled_at REAL,
+            handled_by TEXT
+        );
+        """,
     ]
 
     static func apply(_ db: Connection) throws {

@@ -103,4 +103,34 @@ extension TicketStore {
                        changedAt: r.date(5))
         }
     }
+
+    /// A supervisor asks to listen in on `agent`'s call (audited).
+    public func requestListenIn(supervisor: String, agent: String, at: Date) throws {
+        try db.transaction {
+            try db.prepare("INSERT INTO listen_requests (supervisor, agent, requested_at) VALUES (?, ?, ?)")
+                .run([.text(supervisor), .text(agent), .double(at.timeIntervalSince1970)])
+            try auditSystem(at: at, actor: "supervisor:\(supervisor)", action: "listen-in-requested", after: ["agent": agent])
+        }
+    }
+
+    /// Requests not taken up yet, made since `since`, oldest first.
+    public func openListenRequests(since: Date) throws -> [ListenRequest] {
+        try db.prepare("""
+            SELECT id, supervisor, agent, requested_at FROM listen_requests WHERE handled_at IS NULL AND requested_at >= ?
+            ORDER BY id
+            """).query([.double(since.timeIntervalSince1970)]) { r in
+            ListenRequest(id: r.int(0), supervisor: r.text(1) ?? "", agent: r.text(2) ?? "", at: r.date(3))
+        }
+    }
+
+    /// The gateway `host` took the request up (it holds the agent's call); false when another host already had.
+    public func takeListenRequest(_ id: Int64, host: String, at: Date) throws -> Bool {
+        try db.transaction {
+            let open = try db.prepare("SELECT 1 FROM listen_requests WHERE id = ? AND handled_at IS NULL").query([.int(id)]) { _ in true }
+            guard !open.isEmpty else { return false }
+            try db.prepare("UPDATE listen_requests SET handled_at = ?, handled_by = ? WHERE id = ?")
+                .run([.double(at.timeIntervalSince1970), .text(host), .int(id)])
+            return true
+        }
+    }
 }

@@ -14,6 +14,7 @@ let agentCommands = Command.group("agent", "Việc của tổng đài viên: nh�
     agentGuidanceCommand,
     agentReleaseCommand,
     agentStatusCommand,
+    agentListenInCommand,
 ])
 
 let agentQueueCommand = Command.leaf(
@@ -385,4 +386,23 @@ let agentStatusCommand = Command.leaf(
     let name = agent ?? w.user.name
     try w.desk.setAgentStatus(name, request, reason: reason, as: w.user)
     print("\(name): \(request.label)\(request == .break ? " (\(reason ?? "Tạm nghỉ"))" : "").")
+}
+
+let agentListenInCommand = Command.leaf(
+    "listen-in", "Giám sát viên nghe kèm (im lặng) cuộc gọi tổng đài viên đang nghe.",
+    help: """
+        NAME --as SUPERVISOR \(CaseOptions.help)
+
+        Cổng thoại đang giữ cuộc gọi của NAME gọi tới điện thoại ở hàng chờ của giám sát viên trong vài giây; nhấc
+        máy là nghe được cả người dân và tổng đài viên, còn tiếng của giám sát viên không tới ai. Kết thúc khi cuộc
+        gọi kết thúc hoặc khi giám sát viên gác máy. Chỉ khi NAME đang nghe máy; yêu cầu hết hiệu lực sau 30 giây.
+        """
+) { args in
+    let options = try CaseOptions(&args)
+    let agent = try args.requiredPositional("tên của tổng đài viên đang nghe máy")
+    try args.finish()
+    let w = try options.open()
+    defer { w.close() }
+    try w.desk.listenIn(to: agent, as: w.user)
+    print("Đã yêu cầu nghe kèm cuộc gọi của \(agent): điện thoại của \(w.user.name) sẽ đổ chuông trong vài giây.")
 }

@@ -213,6 +213,31 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
                        "no token")
     }
 
+    /// Issue 23 §6: a supervisor asks from the wallboard to listen in on an agent's call; an agent has no such form.
+    func testASupervisorAsksToListenInFromTheWallboard() throws {
+        let minh = User(name: "minh", role: .supervisor)
+        try desk.addUser(minh, as: admin)
+        try desk.setPhone(SetPhoneRequest(userName: "minh", password: "mật khẩu SIP của minh 2026"), as: admin)
+        try store.saveQueueSnapshot(QueueSnapshot(waiting: 0, longestWaitSeconds: 0, agents: [
+            .init(name: "lan", state: "onCall", label: "Đang nghe máy", since: Date(), callerNumber: "0912000444", call: "3"),
+            .init(name: "minh", state: "break", label: "Tạm nghỉ", since: Date()),
+        ], host: "gw-a", at: Date()))
+        let m = try session("minh"), l = try session("lan")
+        XCTAssertTrue(try request(port: port, "/bang-tong-dai", cookie: m.cookie).body.contains("action=\"/bang-tong-dai/nghe-kem\""))
+        XCTAssertFalse(try request(port: port, "/bang-tong-dai", cookie: l.cookie).body.contains("nghe-kem"), "not for agents")
+        let asked = try request(port: port, "/bang-tong-dai/nghe-kem", method: "POST", cookie: m.cookie,
+                                body: form(["tong_dai_vien": "lan", "csrf": m.csrf]))
+        XCTAssertEqual(asked.status, 303)
+        XCTAssertTrue(try request(port: port, asked.header("Location") ?? "", cookie: m.cookie).body.contains("Đã yêu cầu nghe kèm cuộc gọi của lan"))
+        XCTAssertEqual(try store.openListenRequests(since: Date().addingTimeInterval(-30)).map(\.agent), ["lan"])
+        let idle = try request(port: port, "/bang-tong-dai/nghe-kem", method: "POST", cookie: m.cookie,
+                               body: form(["tong_dai_vien": "minh", "csrf": m.csrf]))
+        XCTAssertEqual(idle.status, 422)
+        XCTAssertTrue(idle.body.contains("không đang nghe máy"), idle.body)
+        XCTAssertEqual(try request(port: port, "/bang-tong-dai/nghe-kem", method: "POST", cookie: l.cookie,
+                                   body: form(["tong_dai_vien": "lan", "csrf": l.csrf])).status, 403)
+    }
+
     /// Issue 23 §6: the wallboard renders the queue's figures, is refused to a unit's staff, and its event stream
     /// sends the board at once and again every second, with what the log says now.
     func testTheWallboardIsLiveOverServerSentEvents() throws {

@@ -69,6 +69,72 @@ final class AgentPhoneTests: XCTestCase {
         XCTAssertEqual(gateway.stop(), 0, gateway.log)
     }
 
+    /// Issue 23 §6: a supervisor listens in silently. During lan's call (`e2e-agent`), `agent listen-in` by the
+    /// supervisor makes the gateway ring the supervisor's registered phone; answered, it is sent the conversation,
+    /// and it is hung up when the call ends. An agent may not ask, nor a supervisor for an agent who is not talking.
+    func testASupervisorListensInSilentlyOnALiveCall() throws {
+        let gateway = try GatewayProcess.start(name: "listen-in", extra: ["--agents-uri", "none"])
+        defer { gateway.stop() }
+        try E2E.ensureAgent(database: gateway.database)
+        let db = ["--db", gateway.database]
+        let added = try E2E.execute(E2E.binary, ["users", "add", "e2e-sup", "--role", "supervisor", "--as", "e2e-admin"] + db)
+        XCTAssertEqual(added.status, 0, added.stderr)
+        var phones: [Process] = []
+        defer { phones.forEach { $0.kill() } }
+        for name in ["e2e-agent", "e2e-sup"] {
+            let secret = gateway.dir + "/sip-\(name)"
+            try "mật-khẩu-sip-\(name)\n".write(toFile: secret, atomically: true, encoding: .utf8)
+            let set = try E2E.execute(E2E.binary, ["users", "phone", name, "--password-file", secret, "--as", "e2e-admin"] + db)
+            XCTAssertEqual(set.status, 0, set.stderr)
+            XCTAssertTrue(gateway.waitForLog("event=agent-phone agent=\(name) phone=registrar", count: 1, timeout: 10), gateway.log)
+            let uasPort = try E2E.freePort()
+            let run = try SIPpRun.onFreePorts(scenario: "agent-register.xml", directory: gateway.dir) { sipPort, mediaPort in [
+                "127.0.0.1:\(gateway.sipPort)", "-sf", E2E.repo + "/Tests/sipp/agent-register.xml", "-m", "1",
+                "-i", "127.0.0.1", "-p", "\(sipPort)", "-mp", "\(mediaPort)", "-au", name, "-ap", "mật-khẩu-sip-\(name)",
+                "-key", "agent", name, "-key", "contact_port", "\(uasPort)", "-key", "expires", "300",
+                "-timeout", "20s", "-timeout_error",
+            ] }
+            XCTAssertTrue(run.wait(timeout: 30), run.report)
+            XCTAssertEqual(run.process.terminationStatus, 0, "\(name) registered\n\(run.report)\n\(gateway.log)")
+            phones.append(try SIPp.agentPhone(port: uasPort, directory: gateway.dir))
+        }
+        // The supervisor is in the queue too: on break, so the caller rings only the agent.
+        let pause = try E2E.execute(E2E.binary, ["agent", "status", "break", "--reason", "Giám sát", "--as", "e2e-sup"] + db)
+        XCTAssertEqual(pause.status, 0, pause.stderr)
+        XCTAssertTrue(gateway.waitForLog("event=agent-presence agent=e2e-sup state=break", count: 1, timeout: 10), gateway.log)
+        let early = try E2E.execute(E2E.binary, ["agent", "listen-in", "e2e-agent", "--as", "e2e-sup"] + db)
+        XCTAssertNotEqual(early.status, 0, "nobody to listen to yet")
+        XCTAssertTrue(early.stderr.contains("không đang nghe máy"), early.stderr)
+
+        let caller = try SIPp.start("agent-transfer.xml", gateway: gateway, caller: "0944000999")
+        XCTAssertTrue(gateway.waitForLog("event=queue-connect agent=e2e-agent", count: 1, timeout: 15), gateway.log)
+        // The wallboard's live state says e2e-agent is on the call within a second or so.
+        var asked = try E2E.execute(E2E.binary, ["agent", "listen-in", "e2e-agent", "--as", "e2e-sup"] + db)
+        let deadline = Date(timeIntervalSinceNow: 5)
+        while asked.status != 0, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.3)
+            asked = try E2E.execute(E2E.binary, ["agent", "listen-in", "e2e-agent", "--as", "e2e-sup"] + db)
+        }
+        XCTAssertEqual(asked.status, 0, asked.stderr)
+        let refused = try E2E.execute(E2E.binary, ["agent", "listen-in", "e2e-sup", "--as", "e2e-agent"] + db)
+        XCTAssertNotEqual(refused.status, 0, "an agent does not listen in")
+        XCTAssertTrue(refused.stderr.contains("chỉ giám sát viên"), refused.stderr)
+        XCTAssertTrue(gateway.waitForLog("event=listen-in ", count: 1, timeout: 10), "the supervisor's phone answered\n\(gateway.log)")
+        let line = try XCTUnwrap(gateway.log.split(separator: "\n").first { $0.contains("event=listen-in ") })
+        XCTAssertTrue(line.contains("supervisor=e2e-sup") && line.contains("agent=e2e-agent"), String(line))
+
+        XCTAssertTrue(caller.wait(timeout: 40), caller.report)
+        XCTAssertEqual(caller.process.terminationStatus, 0, "the caller's call went on as before\n\(caller.report)")
+        XCTAssertTrue(gateway.waitForLog("event=listen-in-media ", count: 1, timeout: 10), gateway.log)
+        let media = try XCTUnwrap(gateway.log.split(separator: "\n").first { $0.contains("event=listen-in-media ") })
+        let sent = media.split(separator: " ").first { $0.hasPrefix("tx-packets=") }.flatMap { Int($0.dropFirst("tx-packets=".count)) }
+        print("listen-in: \(line)\n\(media)")
+        XCTAssertGreaterThan(sent ?? 0, 50, "the conversation was sent to the supervisor: \(media)")
+        for phone in phones { XCTAssertTrue(SIPp.agentPhoneFinished(phone), "each phone saw INVITE, ACK and BYE\n\(gateway.log)") }
+        let audit = try E2E.execute("/usr/bin/sqlite3", [gateway.database, "SELECT action || ' ' || actor FROM audit_log WHERE action = 'listen-in-requested'"])
+        XCTAssertTrue(audit.stdout.contains("listen-in-requested supervisor:e2e-sup"), audit.stdout)
+    }
+
     /// A real softphone: baresip (Debian's) registers with digest auth, is rung when a caller presses 0, answers
     /// by itself, and audio flows both ways: the gateway counts the phone's RTP, and baresip's own dump of what
     /// it decoded from the gateway holds the caller's speech.

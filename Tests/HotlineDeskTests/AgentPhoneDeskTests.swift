@@ -216,4 +216,26 @@ final class AgentPhoneDeskTests: DeskTestCase {
         assertDesk(try at(now.addingTimeInterval(60)).caseFromCall("77", as: lan), field(.phone), "a stale live state")
         assertDesk(try at(now).caseFromCall("77", as: giaVien), isForbidden)
     }
+
+    /// Issue 23 §6: only a supervisor with a phone asks to listen in, only on an agent on a call; the request is
+    /// audited and taken up by one gateway host only.
+    func testAListenInRequestIsASupervisorsAndIsTakenUpOnce() throws {
+        let now = Date()
+        try store.saveQueueSnapshot(QueueSnapshot(waiting: 0, longestWaitSeconds: 0, agents: [
+            .init(name: "lan", state: "onCall", label: "Đang nghe máy", since: now, callerNumber: "0912000333", call: "5"),
+        ], host: "gw-a", at: now))
+        assertDesk(try at(now).listenIn(to: "lan", as: minh), field(.phone), "minh has no phone yet")
+        try desk.setPhone(SetPhoneRequest(userName: "minh", password: "mật khẩu SIP của minh"), as: admin)
+        try desk.setPhone(SetPhoneRequest(userName: "lan", password: "mật khẩu SIP của lan"), as: admin)
+        assertDesk(try at(now).listenIn(to: "lan", as: lan), isForbidden, "an agent does not listen in")
+        assertDesk(try at(now).listenIn(to: "minh", as: minh), field(.phone), "minh is not on a call")
+        try at(now).listenIn(to: "lan", as: minh)
+        let open = try store.openListenRequests(since: now.addingTimeInterval(-30))
+        XCTAssertEqual(open.map(\.agent), ["lan"])
+        XCTAssertEqual(open.map(\.supervisor), ["minh"])
+        XCTAssertTrue(try store.takeListenRequest(open[0].id, host: "gw-a", at: now))
+        XCTAssertFalse(try store.takeListenRequest(open[0].id, host: "gw-b", at: now), "one host takes it up")
+        XCTAssertTrue(try store.openListenRequests(since: now.addingTimeInterval(-30)).isEmpty)
+        XCTAssertTrue(try store.systemAudit().contains { $0.action == "listen-in-requested" && $0.actor == "supervisor:minh" })
+    }
 }
