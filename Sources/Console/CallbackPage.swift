@@ -31,9 +31,7 @@ extension Pages {
                 <td class="num">\(item.attempts)/\(QueueCallback.maxAttempts)</td><td>\(e(last))</td><td>\(action)</td></tr>
                 """
         }
-        let notice = message.map { m in
-            "<div class=\"notice\(m.error ? " error" : "")\" role=\"\(m.error ? "alert" : "status")\"><p>\(e(m.text))</p></div>"
-        } ?? ""
+        let notice = message.map { flash($0.text, error: $0.error) } ?? ""
         return layout(title: "Gọi lại", user: user, session: session, current: "callbacks", body: """
             <h1>Cần gọi lại hôm nay (\(open.count))</h1>
             \(notice)

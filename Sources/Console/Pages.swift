@@ -12,6 +12,11 @@ import WebServer
 enum Pages {
     static func e(_ text: String) -> String { HTML.escape(text) }
 
+    /// A page's one-line outcome after a form: a status, or an alert when it failed.
+    static func flash(_ text: String, error: Bool) -> String {
+        "<div class=\"notice\(error ? " error" : "")\" role=\"\(error ? "alert" : "status")\"><p>\(e(text))</p></div>"
+    }
+
     /// The mark of a confidential report (Art. 10), wherever a ticket is listed or shown.
     static let secretBadge = "<span class=\"badge secret\" title=\"Người phản ánh yêu cầu bảo mật (Điều 10)\">Bảo mật</span>"
 

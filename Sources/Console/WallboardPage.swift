@@ -16,9 +16,7 @@ extension Pages {
     }
 
     static func wallboard(_ w: Wallboard, message: (text: String, error: Bool)? = nil, user: User, session: Session) -> String {
-        let notice = message.map { m in
-            "<div class=\"notice\(m.error ? " error" : "")\" role=\"\(m.error ? "alert" : "status")\"><p>\(e(m.text))</p></div>"
-        } ?? ""
+        let notice = message.map { flash($0.text, error: $0.error) } ?? ""
         // Supervisors listen in silently on an agent's call (their own phone rings).
         let agents = w.stats.agentStates.map(\.name).sorted()
         let listen = user.role == .supervisor && !agents.isEmpty ? """
