@@ -52,6 +52,9 @@ table.wb-agents caption { text-align: left; font-weight: 600; padding: .2rem 0; 
 table.wb-agents tr[data-state="ready"] .wb-state { color: var(--ok); font-weight: 600; }
 table.wb-agents tr[data-state="ringing"] .wb-state, table.wb-agents tr[data-state="onCall"] .wb-state { color: var(--accent); font-weight: 600; }
 table.wb-agents tr[data-state="break"] .wb-state, table.wb-agents tr[data-state="offline"] .wb-state { color: var(--warn); }
+form.wb-listen { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; margin: .2rem 0 0; }
+form.wb-listen select { width: auto; padding: .15rem .3rem; }
+p.wb-foot { margin: .4rem 0 .2rem; }
 @media (max-width: 900px) { .wb-grid { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
 .live { font-size: .9rem; color: var(--muted); }
 .live.on::before { content: "●"; color: var(--ok); margin-right: .3rem; }

@@ -23,8 +23,8 @@ extension Pages {
             <form method="post" action="/bang-tong-dai/nghe-kem" class="toolbar wb-listen">\(SessionGuard.csrfField(session))\
             <label for="nghe-kem">Nghe kèm cuộc gọi của</label>\
             <select id="nghe-kem" name="tong_dai_vien">\(agents.map { "<option>\(e($0))</option>" }.joined())</select>\
-            <button type="submit">Nghe kèm</button>\
-            <span class="muted">Điện thoại của bạn ở hàng chờ sẽ đổ chuông; bạn nghe được cả hai bên, không ai nghe thấy bạn.</span></form>
+            <button type="submit" title="Điện thoại của bạn ở hàng chờ sẽ đổ chuông; bạn nghe được cả hai bên, không ai nghe thấy bạn.">Nghe kèm</button>\
+            <span class="muted">điện thoại của bạn đổ chuông; không ai nghe thấy bạn</span></form>
             """ : ""
         return layout(title: "Bảng theo dõi", user: user, session: session, current: "wallboard", body: """
             <h1 class="wb-title">Bảng theo dõi tổng đài 1022 <span id="live" class="live">Đang kết nối…</span></h1>

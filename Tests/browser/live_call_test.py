@@ -27,13 +27,18 @@ CALLER = os.environ["CALLER"]
 EARLIER = os.environ["EARLIER_CODE"]
 
 
+# The board is replaced every second: each read is one script (atomic against the page's own updates), never an
+# element kept across calls, which the next update would leave stale.
 def tile(driver, key):
-    return driver.find_element(By.CSS_SELECTOR, f"#wallboard [data-k='{key}'] .wb-value").text
+    return driver.execute_script(
+        "var v = document.querySelector(\"#wallboard [data-k='\" + arguments[0] + \"'] .wb-value\");"
+        " return v ? v.textContent.trim() : null;", key)
 
 
 def agent_state(driver, name):
-    rows = driver.find_elements(By.CSS_SELECTOR, f"#wallboard tr[data-agent='{name}']")
-    return rows[0].get_attribute("data-state") if rows else None
+    return driver.execute_script(
+        "var r = document.querySelector(\"#wallboard tr[data-agent='\" + arguments[0] + \"']\");"
+        " return r ? r.getAttribute('data-state') : null;", name)
 
 
 def screenshot(driver, name, readme=None):
