@@ -285,10 +285,14 @@ table.prompts audio { min-width: 14rem; }
       .then(function () { refreshing = false; if (again) { again = false; refresh(); } });
   }
   var live = document.getElementById("live");
-  if (tbody && window.EventSource) {
-    var source = new EventSource("/su-kien");
+  // The page's "live" mark follows its event stream.
+  function showLive(source) {
     source.addEventListener("open", function () { if (live) { live.className = "live on"; live.textContent = "Đang cập nhật trực tiếp"; } });
     source.addEventListener("error", function () { if (live) { live.className = "live off"; live.textContent = "Mất kết nối, đang thử lại…"; } });
+  }
+  if (tbody && window.EventSource) {
+    var source = new EventSource("/su-kien");
+    showLive(source);
     source.addEventListener("draft", refresh);
     source.addEventListener("queue", refresh);
     setInterval(refresh, 60000);  // claims run out without an event
@@ -299,8 +303,7 @@ table.prompts audio { min-width: 14rem; }
   if (board && window.EventSource) {
     var boardSource = new EventSource("/bang-tong-dai/su-kien");
     var lags = [];
-    boardSource.addEventListener("open", function () { if (live) { live.className = "live on"; live.textContent = "Đang cập nhật trực tiếp"; } });
-    boardSource.addEventListener("error", function () { if (live) { live.className = "live off"; live.textContent = "Mất kết nối, đang thử lại…"; } });
+    showLive(boardSource);
     boardSource.addEventListener("wallboard", function (e) {
       board.innerHTML = e.data;  // the server's own rendering of the board, every value escaped there
       var grid = board.querySelector("[data-at]");

@@ -68,9 +68,7 @@ extension Pages {
                                               now: now, main: true) : "")
             + (t.responseDueAt.map { "<br>" + clock($0, label: "Hạn trả lời của đơn vị\(t.unitCode.map { " \($0)" } ?? "")", now: now, main: false) } ?? "")
 
-        let banner = state.banner.map {
-            "<div class=\"notice\(state.bannerIsError ? " error" : "")\" role=\"\(state.bannerIsError ? "alert" : "status")\"><p>\(e($0))</p></div>"
-        } ?? ""
+        let banner = state.banner.map { flash($0, error: state.bannerIsError) } ?? ""
 
         // The recording and the transcript.
         var recording = "<p class=\"muted\">Phản ánh này không có ghi âm.</p>"

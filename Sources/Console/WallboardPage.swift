@@ -59,7 +59,7 @@ extension Pages {
             <td class="num">\(duration(Int(w.at.timeIntervalSince(a.since))))</td></tr>
             """
         }.joined(separator: "\n")
-        let hosts = s.hosts.isEmpty ? "Không có cổng thoại nào báo trạng thái trong 10 giây qua." : "Cổng thoại: " + s.hosts.joined(separator: ", ")
+        let hosts = s.hosts.isEmpty ? "Không có cổng thoại nào báo trạng thái trong \(Int(QueueSnapshot.freshSeconds)) giây qua." : "Cổng thoại: " + s.hosts.joined(separator: ", ")
         return """
             <div class="wb-grid" data-at="\(millis(w.at))">
             \(tile("waiting", "Đang chờ", "\(s.waiting)", "người gọi", tone: waitingTone))

@@ -106,22 +106,13 @@ extension Gateway {
 
     /// Rings the supervisor's phones (the external URI, or every contact registered).
     func ringListener(_ request: ListenRequest, serial: UInt64) {
-        guard let call = registry.call(serial: serial), !call.isEnded, let account = endpoint?.accountID else { return }
-        let targets = queue.externalURIs[request.supervisor].map { [$0] } ?? edgeState?.registrar?.contacts(of: request.supervisor) ?? []
-        guard !targets.isEmpty else {
+        guard let call = registry.call(serial: serial), !call.isEnded else { return }
+        let placed = dialPhones(of: request.supervisor, failure: "listen-in-ring-failed", role: "supervisor")
+        guard !placed.isEmpty else {
             log(.warning, "listen-in-unreachable", call, [("supervisor", request.supervisor), ("agent", request.agent)])
             return
         }
-        for uri in targets {
-            var leg: pjsua_call_id = -1
-            let status = withPJString(uri) { pjsua_call_make_call(account, $0, nil, nil, nil, &leg) }
-            guard status == pjSuccess else {
-                logger.log(.error, "listen-in-ring-failed", [("supervisor", request.supervisor),
-                                                             ("error", PJError("make_call", status: status).message)])
-                continue
-            }
-            queue.listeners[leg] = (serial, request.supervisor, request.agent)
-        }
+        for leg in placed { queue.listeners[leg] = (serial, request.supervisor, request.agent) }
         log(.info, "listen-in-ring", call, [("supervisor", request.supervisor), ("agent", request.agent)])
     }
 
@@ -289,28 +280,31 @@ extension Gateway {
     /// Rings an agent's phones for a waiting caller: the external URI, or every contact registered (they ring
     /// together; the first to answer takes the call). None placed is a declined offer.
     private func ring(_ agent: String, for id: QueueCallerID) {
-        let targets = queue.externalURIs[agent].map { [$0] } ?? edgeState?.registrar?.contacts(of: agent) ?? []
-        guard !targets.isEmpty, let account = endpoint?.accountID else {
-            queue.inbox.append(.declined(agent, id))
-            return
-        }
-        var placed = 0
-        for uri in targets {
-            var leg: pjsua_call_id = -1
-            let status = withPJString(uri) { pjsua_call_make_call(account, $0, nil, nil, nil, &leg) }
-            guard status == pjSuccess else {
-                logger.log(.error, "queue-ring-failed", [("agent", agent), ("error", PJError("make_call", status: status).message)])
-                continue
-            }
-            queue.legs[leg] = LiveQueue.Leg(serial: id.rawValue, agent: agent)
-            placed += 1
-        }
-        guard placed > 0 else {
+        let placed = dialPhones(of: agent, failure: "queue-ring-failed", role: "agent")
+        for leg in placed { queue.legs[leg] = LiveQueue.Leg(serial: id.rawValue, agent: agent) }
+        guard !placed.isEmpty else {
             queue.inbox.append(.declined(agent, id))
             return
         }
         if let call = registry.call(serial: id.rawValue) {
-            log(.info, "queue-ring", call, [("agent", agent), ("phones", "\(placed)")])
+            log(.info, "queue-ring", call, [("agent", agent), ("phones", "\(placed.count)")])
+        }
+    }
+
+    /// Calls every phone of a desk user (their external URI, or each contact registered: they ring together) from
+    /// the gateway's account; the legs placed, none when the user has no phone or every call failed (each failure
+    /// logged as `failure`, the user under `role`).
+    private func dialPhones(of name: String, failure: String, role: String) -> [pjsua_call_id] {
+        let targets = queue.externalURIs[name].map { [$0] } ?? edgeState?.registrar?.contacts(of: name) ?? []
+        guard let account = endpoint?.accountID else { return [] }
+        return targets.compactMap { uri in
+            var leg: pjsua_call_id = -1
+            let status = withPJString(uri) { pjsua_call_make_call(account, $0, nil, nil, nil, &leg) }
+            guard status == pjSuccess else {
+                logger.log(.error, failure, [(role, name), ("error", PJError("make_call", status: status).message)])
+                return nil
+            }
+            return leg
         }
     }
 

@@ -276,10 +276,7 @@ public struct QueueStats: Sendable, Equatable, Codable {
     public var hosts: [String]
 
     /// Midnight of `now`'s day in Vietnam: where "today's" figures start.
-    public static func dayStart(of now: Date) -> Date {
-        let today = VietnamTime(now)
-        return Day(today.year, today.month, today.day).at(minutes: 0)
-    }
+    public static func dayStart(of now: Date) -> Date { Day(now).at(minutes: 0) }
 
     /// The figures of `today`'s records (from `dayStart(of: now)` on, oldest first), with who waits and each agent's
     /// state from the `snapshots` still fresh at `now`; an agent two hosts report is counted once, by the newest.

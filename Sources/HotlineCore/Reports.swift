@@ -152,10 +152,7 @@ public struct PhoneWeek: Codable, Sendable, Equatable {
         guard queue.offered > 0 else { return nil }
         toVoiceReport = records.filter { [.exitByKey, .exitByTimeout, .exitEmpty].contains($0.record.kind) }.count
         // Callback items are per number per Vietnam day.
-        let days = Dictionary(grouping: records) { entry -> Int in
-            let t = VietnamTime(entry.at)
-            return t.year * 10000 + t.month * 100 + t.day
-        }
+        let days = Dictionary(grouping: records) { Day($0.at) }
         let items = days.values.flatMap { QueueCallback.items($0.sorted { $0.at < $1.at }) }
         callbacks = items.count
         callbacksReached = items.filter { $0.lastOutcome == CallbackOutcome.reached.rawValue }.count

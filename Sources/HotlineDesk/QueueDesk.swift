@@ -24,12 +24,7 @@ extension Desk {
     /// Today's figures (Vietnam's day) from the log, with who waits and each agent's state now.
     public func queueStats(as user: User) throws -> QueueStats {
         try check(user, .oversee)
-        return try todaysQueueStats(at: now())
-    }
-
-    func todaysQueueStats(at now: Date) throws -> QueueStats {
-        QueueStats(today: try store.queueRecords(since: QueueStats.dayStart(of: now)), snapshots: try store.queueSnapshots(),
-                   now: now)
+        return try store.queueStats(at: now())
     }
 }
 
@@ -233,7 +228,7 @@ extension Desk {
     public func wallboard(as user: User) throws -> Wallboard {
         try check(user, .oversee)
         let now = self.now()
-        let stats = try todaysQueueStats(at: now)
+        let stats = try store.queueStats(at: now)
         let cases = try store.hotlineQueue(now: now)
         let nearest = cases.filter { $0.dueAt != nil }.min { $0.dueAt! < $1.dueAt! }
         return Wallboard(stats: stats, casesWaiting: cases.count,

@@ -24,6 +24,12 @@ extension TicketStore {
         }
     }
 
+    /// Today's queue figures at `now`, from the day's records and the hosts' live states (HotlineCore computes them):
+    /// what `queue stats`, the wallboard and `/metrics` all read.
+    public func queueStats(at now: Date) throws -> QueueStats {
+        QueueStats(today: try queueRecords(since: QueueStats.dayStart(of: now)), snapshots: try queueSnapshots(), now: now)
+    }
+
     /// The records from `since` on, oldest first; a record of an unknown kind (a newer program's) is skipped.
     public func queueRecords(since: Date, until: Date = .distantFuture) throws -> [(at: Date, record: QueueRecord)] {
         func int(_ r: Row, _ i: Int32) -> Int? { r.isNull(i) ? nil : Int(r.int(i)) }

@@ -189,10 +189,7 @@ public final class StoreProbe: @unchecked Sendable {
 
     /// Today's queue figures, as `queue stats` computes them.
     public func queueStats(now: Date) throws -> QueueStats {
-        try use { store in
-            QueueStats(today: try store.queueRecords(since: QueueStats.dayStart(of: now)), snapshots: try store.queueSnapshots(),
-                       now: now)
-        }
+        try use { try $0.queueStats(at: now) }
     }
 
     /// nil when the database answers a read, else why not (for `/healthz`).

@@ -26,8 +26,8 @@ let queueLogCommand = Command.leaf(
     try args.finish()
     let w = try options.open()
     defer { w.close() }
-    let today = VietnamTime(Date())
-    let lines = try w.desk.queueLog(since: since ?? Day(today.year, today.month, today.day).at(minutes: 0), as: w.user)
+    let from = since ?? QueueStats.dayStart(of: Date())
+    let lines = try w.desk.queueLog(since: from, as: w.user)
     if format == "json" { return try printJSON(lines) }
     let header = ["at", "kind", "call", "caller", "agent", "position", "wait_s", "talk_s", "key", "outcome", "ticket"]
     let rows = lines.map { l -> [String] in
@@ -41,7 +41,7 @@ let queueLogCommand = Command.leaf(
         return
     }
     if rows.isEmpty {
-        print("Chưa có sự kiện nào trong hàng chờ từ \(vietnamTime(since ?? Day(today.year, today.month, today.day).at(minutes: 0))).")
+        print("Chưa có sự kiện nào trong hàng chờ từ \(vietnamTime(from)).")
         return
     }
     print(renderTable(["Thời điểm", "Sự kiện", "Cuộc gọi", "Số gọi đến", "Tổng đài viên", "Vị trí", "Chờ (s)", "Đàm thoại (s)",
