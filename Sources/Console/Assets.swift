@@ -368,6 +368,9 @@ table.prompts audio { min-width: 14rem; }
     pop.querySelector(".pop-search").href = caller.search;
     pop.setAttribute("data-call", caller.call);
     pop.querySelector('.pop-case input[name="cuoc_goi"]').value = caller.call;
+    var linked = pop.querySelector(".pop-linked");
+    linked.hidden = !caller.linked;
+    linked.textContent = caller.linked ? "Ghi âm cuộc gọi này gắn vào phiếu " + caller.linked : "";
     if (popCall !== caller.call) {
       var list = pop.querySelector(".pop-tickets");
       while (list.firstChild) list.removeChild(list.firstChild);
@@ -381,6 +384,20 @@ table.prompts audio { min-width: 14rem; }
         }
         li.appendChild(document.createElement("br"));
         li.appendChild(document.createTextNode(t.summary));
+        if (t.open) {
+          // The citizen rings about this open case: the call's conversation goes with it.
+          var f = document.createElement("form"), c = document.createElement("input"), m = document.createElement("input");
+          var token = document.createElement("input"), go = document.createElement("button");
+          f.method = "post"; f.action = "/cuoc-goi/gan"; f.className = "pop-attach";
+          c.type = "hidden"; c.name = "cuoc_goi"; c.value = caller.call;
+          m.type = "hidden"; m.name = "ma"; m.value = t.code;
+          // The same token the page's own forms carry (the pop's "new case" form has one).
+          var kept = pop.querySelector('.pop-case input[type="hidden"]:not([name="cuoc_goi"])');
+          token.type = "hidden"; token.name = kept ? kept.name : "csrf"; token.value = csrf;
+          go.type = "submit"; go.textContent = "Gắn cuộc gọi vào phiếu này";
+          f.appendChild(c); f.appendChild(m); f.appendChild(token); f.appendChild(go);
+          li.appendChild(f);
+        }
         list.appendChild(li);
       });
       popCall = caller.call;

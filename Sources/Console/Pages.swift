@@ -124,7 +124,7 @@ enum Pages {
                 <button type="submit">Đặt</button></form>
                 <aside id="screen-pop" class="screen-pop" role="alert" aria-label="Cuộc gọi đến" hidden>\
                 <h2><span class="pop-state"></span> <span class="pop-number"></span> <span class="badge pop-repeat" hidden>Đã gọi trước đây</span></h2>\
-                <p class="pop-summary"></p><ul class="plain pop-tickets"></ul>\
+                <p class="pop-summary"></p><p class="pop-linked" hidden></p><ul class="plain pop-tickets"></ul>\
                 <form method="post" action="/cuoc-goi/phieu" class="pop-case">\(SessionGuard.csrfField(session))\
                 <input type="hidden" name="cuoc_goi" value=""><button type="submit" class="primary">Tạo phiếu từ cuộc gọi này</button></form>\
                 <p><a class="pop-search" href="/tim-kiem">Tìm mọi phiếu của số này</a></p></aside>

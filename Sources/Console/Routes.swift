@@ -89,6 +89,13 @@ extension Console {
             let code = try c.desk.caseFromCall(try c.request.form()["cuoc_goi"] ?? "", as: c.user)
             return .redirect(to: "/phieu/\(code)")
         })
+        // The call's conversation goes with an open case of the same caller (its recording attached to it).
+        router.post("/cuoc-goi/gan", page { c in
+            let form = try c.request.form()
+            let code = form["ma"] ?? ""
+            try c.desk.attachCall(form["cuoc_goi"] ?? "", toCase: code, as: c.user)
+            return .redirect(to: "/phieu/\(code)")
+        })
         router.post("/mat-khau", page { [self] c in
             let form = try c.request.form()
             let new = form["mat_khau_moi"] ?? ""
@@ -327,7 +334,7 @@ extension Console {
         let number = pop.number.isEmpty ? "Số ẩn" : pop.number
         let summary = pop.tickets.isEmpty ? "Số này chưa gọi lần nào trước đây."
             : "Phiếu gần nhất của số này: \(pop.tickets.count), \(pop.openCount) trong số đó đang mở."
-        return ["number": number, "call": pop.call, "repeat": pop.repeatCaller,
+        var body: [String: Any] = ["number": number, "call": pop.call, "repeat": pop.repeatCaller,
                 "summary": summary, "search": "/tim-kiem?q=" + (pop.number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
                 "tickets": pop.tickets.map { t -> [String: Any] in
                     var item: [String: Any] = ["code": t.trackingCode, "href": "/phieu/" + t.trackingCode,
@@ -335,7 +342,10 @@ extension Console {
                                                "summary": t.summary.isEmpty ? "(chưa có nội dung)" : t.summary,
                                                "confidential": t.confidential]
                     if t.status.isOpen, let due = t.responseDueAt { item["due"] = "hạn " + Pages.short(due) }
+                    if t.status.isOpen { item["open"] = true }
                     return item
                 }]
+        if let linked = pop.linkedCode { body["linked"] = linked }
+        return body
     }
 }

@@ -59,6 +59,8 @@ final class CallLeg {
     var activeRecording: RecordingID?
     var lossMeter = AudioLossMeter(start: .zero)
     var recordings: [RecordingID: Recording] = [:]
+    /// The conversation with an agent being recorded (issue 23 §4): from the first agent's answer to the call's end.
+    var conversation: (path: String, agent: String, startedAt: Date)?
 
     /// RTP packets received so far, and when the count last grew (the answer counts as the start).
     var rtpPackets: UInt32 = 0

@@ -53,6 +53,9 @@ public struct GatewayConfiguration: Sendable {
     /// The live queue's members whose phones are SIP URIs outside the gateway (the city's PBX, a softphone):
     /// always reachable, ready when not on a call or in wrap-up. `--agents-uri` is one such member.
     public var queueMembers: [QueueMember] = []
+    /// Record each conversation with an agent, both directions (issue 23 §4); the caller heard the recorded-call
+    /// notice before the queue.
+    public var recordConversations = true
     /// Where agents' phones may REGISTER from (issue 23 §1), apart from the trunks' `sourcePolicy`.
     public var agentNetworks: [SourcePolicy.Network] = [try! .init("127.0.0.0/8"), try! .init("::1/128")]
 
@@ -178,6 +181,9 @@ public protocol ReportDesk: Sendable {
     func listenRequests(since: Date, completion: @escaping @Sendable (Result<[ListenRequest], ReportDeskError>) -> Void)
     /// Takes a request up for this host; `completion(false)` when another host already had (or the store failed).
     func takeListenRequest(_ id: Int64, host: String, completion: @escaping @Sendable (Bool) -> Void)
+    /// Files a conversation's finished recording (its checksum left to the desk), to go with the call's case;
+    /// `completion(false)` when the store failed (the sidecar stays, and the next start-up files the audio).
+    func fileConversation(_ recording: ConversationRecording, completion: @escaping @Sendable (Bool) -> Void)
 }
 
 // The gateway logs through HotlineCore's `EventLogger`: call id and tracking code as metadata, never personal data.

@@ -40,6 +40,9 @@ struct LiveQueue {
     var listeners: [pjsua_call_id: (serial: UInt64, supervisor: String, agent: String)] = [:]
     /// Listen-in requests this host took up or is taking up (each is acted on once).
     var listenRequestsSeen: Set<Int64> = []
+    /// Each agent's last conversation (the caller's serial): in wrap-up their screen still shows it, so the case
+    /// can be made from it after the call.
+    var lastCall: [String: (serial: UInt64, number: String)] = [:]
 
     /// The legs ringing or talking for one caller and one agent (an agent's phones ring together).
     func legs(serial: UInt64, agent: String) -> [pjsua_call_id] {
@@ -335,6 +338,7 @@ extension Gateway {
         guard agentSlot != PJSUA_INVALID_ID.rawValue else { return }
         pjsua_conf_connect(callSlot, agentSlot)
         pjsua_conf_connect(agentSlot, callSlot)
+        if call.conversation != nil { pjsua_conf_connect(agentSlot, call.port.slot) }
         reconnectListeners(serial: serial, agentSlot: agentSlot)
         log(.info, "agent-media-renewed", call, [("slot", "\(agentSlot)")])
     }
@@ -354,8 +358,56 @@ extension Gateway {
         }
         call.agentRinging(pjCall)
         bridge(call, callSlot: callSlot, agentSlot: agentSlot)
+        queue.lastCall[agent] = (call.serial, call.callerNumber)
         log(.info, "queue-connect", call, [("agent", agent)])
+        recordConversation(call, agent: agent, callSlot: callSlot, agentSlot: agentSlot)
         deliver(.queueConnected, to: call)
+    }
+
+    // MARK: The conversation's recording (issue 23 §4)
+
+    /// The recording id of a call's conversation (the session's own ids count up from 1).
+    static let conversationRecording = RecordingID(-23)
+
+    /// Both parties' slots are connected to the call's IVR port, whose tick records their mix: started at the
+    /// first agent's answer, it runs until the call ends (a caller put back in the queue stays in it).
+    private func recordConversation(_ call: CallLeg, agent: String, callSlot: pjsua_conf_port_id, agentSlot: pjsua_conf_port_id) {
+        guard configuration.recordConversations, call.activeRecording == nil else { return }
+        pjsua_conf_connect(callSlot, call.port.slot)
+        pjsua_conf_connect(agentSlot, call.port.slot)
+        guard call.conversation == nil else { return }
+        let id = Gateway.conversationRecording
+        let path = "\(recordingsDirectory)/\(Self.vietnamStamp(call.startedAt))-c\(call.serial)-\(call.token)-talk.wav"
+        let limit = configuration.maxCallSeconds > 0 ? configuration.maxCallSeconds : 4 * 3600
+        call.conversation = (path, agent, Date())
+        call.channel.startRecording(id, RecordingLimits(maxSeconds: limit, silenceSeconds: 0))
+        call.lossMeter = AudioLossMeter(start: AudioCounters.read(call.pjCall) ?? .zero)
+        writer.begin(serial: call.serial, id: id, path: path, channel: call.channel, sidecar: .init(
+            callID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
+            startedAt: call.startedAt, dialplanVersion: call.plan.dialplan.version))
+        log(.info, "conversation-recording", call, [("agent", agent)])
+    }
+
+    /// The conversation is over (the call ended, a limit, a write failure, or the caller went on to record a
+    /// voice report): the file is closed and filed for the call's case, off the owner's thread. Its sidecar goes
+    /// once the store has it; until then a restart would file the audio as an interrupted draft.
+    func finishConversation(_ call: CallLeg) {
+        guard let conversation = call.conversation else { return }
+        call.conversation = nil
+        guard let stopped = call.channel.stopRecording() else { return }
+        if let now = AudioCounters.read(call.pjCall) { call.lossMeter.sample(now) }
+        let loss = call.lossMeter.lossPercent(recordedMs: stopped.durationMs)
+        writer.finish(serial: call.serial, id: stopped.id, remaining: stopped.remaining)
+        log(.info, "conversation-recorded", call, [("agent", conversation.agent), ("ms", "\(stopped.durationMs)"),
+                                                   ("loss-percent", "\(loss)")])
+        let recording = ConversationRecording(
+            call: ConversationRecording.reference(host: queue.host, call: "\(call.serial)"),
+            callerNumber: call.incoming.callerNumber, agent: conversation.agent, path: conversation.path,
+            durationMs: stopped.durationMs, lossPercent: loss, startedAt: conversation.startedAt)
+        let desk = self.desk, writer: RecordingWriter = self.writer
+        writer.afterPendingWrites {
+            desk.fileConversation(recording) { filed in if filed { writer.forgetSidecar(of: recording.path) } }
+        }
     }
 
     /// An agent's leg ended: a refused or unanswered ring, or the end of the conversation by the agent.
@@ -422,6 +474,8 @@ extension Gateway {
                let leg = queue.legs.values.first(where: { $0.agent == name && !$0.withdrawn }),
                let call = registry.call(serial: leg.serial) {
                 (agent.callerNumber, agent.call) = (call.callerNumber, "\(leg.serial)")
+            } else if presence == .wrapUp, let last = queue.lastCall[name] {
+                (agent.callerNumber, agent.call) = (last.number, "\(last.serial)")
             }
             return agent
         }

@@ -15,7 +15,7 @@ public final class Gateway: @unchecked Sendable {
     let logger: EventLogger
     let events = EventQueue()
     var endpoint: SIPEndpoint?
-    private var writer: RecordingWriter!
+    private(set) var writer: RecordingWriter!
     private var ownerThread: Thread?
     private let stopped = DispatchSemaphore(value: 0)
     /// Messages the SIP edge refused, by reason (rate-limited, caller-limit, truncated-datagram, …).
@@ -37,7 +37,7 @@ public final class Gateway: @unchecked Sendable {
     private var lastCPUReading: (at: OwnerInstant, seconds: Double)?
     /// The bridge's tick lateness at p95 over the overload window (ms), as last read.
     private(set) var lastTickP95Ms = 0.0
-    private let recordingsDirectory: String
+    let recordingsDirectory: String
     /// The live queue (owner-thread only): the pure machine, its monotonic clock, the agents' legs.
     var queue = LiveQueue()
 
@@ -176,9 +176,11 @@ public final class Gateway: @unchecked Sendable {
             scheduleHoldPrompt(call, after: Gateway.holdPromptRepeat)
         case .recordingLimit(let serial, let id, let end):
             if let call = registry.call(serial: serial), call.activeRecording == id { finishRecording(call, end: end) }
+            if id == Gateway.conversationRecording, let call = registry.call(serial: serial) { finishConversation(call) }
         case .recordingFailed(let serial, let id, let reason):
             logger.log(.error, "recording-write-failed", [("serial", "\(serial)"), ("reason", reason)])
             if let call = registry.call(serial: serial), call.activeRecording == id { finishRecording(call, end: .failed) }
+            if id == Gateway.conversationRecording, let call = registry.call(serial: serial) { finishConversation(call) }
         case .recordingLoaded(let serial, let id, let pcm):
             guard let call = registry.call(serial: serial), !call.isEnded else { return }
             if let pcm {
@@ -302,6 +304,7 @@ public final class Gateway: @unchecked Sendable {
                 pjsua_conf_connect(slot, agentSlot)
                 pjsua_conf_connect(agentSlot, slot)
             }
+            if call.conversation != nil { pjsua_conf_connect(slot, call.port.slot) }
         }
         if first {
             log(.info, "answered", call)
@@ -312,6 +315,7 @@ public final class Gateway: @unchecked Sendable {
     }
 
     private func disconnected(_ call: CallLeg, status: Int) {
+        finishConversation(call)
         callerLeftQueue(call)
         let agent = call.agentLeg
         call.ended()
@@ -339,7 +343,7 @@ public final class Gateway: @unchecked Sendable {
         let maxLength = TimeInterval(configuration.maxCallSeconds)
         // Audio integrity: the loss counters of a running recording, read often enough to see every
         // sequence restart of the sender (issue 17 §6).
-        for call in registry.live where !call.isEnded && call.activeRecording != nil {
+        for call in registry.live where !call.isEnded && (call.activeRecording != nil || call.conversation != nil) {
             if let counters = AudioCounters.read(call.pjCall) { call.lossMeter.sample(counters) }
         }
         guard rtpTimeout > 0 || maxLength > 0 else { return }
@@ -507,6 +511,7 @@ public final class Gateway: @unchecked Sendable {
             timers.cancel(serial: call.serial, id)
         case .startRecording(let id, let limits):
             guard !call.isEnded else { return }
+            finishConversation(call)  // back from an agent whose phone died, the caller records a voice report
             let path = recordingPath(call, id)
             call.recordings[id] = CallLeg.Recording(path: path)
             call.activeRecording = id

@@ -7,7 +7,9 @@ import Foundation
 /// the IVR's frame straight back into it (`CallAudioPath.tick`). The call's own slot in the bridge is kept
 /// with its transmission disabled, so the bridge neither reads nor writes the stream while the IVR drives it:
 /// no mixing and no copy through the bridge's buffers (issue 17 §2).
-/// When an agent takes the call, the IVR lets go of the stream and the bridge connects the two calls' slots.
+/// When an agent takes the call, the IVR lets go of the stream and the bridge connects the two calls' slots; both
+/// are also connected to this port, so the bridge hands it their mix on each tick: the conversation's recording
+/// (issue 23 §4), both directions in one track, with no copy beyond the bridge's own.
 ///
 /// Created and removed on the owner thread; the bridge's clock thread calls `put_frame`. `remove()` takes the
 /// port out of the bridge; the bridge lets go of it at its next tick, and the port's `on_destroy` then lets go
@@ -15,7 +17,7 @@ import Foundation
 /// path's reference and the pool.
 final class IVRMediaPort {
     /// The port's slot in the conference bridge.
-    private let slot: pjsua_conf_port_id
+    let slot: pjsua_conf_port_id
     let path: CallAudioPath
     private var port: UnsafeMutablePointer<pjmedia_port>?
 
@@ -64,7 +66,7 @@ final class IVRMediaPort {
             // The port holds its +1 on the path until `destroy`: no retain/release per frame (issue 17 §1:
             // swift_retain was about 3% of the bridge clock thread at 600 calls).
             Unmanaged<CallAudioPath>.fromOpaque(pdata)._withUnsafeGuaranteedRef { path in
-                path.tick(timestamp: frame?.pointee.timestamp ?? pj_timestamp())
+                path.tick(frame)
             }
             return pjSuccess
         }
@@ -157,7 +159,10 @@ final class CallAudioPath: @unchecked Sendable {
 
     // MARK: Clock side
 
-    func tick(timestamp: pj_timestamp) {
+    /// One tick of the bridge, with the frame it put to the port: NONE while nobody transmits to it, the mix of the
+    /// caller and the agent while they talk (recorded when a recording runs).
+    func tick(_ bridged: UnsafeMutablePointer<pjmedia_frame>?) {
+        let timestamp = bridged?.pointee.timestamp ?? pj_timestamp()
         mediaClock.tick(serial: channel.serial)
         lock.lock()
         var previous: StreamPortReference?
@@ -171,7 +176,12 @@ final class CallAudioPath: @unchecked Sendable {
         previous?.release()
         let samples = MediaChannel.samplesPerFrame
         guard let stream else {
-            channel.take(nil)
+            if let bridged, bridged.pointee.type == PJMEDIA_FRAME_TYPE_AUDIO, bridged.pointee.size > 0,
+               let audio = bridged.pointee.buf?.assumingMemoryBound(to: Int16.self) {
+                channel.take(UnsafeBufferPointer(start: audio, count: min(samples, Int(bridged.pointee.size) / 2)))
+            } else {
+                channel.take(nil)
+            }
             return
         }
         var frame = audioFrame(timestamp)

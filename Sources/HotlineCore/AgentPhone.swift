@@ -42,6 +42,32 @@ public struct ListenRequest: Sendable, Equatable, Codable {
     public static let lapseSeconds: TimeInterval = 30
 }
 
+/// The recording of a live conversation between a caller and an agent (issue 23 §4): both directions mixed into
+/// one 8 kHz track, from the moment the agent answers (the caller heard the recorded-call notice before the
+/// queue). The gateway files it when the call ends; it goes with the case the agent made from the call or picked
+/// for it, during the call or afterwards, and is transcribed like a voice report.
+public struct ConversationRecording: Sendable, Equatable, Codable {
+    /// The call it belongs to, `ConversationRecording.reference(host:call:)`: the same the case from the call keeps.
+    public var call: String
+    public var callerNumber: String
+    public var agent: String
+    public var path: String
+    public var durationMs: Int
+    public var sha256: String?
+    /// RTP lost from the caller's stream while recording, as for voice reports.
+    public var lossPercent: Int?
+    public var startedAt: Date
+
+    public init(call: String, callerNumber: String, agent: String, path: String, durationMs: Int, sha256: String? = nil,
+                lossPercent: Int?, startedAt: Date) {
+        (self.call, self.callerNumber, self.agent, self.path) = (call, callerNumber, agent, path)
+        (self.durationMs, self.sha256, self.lossPercent, self.startedAt) = (durationMs, sha256, lossPercent, startedAt)
+    }
+
+    /// How a live call is named across hosts: the gateway's host and its call there (the queue's caller id).
+    public static func reference(host: String, call: String) -> String { "queue:\(host):\(call)" }
+}
+
 /// What an agent asks for (`agent status`, the console's header): the queue's other states follow from calls.
 public enum AgentStatusRequest: String, Sendable, Equatable, Codable, CaseIterable {
     case ready

@@ -15,6 +15,22 @@ extension Desk {
         QueueSnapshot.fresh(try store.queueSnapshots(), at: now)
     }
 
+    /// An agent's state as the freshest gateway reporting them has it, with that gateway's host.
+    func liveAgent(_ name: String, at now: Date) throws -> (host: String, agent: QueueSnapshot.Agent)? {
+        try freshQueueSnapshots(at: now).lazy.compactMap { snapshot in
+            snapshot.agents.first { $0.name == name }.map { (snapshot.host, $0) }
+        }.first
+    }
+
+    /// The call `call` as it is on the agent's own phone now (ringing, talking, or just ended and in wrap-up):
+    /// its reference across hosts and the caller's number from the gateway, never from a form.
+    func ownCall(_ call: String, of user: User, at now: Date) throws -> (reference: String, number: String) {
+        guard let (host, live) = try liveAgent(user.name, at: now), live.call == call, let number = live.callerNumber else {
+            throw DeskError.invalidField(.phone, reason: "cuộc gọi này không còn trên máy của bạn; tìm phiếu theo số điện thoại")
+        }
+        return (ConversationRecording.reference(host: host, call: call), number)
+    }
+
     /// The queue log from `since` on, oldest first: for the hotline and administrators.
     public func queueLog(since: Date, as user: User) throws -> [QueueLogLine] {
         try check(user, .oversee)
@@ -138,25 +154,43 @@ extension Desk {
 }
 
 extension Desk {
-    /// "New case from this call" (issue 23 §4): the draft of the call ringing or answered on the agent's own phone,
-    /// made once per call with the caller's number from the gateway's live state (never from the form), and
-    /// claimed by the agent. Returns its tracking code, the same on a second request.
+    /// "New case from this call" (issue 23 §4): the draft of the call ringing, answered or just ended (wrap-up) on
+    /// the agent's own phone, made once per call with the caller's number from the gateway's live state (never
+    /// from the form), and claimed by the agent. The conversation's recording goes with it (now, or when the
+    /// gateway files it). Returns its tracking code, the same on a second request.
     public func caseFromCall(_ call: String, as user: User) throws -> String {
         try check(user, .hotlineWork)
         let now = self.now()
-        guard let (host, live) = try freshQueueSnapshots(at: now).lazy.compactMap({ snapshot in
-            snapshot.agents.first { $0.name == user.name && $0.call == call }.map { (snapshot.host, $0) }
-        }).first, let number = live.callerNumber else {
-            throw DeskError.invalidField(.phone, reason: "cuộc gọi này không còn trên máy của bạn; tìm phiếu theo số điện thoại")
-        }
+        let (reference, number) = try ownCall(call, of: user, at: now)
         let code = try store.liveCallDraft(PhoneDraft(
-            callID: "queue:\(host):\(call)", callerNumber: number, category: nil, confidential: nil, receivedAt: now,
+            callID: reference, callerNumber: number, category: nil, confidential: nil, receivedAt: now,
             recordingPath: nil, recordingDurationMs: 0, recordingSHA256: nil, dialplanVersion: "live-call", interrupted: false),
             calendar: try context().calendar)
         if try store.claim(of: code, at: now).map({ $0.userName != user.name }) ?? true {
             _ = try? store.claim(code, by: user, at: now)  // held by another agent already: theirs stays
         }
+        _ = try store.linkConversation(reference, callerNumber: number, toCase: code, by: user.name, at: now)
         return code
+    }
+
+    /// The conversation of the agent's own call goes with an open case of the same caller instead (the citizen
+    /// rings about it): its recording is attached to that case, now or when the gateway files it. One case per
+    /// conversation: refused once it goes with another.
+    public func attachCall(_ call: String, toCase code: String, as user: User) throws {
+        try check(user, .hotlineWork)
+        let now = self.now()
+        let (reference, number) = try ownCall(call, of: user, at: now)
+        // The caller's own cases, as the screen pop lists them.
+        guard let t = try store.callerTickets(number, except: "", limit: 50).first(where: { $0.trackingCode == code }) else {
+            throw DeskError.invalidField(.trackingCode, reason: "phiếu \(code) không phải của số đang gọi")
+        }
+        guard t.status.isOpen else {
+            throw DeskError.invalidField(.trackingCode, reason: "phiếu \(code) đã đóng; tạo phiếu mới từ cuộc gọi")
+        }
+        guard try store.linkConversation(reference, callerNumber: number, toCase: code, by: user.name, at: now) else {
+            let other = try store.conversation(reference)?.trackingCode ?? "khác"
+            throw DeskError.invalidField(.trackingCode, reason: "cuộc gọi này đã gắn với phiếu \(other)")
+        }
     }
 }
 
@@ -184,6 +218,8 @@ public struct ScreenPop: Sendable, Equatable {
     public var openCount: Int
     /// The number rang the hotline before (it has tickets).
     public var repeatCaller: Bool { !tickets.isEmpty }
+    /// The case this call's conversation goes with, once the agent made or picked one.
+    public var linkedCode: String?
 
     public init(number: String, call: String, tickets: [CallerTicket]) {
         (self.number, self.call, self.tickets) = (number, call, tickets)
@@ -198,11 +234,13 @@ extension Desk {
         guard let phone = try store.agentPhones().first(where: { $0.name == user.name }) else {
             return AgentPresenceView(hasPhone: false, requested: .offline, reason: nil, live: nil)
         }
-        let live = try freshQueueSnapshots(at: now()).lazy.compactMap { $0.agents.first { $0.name == user.name } }.first
+        let found = try liveAgent(user.name, at: now())
+        let live = found?.agent
         var caller: ScreenPop?
-        if let live, let number = live.callerNumber, let call = live.call {
+        if let found, let live, let number = live.callerNumber, let call = live.call {
             caller = ScreenPop(number: number, call: call,
                                tickets: try store.callerTickets(number, except: "", limit: 10))
+            caller?.linkedCode = try store.conversation(ConversationRecording.reference(host: found.host, call: call))?.trackingCode
         }
         return AgentPresenceView(hasPhone: true, requested: phone.requested, reason: phone.reason, live: live,
                                  caller: caller)
@@ -245,8 +283,7 @@ extension Desk {
         guard try store.agentPhones().contains(where: { $0.name == user.name }) else {
             throw DeskError.invalidField(.phone, reason: "\(user.name) chưa có điện thoại ở hàng chờ để nghe kèm: quản trị hệ thống đặt bằng `users phone`")
         }
-        let live = try freshQueueSnapshots(at: now()).lazy.compactMap { $0.agents.first { $0.name == agent } }.first
-        guard let live, live.state == "onCall" else {
+        guard let live = try liveAgent(agent, at: now())?.agent, live.state == "onCall" else {
             throw DeskError.invalidField(.phone, reason: "\(agent) không đang nghe máy; chỉ nghe kèm được một cuộc gọi đang diễn ra")
         }
         try store.requestListenIn(supervisor: user.name, agent: agent, at: now())

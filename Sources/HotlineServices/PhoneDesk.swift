@@ -226,6 +226,22 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
         }
     }
 
+    public func fileConversation(_ recording: ConversationRecording, completion: @escaping @Sendable (Bool) -> Void) {
+        queue.async { [self] in
+            var filed = recording
+            do {
+                filed.sha256 = try FileDigest.sha256Hex(ofFile: recording.path)
+                let code = try store.fileConversation(filed, at: Date())
+                logger.log(.info, "conversation-filed", [("call", recording.call), ("ms", "\(recording.durationMs)")]
+                           + (code.map { [("ticket", $0)] } ?? []))
+                completion(true)
+            } catch {
+                logger.log(.error, "conversation-file-failed", [("call", recording.call), ("error", "\(error)")])
+                completion(false)
+            }
+        }
+    }
+
     public func isOfficeHours(_ date: Date) -> Bool {
         switch officeHoursMode {
         case "always": true

@@ -354,6 +354,25 @@ enum Migrations {
             handled_by TEXT
         );
         """,
+        // Issue 23 §4: live conversations' recordings, and the case each goes with (made from the call or picked).
+        // A row may come first from either side: the agent's case during the call, or the gateway's recording.
+        """
+        CREATE TABLE conversations (
+            call_ref TEXT PRIMARY KEY,
+            ticket_id INTEGER REFERENCES tickets (id),
+            caller_number TEXT NOT NULL DEFAULT '',
+            agent TEXT,
+            path TEXT,
+            duration_ms INTEGER,
+            sha256 TEXT,
+            audio_loss_percent INTEGER,
+            started_at REAL,
+            filed_at REAL,
+            linked_by TEXT,
+            linked_at REAL
+        );
+        CREATE INDEX conversations_ticket ON conversations (ticket_id);
+        """,
     ]
 
     static func apply(_ db: Connection) throws {

@@ -83,6 +83,23 @@ enum PostgresSchema {
                 handled_by TEXT
             );
             """),
+        (14, """
+            CREATE TABLE conversations (
+                call_ref TEXT PRIMARY KEY,
+                ticket_id BIGINT REFERENCES tickets (id),
+                caller_number TEXT NOT NULL DEFAULT '',
+                agent TEXT,
+                path TEXT,
+                duration_ms INTEGER,
+                sha256 TEXT,
+                audio_loss_percent INTEGER,
+                started_at DOUBLE PRECISION,
+                filed_at DOUBLE PRECISION,
+                linked_by TEXT,
+                linked_at DOUBLE PRECISION
+            );
+            CREATE INDEX conversations_ticket ON conversations (ticket_id);
+            """),
     ]
 
     static let schema = """

@@ -165,7 +165,8 @@ public final class TicketStore: @unchecked Sendable {
             SELECT t.tracking_code, t.caller_number, t.category, t.confidential, t.received_at,
                    a.path, COALESCE(a.duration_ms, 0), a.sha256, t.interrupted, t.status, t.due_at,
                    c.user_name, c.expires_at, a.audio_loss_percent
-            FROM tickets t LEFT JOIN attachments a ON a.ticket_id = t.id AND a.kind = 'recording'
+            FROM tickets t LEFT JOIN attachments a ON a.id = (
+                SELECT min(r.id) FROM attachments r WHERE r.ticket_id = t.id AND r.kind = 'recording')
             LEFT JOIN claims c ON c.ticket_id = t.id AND c.expires_at > ?
             WHERE t.status IN ('draft', 'returned')
             ORDER BY t.due_at, t.received_at, t.id

@@ -94,6 +94,7 @@ struct Server {
         configuration.admission = try settings.admissionLimits()
         configuration.rtpTimeoutSeconds = settings.rtpTimeoutSeconds
         configuration.sendSilence = settings.sendSilence
+        configuration.recordConversations = !settings.noConversationRecording
         configuration.overloadTickMs = settings.overloadTickMs
         configuration.overloadCPUPercent = settings.overloadCPUPercent
         configuration.signallingPriority = settings.signallingPriority

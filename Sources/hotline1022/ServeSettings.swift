@@ -42,6 +42,8 @@ struct ServeSettings: Equatable {
     var maxCallsPerCaller = 0
     var rtpTimeoutSeconds = 30
     var sendSilence = false
+    /// Do not record live conversations with agents (issue 23 §4); recorded by default.
+    var noConversationRecording = false
     var maxCallSeconds = 600
     /// Drafts the desk stores together in one transaction at most (group commit).
     var draftGroup = 64
@@ -128,6 +130,8 @@ struct ServeSettings: Equatable {
              help: "Ngắt cuộc gọi không nhận được RTP trong chừng ấy giây (0 = không bao giờ)."),
         .flag("--send-silence", key: "sendSilence", \.sendSilence,
               help: "Gửi RTP cả khi tổng đài im lặng (lúc ghi âm); mặc định không gửi, trừ một gói mỗi 5 giây. Bật cho trung kế ngắt cuộc gọi khi RTP chỉ chạy một chiều."),
+        .flag("--no-conversation-recording", key: "noConversationRecording", \.noConversationRecording,
+              help: "Không ghi âm cuộc nói chuyện giữa người gọi và tổng đài viên (mặc định ghi cả hai chiều, gắn vào phiếu của cuộc gọi)."),
         .int("--max-call-seconds", key: "maxCallSeconds", \.maxCallSeconds, 0...86_400, placeholder: "SECONDS",
              help: "Ngắt mọi cuộc gọi dài quá chừng ấy giây (0 = không bao giờ); bản ghi đã có vẫn được lưu."),
         .int("--draft-group", key: "draftGroup", \.draftGroup, 1...1000,

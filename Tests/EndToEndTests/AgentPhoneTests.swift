@@ -54,6 +54,7 @@ final class AgentPhoneTests: XCTestCase {
         XCTAssertTrue(SIPp.agentPhoneFinished(agent), "the agent's phone saw INVITE, ACK and BYE\n\(gateway.log)")
         XCTAssertTrue(gateway.log.contains("event=queue-ring") && gateway.log.contains("agent=e2e-agent phones=1"), gateway.log)
         XCTAssertTrue(gateway.log.contains("event=queue-connect agent=e2e-agent"), gateway.log)
+        try assertConversationRecorded(gateway, agent: "e2e-agent")
 
         // The agent asks for a break; the gateway applies it within seconds.
         let pause = try E2E.execute(E2E.binary, ["agent", "status", "break", "--reason", "Họp giao ban", "--as", "e2e-agent"] + db)
@@ -67,6 +68,35 @@ final class AgentPhoneTests: XCTestCase {
         XCTAssertEqual(gone.process.terminationStatus, 0, gone.report)
         XCTAssertTrue(gateway.waitForLog("event=agent-unregistered agent=e2e-agent contacts=0", count: 1, timeout: 5), gateway.log)
         XCTAssertEqual(gateway.stop(), 0, gateway.log)
+    }
+
+    /// Issue 23 §4: the conversation is recorded both ways from the agent's answer to the hang-up and filed for the
+    /// call's case. The agent's phone says its 2 s on answering while the caller is silent; the caller speaks in
+    /// the call's last 4 s (agent-transfer.xml): the recording holds the one, then quiet, then the other.
+    func assertConversationRecorded(_ gateway: GatewayProcess, agent: String) throws {
+        XCTAssertTrue(gateway.waitForLog("event=conversation-filed", count: 1, timeout: 10), gateway.log)
+        let row = try E2E.execute("/usr/bin/sqlite3", ["-separator", "|", gateway.database,
+            "SELECT path, duration_ms, audio_loss_percent, agent, call_ref, sha256 IS NOT NULL FROM conversations"], timeout: 30).stdout
+        let fields = row.trimmingCharacters(in: .whitespacesAndNewlines).components(separatedBy: "|")
+        XCTAssertEqual(fields.count, 6, "one conversation: '\(row)'")
+        let connected = try XCTUnwrap(gateway.time(of: "queue-connect", containing: "agent=\(agent)"))
+        let ended = try XCTUnwrap(gateway.time(of: "conversation-recorded", containing: "agent=\(agent)"))
+        let wav = try WAVInfo(path: fields[0])
+        let expected = Int(ended.timeIntervalSince(connected) * 1000)
+        print("conversation recording: \(wav.durationMs) ms (connect to hang-up \(expected) ms), loss \(fields[2]) %")
+        XCTAssertEqual([wav.sampleRate, wav.channels, wav.bits], [8000, 1, 16])
+        XCTAssertEqual(Double(wav.durationMs), Double(expected), accuracy: 1000, "recorded from the answer to the hang-up")
+        XCTAssertEqual(Int(fields[1]) ?? -1, wav.durationMs, accuracy: 300)
+        XCTAssertEqual(fields[2], "0", "no RTP lost on loopback")
+        XCTAssertEqual(fields[3], agent)
+        XCTAssertTrue(fields[4].hasPrefix("queue:"), fields[4])
+        XCTAssertEqual(fields[5], "1", "hashed when filed")
+        let agentSays = wav.rms(fromMs: 300, toMs: 1700), between = wav.rms(fromMs: 3000, toMs: wav.durationMs - 5000)
+        let callerSays = wav.rms(fromMs: wav.durationMs - 3500, toMs: wav.durationMs - 500)
+        print(String(format: "conversation levels: agent %.0f, between %.0f, caller %.0f RMS", agentSays, between, callerSays))
+        XCTAssertGreaterThan(agentSays, 300, "the agent's words are in it")
+        XCTAssertLessThan(between, 100, "quiet while neither speaks")
+        XCTAssertGreaterThan(callerSays, 300, "the caller's words are in it")
     }
 
     /// Issue 23 §6: a supervisor listens in silently. During lan's call (`e2e-agent`), `agent listen-in` by the

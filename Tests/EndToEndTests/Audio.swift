@@ -30,6 +30,13 @@ struct WAVInfo {
         rms = count > 0 ? (sum / Double(count)).squareRoot() : 0
     }
 
+    /// The RMS of the samples from `fromMs` to `toMs` (0 for an empty span).
+    func rms(fromMs: Int, toMs: Int) -> Double {
+        let a = max(0, min(samples.count, fromMs * sampleRate / 1000)), b = max(a, min(samples.count, toMs * sampleRate / 1000))
+        guard b > a else { return 0 }
+        return (samples[a..<b].reduce(0.0) { $0 + Double($1) * Double($1) } / Double(b - a)).squareRoot()
+    }
+
     /// From the first to the last 20 ms frame louder than `threshold` RMS, in milliseconds from the start;
     /// nil when nothing is that loud. Pauses between words fall inside the span.
     func soundSpan(threshold: Double = 300) -> (startMs: Int, endMs: Int)? {

@@ -179,6 +179,12 @@ enum SIPp {
     /// The hotline agent's phone as SIPp (`agent-uas.xml`: answers one call, waits for its BYE) on `port`;
     /// kill it when done.
     static func agentPhone(port: Int, directory: String) throws -> Process {
+        // What the agent says once they answer: the test speech's first 2 s.
+        let words = directory + "/agent.al"
+        if !FileManager.default.fileExists(atPath: words) {
+            let speech = try Data(contentsOf: URL(fileURLWithPath: try speech()))
+            try speech.prefix(agentSpeechBytes).write(to: URL(fileURLWithPath: words))
+        }
         let agent = Process()
         agent.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
         agent.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -189,6 +195,9 @@ enum SIPp {
         try agent.run()
         return agent
     }
+
+    /// The agent's words on answering (`agent.al`): 2 s of A-law.
+    static let agentSpeechBytes = 16_000
 
     /// Waits up to 15 s for the agent's phone to finish its call; true when it did, with exit status 0.
     static func agentPhoneFinished(_ agent: Process) -> Bool {

@@ -70,7 +70,7 @@ final class CallAudioPathTests: XCTestCase {
         pj_shutdown()
     }
 
-    private func tick(_ path: CallAudioPath) { path.tick(timestamp: pj_timestamp()) }
+    private func tick(_ path: CallAudioPath) { path.tick(nil) }
 
     /// A path that ticked once on a first stream, then had a second one attached (not yet seen by the clock).
     private func secondStreamAttachedAfterATick() throws -> (FakeStream, FakeStream, CallAudioPath) {
@@ -141,6 +141,31 @@ final class CallAudioPathTests: XCTestCase {
         path.drive(true)
         tick(path)
         XCTAssertEqual(stream.gets, 1)
+    }
+
+    /// Issue 23 §4: while the caller talks to an agent, the bridge puts the two parties' mix to the IVR port, and a
+    /// running recording keeps that mix, never the stream's frames (the bridge has them).
+    func testWhileAnAgentHasTheCallTheBridgesMixIsRecorded() throws {
+        let stream = try FakeStream(pool: pool)
+        stream.served = 7
+        let channel = MediaChannel(serial: 1) { _ in }
+        let path = CallAudioPath(channel: channel)
+        path.attach(try XCTUnwrap(StreamPortReference(retaining: stream.port)))
+        path.drive(false)
+        channel.startRecording(RecordingID(3), RecordingLimits(maxSeconds: 60, silenceSeconds: 0))
+        var mix = [Int16](repeating: 1234, count: 160)
+        mix.withUnsafeMutableBytes { bytes in
+            var frame = pjmedia_frame()
+            frame.type = PJMEDIA_FRAME_TYPE_AUDIO
+            frame.buf = bytes.baseAddress
+            frame.size = 320
+            path.tick(&frame)
+            frame.type = PJMEDIA_FRAME_TYPE_NONE  // a tick nobody transmitted on: silence
+            path.tick(&frame)
+        }
+        XCTAssertEqual(channel.drainRecorded(RecordingID(3)), mix + Array(repeating: 0, count: 160))
+        XCTAssertEqual(stream.gets, 0, "the stream is the bridge's")
+        XCTAssertTrue(stream.puts.isEmpty)
     }
 
     func testAStreamPJSIPDestroyedIsSkippedAndReleasedWithThePath() throws {

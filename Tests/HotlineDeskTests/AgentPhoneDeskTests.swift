@@ -217,6 +217,47 @@ final class AgentPhoneDeskTests: DeskTestCase {
         assertDesk(try at(now).caseFromCall("77", as: giaVien), isForbidden)
     }
 
+    /// Issue 23 §4: the conversation's recording goes with the case made from the call, also in wrap-up after
+    /// the gateway filed it; or with an open case of the same caller the agent picks, and with one case only.
+    func testTheConversationGoesWithTheCaseMadeFromTheCallOrPicked() throws {
+        try desk.setPhone(SetPhoneRequest(userName: "lan", password: "mật khẩu SIP của lan"), as: admin)
+        let now = Date()
+        func live(_ state: String, call: String, number: String = "0912555666") throws {
+            try store.saveQueueSnapshot(QueueSnapshot(waiting: 0, longestWaitSeconds: 0, agents: [
+                .init(name: "lan", state: state, label: state, since: now, callerNumber: number, call: call),
+            ], host: "gw-a", at: now))
+        }
+        func talk(_ call: String) throws -> ConversationRecording {
+            let path = try evidenceFile("talk-\(call).wav")
+            return ConversationRecording(call: ConversationRecording.reference(host: "gw-a", call: call),
+                                         callerNumber: "0912555666", agent: "lan", path: path, durationMs: 9000,
+                                         lossPercent: 0, startedAt: now)
+        }
+        // The call ended and its recording is filed; lan, in wrap-up, makes the case: the recording is on it.
+        try live("wrapUp", call: "90")
+        XCTAssertNil(try store.fileConversation(try talk("90"), at: now))
+        let code = try at(now).caseFromCall("90", as: lan)
+        XCTAssertEqual(try XCTUnwrap(try store.ticket(code)).attachments.filter { $0.kind == .recording }.count, 1)
+        XCTAssertEqual(try at(now).ownPresence(as: lan).caller?.linkedCode, code, "the pop says where it went")
+
+        // The next call: the same citizen rings about that open case, and lan picks it.
+        try live("onCall", call: "91")
+        XCTAssertNil(try at(now).ownPresence(as: lan).caller?.linkedCode)
+        try at(now).attachCall("91", toCase: code, as: lan)
+        XCTAssertEqual(try store.fileConversation(try talk("91"), at: now), code, "attached as soon as it is filed")
+        XCTAssertEqual(try XCTUnwrap(try store.ticket(code)).attachments.filter { $0.kind == .recording }.count, 2)
+        // Not another caller's case, not twice to two cases, not on someone else's call.
+        let other = try store.createPhoneDraft(PhoneDraft(
+            callID: "sip-x", callerNumber: "0988000111", category: nil, confidential: nil, receivedAt: now, recordingPath: nil,
+            recordingDurationMs: 0, recordingSHA256: nil, dialplanVersion: "t", interrupted: false))
+        assertDesk(try at(now).attachCall("91", toCase: other, as: lan), field(.trackingCode), "another caller's case")
+        let second = try at(now).caseFromCall("91", as: lan)
+        XCTAssertNotEqual(second, code)
+        XCTAssertEqual(try XCTUnwrap(try store.ticket(second)).attachments.count, 0, "the conversation stays with the case picked")
+        assertDesk(try at(now).attachCall("91", toCase: code, as: minh), field(.phone), "not minh's call")
+        assertDesk(try at(now).attachCall("91", toCase: code, as: giaVien), isForbidden)
+    }
+
     /// Issue 23 §6: only a supervisor with a phone asks to listen in, only on an agent on a call; the request is
     /// audited and taken up by one gateway host only.
     func testAListenInRequestIsASupervisorsAndIsTakenUpOnce() throws {
