@@ -211,6 +211,25 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
         XCTAssertTrue(gone.body.contains("cuộc gọi này không còn trên máy của bạn"), gone.body)
         XCTAssertEqual(try request(port: port, "/cuoc-goi/phieu", method: "POST", cookie: l.cookie, body: "cuoc_goi=88").status, 403,
                        "no token")
+
+        // The header's state says where the call's conversation goes; the pop offers the caller's open cases.
+        let code = String(location.dropFirst("/phieu/".count))
+        let state = try request(port: port, "/trang-thai", cookie: l.cookie).body
+        XCTAssertTrue(state.contains("\"linked\":\"\(code)\""), state)
+        XCTAssertTrue(state.contains("\"open\":true"), state)
+        // Picking that case for the next call of the same number: the conversation goes with it.
+        try store.saveQueueSnapshot(QueueSnapshot(waiting: 0, longestWaitSeconds: 0, agents: [
+            .init(name: "lan", state: "onCall", label: "Đang nghe máy", since: Date(), callerNumber: "0912777888", call: "90"),
+        ], host: "gw-a", at: Date()))
+        let picked = try request(port: port, "/cuoc-goi/gan", method: "POST", cookie: l.cookie,
+                                 body: form(["cuoc_goi": "90", "ma": code, "csrf": l.csrf]))
+        XCTAssertEqual(picked.status, 303)
+        XCTAssertEqual(picked.header("Location"), location)
+        XCTAssertEqual(try store.conversation(ConversationRecording.reference(host: "gw-a", call: "90"))?.trackingCode, code)
+        let wrong = try request(port: port, "/cuoc-goi/gan", method: "POST", cookie: l.cookie,
+                                body: form(["cuoc_goi": "90", "ma": "20260101-0000001", "csrf": l.csrf]))
+        XCTAssertEqual(wrong.status, 409, wrong.body)
+        XCTAssertTrue(wrong.body.contains("không phải của số đang gọi"), wrong.body)
     }
 
     /// Issue 23 §6: a supervisor asks from the wallboard to listen in on an agent's call; an agent has no such form.

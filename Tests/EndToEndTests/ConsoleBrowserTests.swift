@@ -176,6 +176,12 @@ final class ConsoleBrowserTests: XCTestCase {
         let bound = try E2E.execute("/usr/bin/sqlite3", [gateway.database,
             "SELECT caller_number || ' ' || sip_call_id || ' ' || status FROM tickets WHERE tracking_code = '\(callCase)'"], timeout: 30)
         XCTAssertTrue(bound.stdout.hasPrefix("\(caller) queue:") && bound.stdout.contains(" draft"), bound.stdout)
+        // Its recording is the conversation's (issue 23 §4), queued for transcription like a voice report's.
+        let attached = try E2E.execute("/usr/bin/sqlite3", [gateway.database, """
+            SELECT a.duration_ms > 5000, j.status FROM attachments a JOIN tickets t ON t.id = a.ticket_id
+            JOIN transcription_jobs j ON j.attachment_id = a.id WHERE t.tracking_code = '\(callCase)' AND a.kind = 'recording'
+            """], timeout: 30)
+        XCTAssertTrue(attached.stdout.hasPrefix("1|"), "one recording of the talk, with its transcription job: '\(attached.stdout)'\n\(gateway.log)")
 
         // The wallboard's figures are the queue log's (queue stats computes them from it).
         let stats = try JSONSerialization.jsonObject(with: Data(try cli(["queue", "stats", "--json", "--as", "minh"] + db).utf8))

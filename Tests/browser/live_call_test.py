@@ -100,6 +100,8 @@ def run():
         c.check(new_code != EARLIER, "a new case, not the earlier one")
         c.wait(lan, lambda d: CALLER in c.text(d), timeout=5, what="the caller's number on the new case")
         results["callCase"] = new_code
+        c.wait(lan, lambda d: new_code in d.find_element(By.CSS_SELECTOR, "#screen-pop .pop-linked").text, timeout=5,
+               what="the pop saying the call's recording goes with the new case")
 
         step[0] = "the wallboard shows the agent on the call"
         c.wait(minh, lambda d: agent_state(d, "lan") == "onCall", timeout=15, what="lan on the call on the wallboard")
@@ -117,7 +119,7 @@ def run():
         screenshot(minh, "wallboard-tv.png")
         minh.set_window_size(1366, 768)
 
-        step[0] = "the call ends: the pop goes, wrap-up follows"
+        step[0] = "the call ends: wrap-up follows, the pop stays"
         sipp.wait(timeout=40)
     finally:
         if sipp.poll() is None:
@@ -125,8 +127,17 @@ def run():
         sipp_log.close()
     results["sippStatus"] = sipp.returncode
     c.check(sipp.returncode == 0, f"the SIPp caller ended with {sipp.returncode} (see sipp-live-call.stderr)")
-    c.wait(lan, lambda d: not d.find_element(By.ID, "screen-pop").is_displayed(), timeout=10, what="the pop to go")
-    c.wait(minh, lambda d: agent_state(d, "lan") in ("wrapUp", "ready"), timeout=10, what="lan in wrap-up")
+    c.wait(minh, lambda d: agent_state(d, "lan") == "wrapUp", timeout=10, what="lan in wrap-up")
+    # In wrap-up the pop stays with the call just ended, so the case can still be made from it.
+    c.wait(lan, lambda d: d.find_element(By.ID, "screen-pop").is_displayed()
+           and d.find_element(By.CSS_SELECTOR, "#screen-pop .pop-number").text == CALLER, timeout=5,
+           what="the pop kept through wrap-up")
+
+    step[0] = "the conversation's recording plays on the call's case"
+    def recording_shown(d):
+        d.refresh()
+        return len(d.find_elements(By.CSS_SELECTOR, "audio#recording")) == 1
+    c.wait(lan, recording_shown, timeout=15, what="the conversation's recording on the case page")
     states = minh.execute_script("return window.__states")
     c.check("onCall" in states and states.index("onCall") > states.index("ready"), f"the wallboard's states: {states}")
     results["states"] = states
