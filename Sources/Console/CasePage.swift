@@ -88,6 +88,20 @@ extension Pages {
                 recording = "<div class=\"notice error\" role=\"alert\"><p>Tệp ghi âm không khớp mã SHA-256 đã lưu hoặc không đọc được: không phát. Báo giám sát viên.</p></div>"
             }
         }
+        // Conversations of later calls picked for the case (issue 23 §4), each with its own player.
+        let recordings = t.attachments.filter { $0.kind == .recording }
+        for (i, later) in recordings.enumerated().dropFirst() {
+            let take = i + 1
+            recording += "<h3>Ghi âm \(take) · cuộc gọi gắn lúc \(Pages.short(later.addedAt))</h3>"
+            if i < view.recordingsVerified.count, view.recordingsVerified[i] {
+                recording += """
+                    <audio class="recording-more" controls preload="none" src="\(e(base))/ghi-am?ban=\(take)"></audio>
+                    <p class="muted">\((later.durationMs ?? 0) / 1000) giây · SHA-256 đã kiểm tra khớp\(later.audioLossPercent.map { $0 > 0 ? " · mất \($0)% gói âm thanh" : "" } ?? "")</p>
+                    """
+            } else {
+                recording += "<div class=\"notice error\" role=\"alert\"><p>Tệp ghi âm \(take) không khớp mã SHA-256 đã lưu hoặc không đọc được: không phát. Báo giám sát viên.</p></div>"
+            }
+        }
         var transcriptBox = ""
         if let transcript {
             if let text = transcript.transcript?.text {

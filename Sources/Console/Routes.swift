@@ -151,8 +151,9 @@ extension Console {
             // The first request of a listen is audited; the player's further range requests (seeking) are not.
             let range = c.request.headers["Range"]?.replacingOccurrences(of: " ", with: "")
             let listening = range == nil || range == "bytes=0-"
+            let take = c.request.query("ban").flatMap { Int($0) } ?? 1
             let recording = try c.desk.recording(code, as: c.user, access: listening ? "listen" : nil,
-                                                 details: ["via": "console", "address": c.request.remoteAddress])
+                                                 details: ["via": "console", "address": c.request.remoteAddress], take: take)
             var response = HTTPResponse.file(path: recording.path, contentType: "audio/wav")
             response.headers.set("Cache-Control", "private, no-store")
             return response

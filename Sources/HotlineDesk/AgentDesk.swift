@@ -58,6 +58,9 @@ public struct AgentCaseView: Encodable, Sendable {
     public let claim: Claim?
     /// The recording's SHA-256 computed again and compared with the stored one; nil with no recording.
     public let recordingVerified: Bool?
+    /// The same for each of the case's recordings, in the order they were added (a conversation picked for the
+    /// case comes after its voice report).
+    public let recordingsVerified: [Bool]
     public let callerTickets: [CallerTicket]
     public let duplicateCandidates: [DuplicateCandidate]
     public let suggestedUnit: String?
@@ -114,17 +117,17 @@ extension Desk {
     public func show(_ code: String, as user: User) throws -> AgentCaseView {
         try check(user, .hotlineWork)
         let t = try ticket(code)
-        let recording = t.attachments.first { $0.kind == .recording }
-        let verified: Bool? = recording.map { r in
+        let checked = t.attachments.filter { $0.kind == .recording }.map { r in
             (try? SHA256.hexOfFile(atPath: store.localFile(for: r.path, sha256: r.sha256))).map { $0 == r.sha256 } ?? false
         }
+        let verified = checked.first
         let (suggestedUnit, suggestion): (String?, String) = switch try store.suggestRoute(code) {
         case .unit(let u, let why): (u, "\(u) (\(why))")
         case .guidance(let office, let reason): (nil, "chuyển \(office) hướng dẫn: \(reason) (Art. 7.4)")
         }
         let notes = try caseNotes(code)
         return AgentCaseView(
-            ticket: t, claim: try store.claim(of: code, at: now()), recordingVerified: verified,
+            ticket: t, claim: try store.claim(of: code, at: now()), recordingVerified: verified, recordingsVerified: checked,
             callerTickets: try store.callerTickets(t.reporter.phone, except: code),
             duplicateCandidates: try store.duplicateCandidates(for: code), suggestedUnit: suggestedUnit,
             suggestion: suggestion,
@@ -163,20 +166,26 @@ extension Desk {
     /// member of the unit that handles the case. Hearing it is audited: the recording is personal data
     /// (Art. 10.2). `access` names the access in the audit log ("listen"); nil when only the file's place is
     /// asked for, and nothing is heard.
+    /// `take` counts the case's recordings from 1 in the order they were added: the voice report, then the
+    /// conversations of calls picked for the case (issue 23 §4).
     public func recording(_ code: String, as user: User, access: String? = "listen",
-                          details: [String: String?] = [:]) throws -> VerifiedRecording {
+                          details: [String: String?] = [:], take: Int = 1) throws -> VerifiedRecording {
         let t = try ticket(code)
         try check(user, .readTicket(unit: t.unitCode))
-        let r = try verifiedRecording(t)
+        let r = try verifiedRecording(t, take: take)
+        var details = details
+        if take != 1 { details["take"] = "\(take)" }
         if let access { try store.recordAccess(code, access, details, by: user, at: now()) }
         return r
     }
 
     /// The recording, unaudited: only to check it before an access that is audited when it succeeds.
-    func verifiedRecording(_ t: Ticket) throws -> VerifiedRecording {
-        guard let r = t.attachments.first(where: { $0.kind == .recording }) else {
+    func verifiedRecording(_ t: Ticket, take: Int = 1) throws -> VerifiedRecording {
+        let recordings = t.attachments.filter { $0.kind == .recording }
+        guard take >= 1, take <= recordings.count else {
             throw DeskError.notFound(.recording, t.trackingCode)
         }
+        let r = recordings[take - 1]
         // The gateway that recorded it may be another host of a PostgreSQL store: read this host's copy.
         let path: String
         let actual: String

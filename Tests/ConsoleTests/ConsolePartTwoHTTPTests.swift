@@ -230,6 +230,25 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
                                 body: form(["cuoc_goi": "90", "ma": "20260101-0000001", "csrf": l.csrf]))
         XCTAssertEqual(wrong.status, 409, wrong.body)
         XCTAssertTrue(wrong.body.contains("không phải của số đang gọi"), wrong.body)
+
+        // Both calls' recordings filed: the case plays the first and, apart, the second (audited as take 2).
+        for call in ["88", "90"] {
+            let path = dir + "/talk-\(call).wav"
+            try Data(repeating: call == "88" ? 1 : 2, count: 16_044).write(to: URL(fileURLWithPath: path))
+            try store.fileConversation(ConversationRecording(
+                call: ConversationRecording.reference(host: "gw-a", call: call), callerNumber: "0912777888", agent: "lan",
+                path: path, durationMs: 1000, sha256: try SHA256.hexOfFile(atPath: path), lossPercent: 0, startedAt: Date()),
+                at: Date())
+        }
+        let page = try request(port: port, location, cookie: l.cookie).body
+        XCTAssertTrue(page.contains("id=\"recording\""), page)
+        XCTAssertTrue(page.contains("ghi-am?ban=2"), page)
+        let second = try request(port: port, location + "/ghi-am?ban=2", cookie: l.cookie)
+        XCTAssertEqual(second.status, 200)
+        XCTAssertEqual(second.header("Content-Type"), "audio/wav")
+        XCTAssertTrue(second.body.hasPrefix("\u{2}\u{2}\u{2}"), "the second call's file")
+        XCTAssertEqual(try request(port: port, location + "/ghi-am?ban=3", cookie: l.cookie).status, 404)
+        XCTAssertTrue(try store.history(code).contains { $0.action == "listen" && ($0.after ?? "").contains("\"take\":\"2\"") })
     }
 
     /// Issue 23 §6: a supervisor asks from the wallboard to listen in on an agent's call; an agent has no such form.
