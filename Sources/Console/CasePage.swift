@@ -72,7 +72,8 @@ extension Pages {
 
         // The recording and the transcript.
         var recording = "<p class=\"muted\">Phản ánh này không có ghi âm.</p>"
-        if let attachment = t.attachments.first(where: { $0.kind == .recording }) {
+        let recordings = t.recordings
+        if let attachment = recordings.first {
             // Issue 17: a damaged recording is never silent about it.
             let loss = attachment.audioLossPercent.map {
                 $0 > 0 ? "<div class=\"notice error\" role=\"alert\" id=\"audio-loss\"><p>Ghi âm mất \($0)%: gói âm thanh bị mất hoặc đến trễ khi ghi, có đoạn bị im hoặc đứt.</p></div>"
@@ -89,7 +90,6 @@ extension Pages {
             }
         }
         // Conversations of later calls picked for the case (issue 23 §4), each with its own player.
-        let recordings = t.attachments.filter { $0.kind == .recording }
         for (i, later) in recordings.enumerated().dropFirst() {
             let take = i + 1
             recording += "<h3>Ghi âm \(take) · cuộc gọi gắn lúc \(Pages.short(later.addedAt))</h3>"

@@ -376,15 +376,10 @@ extension Gateway {
         pjsua_conf_connect(callSlot, call.port.slot)
         pjsua_conf_connect(agentSlot, call.port.slot)
         guard call.conversation == nil else { return }
-        let id = Gateway.conversationRecording
-        let path = "\(recordingsDirectory)/\(Self.vietnamStamp(call.startedAt))-c\(call.serial)-\(call.token)-talk.wav"
+        let path = recordingPath(call, name: "talk")
         let limit = configuration.maxCallSeconds > 0 ? configuration.maxCallSeconds : 4 * 3600
         call.conversation = (path, agent, Date())
-        call.channel.startRecording(id, RecordingLimits(maxSeconds: limit, silenceSeconds: 0))
-        call.lossMeter = AudioLossMeter(start: AudioCounters.read(call.pjCall) ?? .zero)
-        writer.begin(serial: call.serial, id: id, path: path, channel: call.channel, sidecar: .init(
-            callID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
-            startedAt: call.startedAt, dialplanVersion: call.plan.dialplan.version))
+        beginRecording(call, Gateway.conversationRecording, path: path, RecordingLimits(maxSeconds: limit, silenceSeconds: 0))
         log(.info, "conversation-recording", call, [("agent", agent)])
     }
 
@@ -394,10 +389,7 @@ extension Gateway {
     func finishConversation(_ call: CallLeg) {
         guard let conversation = call.conversation else { return }
         call.conversation = nil
-        guard let stopped = call.channel.stopRecording() else { return }
-        if let now = AudioCounters.read(call.pjCall) { call.lossMeter.sample(now) }
-        let loss = call.lossMeter.lossPercent(recordedMs: stopped.durationMs)
-        writer.finish(serial: call.serial, id: stopped.id, remaining: stopped.remaining)
+        guard let (stopped, loss) = endRecording(call) else { return }
         log(.info, "conversation-recorded", call, [("agent", conversation.agent), ("ms", "\(stopped.durationMs)"),
                                                    ("loss-percent", "\(loss)")])
         let recording = ConversationRecording(

@@ -37,7 +37,7 @@ public final class Gateway: @unchecked Sendable {
     private var lastCPUReading: (at: OwnerInstant, seconds: Double)?
     /// The bridge's tick lateness at p95 over the overload window (ms), as last read.
     private(set) var lastTickP95Ms = 0.0
-    let recordingsDirectory: String
+    private let recordingsDirectory: String
     /// The live queue (owner-thread only): the pure machine, its monotonic clock, the agents' legs.
     var queue = LiveQueue()
 
@@ -512,14 +512,10 @@ public final class Gateway: @unchecked Sendable {
         case .startRecording(let id, let limits):
             guard !call.isEnded else { return }
             finishConversation(call)  // back from an agent whose phone died, the caller records a voice report
-            let path = recordingPath(call, id)
+            let path = recordingPath(call, name: "r\(id.rawValue)")
             call.recordings[id] = CallLeg.Recording(path: path)
             call.activeRecording = id
-            call.channel.startRecording(id, limits)
-            call.lossMeter = AudioLossMeter(start: AudioCounters.read(call.pjCall) ?? .zero)
-            writer.begin(serial: call.serial, id: id, path: path, channel: call.channel, sidecar: .init(
-                callID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
-                startedAt: call.startedAt, dialplanVersion: call.plan.dialplan.version))
+            beginRecording(call, id, path: path, limits)
             log(.info, "recording-started", call, [("recording", "\(id.rawValue)")])
         case .stopRecording:
             if call.activeRecording != nil { finishRecording(call, end: .stopped) }
@@ -561,15 +557,32 @@ public final class Gateway: @unchecked Sendable {
         }
     }
 
-    private func finishRecording(_ call: CallLeg, end: RecordingEnd) {
-        guard let stopped = call.channel.stopRecording() else { return }
-        call.activeRecording = nil
+    /// Starts the call's recording `id` into `path`: the channel keeps the caller's frames (or the bridge's mix), the
+    /// writer drains them to disk beside a sidecar naming the call, and the loss meter starts from the stream's
+    /// counters now. A voice report and a conversation both start here.
+    func beginRecording(_ call: CallLeg, _ id: RecordingID, path: String, _ limits: RecordingLimits) {
+        call.channel.startRecording(id, limits)
+        call.lossMeter = AudioLossMeter(start: AudioCounters.read(call.pjCall) ?? .zero)
+        writer.begin(serial: call.serial, id: id, path: path, channel: call.channel, sidecar: .init(
+            callID: call.incoming.sipCallID, callerNumber: call.incoming.callerNumber,
+            startedAt: call.startedAt, dialplanVersion: call.plan.dialplan.version))
+    }
+
+    /// Stops the running recording, hands its last samples to the writer, and returns it with its RTP loss; nil
+    /// when none was running.
+    func endRecording(_ call: CallLeg) -> (stopped: MediaChannel.StoppedRecording, lossPercent: Int)? {
+        guard let stopped = call.channel.stopRecording() else { return nil }
         // After a hang-up the stream is gone: the last reading the watch took stands in.
         if let now = AudioCounters.read(call.pjCall) { call.lossMeter.sample(now) }
-        let loss = call.lossMeter.lossPercent(recordedMs: stopped.durationMs)
+        writer.finish(serial: call.serial, id: stopped.id, remaining: stopped.remaining)
+        return (stopped, call.lossMeter.lossPercent(recordedMs: stopped.durationMs))
+    }
+
+    private func finishRecording(_ call: CallLeg, end: RecordingEnd) {
+        guard let (stopped, loss) = endRecording(call) else { return }
+        call.activeRecording = nil
         call.recordings[stopped.id]?.durationMs = stopped.durationMs
         call.recordings[stopped.id]?.lossPercent = loss
-        writer.finish(serial: call.serial, id: stopped.id, remaining: stopped.remaining)
         log(.info, "recording-finished", call, [
             ("recording", "\(stopped.id.rawValue)"), ("end", end.rawValue), ("ms", "\(stopped.durationMs)"),
             ("loss-percent", "\(loss)"),
@@ -612,8 +625,10 @@ public final class Gateway: @unchecked Sendable {
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { events.post(.draftSlow(serial: serial)) }
     }
 
-    private func recordingPath(_ call: CallLeg, _ id: RecordingID) -> String {
-        "\(recordingsDirectory)/\(Self.vietnamStamp(call.startedAt))-c\(call.serial)-\(call.token)-r\(id.rawValue).wav"
+    /// `yyyy/MM/dd/HHmmss-cSERIAL-TOKEN-NAME.wav` under the recordings folder (`r1` for a voice report's take 1,
+    /// `talk` for the conversation with an agent).
+    func recordingPath(_ call: CallLeg, name: String) -> String {
+        "\(recordingsDirectory)/\(Self.vietnamStamp(call.startedAt))-c\(call.serial)-\(call.token)-\(name).wav"
     }
 
     /// `yyyy/MM/dd/HHmmss` in Vietnam time.

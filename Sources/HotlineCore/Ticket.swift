@@ -86,6 +86,9 @@ public struct Ticket: Codable, Sendable, Equatable {
     /// The unit's last result: what was done, in the words the citizen receives (Art. 8.1c, 8.5).
     public var resultText: String?
     public var attachments: [Attachment]
+    /// The case's recordings in the order they were added: the voice report, then conversations of calls picked
+    /// for the case (issue 23 §4).
+    public var recordings: [Attachment] { attachments.filter { $0.kind == .recording } }
 
     public init(trackingCode: String, channel: Channel, status: TicketStatus, category: Category? = nil,
                 topic: Topic? = nil, reporter: Reporter = Reporter(), confidential: Bool = false, content: String = "",

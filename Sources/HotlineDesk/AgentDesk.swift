@@ -117,7 +117,7 @@ extension Desk {
     public func show(_ code: String, as user: User) throws -> AgentCaseView {
         try check(user, .hotlineWork)
         let t = try ticket(code)
-        let checked = t.attachments.filter { $0.kind == .recording }.map { r in
+        let checked = t.recordings.map { r in
             (try? SHA256.hexOfFile(atPath: store.localFile(for: r.path, sha256: r.sha256))).map { $0 == r.sha256 } ?? false
         }
         let verified = checked.first
@@ -181,7 +181,7 @@ extension Desk {
 
     /// The recording, unaudited: only to check it before an access that is audited when it succeeds.
     func verifiedRecording(_ t: Ticket, take: Int = 1) throws -> VerifiedRecording {
-        let recordings = t.attachments.filter { $0.kind == .recording }
+        let recordings = t.recordings
         guard take >= 1, take <= recordings.count else {
             throw DeskError.notFound(.recording, t.trackingCode)
         }

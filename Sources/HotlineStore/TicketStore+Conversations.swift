@@ -11,7 +11,6 @@ extension TicketStore {
         public var call: String
         public var trackingCode: String?
         public var path: String?
-        public var durationMs: Int?
     }
 
     /// The gateway's recording of the conversation, stored once per call (filing it again changes nothing);
@@ -42,7 +41,10 @@ extension TicketStore {
             guard let ticket = try ticketID(code) else { throw DeskError.notFound(.ticket, code) }
             let current = try db.prepare("SELECT ticket_id FROM conversations WHERE call_ref = ?")
                 .query([.text(call)]) { $0.isNull(0) ? nil : $0.int(0) }
-            if let linked = current.first, let linked, linked != ticket { return false }
+            if let linked = current.first, let linked {
+                // One case per conversation; the same case again (a second click) writes nothing.
+                return linked == ticket
+            }
             try db.prepare("""
                 INSERT INTO conversations (call_ref, ticket_id, caller_number, agent, linked_by, linked_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (call_ref) DO UPDATE SET ticket_id = excluded.ticket_id, linked_by = excluded.linked_by,
@@ -59,11 +61,10 @@ extension TicketStore {
     /// The call's conversation as stored, nil when neither side has stored anything of it yet.
     public func conversation(_ call: String) throws -> ConversationLink? {
         try db.prepare("""
-            SELECT c.call_ref, t.tracking_code, c.path, c.duration_ms FROM conversations c
+            SELECT c.call_ref, t.tracking_code, c.path FROM conversations c
             LEFT JOIN tickets t ON t.id = c.ticket_id WHERE c.call_ref = ?
             """).query([.text(call)]) { r in
-                ConversationLink(call: r.text(0) ?? call, trackingCode: r.text(1), path: r.text(2),
-                                 durationMs: r.isNull(3) ? nil : Int(r.int(3)))
+                ConversationLink(call: r.text(0) ?? call, trackingCode: r.text(1), path: r.text(2))
             }.first
     }
 

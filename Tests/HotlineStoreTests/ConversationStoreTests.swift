@@ -62,6 +62,7 @@ final class ConversationStoreTests: StoreTestCase {
         XCTAssertFalse(try store.linkConversation(call, callerNumber: "0912555666", toCase: other, by: "minh", at: t0))
         XCTAssertTrue(try store.linkConversation(call, callerNumber: "0912555666", toCase: code, by: "lan", at: t0))
         XCTAssertEqual(try recordings(of: code).count, 1)
+        XCTAssertEqual(try store.history(code).filter { $0.action == "link-conversation" }.count, 1, "linked again: nothing new written")
         XCTAssertTrue(try recordings(of: other).isEmpty)
 
         // A picked case that has a voice report: the conversation is its second recording, and the hotline's
