@@ -22,7 +22,10 @@ extension Pages {
                 <input type="hidden" name="so" value="\(e(item.callerNumber))">\
                 <label class="inline" for="kq-\(e(item.callerNumber))" hidden>Kết quả gọi lại \(e(item.callerNumber))</label>\
                 <select id="kq-\(e(item.callerNumber))" name="ket_qua" aria-label="Kết quả gọi lại \(e(item.callerNumber))">\(outcomes)</select>\
-                <button type="submit">Ghi kết quả</button></form>
+                <button type="submit">Ghi kết quả</button></form>\
+                <form method="post" action="/goi-lai/goi" class="inline-form">\(SessionGuard.csrfField(session))\
+                <input type="hidden" name="so" value="\(e(item.callerNumber))">\
+                <button type="submit" class="call-back" aria-label="Gọi lại \(e(item.callerNumber)) qua tổng đài">Gọi lại</button></form>
                 """
             return """
                 <tr class="callback-row\(item.isDone ? " done" : "")" data-number="\(e(item.callerNumber))">\
@@ -36,7 +39,8 @@ extension Pages {
             <h1>Cần gọi lại hôm nay (\(open.count))</h1>
             \(notice)
             <p class="muted">Người gọi bỏ máy sau khi chờ từ \(QueueFigures.shortAbandonSeconds) giây, hoặc bấm phím 2 đề nghị gọi lại. \
-            Mỗi số một mục trong ngày; gọi lại từ điện thoại của bạn rồi ghi kết quả. Mục xong khi đã gặp người dân, \
+            Mỗi số một mục trong ngày. "Gọi lại" đổ chuông điện thoại của bạn; nhấc máy, tổng đài gọi người dân, \
+            nối hai bên, ghi âm và tự ghi kết quả. Gọi bằng máy khác thì ghi kết quả ở đây. Mục xong khi đã gặp người dân, \
             khi sai số, hoặc sau \(QueueCallback.maxAttempts) lần gọi.</p>
             <div class="table-wrap"><table>
             <thead><tr><th>Số điện thoại</th><th>Lý do</th><th>Thời hạn</th><th class="num">Đã gọi</th><th>Lần gần nhất</th><th>Kết quả lần này</th></tr></thead>
@@ -56,7 +60,22 @@ extension Console {
                 ("Đã ghi lần gọi lại thứ \(item.attempts) cho \(item.callerNumber): "
                  + (CallbackOutcome(rawValue: item.lastOutcome ?? "")?.label ?? "") + ".", false)
             }
-            return .html(Pages.callbacks(items, message: message, user: c.user, session: c.session, now: c.desk.now()))
+            let calling = c.request.query("goi").map { number in
+                ("Điện thoại của bạn sẽ đổ chuông trong vài giây: nhấc máy, tổng đài gọi \(number) và nối hai bên. "
+                 + "Kết quả được ghi tự động; tải lại trang để xem.", false)
+            }
+            return .html(Pages.callbacks(items, message: message ?? calling, user: c.user, session: c.session, now: c.desk.now()))
+        })
+        router.post("/goi-lai/goi", page { c in
+            let form = try c.request.form()
+            let number = form["so"] ?? ""
+            do {
+                try c.desk.placeCallback(to: number, as: c.user)
+                return .redirect(to: "/goi-lai?goi=" + (number.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+            } catch let error as DeskError where !error.isForbidden {
+                return .html(Pages.callbacks(try c.desk.callbacks(as: c.user), message: (error.rendered(), true), user: c.user,
+                                             session: c.session, now: c.desk.now()), status: 422)
+            }
         })
         router.post("/goi-lai", page { c in
             let form = try c.request.form()

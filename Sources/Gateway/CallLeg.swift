@@ -69,6 +69,8 @@ final class CallLeg {
     var lastRTPAt = OwnerInstant.now
     /// The audio stream PJSIP created last, until the media-state event that follows puts it to use.
     var newStream: StreamPortReference?
+    /// A callback's leg to the citizen ("Gọi lại", issue 23 §5): the agent's request it places; no IVR session runs.
+    var callbackRequest: Int64?
     /// Why the gateway hung up on its own (rtp-timeout, max-call-duration), once it has.
     var limitHangup: String?
 

@@ -56,6 +56,9 @@ public struct GatewayConfiguration: Sendable {
     /// Record each conversation with an agent, both directions (issue 23 §4); the caller heard the recorded-call
     /// notice before the queue.
     public var recordConversations = true
+    /// Where callbacks to citizens go (issue 23 §5): `sip:NUMBER@` this host[:port] (the carrier's trunk or an
+    /// outbound proxy); nil: "Gọi lại" is not placed by this gateway.
+    public var callbackTrunk: String?
     /// Where agents' phones may REGISTER from (issue 23 §1), apart from the trunks' `sourcePolicy`.
     public var agentNetworks: [SourcePolicy.Network] = [try! .init("127.0.0.0/8"), try! .init("::1/128")]
 
@@ -184,6 +187,12 @@ public protocol ReportDesk: Sendable {
     /// Files a conversation's finished recording (its checksum left to the desk), to go with the call's case;
     /// `completion(false)` when the store failed (the sidecar stays, and the next start-up files the audio).
     func fileConversation(_ recording: ConversationRecording, completion: @escaping @Sendable (Bool) -> Void)
+    /// Agents' "Gọi lại" requests made since `since` and not taken up yet (issue 23 §5).
+    func callbackRequests(since: Date, completion: @escaping @Sendable (Result<[CallbackRequest], ReportDeskError>) -> Void)
+    /// Takes a callback request up for this host; `completion(false)` when another host already had.
+    func takeCallbackRequest(_ id: Int64, host: String, completion: @escaping @Sendable (Bool) -> Void)
+    /// Records the outcome of a callback the gateway placed, by the same rule as an agent's (`QueueCallback.attempt`).
+    func recordCallbackAttempt(to number: String, by agent: String, outcome: CallbackOutcome, call: String)
 }
 
 // The gateway logs through HotlineCore's `EventLogger`: call id and tracking code as metadata, never personal data.

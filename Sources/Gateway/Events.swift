@@ -38,6 +38,10 @@ enum GatewayEvent: Sendable {
     case listenRequests([ListenRequest])
     /// This host took a request up (false: another host had): ring the supervisor for the caller `serial`.
     case listenRequestTaken(ListenRequest, serial: UInt64, taken: Bool)
+    /// Agents' "Gọi lại" requests not taken up yet (issue 23 §5).
+    case callbackRequests([CallbackRequest])
+    /// This host took the request up (false: another host had): ring the agent, then the citizen.
+    case callbackRequestTaken(CallbackRequest, taken: Bool)
 }
 
 /// What the INVITE callback copies out of PJSIP before handing the call to the owner.

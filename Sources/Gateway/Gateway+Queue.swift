@@ -43,6 +43,10 @@ struct LiveQueue {
     /// Each agent's last conversation (the caller's serial): in wrap-up their screen still shows it, so the case
     /// can be made from it after the call.
     var lastCall: [String: (serial: UInt64, number: String)] = [:]
+    /// Agents' callbacks being placed (issue 23 §5), by request; the requests this host took up or is taking up.
+    var callbacks: [Int64: LiveCallback] = [:]
+    var callbackRequestsSeen: Set<Int64> = []
+    var nextCallbackRead = OwnerInstant.now
 
     /// The legs ringing or talking for one caller and one agent (an agent's phones ring together).
     func legs(serial: UInt64, agent: String) -> [pjsua_call_id] {
@@ -72,6 +76,8 @@ extension Gateway {
             queue.nextReconcile = now + .seconds(5)
             var legs: [String: Set<QueueCallerID>] = [:]
             for leg in queue.legs.values where !leg.withdrawn { legs[leg.agent, default: []].insert(QueueCallerID(leg.serial)) }
+            // An agent's own callback has legs too: the reconciler ends only one whose legs are gone.
+            for callback in queue.callbacks.values where legs[callback.request.agent] == nil { legs[callback.request.agent] = [] }
             runQueue(.reconcile(legs: legs))
         }
         guard now >= queue.nextPhoneRead, !queue.phoneReadPending else { return }
@@ -297,7 +303,7 @@ extension Gateway {
     /// Calls every phone of a desk user (their external URI, or each contact registered: they ring together) from
     /// the gateway's account; the legs placed, none when the user has no phone or every call failed (each failure
     /// logged as `failure`, the user under `role`).
-    private func dialPhones(of name: String, failure: String, role: String) -> [pjsua_call_id] {
+    func dialPhones(of name: String, failure: String, role: String) -> [pjsua_call_id] {
         let targets = queue.externalURIs[name].map { [$0] } ?? edgeState?.registrar?.contacts(of: name) ?? []
         guard let account = endpoint?.accountID else { return [] }
         return targets.compactMap { uri in
@@ -331,7 +337,7 @@ extension Gateway {
     /// The agent's phone changed its media (a re-INVITE: a softphone settling on one codec, hold and resume):
     /// its stream, and its slot in the bridge, are new, so the conversation is connected again. Without this
     /// the caller heard the agent but the agent heard nothing after baresip's first re-INVITE.
-    private func reconnectAgent(_ pjCall: pjsua_call_id, serial: UInt64) {
+    func reconnectAgent(_ pjCall: pjsua_call_id, serial: UInt64) {
         guard let call = registry.call(serial: serial), !call.isEnded, call.agentLeg == pjCall,
               let callSlot = call.callSlot else { return }
         let agentSlot = pjsua_call_get_conf_port(pjCall)
@@ -371,7 +377,7 @@ extension Gateway {
 
     /// Both parties' slots are connected to the call's IVR port, whose tick records their mix: started at the
     /// first agent's answer, it runs until the call ends (a caller put back in the queue stays in it).
-    private func recordConversation(_ call: CallLeg, agent: String, callSlot: pjsua_conf_port_id, agentSlot: pjsua_conf_port_id) {
+    func recordConversation(_ call: CallLeg, agent: String, callSlot: pjsua_conf_port_id, agentSlot: pjsua_conf_port_id) {
         guard configuration.recordConversations, call.activeRecording == nil else { return }
         pjsua_conf_connect(callSlot, call.port.slot)
         pjsua_conf_connect(agentSlot, call.port.slot)
@@ -404,6 +410,7 @@ extension Gateway {
 
     /// An agent's leg ended: a refused or unanswered ring, or the end of the conversation by the agent.
     func queueLegEnded(_ pjCall: pjsua_call_id, status: Int) {
+        if callbackAgentLegEnded(pjCall, status: status) { return }
         if let listener = queue.listeners.removeValue(forKey: pjCall) {
             logger.log(.info, "listen-in-ended", [("serial", "\(listener.serial)"), ("supervisor", listener.supervisor),
                                                   ("status", "\(status)")])
@@ -466,6 +473,8 @@ extension Gateway {
                let leg = queue.legs.values.first(where: { $0.agent == name && !$0.withdrawn }),
                let call = registry.call(serial: leg.serial) {
                 (agent.callerNumber, agent.call) = (call.callerNumber, "\(leg.serial)")
+            } else if presence == .onCall, let serial = callback(ofAgent: name)?.citizen, let call = registry.call(serial: serial) {
+                (agent.callerNumber, agent.call) = (call.callerNumber, "\(serial)")
             } else if presence == .wrapUp, let last = queue.lastCall[name] {
                 (agent.callerNumber, agent.call) = (last.number, "\(last.serial)")
             }

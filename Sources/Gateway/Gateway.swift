@@ -26,7 +26,7 @@ public final class Gateway: @unchecked Sendable {
     var registry = CallRegistry<CallLeg>()
     var timers = TimerTable()
     private var nextSerial: UInt64 = 1
-    private var draining = false
+    private(set) var draining = false
     private var drainDeadline: OwnerInstant?
     private var pendingStores = 0
     private var hungUpForShutdown = false
@@ -99,6 +99,7 @@ public final class Gateway: @unchecked Sendable {
                 sweepDeadMedia(now: now)
                 watchOverload(now: now)
                 queueHousekeeping(now: now)
+                callbackHousekeeping(now: now)
             }
             for (serial, id) in timers.due(at: now) {
                 guard let call = registry.call(serial: serial) else { continue }
@@ -137,6 +138,8 @@ public final class Gateway: @unchecked Sendable {
                 queueLegAnswered(pjCall)
             } else if queue.listeners[pjCall] != nil {
                 listenerAnswered(pjCall)
+            } else if callbackOfAgentLeg(pjCall) != nil {
+                callbackAgentAnswered(pjCall)
             } else if let call = registry.callOfAgentLeg(pjCall) {
                 agentAnswered(call)
             }
@@ -162,6 +165,10 @@ public final class Gateway: @unchecked Sendable {
         case .playbackFinished(let serial, let id):
             // The hold prompt is the gateway's own, not the session's.
             if id == Gateway.holdPlayback { return }
+            if id == Gateway.callbackGreeting {
+                if let call = registry.call(serial: serial), !call.isEnded { callbackGreeted(call) }
+                return
+            }
             if let call = registry.call(serial: serial), !call.isEnded { deliver(.playbackFinished(id), to: call) }
         case .draftSlow(let serial):
             guard let call = registry.call(serial: serial), case .storing(let since, _, _) = call.draft, !call.isEnded
@@ -240,6 +247,10 @@ public final class Gateway: @unchecked Sendable {
             listenRequestsRead(requests)
         case .listenRequestTaken(let request, let serial, let taken):
             if taken { ringListener(request, serial: serial) }
+        case .callbackRequests(let requests):
+            callbackRequestsRead(requests)
+        case .callbackRequestTaken(let request, let taken):
+            if taken { startCallback(request) }
         case .shutdown(let seconds):
             guard !draining else { return }
             draining = true
@@ -264,6 +275,20 @@ public final class Gateway: @unchecked Sendable {
                                               ("call", incoming.sipCallID), ("from-tag", incoming.fromTag)])
             return
         }
+        guard let call = addCall(pjCall, incoming) else {
+            pjsua_call_answer(pjCall, 500, nil, nil)
+            return
+        }
+        log(.info, "incoming", call, [("source", incoming.source)])
+        let status = pjsua_call_answer(pjCall, 200, nil, nil)
+        if status != pjSuccess {
+            log(.error, "answer-failed", call, [("error", PJError("pjsua_call_answer", status: status).message)])
+        }
+    }
+
+    /// A call known to the owner from now on: its serial, media channel and IVR port (nil, logged, when the port
+    /// cannot be made). An incoming call, or a callback's leg to the citizen.
+    func addCall(_ pjCall: pjsua_call_id, _ incoming: IncomingCall) -> CallLeg? {
         let serial = nextSerial
         nextSerial += 1
         let events = self.events
@@ -273,16 +298,11 @@ public final class Gateway: @unchecked Sendable {
             port = try IVRMediaPort(channel: channel)
         } catch {
             logger.log(.error, "media-port-failed", [("call", incoming.sipCallID), ("error", "\(error)")])
-            pjsua_call_answer(pjCall, 500, nil, nil)
-            return
+            return nil
         }
         let call = CallLeg(pjCall: pjCall, serial: serial, incoming: incoming, plan: plan, channel: channel, port: port)
         registry.add(call)
-        log(.info, "incoming", call, [("source", incoming.source)])
-        let status = pjsua_call_answer(pjCall, 200, nil, nil)
-        if status != pjSuccess {
-            log(.error, "answer-failed", call, [("error", PJError("pjsua_call_answer", status: status).message)])
-        }
+        return call
     }
 
     private func connectMedia(_ call: CallLeg) {
@@ -306,7 +326,9 @@ public final class Gateway: @unchecked Sendable {
             }
             if call.conversation != nil { pjsua_conf_connect(slot, call.port.slot) }
         }
-        if first {
+        if first, call.callbackRequest != nil {
+            callbackCitizenAnswered(call)
+        } else if first {
             log(.info, "answered", call)
             let context = CallContext(callerNumber: call.incoming.callerNumber,
                                       isOfficeHours: desk.isOfficeHours(Date()))
@@ -323,7 +345,9 @@ public final class Gateway: @unchecked Sendable {
         call.channel.stopPlayback()
         timers.cancelAll(serial: call.serial)
         if let agent { pjsua_call_hangup(agent, 0, nil, nil) }
-        if call.sessionStarted {
+        if call.callbackRequest != nil {
+            callbackCitizenEnded(call, status: status)
+        } else if call.sessionStarted {
             if call.activeRecording != nil { finishRecording(call, end: .hangup) }
             deliver(.hangup, to: call)
         }
@@ -347,7 +371,8 @@ public final class Gateway: @unchecked Sendable {
             if let counters = AudioCounters.read(call.pjCall) { call.lossMeter.sample(counters) }
         }
         guard rtpTimeout > 0 || maxLength > 0 else { return }
-        for call in registry.live where !call.isEnded && call.limitHangup == nil {
+        // A callback's leg to the citizen rings with no media yet: its own ring limit applies (`callbackHousekeeping`).
+        for call in registry.live where !call.isEnded && call.limitHangup == nil && !(call.callbackRequest != nil && call.callSlot == nil) {
             if maxLength > 0, now.seconds(since: call.startedClock) >= maxLength {
                 hangUpForLimit(call, "max-call-duration")
                 continue

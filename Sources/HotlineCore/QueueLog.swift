@@ -237,6 +237,53 @@ extension QueueSnapshot {
 }
 
 /// How a callback attempt ended (issue 23 §5).
+extension QueueCallback {
+    /// The record of an attempt to call `number` back, by the rule: the number is on today's list (`records`, the
+    /// day's log) and not done yet (reached, a wrong number, or 3 attempts). The desk (an agent recording what
+    /// happened) and the gateway ("Gọi lại", its outcome from SIP) both decide through it.
+    public static func attempt(to number: String, by agent: String, outcome: CallbackOutcome, call: String,
+                               records: [(at: Date, record: QueueRecord)]) throws -> QueueRecord {
+        guard let item = items(records).first(where: { $0.callerNumber == number }) else {
+            throw DeskError.invalidField(.phone, reason: "số \(number) không có trong danh sách cần gọi lại hôm nay")
+        }
+        guard !item.isDone else {
+            let why = item.attempts >= maxAttempts ? "đã gọi đủ \(maxAttempts) lần"
+                : "đã xong (\(CallbackOutcome(rawValue: item.lastOutcome ?? "")?.label ?? item.lastOutcome ?? ""))"
+            throw DeskError.invalidField(.phone, reason: "số \(number) \(why)")
+        }
+        return QueueRecord(kind: .callbackAttempted, call: call, callerNumber: number, agent: agent, outcome: outcome.rawValue)
+    }
+}
+
+/// A callback an agent asked the gateway to place (issue 23 §5, "Gọi lại"): the gateway holding the agent's phone
+/// rings it, then calls the citizen through the trunk and bridges the two.
+public struct CallbackRequest: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var agent: String
+    public var number: String
+    public var at: Date
+    public init(id: Int64, agent: String, number: String, at: Date) {
+        (self.id, self.agent, self.number, self.at) = (id, agent, number, at)
+    }
+
+    /// A request no gateway took up by then (the agent's phone is on none) lapses.
+    public static let lapseSeconds: TimeInterval = 30
+
+    /// A number the gateway may call back: a phone number (3 to 15 digits, a leading `+`), not a caller ID such as
+    /// "anonymous" (nor anything that would change the SIP URI it goes into).
+    public static func isDiallable(_ number: String) -> Bool {
+        let digits = number.hasPrefix("+") ? number.dropFirst() : Substring(number)
+        return (3...15).contains(digits.count) && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
+    /// The outcome of the call to the citizen from its final SIP status: answered is reached; a number that does
+    /// not exist (404, 410, 484, 485, 604) is a wrong number; anything else (busy, no answer, unavailable) no answer.
+    public static func outcome(answered: Bool, status: Int) -> CallbackOutcome {
+        if answered { return .reached }
+        return [404, 410, 484, 485, 604].contains(status) ? .wrongNumber : .noAnswer
+    }
+}
+
 public enum CallbackOutcome: String, Sendable, CaseIterable, Codable {
     case reached
     case noAnswer = "no-answer"

@@ -64,21 +64,35 @@ extension Desk {
         // The list is read and the attempt written in one transaction: two agents at once cannot make a fourth.
         let (today, at) = (QueueStats.dayStart(of: now()), now())
         try store.appendQueueRecord(since: today, at: at) { records in
-            guard let item = QueueCallback.items(records).first(where: { $0.callerNumber == number }) else {
-                throw DeskError.invalidField(.phone, reason: "số \(number) không có trong danh sách cần gọi lại hôm nay")
-            }
-            guard !item.isDone else {
-                let why = item.attempts >= QueueCallback.maxAttempts ? "đã gọi đủ \(QueueCallback.maxAttempts) lần"
-                    : "đã xong (\(CallbackOutcome(rawValue: item.lastOutcome ?? "")?.label ?? item.lastOutcome ?? ""))"
-                throw DeskError.invalidField(.phone, reason: "số \(number) \(why)")
-            }
-            return QueueRecord(kind: .callbackAttempted, call: "desk", callerNumber: number, agent: user.name,
-                               outcome: outcome.rawValue)
+            try QueueCallback.attempt(to: number, by: user.name, outcome: outcome, call: "desk", records: records)
         }
         guard let item = QueueCallback.items(try store.queueRecords(since: today)).first(where: { $0.callerNumber == number }) else {
             throw DeskError.invalidField(.phone, reason: "số \(number) không có trong danh sách cần gọi lại hôm nay")
         }
         return item
+    }
+}
+
+extension Desk {
+    /// "Gọi lại" (issue 23 §5): the gateway holding the agent's phone rings it within seconds, then calls the
+    /// citizen through the trunk; the outcome is recorded from the call. Refused when the number is not due a
+    /// callback today, or the agent has no phone in the queue.
+    public func placeCallback(to number: String, as user: User) throws {
+        try check(user, .hotlineWork)
+        guard CallbackRequest.isDiallable(number) else {
+            throw DeskError.invalidField(.phone, reason: "số \(number) không gọi lại được (không phải số điện thoại)")
+        }
+        guard try store.agentPhones().contains(where: { $0.name == user.name }) else {
+            throw DeskError.invalidField(.phone, reason: "\(user.name) chưa có điện thoại ở hàng chờ để gọi lại: quản trị hệ thống đặt bằng `users phone`")
+        }
+        let now = self.now()
+        // The same rule as a recorded attempt: on today's list, not done.
+        _ = try QueueCallback.attempt(to: number, by: user.name, outcome: .noAnswer, call: "desk",
+                                      records: try store.queueRecords(since: QueueStats.dayStart(of: now)))
+        if let live = try liveAgent(user.name, at: now)?.agent, live.state == "ringing" || live.state == "onCall" {
+            throw DeskError.invalidField(.phone, reason: "máy của bạn đang bận; gọi lại sau cuộc gọi này")
+        }
+        try store.requestCallback(agent: user.name, number: number, at: now)
     }
 }
 

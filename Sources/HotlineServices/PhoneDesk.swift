@@ -242,6 +242,36 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
         }
     }
 
+    public func callbackRequests(since: Date, completion: @escaping @Sendable (Result<[CallbackRequest], ReportDeskError>) -> Void) {
+        queue.async { [self] in
+            completion(Result { try store.openCallbackRequests(since: since) }.mapError { ReportDeskError("\($0)") })
+        }
+    }
+
+    public func takeCallbackRequest(_ id: Int64, host: String, completion: @escaping @Sendable (Bool) -> Void) {
+        queue.async { [self] in
+            do {
+                completion(try store.takeCallbackRequest(id, host: host, at: Date()))
+            } catch {
+                logger.log(.error, "callback-request-failed", [("error", "\(error)")])
+                completion(false)
+            }
+        }
+    }
+
+    public func recordCallbackAttempt(to number: String, by agent: String, outcome: CallbackOutcome, call: String) {
+        queue.async { [self] in
+            let now = Date()
+            do {
+                try store.appendQueueRecord(since: QueueStats.dayStart(of: now), at: now) { records in
+                    try QueueCallback.attempt(to: number, by: agent, outcome: outcome, call: call, records: records)
+                }
+            } catch {
+                logger.log(.warning, "callback-attempt-not-recorded", [("agent", agent), ("error", "\(error)")])
+            }
+        }
+    }
+
     public func isOfficeHours(_ date: Date) -> Bool {
         switch officeHoursMode {
         case "always": true

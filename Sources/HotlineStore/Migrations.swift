@@ -373,6 +373,17 @@ enum Migrations {
         );
         CREATE INDEX conversations_ticket ON conversations (ticket_id);
         """,
+        // Issue 23 §5: agents' "Gọi lại", placed by the gateway holding their phone.
+        """
+        CREATE TABLE callback_requests (
+            id INTEGER PRIMARY KEY,
+            agent TEXT NOT NULL REFERENCES users (name),
+            number TEXT NOT NULL,
+            requested_at REAL NOT NULL,
+            handled_at REAL,
+            handled_by TEXT
+        );
+        """,
     ]
 
     static func apply(_ db: Connection) throws {

@@ -131,10 +131,39 @@ extension TicketStore {
 
     /// The gateway `host` took the request up (it holds the agent's call); false when another host already had.
     public func takeListenRequest(_ id: Int64, host: String, at: Date) throws -> Bool {
+        try takeRequest(in: "listen_requests", id, host: host, at: at)
+    }
+
+    /// An agent's "Gọi lại" for the gateway holding their phone (issue 23 §5), audited.
+    public func requestCallback(agent: String, number: String, at: Date) throws {
         try db.transaction {
-            let open = try db.prepare("SELECT 1 FROM listen_requests WHERE id = ? AND handled_at IS NULL").query([.int(id)]) { _ in true }
+            try db.prepare("INSERT INTO callback_requests (agent, number, requested_at) VALUES (?, ?, ?)")
+                .run([.text(agent), .text(number), .double(at.timeIntervalSince1970)])
+            try auditSystem(at: at, actor: "hotline:\(agent)", action: "callback-requested", after: ["number": number])
+        }
+    }
+
+    /// Callback requests not taken up yet, made since `since`, oldest first.
+    public func openCallbackRequests(since: Date) throws -> [CallbackRequest] {
+        try db.prepare("""
+            SELECT id, agent, number, requested_at FROM callback_requests WHERE handled_at IS NULL AND requested_at >= ?
+            ORDER BY id
+            """).query([.double(since.timeIntervalSince1970)]) { r in
+            CallbackRequest(id: r.int(0), agent: r.text(1) ?? "", number: r.text(2) ?? "", at: r.date(3))
+        }
+    }
+
+    /// The gateway `host` places the callback (the agent's phone is on it); false when another host already does.
+    public func takeCallbackRequest(_ id: Int64, host: String, at: Date) throws -> Bool {
+        try takeRequest(in: "callback_requests", id, host: host, at: at)
+    }
+
+    /// Marks an open request of `table` handled by `host`, once across hosts.
+    private func takeRequest(in table: String, _ id: Int64, host: String, at: Date) throws -> Bool {
+        try db.transaction {
+            let open = try db.prepare("SELECT 1 FROM \(table) WHERE id = ? AND handled_at IS NULL").query([.int(id)]) { _ in true }
             guard !open.isEmpty else { return false }
-            try db.prepare("UPDATE listen_requests SET handled_at = ?, handled_by = ? WHERE id = ?")
+            try db.prepare("UPDATE \(table) SET handled_at = ?, handled_by = ? WHERE id = ?")
                 .run([.double(at.timeIntervalSince1970), .text(host), .int(id)])
             return true
         }

@@ -81,6 +81,11 @@ public enum QueueEvent: Sendable, Equatable {
     /// presence never stuck). An agent shown ringing or on a call for a caller with no leg is put right, as if
     /// the offer was declined or the leg lost.
     case reconcile(legs: [String: Set<QueueCallerID>])
+    /// The agent's phone rings for a call the agent places (a callback, issue 23 §5): they are offered no caller
+    /// until `outboundEnded`. Ignored while the agent rings or talks for the queue.
+    case outboundStarted(String)
+    /// That call is over: wrap-up follows, or the break the agent was on.
+    case outboundEnded(String)
 }
 
 /// What an agent may ask for.
@@ -144,6 +149,8 @@ public struct CallQueue: Sendable {
         /// The caller being offered or talked to.
         var caller: QueueCallerID?
         var connectedAt: Duration = .zero
+        /// On a call the agent placed, and the state they were in before it.
+        var outboundFrom: AgentPresence?
     }
 
     /// Callers waiting, in order (front first).
@@ -171,6 +178,8 @@ public struct CallQueue: Sendable {
     public var agentNames: [String] { agentOrder }
     /// Whether the agent has a phone to ring (registered, or an external URI).
     public func isRegistered(_ agent: String) -> Bool { agents[agent]?.registered ?? false }
+    /// On a call the agent placed (a callback): `outboundStarted` took, `outboundEnded` not yet.
+    public func isCallingOut(_ agent: String) -> Bool { agents[agent]?.outboundFrom != nil }
     /// The caller's place in the queue as last told (1 is the front), nil if not waiting.
     public func position(of caller: QueueCallerID) -> Int? { waiting.first { $0.id == caller }?.toldPosition }
 
@@ -242,7 +251,22 @@ public struct CallQueue: Sendable {
             actions += agentLost(name, id, at: now)
         case .tick:
             break
+        case .outboundStarted(let name):
+            ensureAgent(name)
+            guard var agent = agents[name], agent.caller == nil, agent.outboundFrom == nil,
+                  agent.presence != .ringing, agent.presence != .onCall else { return [] }
+            agent.outboundFrom = agent.presence
+            agent.presence = .onCall
+            agent.wrapUpUntil = nil
+            agents[name] = agent
+            actions.append(.presence(name, .onCall, reason: CallQueue.outboundReason))
+        case .outboundEnded(let name):
+            actions += outboundEnded(name, at: now)
         case .reconcile(let legs):
+            // A call the agent placed whose legs are all gone ends too.
+            for name in agentOrder where agents[name]?.outboundFrom != nil && legs[name] == nil {
+                actions += outboundEnded(name, at: now)
+            }
             for name in agentOrder {
                 guard let agent = agents[name], let caller = agent.caller, legs[name]?.contains(caller) != true else { continue }
                 let fixed: [QueueAction]
@@ -260,6 +284,23 @@ public struct CallQueue: Sendable {
         actions += timePassed(at: now)
         actions += dispatch(at: now)
         return actions
+    }
+
+    /// What the console says of an agent on a call they placed.
+    public static let outboundReason = "Đang gọi lại cho người dân"
+
+    private mutating func outboundEnded(_ name: String, at now: Duration) -> [QueueAction] {
+        guard var agent = agents[name], let before = agent.outboundFrom else { return [] }
+        agent.outboundFrom = nil
+        switch before {
+        case .onBreak, .offline:
+            agent.presence = before
+        default:
+            agent.presence = .wrapUp
+            agent.wrapUpUntil = now + settings.wrapUp
+        }
+        agents[name] = agent
+        return [.presence(name, agent.presence, reason: nil)]
     }
 
     // MARK: Callers

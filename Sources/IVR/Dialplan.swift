@@ -278,8 +278,10 @@ public enum Readback {
     public static let recordingFailed: PromptName = "recording-failed"
     /// Played by the gateway while a draft waits on a slow store (issue 17 §5): the caller is not left in silence.
     public static let stillStoring: PromptName = "still-storing"
+    /// What a citizen hears first when the hotline calls them back (issue 23 §5): who calls, that the call is recorded.
+    public static let callbackGreeting: PromptName = "callback-greeting"
     public static let vocabulary: [PromptName] =
-        [beep, recordingFailed, stillStoring] + (0...9).map { digit(Character(String($0))) } + (1...31).map(number) + statusPrompts
+        [beep, recordingFailed, stillStoring, callbackGreeting] + (0...9).map { digit(Character(String($0))) } + (1...31).map(number) + statusPrompts
 
     /// A tracking code (or any typed keys) as prompts: each digit 0–9; the dash, `*` and `#` skipped.
     public static func code(_ code: String) -> [PromptName] {

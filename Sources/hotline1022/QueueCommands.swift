@@ -100,23 +100,33 @@ let queueCallbacksCommand = Command.leaf(
 }
 
 let queueCallbackCommand = Command.leaf(
-    "callback", "Ghi kết quả một lần gọi lại người dân trong danh sách cần gọi lại.",
+    "callback", "Gọi lại một người dân trong danh sách cần gọi lại qua tổng đài, hoặc ghi kết quả một lần đã gọi.",
     help: """
-        SỐ --outcome reached|no-answer|wrong-number \(CaseOptions.help)
+        SỐ [--outcome reached|no-answer|wrong-number] \(CaseOptions.help)
 
-        reached: đã gặp người dân; no-answer: không ai nghe máy; wrong-number: sai số. Tối đa 3 lần cho một số
-        trong ngày; ghi vào nhật ký hàng chờ (callback-attempted) với tên người gọi.
+        Không có --outcome: tổng đài đổ chuông điện thoại của bạn (đặt bằng `users phone`) trong vài giây; nhấc máy,
+        tổng đài gọi người dân qua trung kế (serve --callback-trunk), nối hai bên và ghi âm; kết quả được ghi tự
+        động theo cuộc gọi.
+        Có --outcome, khi bạn đã gọi bằng máy khác: reached: đã gặp người dân; no-answer: không ai nghe máy;
+        wrong-number: sai số. Tối đa 3 lần cho một số trong ngày; ghi vào nhật ký hàng chờ (callback-attempted)
+        với tên người gọi.
         """
 ) { args in
     let options = try CaseOptions(&args)
     let outcomeText = try args.option("--outcome")
     guard let number = args.positional() else { throw UsageError("thiếu số điện thoại cần gọi lại") }
     try args.finish()
-    guard let outcomeText, let outcome = CallbackOutcome(rawValue: outcomeText) else {
-        throw UsageError("--outcome là reached, no-answer hoặc wrong-number")
-    }
     let w = try options.open()
     defer { w.close() }
+    guard let outcomeText else {
+        try w.desk.placeCallback(to: number, as: w.user)
+        print("Đã gửi yêu cầu gọi lại \(number): điện thoại của bạn sẽ đổ chuông trong vài giây (\(Int(CallbackRequest.lapseSeconds)) giây "
+              + "không có tổng đài nào nhận thì yêu cầu hết hạn).")
+        return
+    }
+    guard let outcome = CallbackOutcome(rawValue: outcomeText) else {
+        throw UsageError("--outcome là reached, no-answer hoặc wrong-number")
+    }
     let item = try w.desk.recordCallbackAttempt(number: number, outcome: outcome, as: w.user)
     print("\(number): lần gọi lại thứ \(item.attempts)/\(QueueCallback.maxAttempts), \(outcome.label)\(item.isDone ? "; mục đã xong" : "").")
 }

@@ -95,6 +95,7 @@ struct Server {
         configuration.rtpTimeoutSeconds = settings.rtpTimeoutSeconds
         configuration.sendSilence = settings.sendSilence
         configuration.recordConversations = !settings.noConversationRecording
+        configuration.callbackTrunk = settings.callbackTrunk.isEmpty ? nil : settings.callbackTrunk
         configuration.overloadTickMs = settings.overloadTickMs
         configuration.overloadCPUPercent = settings.overloadCPUPercent
         configuration.signallingPriority = settings.signallingPriority

@@ -44,6 +44,8 @@ struct ServeSettings: Equatable {
     var sendSilence = false
     /// Do not record live conversations with agents (issue 23 §4); recorded by default.
     var noConversationRecording = false
+    /// Where "Gọi lại" calls citizens: the carrier's trunk or an outbound proxy, HOST[:PORT] (empty: not placed here).
+    var callbackTrunk = ""
     var maxCallSeconds = 600
     /// Drafts the desk stores together in one transaction at most (group commit).
     var draftGroup = 64
@@ -130,6 +132,11 @@ struct ServeSettings: Equatable {
              help: "Ngắt cuộc gọi không nhận được RTP trong chừng ấy giây (0 = không bao giờ)."),
         .flag("--send-silence", key: "sendSilence", \.sendSilence,
               help: "Gửi RTP cả khi tổng đài im lặng (lúc ghi âm); mặc định không gửi, trừ một gói mỗi 5 giây. Bật cho trung kế ngắt cuộc gọi khi RTP chỉ chạy một chiều."),
+        .text("--callback-trunk", key: "callbackTrunk", \.callbackTrunk, placeholder: "HOST[:PORT]",
+              help: "Nơi tổng đài gọi lại người dân khi tổng đài viên bấm \"Gọi lại\" (trung kế của nhà mạng hoặc proxy gọi ra): "
+                  + "sip:SỐ@HOST[:PORT]; trống: tổng đài này không gọi lại.") {
+            $0.isEmpty ? nil : CallbackDial.trunkProblem($0)
+        },
         .flag("--no-conversation-recording", key: "noConversationRecording", \.noConversationRecording,
               help: "Không ghi âm cuộc nói chuyện giữa người gọi và tổng đài viên (mặc định ghi cả hai chiều, gắn vào phiếu của cuộc gọi)."),
         .int("--max-call-seconds", key: "maxCallSeconds", \.maxCallSeconds, 0...86_400, placeholder: "SECONDS",

@@ -149,6 +149,29 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
         XCTAssertTrue(wrong.body.contains("không có trong danh sách cần gọi lại hôm nay"), wrong.body)
     }
 
+    /// Issue 23 §5: each open item has "Gọi lại", which asks the gateway holding the agent's phone to place the call
+    /// (303 and a notice), or says why not (422).
+    func testTheCallbackPagePlacesACallThroughTheGateway() throws {
+        try store.appendQueueRecord(QueueRecord(kind: .callbackRequested, call: "8", callerNumber: "0912000008"),
+                                    at: max(QueueStats.dayStart(of: Date()), Date().addingTimeInterval(-120)))
+        let l = try session("lan")
+        let page = try request(port: port, "/goi-lai", cookie: l.cookie).body
+        XCTAssertTrue(page.contains("action=\"/goi-lai/goi\"") && page.contains("aria-label=\"Gọi lại 0912000008 qua tổng đài\""), page)
+        let noPhone = try request(port: port, "/goi-lai/goi", method: "POST", cookie: l.cookie,
+                                  body: form(["so": "0912000008", "csrf": l.csrf]))
+        XCTAssertEqual(noPhone.status, 422)
+        XCTAssertTrue(noPhone.body.contains("chưa có điện thoại ở hàng chờ"), noPhone.body)
+        XCTAssertEqual(try request(port: port, "/goi-lai/goi", method: "POST", cookie: l.cookie, body: "so=0912000008").status, 403,
+                       "no token, no call")
+        try desk.setPhone(SetPhoneRequest(userName: "lan", password: "mật khẩu SIP của lan"), as: admin)
+        let placed = try request(port: port, "/goi-lai/goi", method: "POST", cookie: l.cookie,
+                                 body: form(["so": "0912000008", "csrf": l.csrf]))
+        XCTAssertEqual(placed.status, 303)
+        XCTAssertEqual(placed.header("Location"), "/goi-lai?goi=0912000008")
+        XCTAssertTrue(try request(port: port, "/goi-lai?goi=0912000008", cookie: l.cookie).body.contains("Điện thoại của bạn sẽ đổ chuông"))
+        XCTAssertEqual(try store.openCallbackRequests(since: Date().addingTimeInterval(-30)).map(\.number), ["0912000008"])
+    }
+
     /// Issue 23 §1: the administrator sets an agent's phone from the users page: a SIP password (only its HA1 is
     /// kept), an external URI, or none; a unit's staff cannot have one; an agent cannot set any.
     func testTheUsersPageSetsAgentsPhones() throws {

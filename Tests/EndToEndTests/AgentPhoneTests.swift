@@ -165,6 +165,103 @@ final class AgentPhoneTests: XCTestCase {
         XCTAssertTrue(audit.stdout.contains("listen-in-requested supervisor:e2e-sup"), audit.stdout)
     }
 
+    /// Issue 23 §5, "Gọi lại": a caller abandons the queue after 12 s (the agent is on break), so their number is on
+    /// the callback list. The agent asks for the callback (`queue callback NUMBER`); the gateway rings the agent's
+    /// registered phone, and once it answers calls the citizen through `--callback-trunk` (a SIPp citizen). The
+    /// citizen hears the greeting, then the two talk, recorded both ways; the attempt is recorded as reached, the
+    /// item is done, and the agent goes back to their break.
+    func testGoiLaiRingsTheAgentThenCallsTheCitizenThroughTheTrunkAndRecordsTheCall() throws {
+        let citizenPort = try E2E.freePort()
+        let gateway = try GatewayProcess.start(name: "callback", extra: ["--agents-uri", "none",
+                                                                         "--callback-trunk", "127.0.0.1:\(citizenPort)"])
+        defer { gateway.stop() }
+        try E2E.ensureAgent(database: gateway.database)
+        let db = ["--db", gateway.database]
+        let number = "0944000888"
+        let early = try E2E.execute(E2E.binary, ["queue", "callback", number, "--as", "e2e-agent"] + db)
+        XCTAssertNotEqual(early.status, 0, "no phone, and nobody to call back yet")
+        XCTAssertTrue(early.stderr.contains("chưa có điện thoại"), early.stderr)
+
+        let secret = gateway.dir + "/sip-password"
+        try "mật-khẩu-gọi-lại\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        let set = try E2E.execute(E2E.binary, ["users", "phone", "e2e-agent", "--password-file", secret, "--as", "e2e-admin"] + db)
+        XCTAssertEqual(set.status, 0, set.stderr)
+        XCTAssertTrue(gateway.waitForLog("event=agent-phone agent=e2e-agent phone=registrar", count: 1, timeout: 10), gateway.log)
+        let uasPort = try E2E.freePort()
+        let registered = try SIPpRun.onFreePorts(scenario: "agent-register.xml", directory: gateway.dir) { sipPort, mediaPort in [
+            "127.0.0.1:\(gateway.sipPort)", "-sf", E2E.repo + "/Tests/sipp/agent-register.xml", "-m", "1",
+            "-i", "127.0.0.1", "-p", "\(sipPort)", "-mp", "\(mediaPort)", "-au", "e2e-agent", "-ap", "mật-khẩu-gọi-lại",
+            "-key", "agent", "e2e-agent", "-key", "contact_port", "\(uasPort)", "-key", "expires", "300",
+            "-timeout", "20s", "-timeout_error",
+        ] }
+        XCTAssertTrue(registered.wait(timeout: 30), registered.report)
+        XCTAssertEqual(registered.process.terminationStatus, 0, "registered\n\(registered.report)\n\(gateway.log)")
+        let pause = try E2E.execute(E2E.binary, ["agent", "status", "break", "--reason", "Gọi lại", "--as", "e2e-agent"] + db)
+        XCTAssertEqual(pause.status, 0, pause.stderr)
+        XCTAssertTrue(gateway.waitForLog("event=agent-presence agent=e2e-agent state=break", count: 1, timeout: 10), gateway.log)
+
+        // The caller waits 12 s with nobody ready, then hangs up: on the list.
+        try SIPp.call("agent-transfer.xml", gateway: gateway, caller: number)
+        let listed = try E2E.execute(E2E.binary, ["queue", "callbacks", "--as", "e2e-agent"] + db)
+        XCTAssertTrue(listed.stdout.contains(number), "the abandoned caller is on the list\n\(listed.stdout)\n\(listed.stderr)")
+
+        let agent = try SIPp.agentPhone(port: uasPort, directory: gateway.dir, scenario: "agent-callback-uas.xml")
+        defer { agent.kill() }
+        let citizen = try SIPp.agentPhone(port: citizenPort, directory: gateway.dir, scenario: "citizen-uas.xml")
+        defer { citizen.kill() }
+        let asked = try E2E.execute(E2E.binary, ["queue", "callback", number, "--as", "e2e-agent"] + db)
+        XCTAssertEqual(asked.status, 0, asked.stderr)
+        XCTAssertTrue(gateway.waitForLog("event=callback-ring-agent agent=e2e-agent", count: 1, timeout: 10), gateway.log)
+        XCTAssertTrue(gateway.waitForLog("event=agent-presence agent=e2e-agent state=onCall", count: 1, timeout: 5), gateway.log)
+        XCTAssertTrue(gateway.waitForLog("event=callback-dial", count: 1, timeout: 10), "dialled after the agent answered\n\(gateway.log)")
+        XCTAssertTrue(gateway.waitForLog("event=callback-connected", count: 1, timeout: 15), gateway.log)
+        let deadline = Date(timeIntervalSinceNow: 40)
+        while agent.isRunning || citizen.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertFalse(citizen.isRunning, "the citizen hung up\n\(gateway.log)")
+        XCTAssertEqual(citizen.terminationStatus, 0, "the citizen's call: INVITE, ACK, their BYE answered\n\(gateway.log)")
+        XCTAssertFalse(agent.isRunning, "the agent's phone was hung up with the citizen\n\(gateway.log)")
+        XCTAssertEqual(agent.terminationStatus, 0, "the agent's phone saw INVITE, ACK and the gateway's BYE\n\(gateway.log)")
+        XCTAssertTrue(gateway.waitForLog("event=agent-presence agent=e2e-agent state=break", count: 2, timeout: 10),
+                      "back on their break after the callback\n\(gateway.log)")
+
+        // The conversation: from the bridge to the citizen's hang-up, the agent's words, then the citizen's.
+        XCTAssertTrue(gateway.waitForLog("event=conversation-filed", count: 1, timeout: 10), gateway.log)
+        let row = try E2E.execute("/usr/bin/sqlite3", ["-separator", "|", gateway.database,
+            "SELECT path, duration_ms, caller_number, agent FROM conversations"], timeout: 30).stdout
+        let fields = row.trimmingCharacters(in: .whitespacesAndNewlines).components(separatedBy: "|")
+        XCTAssertEqual(fields.count, 4, "one conversation: '\(row)'")
+        XCTAssertEqual(Array(fields.dropFirst(2)), [number, "e2e-agent"])
+        let wav = try WAVInfo(path: fields[0])
+        let connected = try XCTUnwrap(gateway.time(of: "callback-connected"))
+        let ended = try XCTUnwrap(gateway.time(of: "conversation-recorded"))
+        XCTAssertEqual(Double(wav.durationMs), ended.timeIntervalSince(connected) * 1000, accuracy: 1000)
+        let agentSays = wav.rms(fromMs: 2200, toMs: 3800), citizenSays = wav.rms(fromMs: wav.durationMs - 4500, toMs: wav.durationMs - 3500)
+        print(String(format: "callback: %d ms recorded; agent %.0f, citizen %.0f RMS", wav.durationMs, agentSays, citizenSays))
+        XCTAssertGreaterThan(agentSays, 300, "the agent's words are in it")
+        XCTAssertGreaterThan(citizenSays, 300, "the citizen's words are in it")
+
+        // The attempt is recorded from the call: reached, so the item is done and cannot be called again.
+        XCTAssertTrue(waitUntil(timeout: 10) {
+            let list = try? E2E.execute(E2E.binary, ["queue", "callbacks", "--as", "e2e-agent"] + db)
+            return list?.stdout.split(separator: "\n").contains { $0.contains(number) && $0.contains("xong") } ?? false
+        }, "the callback item is done: \((try? E2E.execute(E2E.binary, ["queue", "callbacks", "--as", "e2e-agent"] + db).stdout) ?? "")")
+        let log = try E2E.execute(E2E.binary, ["queue", "log", "--format", "csv", "--as", "e2e-admin"] + db).stdout
+        XCTAssertTrue(log.contains("callback-attempted") && log.contains("reached"), log)
+        let again = try E2E.execute(E2E.binary, ["queue", "callback", number, "--as", "e2e-agent"] + db)
+        XCTAssertNotEqual(again.status, 0, "a reached citizen is not called again")
+        XCTAssertTrue(again.stderr.contains("đã xong"), again.stderr)
+        XCTAssertEqual(gateway.stop(), 0, gateway.log)
+    }
+
+    private func waitUntil(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        return condition()
+    }
+
     /// A real softphone: baresip (Debian's) registers with digest auth, is rung when a caller presses 0, answers
     /// by itself, and audio flows both ways: the gateway counts the phone's RTP, and baresip's own dump of what
     /// it decoded from the gateway holds the caller's speech.

@@ -178,17 +178,20 @@ enum SIPp {
 
     /// The hotline agent's phone as SIPp (`agent-uas.xml`: answers one call, waits for its BYE) on `port`;
     /// kill it when done.
-    static func agentPhone(port: Int, directory: String) throws -> Process {
-        // What the agent says once they answer: the test speech's first 2 s.
-        let words = directory + "/agent.al"
-        if !FileManager.default.fileExists(atPath: words) {
+    /// `scenario` is another phone that answers: the agent's on a callback (`agent-callback-uas.xml`), the citizen's
+    /// (`citizen-uas.xml`, saying the test speech's next 2 s, `citizen.al`).
+    static func agentPhone(port: Int, directory: String, scenario: String = "agent-uas.xml") throws -> Process {
+        // What the agent says once they answer: the test speech's first 2 s; the citizen, the 2 s after.
+        for (name, range) in [("agent.al", 0..<agentSpeechBytes), ("citizen.al", agentSpeechBytes..<2 * agentSpeechBytes)] {
+            let words = directory + "/" + name
+            guard !FileManager.default.fileExists(atPath: words) else { continue }
             let speech = try Data(contentsOf: URL(fileURLWithPath: try speech()))
-            try speech.prefix(agentSpeechBytes).write(to: URL(fileURLWithPath: words))
+            try speech.subdata(in: range).write(to: URL(fileURLWithPath: words))
         }
         let agent = Process()
         agent.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
         agent.currentDirectoryURL = URL(fileURLWithPath: directory)
-        agent.arguments = ["-sf", E2E.repo + "/Tests/sipp/agent-uas.xml", "-i", "127.0.0.1", "-p", "\(port)",
+        agent.arguments = ["-sf", E2E.repo + "/Tests/sipp/" + scenario, "-i", "127.0.0.1", "-p", "\(port)",
                            "-mp", "\(try E2E.freeMediaPort())", "-m", "1", "-timeout", "60s", "-timeout_error", "-nostdin"]
         agent.standardOutput = FileHandle.nullDevice
         agent.standardError = FileHandle.nullDevice

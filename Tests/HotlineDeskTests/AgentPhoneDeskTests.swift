@@ -195,6 +195,44 @@ final class AgentPhoneDeskTests: DeskTestCase {
         XCTAssertEqual(try desk.queueStats(as: minh).callbacksDue, 0, "both done: nothing due on the wallboard")
     }
 
+    /// Issue 23 §5, "Gọi lại": an agent with a phone asks the gateway to call a number due a callback; the request is
+    /// taken up once across hosts; a number not on the list, done, or not a phone number, or an agent with no phone,
+    /// is refused. The gateway's outcome from SIP: answered is reached, a number that does not exist a wrong number.
+    func testGoiLaiIsAskedOfTheGatewayHoldingTheAgentsPhone() throws {
+        let now = Date()
+        let start = max(QueueStats.dayStart(of: now), now.addingTimeInterval(-1800))
+        try store.appendQueueRecord(QueueRecord(kind: .abandon, call: "1", callerNumber: "0912000001", position: 1,
+                                                waitSeconds: 40), at: start)
+        try store.appendQueueRecord(QueueRecord(kind: .callbackRequested, call: "2", callerNumber: "anonymous"),
+                                    at: start.addingTimeInterval(60))
+        let desk = at(now)
+        assertDesk(try desk.placeCallback(to: "0912000001", as: lan), field(.phone), "no phone yet")
+        try desk.setPhone(SetPhoneRequest(userName: "lan", password: "mật khẩu SIP của lan"), as: admin)
+        assertDesk(try desk.placeCallback(to: "0912000002", as: lan), field(.phone), "not on the list")
+        assertDesk(try desk.placeCallback(to: "anonymous", as: lan), field(.phone), "not a phone number")
+        assertDesk(try desk.placeCallback(to: "0912000001", as: giaVien), isForbidden)
+        try desk.placeCallback(to: "0912000001", as: lan)
+        let open = try store.openCallbackRequests(since: now.addingTimeInterval(-30))
+        XCTAssertEqual(open.map(\.agent), ["lan"])
+        XCTAssertEqual(open.map(\.number), ["0912000001"])
+        XCTAssertTrue(try store.takeCallbackRequest(open[0].id, host: "a", at: now))
+        XCTAssertFalse(try store.takeCallbackRequest(open[0].id, host: "b", at: now), "one host places it")
+        XCTAssertEqual(try store.openCallbackRequests(since: now.addingTimeInterval(-30)), [])
+
+        // The gateway records the outcome by the same rule as an agent.
+        let records = try store.queueRecords(since: start)
+        let attempt = try QueueCallback.attempt(to: "0912000001", by: "lan", outcome: .reached, call: "7", records: records)
+        XCTAssertEqual([attempt.kind.rawValue, attempt.agent, attempt.outcome, attempt.call], ["callback-attempted", "lan", "reached", "7"])
+        try desk.recordCallbackAttempt(number: "0912000001", outcome: .reached, as: lan)
+        assertDesk(try desk.placeCallback(to: "0912000001", as: lan), field(.phone), "reached: done")
+        XCTAssertEqual(CallbackRequest.outcome(answered: true, status: 200), .reached)
+        XCTAssertEqual(CallbackRequest.outcome(answered: false, status: 404), .wrongNumber)
+        XCTAssertEqual(CallbackRequest.outcome(answered: false, status: 486), .noAnswer)
+        XCTAssertEqual(CallbackRequest.outcome(answered: false, status: 487), .noAnswer, "the gateway gave up ringing")
+        XCTAssertEqual(["0912000001", "+84912000001", "113", "anonymous", "09120000011234567", "0912;x=1", ""].map(CallbackRequest.isDiallable),
+                       [true, true, true, false, false, false, false])
+    }
+
     /// Issue 23 §4: "new case from this call" makes the call's draft once, with the number the gateway saw, claimed
     /// by the agent whose phone has the call; nobody else's, and not once the call has left their phone.
     func testANewCaseFromTheCallIsMadeOnceAndBoundToIt() throws {

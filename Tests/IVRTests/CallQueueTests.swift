@@ -176,6 +176,31 @@ final class CallQueueTests: XCTestCase {
         XCTAssertNotEqual(q.queue.presence(of: "an"), .onBreak(reason: "Không trả lời 2 cuộc gọi liên tiếp"))
     }
 
+    /// Issue 23 §5: an agent calling a citizen back is offered no caller; afterwards comes wrap-up, or the break
+    /// they called from; a callback whose legs are gone ends at the next reconcile.
+    func testAnAgentCallingBackIsOfferedNoCallerAndReturnsToWrapUpOrTheirBreak() {
+        var q = QueueDriver()
+        q.agent("an")
+        q.agent("binh")
+        q.send(.outboundStarted("an"))
+        XCTAssertEqual(q.queue.presence(of: "an"), .onCall)
+        XCTAssertEqual(q.offers(in: q.send(.callerJoined(id(1), number: "0912000001"))), [["binh"]], "not an: calling back")
+        XCTAssertTrue(q.send(.outboundStarted("binh")).isEmpty, "binh's phone rings for the queue: no callback now")
+        q.send(.agentSet("binh", .onBreak(reason: "Họp")))
+        q.send(.outboundEnded("an"))
+        XCTAssertEqual(q.queue.presence(of: "an"), .wrapUp)
+        XCTAssertEqual(q.offers(in: q.advance(.seconds(31))), [["an"]], "ready again after the wrap-up")
+
+        var b = QueueDriver()
+        b.agent("chi", ready: false)
+        b.send(.outboundStarted("chi"))
+        b.send(.reconcile(legs: ["chi": []]))
+        XCTAssertEqual(b.queue.presence(of: "chi"), .onCall, "its leg still rings")
+        b.send(.reconcile(legs: [:]))
+        XCTAssertEqual(b.queue.presence(of: "chi"), .onBreak(reason: ""), "back on the break, never stuck on a call")
+        XCTAssertTrue(b.send(.outboundEnded("chi")).isEmpty, "ended once")
+    }
+
     func testWrapUpFollowsEveryCallAndReadyEndsItEarly() {
         var q = QueueDriver()
         q.agent("an")
