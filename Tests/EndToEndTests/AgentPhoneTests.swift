@@ -167,8 +167,8 @@ final class AgentPhoneTests: XCTestCase {
 
     /// Issue 23 §5, "Gọi lại": a caller abandons the queue after 12 s (the agent is on break), so their number is on
     /// the callback list. The agent asks for the callback (`queue callback NUMBER`); the gateway rings the agent's
-    /// registered phone, and once it answers calls the citizen through `--callback-trunk` (a SIPp citizen). The
-    /// citizen hears the greeting, then the two talk, recorded both ways; the attempt is recorded as reached, the
+    /// registered phone, and once it answers calls the citizen through `--callback-trunk` (a SIPp citizen): busy the
+    /// first time (no answer recorded), answering the second. The citizen hears the greeting, then the two talk, recorded both ways; the attempt is recorded as reached, the
     /// item is done, and the agent goes back to their break.
     func testGoiLaiRingsTheAgentThenCallsTheCitizenThroughTheTrunkAndRecordsTheCall() throws {
         let citizenPort = try E2E.freePort()
@@ -205,15 +205,39 @@ final class AgentPhoneTests: XCTestCase {
         let listed = try E2E.execute(E2E.binary, ["queue", "callbacks", "--as", "e2e-agent"] + db)
         XCTAssertTrue(listed.stdout.contains(number), "the abandoned caller is on the list\n\(listed.stdout)\n\(listed.stderr)")
 
+        // First attempt: the citizen is busy (486). Recorded as no answer; the agent's phone is hung up.
+        let firstAgent = try SIPp.agentPhone(port: uasPort, directory: gateway.dir)
+        defer { firstAgent.kill() }
+        let busy = try SIPp.agentPhone(port: citizenPort, directory: gateway.dir, scenario: "citizen-busy.xml")
+        defer { busy.kill() }
+        let first = try E2E.execute(E2E.binary, ["queue", "callback", number, "--as", "e2e-agent"] + db)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(gateway.waitForLog("event=callback-not-reached", count: 1, timeout: 15), gateway.log)
+        XCTAssertTrue(gateway.log.contains("status=486 outcome=no-answer"), gateway.log)
+        XCTAssertTrue(SIPp.agentPhoneFinished(firstAgent), "the agent's phone was hung up\n\(gateway.log)")
+        XCTAssertTrue(SIPp.agentPhoneFinished(busy), "the busy citizen's SIPp saw INVITE and ACK\n\(gateway.log)")
+        XCTAssertTrue(gateway.waitForLog("event=agent-presence agent=e2e-agent state=break", count: 2, timeout: 10),
+                      "back on their break\n\(gateway.log)")
+        XCTAssertTrue(waitUntil(timeout: 10) {
+            let list = try? E2E.execute(E2E.binary, ["queue", "callbacks", "--as", "e2e-agent"] + db)
+            return list?.stdout.split(separator: "\n").contains { $0.contains(number) && $0.contains("1/3") } ?? false
+        }, "one attempt recorded")
+
         let agent = try SIPp.agentPhone(port: uasPort, directory: gateway.dir, scenario: "agent-callback-uas.xml")
         defer { agent.kill() }
         let citizen = try SIPp.agentPhone(port: citizenPort, directory: gateway.dir, scenario: "citizen-uas.xml")
         defer { citizen.kill() }
-        let asked = try E2E.execute(E2E.binary, ["queue", "callback", number, "--as", "e2e-agent"] + db)
+        // The gateway's live state (published at most once a second) shows the agent free again first.
+        var asked = try E2E.execute(E2E.binary, ["queue", "callback", number, "--as", "e2e-agent"] + db)
+        let free = Date(timeIntervalSinceNow: 5)
+        while asked.status != 0, asked.stderr.contains("đang bận"), Date() < free {
+            Thread.sleep(forTimeInterval: 0.3)
+            asked = try E2E.execute(E2E.binary, ["queue", "callback", number, "--as", "e2e-agent"] + db)
+        }
         XCTAssertEqual(asked.status, 0, asked.stderr)
-        XCTAssertTrue(gateway.waitForLog("event=callback-ring-agent agent=e2e-agent", count: 1, timeout: 10), gateway.log)
-        XCTAssertTrue(gateway.waitForLog("event=agent-presence agent=e2e-agent state=onCall", count: 1, timeout: 5), gateway.log)
-        XCTAssertTrue(gateway.waitForLog("event=callback-dial", count: 1, timeout: 10), "dialled after the agent answered\n\(gateway.log)")
+        XCTAssertTrue(gateway.waitForLog("event=callback-ring-agent agent=e2e-agent", count: 2, timeout: 10), gateway.log)
+        XCTAssertTrue(gateway.waitForLog("event=agent-presence agent=e2e-agent state=onCall", count: 2, timeout: 5), gateway.log)
+        XCTAssertTrue(gateway.waitForLog("event=callback-dial", count: 2, timeout: 10), "dialled after the agent answered\n\(gateway.log)")
         XCTAssertTrue(gateway.waitForLog("event=callback-connected", count: 1, timeout: 15), gateway.log)
         let deadline = Date(timeIntervalSinceNow: 40)
         while agent.isRunning || citizen.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
@@ -221,7 +245,7 @@ final class AgentPhoneTests: XCTestCase {
         XCTAssertEqual(citizen.terminationStatus, 0, "the citizen's call: INVITE, ACK, their BYE answered\n\(gateway.log)")
         XCTAssertFalse(agent.isRunning, "the agent's phone was hung up with the citizen\n\(gateway.log)")
         XCTAssertEqual(agent.terminationStatus, 0, "the agent's phone saw INVITE, ACK and the gateway's BYE\n\(gateway.log)")
-        XCTAssertTrue(gateway.waitForLog("event=agent-presence agent=e2e-agent state=break", count: 2, timeout: 10),
+        XCTAssertTrue(gateway.waitForLog("event=agent-presence agent=e2e-agent state=break", count: 3, timeout: 10),
                       "back on their break after the callback\n\(gateway.log)")
 
         // The conversation: from the bridge to the citizen's hang-up, the agent's words, then the citizen's.
@@ -246,7 +270,8 @@ final class AgentPhoneTests: XCTestCase {
             return list?.stdout.split(separator: "\n").contains { $0.contains(number) && $0.contains("xong") } ?? false
         }, "the callback item is done: \((try? E2E.execute(E2E.binary, ["queue", "callbacks", "--as", "e2e-agent"] + db).stdout) ?? "")")
         let log = try E2E.execute(E2E.binary, ["queue", "log", "--format", "csv", "--as", "e2e-admin"] + db).stdout
-        XCTAssertTrue(log.contains("callback-attempted") && log.contains("reached"), log)
+        XCTAssertEqual(log.split(separator: "\n").filter { $0.contains("callback-attempted") }.count, 2, log)
+        XCTAssertTrue(log.contains("no-answer") && log.contains("reached"), log)
         let again = try E2E.execute(E2E.binary, ["queue", "callback", number, "--as", "e2e-agent"] + db)
         XCTAssertNotEqual(again.status, 0, "a reached citizen is not called again")
         XCTAssertTrue(again.stderr.contains("đã xong"), again.stderr)
