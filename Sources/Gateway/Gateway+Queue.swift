@@ -465,8 +465,13 @@ extension Gateway {
         let agents = machine.agentNames.map { name -> QueueSnapshot.Agent in
             let presence = machine.presence(of: name) ?? .offline
             // An agent with no phone registered is not offered calls, and is shown so.
-            let label = presence == .offline || machine.isRegistered(name) ? presence.label
+            var label = presence == .offline || machine.isRegistered(name) ? presence.label
                 : presence.label + " · chưa đăng ký điện thoại"
+            switch machine.requestAfterCall(of: name) {
+            case .onBreak?: label += " · tạm nghỉ sau cuộc gọi này"
+            case .offline?: label += " · nghỉ làm sau cuộc gọi này"
+            case .ready?, nil: break
+            }
             var agent = QueueSnapshot.Agent(name: name, state: presence.key, label: label, since: queue.since[name] ?? now)
             // Ringing or talking: whose call it is, for the agent's screen pop.
             if presence == .ringing || presence == .onCall,

@@ -95,6 +95,17 @@ public enum AgentRequest: Sendable, Equatable {
     case offline
 }
 
+extension AgentRequest {
+    /// The state the request puts an agent in.
+    var presence: AgentPresence {
+        switch self {
+        case .ready: .ready
+        case .onBreak(let reason): .onBreak(reason: reason)
+        case .offline: .offline
+        }
+    }
+}
+
 /// Something the performer must do.
 public enum QueueAction: Sendable, Equatable {
     /// Tell the caller their position, with an estimated wait when it is sound.
@@ -151,6 +162,8 @@ public struct CallQueue: Sendable {
         var connectedAt: Duration = .zero
         /// On a call the agent placed, and the state they were in before it.
         var outboundFrom: AgentPresence?
+        /// A break or going offline asked for during a call: it begins when the call's wrap-up ends.
+        var afterCall: AgentRequest?
     }
 
     /// Callers waiting, in order (front first).
@@ -294,7 +307,8 @@ public struct CallQueue: Sendable {
         agent.outboundFrom = nil
         switch before {
         case .onBreak, .offline:
-            agent.presence = before
+            agent.presence = agent.afterCall?.presence ?? before
+            agent.afterCall = nil
         default:
             agent.presence = .wrapUp
             agent.wrapUpUntil = now + settings.wrapUp
@@ -374,7 +388,12 @@ public struct CallQueue: Sendable {
         var actions: [QueueAction] = []
         switch request {
         case .ready:
-            guard agent.presence != .ready, agent.presence != .ringing, agent.presence != .onCall else { return [] }
+            if agent.presence == .ringing || agent.presence == .onCall {
+                agent.afterCall = nil  // ready after all: no break follows the call
+                agents[name] = agent
+                return []
+            }
+            guard agent.presence != .ready else { return [] }
             agent.presence = .ready
             agent.wrapUpUntil = nil
             agent.idleSince = now
@@ -386,7 +405,7 @@ public struct CallQueue: Sendable {
                 removeRinging(name, from: caller)
                 agent.caller = nil
             }
-            guard agent.presence != .onCall else { return [] }
+            guard agent.presence != .onCall else { return afterTheCall(name, request) }
             agent.presence = .onBreak(reason: reason)
             agent.wrapUpUntil = nil
         case .offline:
@@ -395,15 +414,26 @@ public struct CallQueue: Sendable {
                 removeRinging(name, from: caller)
                 agent.caller = nil
             }
-            guard agent.presence != .onCall else { return [] }
+            guard agent.presence != .onCall else { return afterTheCall(name, request) }
             agent.presence = .offline
             agent.wrapUpUntil = nil
         }
+        agent.afterCall = nil
         agents[name] = agent
         actions.append(.presence(name, agent.presence, reason: nil))
         if !hasAgentsLoggedIn { actions += emptyQueue() }
         return actions
     }
+
+    /// A break or offline asked for on a call is kept for its end (the gateway passes a request on once: dropped,
+    /// it would be lost).
+    private mutating func afterTheCall(_ name: String, _ request: AgentRequest) -> [QueueAction] {
+        agents[name]?.afterCall = request
+        return []
+    }
+
+    /// The break or offline an agent asked for during their call, to begin when it is over.
+    public func requestAfterCall(of agent: String) -> AgentRequest? { agents[agent]?.afterCall }
 
     /// Nobody is left to answer: every waiting caller goes to the overflow.
     private mutating func emptyQueue() -> [QueueAction] {
@@ -523,12 +553,19 @@ public struct CallQueue: Sendable {
         for name in agentOrder {
             guard var agent = agents[name], let until = agent.wrapUpUntil, now >= until else { continue }
             agent.wrapUpUntil = nil
-            if agent.presence == .wrapUp {
+            if agent.presence == .wrapUp, let next = agent.afterCall {
+                agent.afterCall = nil
+                agent.presence = next.presence
+                actions.append(.presence(name, agent.presence, reason: nil))
+            } else if agent.presence == .wrapUp {
                 agent.presence = .ready
                 agent.idleSince = now
                 actions.append(.presence(name, .ready, reason: nil))
             }
             agents[name] = agent
+        }
+        if actions.contains(where: { if case .presence = $0 { true } else { false } }), !hasAgentsLoggedIn, !waiting.isEmpty {
+            actions += emptyQueue()
         }
         // The maximum wait.
         var index = 0

@@ -201,6 +201,42 @@ final class CallQueueTests: XCTestCase {
         XCTAssertTrue(b.send(.outboundEnded("chi")).isEmpty, "ended once")
     }
 
+    /// A break asked for during a call is not lost (the gateway passes each request on once): the call goes on,
+    /// wrap-up follows, then the break instead of ready. Ready asked again before then cancels it; on a callback
+    /// from a break, going offline asked meanwhile is where the agent ends up.
+    func testABreakAskedDuringACallBeginsAfterItsWrapUp() {
+        var q = QueueDriver()
+        q.agent("an")
+        q.send(.callerJoined(id(1), number: "0912000001"))
+        q.send(.answered("an", id(1)))
+        XCTAssertTrue(q.send(.agentSet("an", .onBreak(reason: "Ăn trưa"))).isEmpty, "the call goes on")
+        XCTAssertEqual(q.queue.presence(of: "an"), .onCall)
+        XCTAssertEqual(q.queue.requestAfterCall(of: "an"), .onBreak(reason: "Ăn trưa"))
+        q.send(.conversationEnded("an", id(1), byAgent: false))
+        XCTAssertEqual(q.queue.presence(of: "an"), .wrapUp, "the wrap-up first: the case is still to be made")
+        q.advance(.seconds(31))
+        XCTAssertEqual(q.queue.presence(of: "an"), .onBreak(reason: "Ăn trưa"), "then the break, not ready")
+        XCTAssertEqual(q.offers(in: q.send(.callerJoined(id(2), number: "0912000002"))), [], "not offered on break")
+
+        var r = QueueDriver()
+        r.agent("binh")
+        r.send(.callerJoined(id(3), number: "0912000003"))
+        r.send(.answered("binh", id(3)))
+        r.send(.agentSet("binh", .offline))
+        r.send(.agentSet("binh", .ready))
+        XCTAssertNil(r.queue.requestAfterCall(of: "binh"), "ready again: nothing follows the call")
+        r.send(.conversationEnded("binh", id(3), byAgent: true))
+        r.advance(.seconds(31))
+        XCTAssertEqual(r.queue.presence(of: "binh"), .ready)
+
+        var c = QueueDriver()
+        c.agent("chi", ready: false)
+        c.send(.outboundStarted("chi"))
+        c.send(.agentSet("chi", .offline))
+        c.send(.outboundEnded("chi"))
+        XCTAssertEqual(c.queue.presence(of: "chi"), .offline)
+    }
+
     func testWrapUpFollowsEveryCallAndReadyEndsItEarly() {
         var q = QueueDriver()
         q.agent("an")
