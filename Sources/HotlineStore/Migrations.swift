@@ -384,6 +384,10 @@ enum Migrations {
             handled_by TEXT
         );
         """,
+        // Issue 24: the review list (resolved cases, oldest first) without a scan of every ticket.
+        """
+        CREATE INDEX tickets_review ON tickets (resolved_at) WHERE status = 'resolved';
+        """,
     ]
 
     static func apply(_ db: Connection) throws {
