@@ -37,16 +37,8 @@ extension Gateway {
         queue.callbacks.values.first { $0.request.agent == name }
     }
 
-    /// Once a second: reads the requests every few seconds (with the agents' phones) and gives up rings that
-    /// lasted too long.
+    /// Once a second: gives up rings that lasted too long (the requests are read with the agents' phones).
     func callbackHousekeeping(now: OwnerInstant) {
-        if now >= queue.nextCallbackRead {
-            queue.nextCallbackRead = now + .seconds(Gateway.phoneReadSeconds)
-            let events = self.events
-            desk.callbackRequests(since: Date().addingTimeInterval(-CallbackRequest.lapseSeconds)) { result in
-                if case .success(let requests) = result, !requests.isEmpty { events.post(.callbackRequests(requests)) }
-            }
-        }
         for (id, callback) in queue.callbacks where !callback.connected && now >= callback.ringDeadline {
             if let serial = callback.citizen, let call = registry.call(serial: serial), !call.isEnded {
                 log(.info, "callback-citizen-timeout", call, [("agent", callback.request.agent)])
@@ -81,10 +73,10 @@ extension Gateway {
     /// The agent's phones ring for their callback; the queue offers them no caller meanwhile.
     func startCallback(_ request: CallbackRequest) {
         let name = request.agent
-        guard callback(ofAgent: name) == nil, CallbackDial.uri(number: request.number, trunk: configuration.callbackTrunk ?? "") != nil
-        else {
-            logger.log(.warning, "callback-refused", [("agent", name), ("request", "\(request.id)"),
-                                                      ("reason", callback(ofAgent: name) == nil ? "not-diallable" : "already-calling")])
+        let refusal = callback(ofAgent: name) != nil ? "already-calling"
+            : CallbackDial.uri(number: request.number, trunk: configuration.callbackTrunk ?? "") == nil ? "not-diallable" : nil
+        if let refusal {
+            logger.log(.warning, "callback-refused", [("agent", name), ("request", "\(request.id)"), ("reason", refusal)])
             return
         }
         runQueue(.outboundStarted(name))

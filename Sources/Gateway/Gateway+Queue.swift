@@ -46,7 +46,6 @@ struct LiveQueue {
     /// Agents' callbacks being placed (issue 23 §5), by request; the requests this host took up or is taking up.
     var callbacks: [Int64: LiveCallback] = [:]
     var callbackRequestsSeen: Set<Int64> = []
-    var nextCallbackRead = OwnerInstant.now
 
     /// The legs ringing or talking for one caller and one agent (an agent's phones ring together).
     func legs(serial: UInt64, agent: String) -> [pjsua_call_id] {
@@ -94,6 +93,9 @@ extension Gateway {
         }
         desk.listenRequests(since: Date().addingTimeInterval(-ListenRequest.lapseSeconds)) { result in
             if case .success(let requests) = result, !requests.isEmpty { events.post(.listenRequests(requests)) }
+        }
+        desk.callbackRequests(since: Date().addingTimeInterval(-CallbackRequest.lapseSeconds)) { result in
+            if case .success(let requests) = result, !requests.isEmpty { events.post(.callbackRequests(requests)) }
         }
     }
 

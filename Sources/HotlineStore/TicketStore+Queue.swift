@@ -121,11 +121,8 @@ extension TicketStore {
 
     /// Requests not taken up yet, made since `since`, oldest first.
     public func openListenRequests(since: Date) throws -> [ListenRequest] {
-        try db.prepare("""
-            SELECT id, supervisor, agent, requested_at FROM listen_requests WHERE handled_at IS NULL AND requested_at >= ?
-            ORDER BY id
-            """).query([.double(since.timeIntervalSince1970)]) { r in
-            ListenRequest(id: r.int(0), supervisor: r.text(1) ?? "", agent: r.text(2) ?? "", at: r.date(3))
+        try openRequests(in: "listen_requests", "supervisor", "agent", since: since) {
+            ListenRequest(id: $0, supervisor: $1, agent: $2, at: $3)
         }
     }
 
@@ -145,12 +142,17 @@ extension TicketStore {
 
     /// Callback requests not taken up yet, made since `since`, oldest first.
     public func openCallbackRequests(since: Date) throws -> [CallbackRequest] {
-        try db.prepare("""
-            SELECT id, agent, number, requested_at FROM callback_requests WHERE handled_at IS NULL AND requested_at >= ?
-            ORDER BY id
-            """).query([.double(since.timeIntervalSince1970)]) { r in
-            CallbackRequest(id: r.int(0), agent: r.text(1) ?? "", number: r.text(2) ?? "", at: r.date(3))
+        try openRequests(in: "callback_requests", "agent", "number", since: since) {
+            CallbackRequest(id: $0, agent: $1, number: $2, at: $3)
         }
+    }
+
+    /// The open requests of `table` (who asked, and what for, in two text columns), made since `since`, oldest first.
+    private func openRequests<Request>(in table: String, _ by: String, _ what: String, since: Date,
+                                       _ make: (Int64, String, String, Date) -> Request) throws -> [Request] {
+        try db.prepare("""
+            SELECT id, \(by), \(what), requested_at FROM \(table) WHERE handled_at IS NULL AND requested_at >= ? ORDER BY id
+            """).query([.double(since.timeIntervalSince1970)]) { r in make(r.int(0), r.text(1) ?? "", r.text(2) ?? "", r.date(3)) }
     }
 
     /// The gateway `host` places the callback (the agent's phone is on it); false when another host already does.

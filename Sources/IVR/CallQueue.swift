@@ -550,12 +550,14 @@ public struct CallQueue: Sendable {
             waiting[index].retryAt = nil
         }
         // Wrap-ups ending.
+        var wentOffline = false
         for name in agentOrder {
             guard var agent = agents[name], let until = agent.wrapUpUntil, now >= until else { continue }
             agent.wrapUpUntil = nil
             if agent.presence == .wrapUp, let next = agent.afterCall {
                 agent.afterCall = nil
                 agent.presence = next.presence
+                wentOffline = wentOffline || next == .offline
                 actions.append(.presence(name, agent.presence, reason: nil))
             } else if agent.presence == .wrapUp {
                 agent.presence = .ready
@@ -564,9 +566,7 @@ public struct CallQueue: Sendable {
             }
             agents[name] = agent
         }
-        if actions.contains(where: { if case .presence = $0 { true } else { false } }), !hasAgentsLoggedIn, !waiting.isEmpty {
-            actions += emptyQueue()
-        }
+        if wentOffline, !hasAgentsLoggedIn { actions += emptyQueue() }
         // The maximum wait.
         var index = 0
         while index < waiting.count {

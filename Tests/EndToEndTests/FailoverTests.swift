@@ -71,15 +71,8 @@ final class FailoverTests: XCTestCase {
         XCTAssertEqual(outbox.status, 1, "outbox run --once delivered beside a running gateway: \(outbox.stdout)")
 
         // Kamailio with the shipped configuration, on loopback.
-        let list = dir + "/dispatcher.list"
-        try "1 sip:127.0.0.1:\(portA) 0 0 duid=gateway-a\n1 sip:127.0.0.1:\(portB) 0 0 duid=gateway-b\n"
-            .write(toFile: list, atomically: true, encoding: .utf8)
-        let kamailio = try ServiceProcess(
-            name: "kamailio", binary: "/usr/sbin/kamailio",
-            arguments: ["-f", E2E.repo + "/deploy/kamailio/kamailio.cfg", "-A", "LISTEN=udp:127.0.0.1:\(proxyPort)",
-                        "-A", "DISPATCHER_LIST=\"\(list)\"", "-A", "DS_PING_INTERVAL=\(Int(Self.probeInterval))",
-                        "-DD", "-E", "-Y", dir, "-w", dir, "-m", "64"],
-            directory: dir)
+        let kamailio = try Ops.kamailio(listen: "127.0.0.1:\(proxyPort)", gateways: ["sip:127.0.0.1:\(portA)", "sip:127.0.0.1:\(portB)"],
+                                        probeInterval: Int(Self.probeInterval), directory: dir)
         defer { kamailio.stop() }
         XCTAssertTrue(kamailio.waitForLog("Listening on", timeout: 10), kamailio.log)
         Thread.sleep(forTimeInterval: Self.probeInterval + 1)  // both gateways probed once
@@ -132,7 +125,7 @@ final class FailoverTests: XCTestCase {
             .flatMap(at)
 
         // What the callers got.
-        let completed = Set(completedCalls(load))
+        let completed = Set(load.completedCalls)
         let lost = routes.filter { !completed.contains($0.call) }
         let routedAfterKill = routes.filter { $0.at > killedAt }
         for route in routedAfterKill {
@@ -183,13 +176,5 @@ final class FailoverTests: XCTestCase {
             their end + \(cutDuringReadBack.count) cut by the kill during the read-back) + \(interrupted.count) interrupted \
             (recovered by A at restart), INVITEs routed first to B \(onB), duplicate tracking codes 0
             """)
-    }
-
-    /// The Call-IDs of the calls that reached the end of the scenario (`completed <Call-ID>` log lines).
-    private func completedCalls(_ run: SIPpRun) -> [String] {
-        let text = (try? String(contentsOfFile: run.logPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { line in
-            line.hasPrefix("completed ") ? String(line.dropFirst("completed ".count)).trimmingCharacters(in: .whitespaces) : nil
-        }
     }
 }

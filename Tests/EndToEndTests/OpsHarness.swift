@@ -105,6 +105,34 @@ enum Ops {
 }
 
 extension Ops {
+    /// Kamailio with the shipped configuration (deploy/kamailio/kamailio.cfg) in front of `gateways` (their SIP URIs,
+    /// in dispatcher set 1, named gateway-a, gateway-b, …), listening on UDP `listen` (ADDR:PORT), probing them every
+    /// `probeInterval` seconds. Wait for its "Listening on" before use.
+    static func kamailio(listen: String, gateways: [String], probeInterval: Int, directory dir: String) throws -> ServiceProcess {
+        let list = dir + "/dispatcher.list"
+        let names = "abcdefgh".map(String.init)
+        try zip(gateways, names).map { "1 \($0) 0 0 duid=gateway-\($1)\n" }.joined()
+            .write(toFile: list, atomically: true, encoding: .utf8)
+        return try ServiceProcess(
+            name: "kamailio", binary: "/usr/sbin/kamailio",
+            arguments: ["-f", E2E.repo + "/deploy/kamailio/kamailio.cfg", "-A", "LISTEN=udp:\(listen)",
+                        "-A", "DISPATCHER_LIST=\"\(list)\"", "-A", "DS_PING_INTERVAL=\(probeInterval)",
+                        "-DD", "-E", "-Y", dir, "-w", dir, "-m", "64"],
+            directory: dir)
+    }
+}
+
+extension SIPpRun {
+    /// The Call-IDs of the calls that reached the end of the scenario (`completed <Call-ID>` log lines).
+    var completedCalls: [String] {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            line.hasPrefix("completed ") ? String(line.dropFirst("completed ".count)).trimmingCharacters(in: .whitespaces) : nil
+        }
+    }
+}
+
+extension Ops {
     /// An HTTP GET on loopback, bounded (10 s): status and body.
     static func httpGet(_ url: String) throws -> (status: Int, body: String) {
         let out = try E2E.execute("/usr/bin/curl", ["-s", "-m", "10", "-o", "-", "-w", "\n%{http_code}", url], timeout: 15)

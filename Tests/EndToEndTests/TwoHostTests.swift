@@ -72,16 +72,10 @@ final class TwoHostTests: XCTestCase {
             gatewayB.stop()
         }
 
-        let list = dir + "/dispatcher.list"
         let uriA = "sip:\(net.ip("a")):5060", uriB = "sip:\(net.ip("b")):5060"
-        try "1 \(uriA) 0 0 duid=host-a\n1 \(uriB) 0 0 duid=host-b\n".write(toFile: list, atomically: true, encoding: .utf8)
         let proxyPort = try E2E.freePort()
-        let kamailio = try ServiceProcess(
-            name: "kamailio", binary: "/usr/sbin/kamailio",
-            arguments: ["-f", E2E.repo + "/deploy/kamailio/kamailio.cfg", "-A", "LISTEN=udp:\(net.bridgeIP):\(proxyPort)",
-                        "-A", "DISPATCHER_LIST=\"\(list)\"", "-A", "DS_PING_INTERVAL=\(Int(Self.probeInterval))",
-                        "-DD", "-E", "-Y", dir, "-w", dir, "-m", "64"],
-            directory: dir)
+        let kamailio = try Ops.kamailio(listen: "\(net.bridgeIP):\(proxyPort)", gateways: [uriA, uriB],
+                                        probeInterval: Int(Self.probeInterval), directory: dir)
         defer { kamailio.stop() }
         XCTAssertTrue(kamailio.waitForLog("Listening on", timeout: 10), kamailio.log)
         Thread.sleep(forTimeInterval: Self.probeInterval + 1)
@@ -109,7 +103,7 @@ final class TwoHostTests: XCTestCase {
             "Kamailio never marked host A down\n\(kamailio.log.suffix(4000))")
         let failover = downAt.timeIntervalSince(killedAt)
         XCTAssertLessThanOrEqual(failover, 4, "new calls go to host B within 4 s of the kill")
-        let completed = Set(completedCalls(load))
+        let completed = Set(load.completedCalls)
         let lost = routes.filter { !completed.contains($0.call) }
         for route in routes where route.at > killedAt {
             XCTAssertTrue(completed.contains(route.call), "a call that arrived after the kill was lost: \(route)")
@@ -207,13 +201,6 @@ final class TwoHostTests: XCTestCase {
 
     private static func callID(_ line: String) -> String? {
         line.components(separatedBy: "call=").dropFirst().first?.split(separator: " ").first.map(String.init)
-    }
-
-    private func completedCalls(_ run: SIPpRun) -> [String] {
-        let text = (try? String(contentsOfFile: run.logPath, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { line in
-            line.hasPrefix("completed ") ? String(line.dropFirst("completed ".count)).trimmingCharacters(in: .whitespaces) : nil
-        }
     }
 }
 
