@@ -25,6 +25,10 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
     /// the call hears the apology and the recording's sidecar makes the next start-up file the draft.
     public static let retryDelays: [Double] = [0.5, 2, 4.5]
 
+    /// Pauses between attempts when the database could not be reached at all (PostgreSQL's primary stopped, a
+    /// standby being promoted): about 30 s in all, while the caller hears the hold prompt every few seconds.
+    public static let outageRetryDelays: [Double] = [0.5, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4, 4, 5]
+
     /// Drafts stored together at most, in one transaction (issue 17 §5: one fsync for a surge of callers).
     public let maxGroup: Int
 
@@ -41,7 +45,8 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
 
     private struct Waiting {
         let report: PhoneDraft
-        let retriesLeft: ArraySlice<Double>
+        /// Attempts made so far.
+        var attempts = 0
         let completion: @Sendable (Result<String, ReportDeskError>) -> Void
     }
 
@@ -63,7 +68,7 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
     /// completion only after the transaction holding that draft has committed: the caller hears a tracking code
     /// that is on disk, as before.
     public func submit(_ report: PhoneDraft, completion: @escaping @Sendable (Result<String, ReportDeskError>) -> Void) {
-        enqueue(Waiting(report: report, retriesLeft: PhoneDesk.retryDelays[...], completion: completion))
+        enqueue(Waiting(report: report, completion: completion))
     }
 
     private func enqueue(_ item: Waiting) {
@@ -85,13 +90,18 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
         guard !group.isEmpty else { return }
         beforeGroupStored?(group.count)
         let results = storeGroup(group.map(\.report))
-        for (item, result) in zip(group, results) {
-            guard case .failure(let error) = result, let delay = item.retriesLeft.first else {
+        for (item, (result, outage)) in zip(group, results) {
+            let delays = outage ? PhoneDesk.outageRetryDelays : PhoneDesk.retryDelays
+            guard case .failure(let error) = result, item.attempts < delays.count else {
                 item.completion(result)
                 continue
             }
-            logger.log(.warning, "draft-store-retry", [("call", item.report.callID), ("error", error.message)])
-            let retry = Waiting(report: item.report, retriesLeft: item.retriesLeft.dropFirst(), completion: item.completion)
+            let delay = delays[item.attempts]
+            logger.log(.warning, "draft-store-retry", [("call", item.report.callID), ("attempt", "\(item.attempts + 1)"),
+                                                       ("database-unreachable", "\(outage)"), ("error", error.message)])
+            var next = item
+            next.attempts += 1
+            let retry = next
             queue.asyncAfter(deadline: .now() + delay) { [self] in enqueue(retry) }
         }
         queue.async { [self] in drain() }
@@ -99,11 +109,12 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
 
     /// Stores synchronously (on the desk's queue, or at start-up before calls are taken).
     public func store(_ report: PhoneDraft) -> Result<String, ReportDeskError> {
-        storeGroup([report])[0]
+        storeGroup([report])[0].result
     }
 
-    /// Hashes each recording (outside the transaction), then stores the group in one transaction.
-    private func storeGroup(_ reports: [PhoneDraft]) -> [Result<String, ReportDeskError>] {
+    /// Hashes each recording (outside the transaction), then stores the group in one transaction. Each result
+    /// says whether it failed because the database could not be reached (worth waiting for longer).
+    private func storeGroup(_ reports: [PhoneDraft]) -> [(result: Result<String, ReportDeskError>, outage: Bool)] {
         let drafts = reports.map { report -> PhoneDraft in
             var path = report.recordingPath
             var sha: String?
@@ -122,13 +133,13 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
         }
         let started = DispatchTime.now().uptimeNanoseconds
         let results = store.createPhoneDrafts(drafts, calendar: calendar).map { r in
-            r.mapError { ReportDeskError("\($0)") }
+            (result: r.mapError { ReportDeskError("\($0)") }, outage: TicketStore.isUnreachable(r))
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         pendingLock.lock()
         commits += 1
         pendingLock.unlock()
-        for (report, result) in zip(reports, results) {
+        for (report, (result, _)) in zip(reports, results) {
             onDraftStored?(seconds, report.interrupted, (try? result.get()) != nil)
         }
         return results

@@ -19,8 +19,12 @@ final class Connection {
     /// The SQLite handle; nil on PostgreSQL.
     private(set) var handle: OpaquePointer?
     private var pg: PGConnection?
+    /// PostgreSQL's connection string, kept apart from the connection: a reconnect that failed (no primary yet,
+    /// mid-failover) leaves no connection, and the next statement tries again with it.
+    private let conninfo: String?
+    private var closed = false
     private var statements: [String: Statement] = [:]
-    let isPostgres: Bool
+    var isPostgres: Bool { conninfo != nil }
 
     init(path: String) throws {
         var db: OpaquePointer?
@@ -32,16 +36,17 @@ final class Connection {
             throw SQLiteError(code: rc, message: message, context: "opening \(path)")
         }
         handle = db
-        isPostgres = false
+        conninfo = nil
         sqlite3_extended_result_codes(db, 1)
     }
 
     init(postgres conninfo: String) throws {
         pg = try PGConnection(conninfo: conninfo)
-        isPostgres = true
+        self.conninfo = conninfo
     }
 
     func close() throws {
+        closed = true
         statements.removeAll()
         pg?.close()
         pg = nil
@@ -70,7 +75,7 @@ final class Connection {
 
     func execute(_ sql: String) throws {
         try reconnectIfBroken()
-        if let pg { return try pg.execute(sql) }
+        if let pg = try livePostgres() { return try pg.execute(sql) }
         try check(sqlite3_exec(handle, sql, nil, nil, nil), "executing \(sql.prefix(60))")
     }
 
@@ -81,7 +86,7 @@ final class Connection {
             s.reset()
             return s
         }
-        let s = try pg.map { try Statement(postgres: $0, sql, owner: self) } ?? Statement(self, sql)
+        let s = try livePostgres().map { try Statement(postgres: $0, sql, owner: self) } ?? Statement(self, sql)
         statements[sql] = s
         return s
     }
@@ -98,7 +103,7 @@ final class Connection {
         // store's transactions touch only the database, and filing a recording twice returns its first code.
         do {
             return try runTransaction(body)
-        } catch let error as PostgreSQLError where pg?.isBroken == true {
+        } catch let error as PostgreSQLError where pg?.isBroken != false {
             _ = error
             try reconnectIfBroken()
             return try runTransaction(body)
@@ -116,12 +121,26 @@ final class Connection {
     }
 
     private func reconnectIfBroken(force: Bool = false) throws {
-        guard depth == 0, let old = pg, force || old.isBroken else { return }
-        statements.removeAll()
-        old.close()
-        pg = nil
-        pg = try PGConnection(conninfo: old.conninfo)
+        guard depth == 0, !closed, let conninfo else { return }
+        if let old = pg {
+            guard force || old.isBroken else { return }
+            statements.removeAll()
+            old.close()
+            pg = nil
+        }
+        pg = try PGConnection(conninfo: conninfo)
         generation += 1
+    }
+
+    /// The PostgreSQL connection (nil on SQLite). A PostgreSQL store whose last reconnect failed has none, and
+    /// says so rather than falling through to SQLite's path.
+    private func livePostgres() throws -> PGConnection? {
+        guard isPostgres else { return nil }
+        guard let pg else {
+            throw PostgreSQLError(sqlState: "", message: "no connection to the database (reconnecting failed)",
+                                  context: "reconnecting")
+        }
+        return pg
     }
 
     /// How many times the PostgreSQL connection was opened again.

@@ -72,9 +72,18 @@ public final class PostgresServer: @unchecked Sendable {
     /// Kills the server as a crash would (`pg_ctl stop -m immediate`: every connection cut, no shutdown
     /// checkpoint), then starts it again on the same port after `downSeconds`.
     public func crashAndRestart(downSeconds: TimeInterval = 0.5) throws {
+        try crash()
+        Thread.sleep(forTimeInterval: downSeconds)
+        try restart()
+    }
+
+    /// Kills the server as a crash would; `restart()` brings it back on the same port.
+    public func crash() throws {
         try Self.run(bin + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"], as: runAs,
                      log: folder + "/pg_ctl.log")
-        Thread.sleep(forTimeInterval: downSeconds)
+    }
+
+    public func restart() throws {
         try Self.start(bin: bin, folder: folder, port: port, as: runAs)
     }
 

@@ -19,9 +19,10 @@ import Glibc
 /// host B within 4 s; only host A's calls in progress are lost, each one that was recording filed as an interrupted
 /// draft, with its audio, when host A is back; no tracking code twice; with host A's recordings folder gone, every
 /// report plays from host B (its bytes are in the database).
-/// Not yet here: the second run, the primary stopped mid-load and the standby promoted. Tried, it showed that the
-/// gateways never write again once the primary stops (every statement fails; see issue 24's note), so it waits for
-/// that fix (`ReplicatedPostgres.stopPrimary` / `promoteStandby` are ready for it).
+///
+/// Run 2: 40 calls over 30 s; PostgreSQL's primary is stopped 30 s in, while drafts are being filed, and the
+/// standby promoted (`pg_ctl promote`) 2 s later. The gateways write again by themselves; meanwhile the callers
+/// hear the hold prompt, every call completes and every report is filed (none fails, no code twice).
 final class TwoHostTests: XCTestCase {
     /// Kamailio's OPTIONS probe interval and INVITE timeout (seconds), as in FailoverTests.
     static let probeInterval = 2.0
@@ -146,6 +147,53 @@ final class TwoHostTests: XCTestCase {
             completed \(completed.count); drafts \(rows.count) (\(interrupted.count) interrupted, recovered by A with their \
             audio); routed first to A \(onA), to B \(routes.count - onA); duplicate codes 0; \(played) recordings played \
             from host B with host A's recordings folder gone
+            """)
+
+
+        // Run 2: the database's primary stops while drafts are being filed; the standby is promoted 2 s later. The
+        // gateways find it by themselves (libpq's multi-host string); callers hear the hold prompt meanwhile, and
+        // every report is filed, none lost.
+        let load2 = try callers(count: 40, overMs: 30_000, proxy: "\(net.bridgeIP):\(proxyPort)", net: net, dir: dir,
+                                caller: "0912240002")
+        defer { load2.process.kill() }
+        Thread.sleep(forTimeInterval: 30)
+        try pg.stopPrimary()
+        let stoppedAt = Date()
+        Thread.sleep(forTimeInterval: 2)
+        try pg.promoteStandby()
+        let promotedAt = Date()
+        XCTAssertTrue(load2.wait(timeout: 170), "the SIPp load did not finish\n\(load2.report)")
+        Thread.sleep(forTimeInterval: 2)
+        let gateways = [gatewayA, gatewayB]
+        func events(_ name: String) -> [(Date, String)] {
+            gateways.flatMap { $0.lines(event: name) }.compactMap { line in Self.at(Substring(line)).map { ($0, line) } }
+        }
+        let completed2 = Set(load2.completedCalls)
+        let run1 = Set(routes.map(\.call))
+        let routes2 = kamailioRoutes(kamailio.log).filter { !run1.contains($0.call) }
+        XCTAssertEqual(routes2.count, 40, "every call of run 2 reached a gateway")
+        XCTAssertEqual(completed2.count, 40, "no call of run 2 failed\n\(load2.report)")
+        XCTAssertEqual(events("draft-failed").map(\.1), [], "a report was not filed")
+        let rows2 = try tickets(pg, url: url, onStandby: true)
+        let codes2 = rows2.map(\.code)
+        XCTAssertEqual(Set(codes2).count, codes2.count, "a tracking code was given twice")
+        XCTAssertTrue(Set(codes).isSubset(of: Set(codes2)), "run 1's tickets are on the promoted standby")
+        let whole2 = Set(rows2.filter { !$0.interrupted }.map(\.call))
+        XCTAssertTrue(completed2.isSubset(of: whole2), "a completed call has no draft: \(completed2.subtracting(whole2))")
+        let waited = events("draft-store-retry").filter { $0.0 > stoppedAt }
+        XCTAssertGreaterThan(waited.count, 0, "no draft was being filed when the primary stopped: move the stop")
+        let writes = events("draft-submitted").map(\.0).filter { $0 > stoppedAt }.sorted()
+        let firstWrite = try XCTUnwrap(writes.first, "nothing was written after the primary stopped")
+        let holds = events("draft-hold-prompt").filter { $0.0 > stoppedAt && $0.0 < firstWrite }
+        let heldCalls = Set(holds.compactMap { Self.callID($0.1) })
+        print("""
+            two-host figures, run 2: 40 calls over 30 s; PostgreSQL's primary stopped (pg_ctl stop -m fast) at +30 s, \
+            the standby promoted \(String(format: "%.1f", promotedAt.timeIntervalSince(stoppedAt))) s later; first draft \
+            written \(String(format: "%.1f", firstWrite.timeIntervalSince(stoppedAt))) s after the stop \
+            (\(String(format: "%.1f", firstWrite.timeIntervalSince(promotedAt))) s after the promotion); \
+            \(Set(waited.compactMap { Self.callID($0.1) }).count) drafts waited (\(waited.count) retries); \
+            \(heldCalls.count) callers heard the hold prompt (\(holds.count) times); calls completed \(completed2.count)/40; \
+            drafts failed 0; duplicate codes 0
             """)
 
         XCTAssertEqual(gatewayA.stop(), 0, gatewayA.log.suffix(3000).description)

@@ -51,4 +51,31 @@ final class PostgresReconnectTests: XCTestCase {
         try server.crashAndRestart(downSeconds: 0)
         XCTAssertEqual(try store.draftQueue().count, 1)
     }
+
+    /// Issue 24's failover: the server stays away across several statements (the primary stopped, the standby
+    /// not yet promoted). Each says the database is out of reach, a PostgreSQL error the desk knows to wait
+    /// for, never SQLite's "misuse" from a connection left half-open by a reconnect that failed; and the first
+    /// statement once the server is back works.
+    func testAServerAwayForSeveralStatementsIsReachedAgainWhenItIsBack() throws {
+        let server = try PostgresServer.shared()
+        let url = try server.createDatabase()
+        let store = try TicketStore(path: url)
+        defer { try? store.close() }
+        _ = try store.createPhoneDraft(draft(1))
+        try server.crash()
+        var restarted = false
+        defer { if !restarted { try? server.restart() } }
+        for n in 2...4 {
+            let result = store.createPhoneDrafts([draft(n)])
+            XCTAssertTrue(TicketStore.isUnreachable(result[0]), "attempt \(n): \(result[0])")
+            XCTAssertThrowsError(try store.draftQueue()) { error in
+                XCTAssertTrue((error as? PostgreSQLError)?.isConnectionLost == true, "\(error)")
+            }
+        }
+        try server.restart()
+        restarted = true
+        let code = try store.createPhoneDraft(draft(5))
+        XCTAssertTrue(TrackingCode.isValid(code), code)
+        XCTAssertEqual(try store.draftQueue().count, 2, "the one before the outage and the one after it")
+    }
 }
