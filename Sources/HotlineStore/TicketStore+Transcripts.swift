@@ -118,9 +118,24 @@ extension TicketStore {
     }
 
     /// Takes the next job due for `worker`, oldest first, first attempts before retries; nil when none is due.
+    /// On PostgreSQL one statement takes it with `FOR UPDATE SKIP LOCKED`: workers on several hosts take
+    /// different jobs side by side, and none waits for the store's write lock (nor the drafts for them).
     public func claimTranscriptionJob(worker: String, now: Date) throws -> TranscriptionJob? {
         let t = now.timeIntervalSince1970
         guard try transcriptionJobDue(now: now) else { return nil }
+        if db.isPostgres {
+            return try db.prepare("""
+                UPDATE transcription_jobs SET status = 'running', attempts = attempts + 1, claimed_at = ?, claimed_by = ?,
+                    updated_at = ?
+                WHERE id = (SELECT id FROM transcription_jobs WHERE status != 'done' AND (status = 'queued'
+                        OR (status = 'failed' AND next_attempt_at <= ?) OR (status = 'running' AND claimed_at < ?))
+                    ORDER BY attempts, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING id, (SELECT tracking_code FROM tickets WHERE tickets.id = transcription_jobs.ticket_id), path, attempts
+                """).query([.double(t), .text(worker), .double(t), .double(t), .double(t - Self.transcriptionLease)]) { r in
+                    TranscriptionJob(id: r.int(0), trackingCode: r.text(1) ?? "", recordingPath: r.text(2) ?? "",
+                                     attempts: Int(r.int(3)))
+                }.first
+        }
         return try db.transaction {
             guard let job = try db.prepare("""
                 SELECT j.id, t.tracking_code, j.path, j.attempts FROM transcription_jobs j JOIN tickets t ON t.id = j.ticket_id

@@ -17,12 +17,15 @@ let unitMember = Actor(.unit, "gia-vien-1")
 class StoreTestCase: XCTestCase {
     var dir: String!
     var store: TicketStore!
+    /// Where `store` lives (an SQLite file or a PostgreSQL URL), for a second connection to the same store.
+    var location: String!
     var context: WorkflowContext!
 
     override func setUpWithError() throws {
         dir = NSTemporaryDirectory() + "store-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        store = try TicketStore(path: try TestStore.location(in: dir), dataDirectory: dir)
+        location = try TestStore.location(in: dir)
+        store = try TicketStore(path: location, dataDirectory: dir)
         try store.importUnits(try UnitDirectory.load(path: configDirectory + "/units.json"))
         context = WorkflowContext(calendar: WorkingCalendar(),
                                   templates: try NotificationTemplates.load(path: configDirectory + "/templates.vi.json"))

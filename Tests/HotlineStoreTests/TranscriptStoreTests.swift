@@ -94,6 +94,38 @@ final class TranscriptStoreTests: StoreTestCase {
         XCTAssertEqual(try store.claimTranscriptionJob(worker: "w", now: t0.addingTimeInterval(TicketStore.transcriptionLease + 1))?.attempts, 2)
     }
 
+    /// Workers on two connections (two hosts) claiming at the same time: each job is taken exactly once, none is
+    /// left behind (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the write lock).
+    func testWorkersOnTwoConnectionsTakeEachJobExactlyOnce() throws {
+        let t0 = vn("2026-06-10T08:00:00")
+        for n in 0..<30 { _ = try store.createPhoneDraft(phoneDraft(recording: dir + "/r\(n).wav", at: t0)) }
+        let other = try TicketStore(path: location, dataDirectory: dir)
+        defer { try? other.close() }
+        let lock = NSLock()
+        nonisolated(unsafe) var taken: [String: [Int64]] = [:]
+        nonisolated(unsafe) var errors: [String] = []
+        let stores = [("a", store!), ("b", other)]
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let (worker, s) = stores[i]
+            while true {
+                do {
+                    guard let job = try s.claimTranscriptionJob(worker: worker, now: t0) else { return }
+                    lock.lock(); taken[worker, default: []].append(job.id); lock.unlock()
+                } catch {
+                    lock.lock(); errors.append("\(worker): \(error)"); lock.unlock()
+                    return
+                }
+            }
+        }
+        XCTAssertEqual(errors, [])
+        let all = taken.values.flatMap { $0 }
+        XCTAssertEqual(all.count, 30, "every job taken")
+        XCTAssertEqual(Set(all).count, 30, "no job taken twice: \(taken)")
+        XCTAssertEqual(try store.transcriptionCounts().running, 30)
+        XCTAssertEqual(try store.db.prepare("SELECT count(*) FROM transcription_jobs WHERE attempts = 1 AND claimed_by IN ('a', 'b')")
+            .query { $0.int(0) }.first, 30)
+    }
+
     func testAStoppingWorkerGivesItsJobBackAtOnceWithoutCountingTheAttempt() throws {
         let t0 = vn("2026-06-10T08:00:00")
         _ = try store.createPhoneDraft(phoneDraft(recording: dir + "/a.wav", at: t0))
