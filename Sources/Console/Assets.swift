@@ -298,6 +298,31 @@ table.prompts audio { min-width: 14rem; }
     setInterval(refresh, 60000);  // claims run out without an event
   }
 
+  // ---- the callback list: fetched again when the queue log moves (an abandon, a callback asked or tried) ----
+  var callbackBody = document.getElementById("callback-body");
+  if (callbackBody && window.EventSource) {
+    var callbackSource = new EventSource("/su-kien"), callbackTimer = null;
+    showLive(callbackSource);
+    function refreshCallbacks() {
+      // Never under the agent's hands: while they choose an outcome, the refresh waits.
+      if (callbackBody.contains(document.activeElement)) { callbackTimer = setTimeout(refreshCallbacks, 2000); return; }
+      callbackTimer = null;
+      fetch("/goi-lai/danh-sach", { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
+        .then(function (html) {
+          callbackBody.innerHTML = html;  // the server's own rendering, every value escaped there
+          var count = document.getElementById("callback-count");
+          if (count) count.textContent = String(callbackBody.querySelectorAll("tr.callback-row:not(.done)").length);
+          callbackBody.setAttribute("data-updates", String(Number(callbackBody.getAttribute("data-updates") || "0") + 1));
+        })
+        .catch(function () { /* the next event retries */ });
+    }
+    callbackSource.addEventListener("callbacks", function () {
+      // A typhoon writes the queue log many times a second: at most one fetch a second.
+      if (callbackTimer === null) callbackTimer = setTimeout(refreshCallbacks, 1000);
+    });
+  }
+
   // ---- the wallboard: the server sends the whole board again every second ------------------------------
   var board = document.querySelector("[data-wallboard]");
   if (board && window.EventSource) {

@@ -11,6 +11,24 @@ extension Pages {
     static func callbacks(_ items: [QueueCallback], message: (text: String, error: Bool)? = nil, user: User, session: Session,
                           now: Date) -> String {
         let open = items.filter { !$0.isDone }
+        let notice = message.map { flash($0.text, error: $0.error) } ?? ""
+        return layout(title: "Gọi lại", user: user, session: session, current: "callbacks", body: """
+            <h1>Cần gọi lại hôm nay (<span id="callback-count">\(open.count)</span>)</h1>
+            \(notice)
+            <p class="muted">Người gọi bỏ máy sau khi chờ từ \(QueueFigures.shortAbandonSeconds) giây, hoặc bấm phím 2 đề nghị gọi lại. \
+            Mỗi số một mục trong ngày. "Gọi lại" đổ chuông điện thoại của bạn; nhấc máy, tổng đài gọi người dân, \
+            nối hai bên, ghi âm và tự ghi kết quả. Gọi bằng máy khác thì ghi kết quả ở đây. Mục xong khi đã gặp người dân, \
+            khi sai số, hoặc sau \(QueueCallback.maxAttempts) lần gọi.</p>
+            <p class="muted">Danh sách tự cập nhật khi có người bỏ máy hay một lần gọi lại xong. <span id="live" class="live" role="status" aria-live="polite">Đang kết nối…</span></p>
+            <div class="table-wrap"><table>
+            <thead><tr><th>Số điện thoại</th><th>Lý do</th><th>Thời hạn</th><th class="num">Đã gọi</th><th>Lần gần nhất</th><th>Kết quả lần này</th></tr></thead>
+            <tbody id="callback-body" data-callbacks>\(callbackRows(items, session: session, now: now))</tbody>
+            </table></div>
+            """)
+    }
+
+    /// The list's rows: the page's table body, and what the page fetches again when the queue log moves.
+    static func callbackRows(_ items: [QueueCallback], session: Session, now: Date) -> String {
         let outcomes = CallbackOutcome.allCases.map { "<option value=\"\($0.rawValue)\">\(e($0.label))</option>" }.joined()
         func row(_ item: QueueCallback) -> String {
             let why = item.requested ? "Đề nghị gọi lại (phím 2)" : "Bỏ máy khi đang chờ"
@@ -34,19 +52,9 @@ extension Pages {
                 <td class="num">\(item.attempts)/\(QueueCallback.maxAttempts)</td><td>\(e(last))</td><td>\(action)</td></tr>
                 """
         }
-        let notice = message.map { flash($0.text, error: $0.error) } ?? ""
-        return layout(title: "Gọi lại", user: user, session: session, current: "callbacks", body: """
-            <h1>Cần gọi lại hôm nay (\(open.count))</h1>
-            \(notice)
-            <p class="muted">Người gọi bỏ máy sau khi chờ từ \(QueueFigures.shortAbandonSeconds) giây, hoặc bấm phím 2 đề nghị gọi lại. \
-            Mỗi số một mục trong ngày. "Gọi lại" đổ chuông điện thoại của bạn; nhấc máy, tổng đài gọi người dân, \
-            nối hai bên, ghi âm và tự ghi kết quả. Gọi bằng máy khác thì ghi kết quả ở đây. Mục xong khi đã gặp người dân, \
-            khi sai số, hoặc sau \(QueueCallback.maxAttempts) lần gọi.</p>
-            <div class="table-wrap"><table>
-            <thead><tr><th>Số điện thoại</th><th>Lý do</th><th>Thời hạn</th><th class="num">Đã gọi</th><th>Lần gần nhất</th><th>Kết quả lần này</th></tr></thead>
-            <tbody>\(items.isEmpty ? "<tr><td colspan=\"6\" class=\"muted\">Chưa có ai cần gọi lại hôm nay.</td></tr>" : items.map(row).joined(separator: "\n"))</tbody>
-            </table></div>
-            """)
+        return items.isEmpty
+            ? "<tr><td colspan=\"6\" class=\"muted\">Chưa có ai cần gọi lại hôm nay.</td></tr>"
+            : items.map(row).joined(separator: "\n")
     }
 }
 
@@ -62,9 +70,12 @@ extension Console {
             }
             let calling = c.request.query("goi").map { number in
                 ("Điện thoại của bạn sẽ đổ chuông trong vài giây: nhấc máy, tổng đài gọi \(number) và nối hai bên. "
-                 + "Kết quả được ghi tự động; tải lại trang để xem.", false)
+                 + "Kết quả được ghi tự động và hiện ở đây khi cuộc gọi xong.", false)
             }
             return .html(Pages.callbacks(items, message: message ?? calling, user: c.user, session: c.session, now: c.desk.now()))
+        })
+        router.get("/goi-lai/danh-sach", page { c in
+            .html(Pages.callbackRows(try c.desk.callbacks(as: c.user), session: c.session, now: c.desk.now()))
         })
         router.post("/goi-lai/goi", page { c in
             let form = try c.request.form()

@@ -159,6 +159,10 @@ public final class Console: @unchecked Sendable {
                 } else if stamp.newestAuditID != before.newestAuditID {
                     events.broadcast(ServerSentEvent(event: "queue", data: "{}", id: "\(stamp.newestTicketID).\(stamp.newestAuditID)"))
                 }
+                if stamp.newestQueueLogID != before.newestQueueLogID {
+                    // The callback list is derived from the queue log: its page fetches its rows again.
+                    events.broadcast(ServerSentEvent(event: "callbacks", data: "{}", id: "\(stamp.newestTicketID).\(stamp.newestAuditID)"))
+                }
             } catch {
                 logger.log(.warning, "console-watcher-failed", [("error", "\(error)")])
             }

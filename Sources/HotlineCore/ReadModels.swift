@@ -158,12 +158,14 @@ public struct HotlineQueueItem: Codable, Sendable, Equatable {
 }
 
 /// What changed in the store since a poll: the newest ticket and the newest audit line (every step, claim and
-/// release writes one), so a watcher can tell "a new case" from "something in the queue moved".
+/// release writes one), so a watcher can tell "a new case" from "something in the queue moved"; and the newest
+/// line of the live queue's log (an abandoned caller, a callback asked for or tried: the callback list moved).
 public struct StoreChangeStamp: Sendable, Equatable {
     public var newestTicketID: Int64
     public var newestAuditID: Int64
-    public init(newestTicketID: Int64, newestAuditID: Int64) {
-        (self.newestTicketID, self.newestAuditID) = (newestTicketID, newestAuditID)
+    public var newestQueueLogID: Int64
+    public init(newestTicketID: Int64, newestAuditID: Int64, newestQueueLogID: Int64 = 0) {
+        (self.newestTicketID, self.newestAuditID, self.newestQueueLogID) = (newestTicketID, newestAuditID, newestQueueLogID)
     }
 }
 

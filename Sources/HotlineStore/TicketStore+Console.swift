@@ -97,11 +97,13 @@ extension TicketStore {
             }
     }
 
-    /// The newest ticket and audit line: two reads of a rowid's maximum, cheap enough to poll every 300 ms.
+    /// The newest ticket, audit line and queue log line: three reads of a key's maximum, cheap enough to poll
+    /// every 300 ms.
     public func changeStamp() throws -> StoreChangeStamp {
-        try db.prepare("SELECT (SELECT max(id) FROM tickets), (SELECT max(id) FROM audit_log)").query { r in
-            StoreChangeStamp(newestTicketID: r.int(0), newestAuditID: r.int(1))
-        }.first ?? StoreChangeStamp(newestTicketID: 0, newestAuditID: 0)
+        try db.prepare("SELECT (SELECT max(id) FROM tickets), (SELECT max(id) FROM audit_log), (SELECT max(id) FROM queue_log)")
+            .query { r in
+                StoreChangeStamp(newestTicketID: r.int(0), newestAuditID: r.int(1), newestQueueLogID: r.int(2))
+            }.first ?? StoreChangeStamp(newestTicketID: 0, newestAuditID: 0)
     }
 
     /// Tracking codes of the tickets stored after `id` (a watcher's "new cases"), oldest first.

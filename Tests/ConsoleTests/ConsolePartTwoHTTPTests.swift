@@ -125,7 +125,7 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
         let l = try session("lan")
         let page = try request(port: port, "/goi-lai", cookie: l.cookie)
         XCTAssertEqual(page.status, 200)
-        XCTAssertTrue(page.body.contains("Cần gọi lại hôm nay (1)"), page.body)
+        XCTAssertTrue(page.body.contains("Cần gọi lại hôm nay (<span id=\"callback-count\">1</span>)"), page.body)
         XCTAssertTrue(page.body.contains("data-number=\"0912000007\""))
         XCTAssertTrue(page.body.contains("Gọi lại trong 60 phút (Art. 7.3)"))
         XCTAssertTrue(page.body.contains("href=\"/goi-lai\""), "in the hotline's menu")
@@ -147,6 +147,38 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
                                 body: form(["so": "0912999999", "ket_qua": "reached", "csrf": l.csrf]))
         XCTAssertEqual(wrong.status, 422)
         XCTAssertTrue(wrong.body.contains("không có trong danh sách cần gọi lại hôm nay"), wrong.body)
+    }
+
+    /// Issue 23 §5: the callback page is live. A caller who abandons (a queue log line, from any host) is announced
+    /// as `callbacks` on the page's event stream, and the page's rows come from `/goi-lai/danh-sach`.
+    func testAnAbandonedCallerIsAnnouncedToTheCallbackPage() throws {
+        let l = try session("lan")
+        XCTAssertTrue(try request(port: port, "/goi-lai", cookie: l.cookie).body.contains("Chưa có ai cần gọi lại hôm nay."))
+        let fd = try connectLoopback(port: port)
+        defer { close(fd) }
+        sendAll(fd, "GET /su-kien HTTP/1.1\r\nHost: x\r\nCookie: \(l.cookie)\r\n\r\n")
+        let deadline = Date(timeIntervalSinceNow: 5)
+        while console.events.connectedCount < 1, Date() < deadline { usleep(10_000) }
+        try store.appendQueueRecord(QueueRecord(kind: .abandon, call: "9", callerNumber: "0912000009", position: 2,
+                                                waitSeconds: 40), at: max(QueueStats.dayStart(of: Date()), Date().addingTimeInterval(-60)))
+        var received = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !received.contains("event: callbacks"), Date() < deadline {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&p, 1, 100) > 0 {
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { break }
+                received += String(decoding: buffer[0..<n], as: UTF8.self)
+            }
+        }
+        XCTAssertTrue(received.contains("event: callbacks"), received)
+        XCTAssertFalse(received.contains("event: draft"), "no new case: \(received)")
+        let rows = try request(port: port, "/goi-lai/danh-sach", cookie: l.cookie)
+        XCTAssertEqual(rows.status, 200)
+        XCTAssertTrue(rows.body.hasPrefix("<tr") && rows.body.contains("data-number=\"0912000009\""), rows.body)
+        XCTAssertTrue(rows.body.contains("Bỏ máy khi đang chờ") && rows.body.contains("name=\"csrf\""), rows.body)
+        XCTAssertFalse(rows.body.contains("<html"), "the rows only")
+        XCTAssertEqual(try request(port: port, "/goi-lai/danh-sach", cookie: try session("hoa").cookie).status, 403)
     }
 
     /// Issue 23 §5: each open item has "Gọi lại", which asks the gateway holding the agent's phone to place the call

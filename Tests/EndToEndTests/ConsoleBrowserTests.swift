@@ -98,7 +98,8 @@ final class ConsoleBrowserTests: XCTestCase {
     /// Issue 23 §4 and §6 on a real call: lan's SIPp phone registers with digest auth, lan sets ready in the
     /// header, a citizen who left a voice report earlier presses 0; lan's console pops the number, that report and
     /// the repeat-caller flag while the phone rings and during the call, and minh's wallboard shows lan ringing,
-    /// on the call, then in wrap-up; lan files a new case from the pop, bound to the call. Afterwards the wallboard's figures are `queue stats --json`'s, and every board
+    /// on the call, then in wrap-up; lan files a new case from the pop, bound to the call. A second caller gives up
+    /// during lan's wrap-up and appears on lan's open callback page without a reload. Afterwards the wallboard's figures are `queue stats --json`'s, and every board
     /// reached the browser within 1 s of being computed.
     /// Set UPDATE_SCREENSHOTS=1 to refresh docs/console-screen-pop.png and docs/console-wallboard.png.
     func testTheScreenPopAndTheWallboardOnARealCall() throws {
@@ -159,6 +160,21 @@ final class ConsoleBrowserTests: XCTestCase {
         environment["USERS"] = String(decoding: try JSONSerialization.data(withJSONObject: passwords), as: UTF8.self)
         environment["CALLER"] = caller
         environment["EARLIER_CODE"] = earlier
+        // The caller who gives up: bench-queue-caller.xml (press 0, wait, hang up), waiting 8 s rather than 60-240 s:
+        // while lan is in wrap-up, so nobody is offered them.
+        let abandoner = "0944000888"
+        let patient = try String(contentsOfFile: E2E.repo + "/Tests/sipp/bench-queue-caller.xml", encoding: .utf8)
+            .replacingOccurrences(of: #"max="18.999""#, with: #"max="0.5""#)
+            .replacingOccurrences(of: #"timeout="60000" ontimeout="waiting""#, with: #"timeout="8000" ontimeout="waiting""#)
+        XCTAssertTrue(patient.contains(#"timeout="8000""#) && patient.contains(#"max="0.5""#), "the scenario's patience changed")
+        try patient.write(toFile: gateway.dir + "/abandon.xml", atomically: true, encoding: .utf8)
+        try "SEQUENTIAL\n\(abandoner);\n".write(toFile: gateway.dir + "/abandoner.csv", atomically: true, encoding: .utf8)
+        let abandon = ["/usr/bin/sipp", "127.0.0.1:\(gateway.sipPort)", "-sf", gateway.dir + "/abandon.xml",
+                       "-inf", gateway.dir + "/abandoner.csv", "-m", "1", "-l", "1", "-i", "127.0.0.1",
+                       "-p", "\(try E2E.freePort())", "-mp", "\(try E2E.freeMediaPort())", "-s", "1022", "-timeout", "40s",
+                       "-timeout_error", "-nostdin", "-trace_err", "-error_file", gateway.dir + "/sipp-abandon.errors.log"]
+        environment["ABANDON_CMD"] = String(decoding: try JSONSerialization.data(withJSONObject: abandon), as: UTF8.self)
+        environment["ABANDON_CALLER"] = abandoner
         guard let (figures, _) = try browse(Self.liveCallScript, environment: environment, directory: gateway.dir,
                                              serverLog: { gateway.log }) else { return }
         XCTAssertTrue(SIPp.agentPhoneFinished(phone), "lan's phone saw INVITE, ACK and BYE\n\(gateway.log)")
@@ -190,10 +206,13 @@ final class ConsoleBrowserTests: XCTestCase {
         for key in ["waiting", "offered", "answered", "abandoned", "callbacksDue"] {
             XCTAssertEqual(board[key], (stats[key] as? Int).map(String.init), "\(key): wallboard \(board) vs queue stats \(stats)")
         }
-        XCTAssertEqual(board["offered"], "1")
         XCTAssertEqual(board["answered"], "1")
+        XCTAssertEqual(board["abandoned"], "1", "the caller who gave up during lan's wrap-up")
         let log = try cli(["queue", "log", "--format", "csv", "--as", "minh"] + db)
-        XCTAssertEqual(log.split(separator: "\n").filter { $0.contains(",enter,") }.count, 1, log)
+        XCTAssertEqual(log.split(separator: "\n").filter { $0.contains(",enter,") }.count, 2, log)
+        XCTAssertEqual(log.split(separator: "\n").filter { $0.contains(",abandon,") && $0.contains(abandoner) }.count, 1, log)
+        let callbacks = try cli(["queue", "callbacks", "--json", "--as", "lan"] + db)
+        XCTAssertTrue(callbacks.contains(abandoner), "the abandoned caller is on the callback list: \(callbacks)")
         XCTAssertEqual(log.split(separator: "\n").filter { $0.contains(",connect,") && $0.contains(",lan,") }.count, 1, log)
 
         // Every board reached the browser within 1 s of being computed (issue 23's wallboard target, at one call).

@@ -11,6 +11,8 @@ Environment (besides console_test.py's BASE_URL, OUT_DIR, USERS, RESULTS):
   CALLER         the caller's number
   EARLIER_CODE   the tracking code of that number's earlier voice report
 The agent also files "a new case from this call" from the pop (its code goes to RESULTS as callCase).
+  ABANDON_CMD    JSON list: a second SIPp caller who presses 0 while the agent is in wrap-up and hangs up after ~10 s
+  ABANDON_CALLER its number; the agent's open callback page must list it without a reload
   SCREENSHOT_DIR optional: also save the README's screenshots there (console-screen-pop.png, console-wallboard.png)
 """
 import json
@@ -133,7 +135,37 @@ def run():
            and d.find_element(By.CSS_SELECTOR, "#screen-pop .pop-number").text == CALLER, timeout=5,
            what="the pop kept through wrap-up")
 
+    step[0] = "a caller abandons while the agent is in wrap-up: the open callback page lists them without a reload"
+    abandoner = os.environ["ABANDON_CALLER"]
+    abandon_log = open(os.path.join(c.OUT, "sipp-abandon.stderr"), "w")
+    abandon = subprocess.Popen(json.loads(os.environ["ABANDON_CMD"]), cwd=os.environ["SIPP_DIR"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=abandon_log)
+    try:
+        lan.find_element(By.LINK_TEXT, "Gọi lại").click()
+        c.wait(lan, lambda d: d.current_url.endswith("/goi-lai"), what="the callback page")
+        c.wait(lan, lambda d: "Đang cập nhật trực tiếp" in d.find_element(By.ID, "live").text, what="the callback page's stream")
+        before = lan.find_element(By.ID, "callback-count").text
+        lan.execute_script("window.__sameCallbackPage = true;")
+        c.wait(lan, lambda d: len(d.find_elements(By.CSS_SELECTOR, f"#callback-body tr[data-number='{abandoner}']")) == 1,
+               timeout=30, what="the abandoned caller on the callback list, live")
+        c.check(lan.execute_script("return window.__sameCallbackPage === true"), "the list changed without a reload")
+        row = lan.find_element(By.CSS_SELECTOR, f"#callback-body tr[data-number='{abandoner}']")
+        c.check("Bỏ máy khi đang chờ" in row.text, f"the reason: {row.text}")
+        c.check(len(row.find_elements(By.CSS_SELECTOR, "button.call-back")) == 1, "its Gọi lại button")
+        c.check(lan.find_element(By.ID, "callback-count").text == str(int(before) + 1),
+                f"the count went from {before} to {lan.find_element(By.ID, 'callback-count').text}")
+        results["callbackUpdates"] = int(lan.find_element(By.ID, "callback-body").get_attribute("data-updates") or "0")
+        screenshot(lan, "callbacks-live.png")
+        abandon.wait(timeout=30)
+    finally:
+        if abandon.poll() is None:
+            abandon.kill()
+        abandon_log.close()
+    results["abandonStatus"] = abandon.returncode
+    c.check(abandon.returncode == 0, f"the abandoning SIPp caller ended with {abandon.returncode} (see sipp-abandon.stderr)")
+
     step[0] = "the conversation's recording plays on the call's case"
+    lan.get(c.BASE + "/phieu/" + results["callCase"])
     def recording_shown(d):
         d.refresh()
         return len(d.find_elements(By.CSS_SELECTOR, "audio#recording")) == 1
