@@ -198,12 +198,14 @@ public final class Gateway: @unchecked Sendable {
             }
         case .draftStored(let serial, let result):
             pendingStores -= 1
-            guard let call = registry.call(serial: serial), case .storing(_, let path, let durationMs) = call.draft
+            guard let call = registry.call(serial: serial), case .storing(let since, let path, let durationMs) = call.draft
             else { return }
             switch result {
             case .success(let code):
                 call.draft = .stored(trackingCode: code)
-                log(.info, "draft-submitted", call, [("recording-ms", "\(durationMs)")])
+                // store-ms: from the hand-over to the commit (the caller waits that long for the code).
+                log(.info, "draft-submitted", call, [("recording-ms", "\(durationMs)"),
+                                                     ("store-ms", "\(Int(Date().timeIntervalSince(since) * 1000))")])
                 if let path { writer.forgetSidecar(of: path) }
                 if !call.isEnded { deliver(.draftSubmitted(trackingCode: code), to: call) }
             case .failure(let error):
