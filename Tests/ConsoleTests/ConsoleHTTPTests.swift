@@ -128,16 +128,7 @@ final class ConsoleHTTPTests: XCTestCase {
         while console.events.connectedCount < 1, Date() < deadline { usleep(10_000) }
         XCTAssertEqual(console.events.connectedCount, 1)
         let code = try draft()
-        var received = ""
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while !received.contains(code), Date() < deadline {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&p, 1, 100) > 0 {
-                let n = read(fd, &buffer, buffer.count)
-                if n <= 0 { break }
-                received += String(decoding: buffer[0..<n], as: UTF8.self)
-            }
-        }
+        let received = readEvents(fd, until: code, deadline: deadline)
         XCTAssertTrue(received.contains("event: draft"), received)
         XCTAssertTrue(received.contains("\"codes\":[\"\(code)\"]"), received)
 

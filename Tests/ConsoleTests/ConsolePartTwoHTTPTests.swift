@@ -161,16 +161,7 @@ final class ConsolePartTwoHTTPTests: XCTestCase {
         while console.events.connectedCount < 1, Date() < deadline { usleep(10_000) }
         try store.appendQueueRecord(QueueRecord(kind: .abandon, call: "9", callerNumber: "0912000009", position: 2,
                                                 waitSeconds: 40), at: max(QueueStats.dayStart(of: Date()), Date().addingTimeInterval(-60)))
-        var received = ""
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while !received.contains("event: callbacks"), Date() < deadline {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&p, 1, 100) > 0 {
-                let n = read(fd, &buffer, buffer.count)
-                if n <= 0 { break }
-                received += String(decoding: buffer[0..<n], as: UTF8.self)
-            }
-        }
+        let received = readEvents(fd, until: "event: callbacks", deadline: deadline)
         XCTAssertTrue(received.contains("event: callbacks"), received)
         XCTAssertFalse(received.contains("event: draft"), "no new case: \(received)")
         let rows = try request(port: port, "/goi-lai/danh-sach", cookie: l.cookie)

@@ -71,6 +71,21 @@ func sendAll(_ fd: Int32, _ text: String) {
     }
 }
 
+/// Reads an open event stream until its text contains `needle` or `deadline` passes; what was read.
+func readEvents(_ fd: Int32, until needle: String, deadline: Date) -> String {
+    var received = ""
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while !received.contains(needle), Date() < deadline {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        if poll(&p, 1, 100) > 0 {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            received += String(decoding: buffer[0..<n], as: UTF8.self)
+        }
+    }
+    return received
+}
+
 func request(port: UInt16, _ path: String, method: String = "GET", cookie: String? = nil, headers: [String: String] = [:],
              body: String = "") throws -> RawReply {
     let fd = try connectLoopback(port: port)

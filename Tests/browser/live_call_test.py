@@ -49,6 +49,14 @@ def screenshot(driver, name, readme=None):
         driver.save_screenshot(os.path.join(os.environ["SCREENSHOT_DIR"], readme))
 
 
+def start_sipp(command_env, log_name):
+    """A SIPp run from the driver's command (JSON in the environment), its stderr kept in OUT_DIR."""
+    log = open(os.path.join(c.OUT, log_name), "w")
+    proc = subprocess.Popen(json.loads(os.environ[command_env]), cwd=os.environ["SIPP_DIR"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=log)
+    return proc, log
+
+
 def run():
     step, results = c.step, c.results
     step[0] = "the agent signs in and sets ready"
@@ -78,9 +86,7 @@ def run():
                         " if (s && window.__states[window.__states.length - 1] !== s) window.__states.push(s); }, 50);")
 
     step[0] = "a citizen who phoned before presses 0: the agent's phone rings and the console pops the caller"
-    sipp_log = open(os.path.join(c.OUT, "sipp-live-call.stderr"), "w")
-    sipp = subprocess.Popen(json.loads(os.environ["SIPP_CMD"]), cwd=os.environ["SIPP_DIR"], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=sipp_log)
+    sipp, sipp_log = start_sipp("SIPP_CMD", "sipp-live-call.stderr")
     try:
         c.wait(lan, lambda d: d.find_element(By.ID, "screen-pop").is_displayed(), timeout=25, what="the screen pop")
         results["popAtMs"] = int(time.time() * 1000)
@@ -137,9 +143,7 @@ def run():
 
     step[0] = "a caller abandons while the agent is in wrap-up: the open callback page lists them without a reload"
     abandoner = os.environ["ABANDON_CALLER"]
-    abandon_log = open(os.path.join(c.OUT, "sipp-abandon.stderr"), "w")
-    abandon = subprocess.Popen(json.loads(os.environ["ABANDON_CMD"]), cwd=os.environ["SIPP_DIR"], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=abandon_log)
+    abandon, abandon_log = start_sipp("ABANDON_CMD", "sipp-abandon.stderr")
     try:
         lan.find_element(By.LINK_TEXT, "Gọi lại").click()
         c.wait(lan, lambda d: d.current_url.endswith("/goi-lai"), what="the callback page")
