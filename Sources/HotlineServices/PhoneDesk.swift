@@ -99,9 +99,7 @@ public final class PhoneDesk: ReportDesk, @unchecked Sendable {
             let delay = delays[item.attempts]
             logger.log(.warning, "draft-store-retry", [("call", item.report.callID), ("attempt", "\(item.attempts + 1)"),
                                                        ("database-unreachable", "\(outage)"), ("error", error.message)])
-            var next = item
-            next.attempts += 1
-            let retry = next
+            let retry = Waiting(report: item.report, attempts: item.attempts + 1, completion: item.completion)
             queue.asyncAfter(deadline: .now() + delay) { [self] in enqueue(retry) }
         }
         queue.async { [self] in drain() }

@@ -107,14 +107,22 @@ extension TicketStore {
                       .double(at.timeIntervalSince1970), .text(recordingPath)])
     }
 
+    /// A job due at `now`: queued, failed and its retry time come, or running with its lease run out. The
+    /// condition on `transcription_jobs` (named `table` in the query) and its two values.
+    private static func transcriptionDue(_ table: String, now: Date) -> (sql: String, values: [SQLValue]) {
+        let t = now.timeIntervalSince1970
+        return ("""
+            \(table).status != 'done' AND (\(table).status = 'queued' OR (\(table).status = 'failed' AND \(table).next_attempt_at <= ?)
+                OR (\(table).status = 'running' AND \(table).claimed_at < ?))
+            """, [.double(t), .double(t - transcriptionLease)])
+    }
+
     /// Whether a job is due: a read only (an idle worker polling the queue never takes the write lock the
     /// gateway's drafts need).
     public func transcriptionJobDue(now: Date) throws -> Bool {
-        let t = now.timeIntervalSince1970
-        return try db.prepare("""
-            SELECT 1 FROM transcription_jobs WHERE status != 'done' AND (status = 'queued'
-                OR (status = 'failed' AND next_attempt_at <= ?) OR (status = 'running' AND claimed_at < ?)) LIMIT 1
-            """).query([.double(t), .double(t - Self.transcriptionLease)], { _ in true }).first == true
+        let due = Self.transcriptionDue("transcription_jobs", now: now)
+        return try db.prepare("SELECT 1 FROM transcription_jobs WHERE \(due.sql) LIMIT 1")
+            .query(due.values, { _ in true }).first == true
     }
 
     /// Takes the next job due for `worker`, oldest first, first attempts before retries; nil when none is due.
@@ -124,25 +132,25 @@ extension TicketStore {
         let t = now.timeIntervalSince1970
         guard try transcriptionJobDue(now: now) else { return nil }
         if db.isPostgres {
+            let due = Self.transcriptionDue("q", now: now)
             return try db.prepare("""
                 UPDATE transcription_jobs SET status = 'running', attempts = attempts + 1, claimed_at = ?, claimed_by = ?,
                     updated_at = ?
-                WHERE id = (SELECT id FROM transcription_jobs WHERE status != 'done' AND (status = 'queued'
-                        OR (status = 'failed' AND next_attempt_at <= ?) OR (status = 'running' AND claimed_at < ?))
-                    ORDER BY attempts, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                WHERE id = (SELECT q.id FROM transcription_jobs q WHERE \(due.sql)
+                    ORDER BY q.attempts, q.id LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING id, (SELECT tracking_code FROM tickets WHERE tickets.id = transcription_jobs.ticket_id), path, attempts
-                """).query([.double(t), .text(worker), .double(t), .double(t), .double(t - Self.transcriptionLease)]) { r in
+                """).query([.double(t), .text(worker), .double(t)] + due.values) { r in
                     TranscriptionJob(id: r.int(0), trackingCode: r.text(1) ?? "", recordingPath: r.text(2) ?? "",
                                      attempts: Int(r.int(3)))
                 }.first
         }
+        let due = Self.transcriptionDue("j", now: now)
         return try db.transaction {
             guard let job = try db.prepare("""
                 SELECT j.id, t.tracking_code, j.path, j.attempts FROM transcription_jobs j JOIN tickets t ON t.id = j.ticket_id
-                WHERE j.status != 'done' AND (j.status = 'queued' OR (j.status = 'failed' AND j.next_attempt_at <= ?)
-                   OR (j.status = 'running' AND j.claimed_at < ?))
+                WHERE \(due.sql)
                 ORDER BY j.attempts, j.id LIMIT 1
-                """).query([.double(t), .double(t - Self.transcriptionLease)], { r in
+                """).query(due.values, { r in
                     TranscriptionJob(id: r.int(0), trackingCode: r.text(1) ?? "", recordingPath: r.text(2) ?? "",
                                      attempts: Int(r.int(3)) + 1)
                 }).first

@@ -147,13 +147,6 @@ public final class TicketStore: @unchecked Sendable {
     /// Stores several phone drafts in ONE transaction (one commit, one fsync: issue 17's surge of callers pressing
     /// "send"), each in its own savepoint: a draft the store refuses is rolled back alone and reported as its
     /// failure, the others are kept. If the commit itself fails, every draft fails. Results are in order.
-    /// The failure is the database out of reach (PostgreSQL's server gone, or only a read-only standby left),
-    /// not anything about the data: the same write may well succeed a few seconds later.
-    public static func isUnreachable<T>(_ result: Result<T, Error>) -> Bool {
-        guard case .failure(let error) = result, let lost = error as? PostgreSQLError else { return false }
-        return lost.isConnectionLost
-    }
-
     public func createPhoneDrafts(_ drafts: [PhoneDraft], calendar: WorkingCalendar = WorkingCalendar()) -> [Result<String, Error>] {
         guard drafts.count > 1 else { return drafts.map { d in Result { try createPhoneDraft(d, calendar: calendar) } } }
         do {
@@ -163,6 +156,13 @@ public final class TicketStore: @unchecked Sendable {
         } catch {
             return drafts.map { _ in .failure(error) }
         }
+    }
+
+    /// The failure is the database out of reach (PostgreSQL's server gone, or only a read-only standby left),
+    /// not anything about the data: the same write may well succeed a few seconds later.
+    public static func isUnreachable<T>(_ result: Result<T, Error>) -> Bool {
+        guard case .failure(let error) = result, let lost = error as? PostgreSQLError else { return false }
+        return lost.isConnectionLost
     }
 
     /// What waits for the hotline: recorded drafts and tickets units sent back, by deadline (the most urgent

@@ -15,6 +15,7 @@ The agent also files "a new case from this call" from the pop (its code goes to 
   ABANDON_CALLER its number; the agent's open callback page must list it without a reload
   SCREENSHOT_DIR optional: also save the README's screenshots there (console-screen-pop.png, console-wallboard.png)
 """
+import contextlib
 import json
 import os
 import subprocess
@@ -49,12 +50,19 @@ def screenshot(driver, name, readme=None):
         driver.save_screenshot(os.path.join(os.environ["SCREENSHOT_DIR"], readme))
 
 
-def start_sipp(command_env, log_name):
-    """A SIPp run from the driver's command (JSON in the environment), its stderr kept in OUT_DIR."""
+@contextlib.contextmanager
+def sipp_run(command_env, log_name):
+    """A SIPp run from the driver's command (JSON in the environment), its stderr kept in OUT_DIR; killed if it
+    is still running when the block ends."""
     log = open(os.path.join(c.OUT, log_name), "w")
     proc = subprocess.Popen(json.loads(os.environ[command_env]), cwd=os.environ["SIPP_DIR"], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=log)
-    return proc, log
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        log.close()
 
 
 def run():
@@ -86,8 +94,7 @@ def run():
                         " if (s && window.__states[window.__states.length - 1] !== s) window.__states.push(s); }, 50);")
 
     step[0] = "a citizen who phoned before presses 0: the agent's phone rings and the console pops the caller"
-    sipp, sipp_log = start_sipp("SIPP_CMD", "sipp-live-call.stderr")
-    try:
+    with sipp_run("SIPP_CMD", "sipp-live-call.stderr") as sipp:
         c.wait(lan, lambda d: d.find_element(By.ID, "screen-pop").is_displayed(), timeout=25, what="the screen pop")
         results["popAtMs"] = int(time.time() * 1000)
         pop = lan.find_element(By.ID, "screen-pop")
@@ -129,10 +136,6 @@ def run():
 
         step[0] = "the call ends: wrap-up follows, the pop stays"
         sipp.wait(timeout=40)
-    finally:
-        if sipp.poll() is None:
-            sipp.kill()
-        sipp_log.close()
     results["sippStatus"] = sipp.returncode
     c.check(sipp.returncode == 0, f"the SIPp caller ended with {sipp.returncode} (see sipp-live-call.stderr)")
     c.wait(minh, lambda d: agent_state(d, "lan") == "wrapUp", timeout=10, what="lan in wrap-up")
@@ -143,8 +146,7 @@ def run():
 
     step[0] = "a caller abandons while the agent is in wrap-up: the open callback page lists them without a reload"
     abandoner = os.environ["ABANDON_CALLER"]
-    abandon, abandon_log = start_sipp("ABANDON_CMD", "sipp-abandon.stderr")
-    try:
+    with sipp_run("ABANDON_CMD", "sipp-abandon.stderr") as abandon:
         lan.find_element(By.LINK_TEXT, "Gọi lại").click()
         c.wait(lan, lambda d: d.current_url.endswith("/goi-lai"), what="the callback page")
         c.wait(lan, lambda d: "Đang cập nhật trực tiếp" in d.find_element(By.ID, "live").text, what="the callback page's stream")
@@ -161,10 +163,6 @@ def run():
         results["callbackUpdates"] = int(lan.find_element(By.ID, "callback-body").get_attribute("data-updates") or "0")
         screenshot(lan, "callbacks-live.png")
         abandon.wait(timeout=30)
-    finally:
-        if abandon.poll() is None:
-            abandon.kill()
-        abandon_log.close()
     results["abandonStatus"] = abandon.returncode
     c.check(abandon.returncode == 0, f"the abandoning SIPp caller ended with {abandon.returncode} (see sipp-abandon.stderr)")
 
