@@ -101,7 +101,7 @@ final class ConsoleBrowserTests: XCTestCase {
     /// on the call, then in wrap-up; lan files a new case from the pop, bound to the call. A second caller gives up
     /// during lan's wrap-up and appears on lan's open callback page without a reload. Afterwards the wallboard's figures are `queue stats --json`'s, and every board
     /// reached the browser within 1 s of being computed.
-    /// Set UPDATE_SCREENSHOTS=1 to refresh docs/console-screen-pop.png and docs/console-wallboard.png.
+    /// Set UPDATE_SCREENSHOTS=1 to refresh docs/console-screen-pop.png, docs/console-wallboard.png and docs/console-callbacks.png.
     func testTheScreenPopAndTheWallboardOnARealCall() throws {
         try requireBrowserTools()
         let webPort = try E2E.freePort(tcp: true)

@@ -13,7 +13,8 @@ Environment (besides console_test.py's BASE_URL, OUT_DIR, USERS, RESULTS):
 The agent also files "a new case from this call" from the pop (its code goes to RESULTS as callCase).
   ABANDON_CMD    JSON list: a second SIPp caller who presses 0 while the agent is in wrap-up and hangs up after ~10 s
   ABANDON_CALLER its number; the agent's open callback page must list it without a reload
-  SCREENSHOT_DIR optional: also save the README's screenshots there (console-screen-pop.png, console-wallboard.png)
+  SCREENSHOT_DIR optional: also save the README's screenshots there (console-screen-pop.png, console-wallboard.png,
+                 console-callbacks.png)
 """
 import contextlib
 import json
@@ -161,7 +162,7 @@ def run():
         c.check(lan.find_element(By.ID, "callback-count").text == str(int(before) + 1),
                 f"the count went from {before} to {lan.find_element(By.ID, 'callback-count').text}")
         results["callbackUpdates"] = int(lan.find_element(By.ID, "callback-body").get_attribute("data-updates") or "0")
-        screenshot(lan, "callbacks-live.png")
+        screenshot(lan, "callbacks-live.png", "console-callbacks.png")
         abandon.wait(timeout=30)
     results["abandonStatus"] = abandon.returncode
     c.check(abandon.returncode == 0, f"the abandoning SIPp caller ended with {abandon.returncode} (see sipp-abandon.stderr)")
